@@ -1,0 +1,39 @@
+"""podeval: the Pod Flyte would build for a task, and why every field has its value.
+
+    import engine
+    result = engine.evaluate("scenario.yaml")        # rules="flyte-v1" by default
+    result.pod                                       # the Pod manifest (a dict)
+    result.trace.explain("metadata.labels.label_1")  # every candidate value, its source and rule, the winner
+
+The public surface is what ``__all__`` lists; every other module is private by convention.
+"""
+
+from __future__ import annotations
+
+from .errors import FlyteBuildError, InputError, PodevalError, RuleError
+from .evaluate import Result, evaluate
+from .flytekit import serialize_pod_template
+from .rules import RulePack, load_rules
+from .scenario import Scenario, load_scenario
+from .strategies import merge_pod_spec_onto_template
+from .trace import Event, Trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Event",
+    "FlyteBuildError",
+    "InputError",
+    "PodevalError",
+    "Result",
+    "RuleError",
+    "RulePack",
+    "Scenario",
+    "Trace",
+    "__version__",
+    "evaluate",
+    "load_rules",
+    "load_scenario",
+    "merge_pod_spec_onto_template",
+    "serialize_pod_template",
+]

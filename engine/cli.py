@@ -1,0 +1,269 @@
+"""The ``podeval`` command line (contract §5).
+
+Exit codes: 0 done; 1 a check the user asked for failed; 2 podeval cannot use its input; 3 Flyte itself would
+refuse to build this Pod. Errors are one message on stderr (file:line:col, the path in the document, a hint);
+a traceback only with ``--debug``.
+
+Imports are kept off the path that does not need them: ``podeval render`` must start fast (pre-commit hooks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import InputError, PodevalError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors are exit 2 with one line, as argparse does
+        raise InputError("usage", message, hint=f"see `{self.prog} --help`")
+
+
+def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("scenario", nargs="?" if not required else None, default=None,
+                        help="scenario file (YAML or JSON), or - for stdin")
+    parser.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder (default flyte-v1)")
+    parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
+    parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
+    parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
+                       help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents")
+    parts.add_argument("--propeller-config", metavar="FILE",
+                       help="FlytePropeller's config (plugins: k8s: ...) or its ConfigMap")
+    parts.add_argument("--namespace", help="the execution namespace")
+    parts.add_argument("--propeller-namespace", help="the namespace FlytePropeller runs in (default flyte)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="podeval", description="The Pod Flyte would build for a task, and why every field has "
+                     "its value.")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    render = sub.add_parser("render", help="print the Pod")
+    _add_scenario_inputs(render, required=False)
+    render.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
+    render.add_argument("--trace", metavar="FILE", help="also write the trace (JSON) to FILE")
+
+    explain = sub.add_parser("explain", help="the history of one field")
+    _add_scenario_inputs(explain)
+    explain.add_argument("path", help="a field path, e.g. metadata.labels.label_1 or spec.containers[name=primary].image")
+    explain.add_argument("-o", "--output", choices=("text", "json"), default="text")
+
+    trace = sub.add_parser("trace", help="the whole trace")
+    _add_scenario_inputs(trace)
+    trace.add_argument("-o", "--output", choices=("text", "json"), default="text")
+
+    graph = sub.add_parser("graph", help="the precedence DAG of a rule pack")
+    graph.add_argument("--rules", default="flyte-v1")
+    graph.add_argument("-o", "--output", choices=("mermaid", "dot", "json"), default="mermaid")
+    return parser
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _read_yaml_file(path: str) -> Any:
+    from .yamlio import load_documents
+
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
+                         hint="check the path") from None
+    documents = [d.value for d in load_documents(data, path)]
+    return documents[0] if len(documents) == 1 else documents
+
+
+def _propeller_config(value: Any, path: str) -> Any:
+    """A ConfigMap (FlytePropeller's), or the config document itself."""
+    if isinstance(value, dict) and value.get("kind") == "ConfigMap":
+        from .yamlio import load_document
+
+        for key, text in sorted((value.get("data") or {}).items()):
+            document = load_document(text, f"{path}[data.{key}]").value
+            if isinstance(document, dict) and isinstance(document.get("plugins"), dict) and "k8s" in document["plugins"]:
+                return document
+        raise InputError("propeller_config_missing", "no key of the ConfigMap holds plugins.k8s", file=path,
+                         hint="pass the file of the key that configures the k8s plugin")
+    return value
+
+
+def load_cli_scenario(args: argparse.Namespace) -> Any:
+    from .scenario import load_scenario
+
+    parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace))
+    if args.scenario is None and not parts:
+        raise InputError("usage", "give a scenario file (or - for stdin), or --task and friends",
+                         hint="podeval render examples/flyte-docs/example-3.yaml")
+    if not parts:
+        return load_scenario(args.scenario)
+    base: dict = {}
+    if args.scenario is not None:
+        base = dict(load_scenario(args.scenario).data)
+    if args.task:
+        task = _read_yaml_file(args.task)
+        base["task"] = task.get("task", task) if isinstance(task, dict) else task
+    templates: list = list(base.get("podTemplates") or [])
+    for path in args.pod_templates:
+        value = _read_yaml_file(path)
+        templates.extend(value if isinstance(value, list) else [value])
+    if args.pod_templates:
+        base["podTemplates"] = templates
+    if args.propeller_config:
+        base.setdefault("propeller", {})["config"] = _propeller_config(_read_yaml_file(args.propeller_config),
+                                                                       args.propeller_config)
+    if args.propeller_namespace:
+        base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
+    if args.namespace:
+        base.setdefault("execution", {})["namespace"] = args.namespace
+    return load_scenario(base)
+
+
+def _dump(value: Any, output: str) -> str:
+    if output == "json":
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    from .yamlio import dump_yaml
+
+    return dump_yaml(value)
+
+
+def _format_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
+
+
+def format_explain(explanation: dict) -> str:
+    lines = [f"{explanation['path']}"]
+    if explanation["present"]:
+        lines.append(f"  value: {_format_value(explanation['value'])}")
+        lines.append(f"  owner: {explanation['owner']}" + (f" (rule {explanation['rule']})" if explanation["rule"] else ""))
+    else:
+        lines.append("  not in the Pod")
+    if explanation["candidates"]:
+        lines.append("  candidates:")
+        for candidate in explanation["candidates"]:
+            lines.append(f"    {candidate['outcome']:<7} {candidate['source']:<20} {_format_value(candidate['value'])}")
+            lines.append(f"            {candidate['why']}")
+    if explanation["history"]:
+        lines.append("  history:")
+        for event in explanation["history"]:
+            lines.append("    " + format_event(event))
+    return "\n".join(lines) + "\n"
+
+
+def format_event(event: dict) -> str:
+    text = f"#{event['seq']:<3} {event['op']:<8} {event['path']}  [{event['source']} / {event['rule']}]"
+    if "value" in event and event["op"] not in ("drop",):
+        text += f" = {_truncate(_format_value(event['value']))}"
+    if "previous" in event:
+        text += f" (was {_truncate(_format_value(event['previous']))} from {event.get('previousSource')})"
+    if "rejected" in event:
+        rejected = event["rejected"]
+        text += f" (rejected {_truncate(_format_value(rejected['value']))} from {rejected['source']})"
+    if event["op"] == "drop":
+        text += f" dropped {_truncate(_format_value(event.get('value')))}"
+    if event.get("note"):
+        text += f" -- {event['note']}"
+    return text
+
+
+def _truncate(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_graph(pack: Any, output: str) -> str:
+    graph = pack.graph_dict()
+    if output == "json":
+        return json.dumps(graph, indent=2) + "\n"
+    if output == "dot":
+        lines = [f'digraph "{graph["name"]}" {{', "  rankdir=BT;"]
+        for node in graph["nodes"]:
+            shape = "box" if node["kind"] == "step" else "ellipse"
+            lines.append(f'  "{node["id"]}" [label="{node["label"]}", shape={shape}];')
+        for a, b in graph["edges"]:
+            lines.append(f'  "{a}" -> "{b}";')
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+    lines = ["graph BT"]
+    for node in graph["nodes"]:
+        label = node["label"].replace('"', "'")
+        lines.append(f'  {node["id"].replace("-", "_")}{"[" if node["kind"] == "step" else "(["}"{label}"'
+                     f'{"]" if node["kind"] == "step" else "])"}')
+    for a, b in graph["edges"]:
+        lines.append(f'  {a.replace("-", "_")} --> {b.replace("-", "_")}')
+    return "\n".join(lines) + "\n"
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "graph":
+        from .rules import load_rules
+
+        sys.stdout.write(format_graph(load_rules(args.rules), args.output))
+        return 0
+    from .evaluate import evaluate
+
+    scenario = load_cli_scenario(args)
+    result = evaluate(scenario, args.rules)
+    if args.command == "render":
+        sys.stdout.write(_dump(result.pod, args.output))
+        if args.trace:
+            Path(args.trace).write_text(json.dumps(result.trace.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        for warning in result.warnings:
+            sys.stderr.write(f"podeval: warning: {warning.path_text}: {warning.note}\n")
+        return 0
+    if args.command == "explain":
+        from . import paths
+
+        try:
+            paths.parse(args.path)
+        except ValueError as exc:
+            raise InputError("invalid_path", str(exc), hint="e.g. spec.containers[name=primary].image") from None
+        explanation = result.trace.explain(args.path)
+        if args.output == "json":
+            sys.stdout.write(json.dumps(explanation, indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(format_explain(explanation))
+        return 0
+    if args.command == "trace":
+        data = result.trace.to_dict()
+        if args.output == "json":
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        else:
+            lines = [f"rules {data['rules']['name']} {data['rules']['digest']}", "sources:"]
+            lines += [f"  {s['id']}: {s['origin']}" for s in data["sources"]]
+            lines.append("events:")
+            lines += ["  " + format_event(e) for e in data["events"]]
+            lines.append("owners:")
+            lines += [f"  {path}: {owner}" for path, owner in data["owners"].items()]
+            sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+    raise InputError("usage", f"unknown command {args.command!r}")  # pragma: no cover
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return run(argv)
+    except PodevalError as error:
+        if debug:
+            raise
+        sys.stderr.write(f"podeval: error[{error.code}]: {error}\n")
+        return error.exit_code
+    except BrokenPipeError:  # pragma: no cover - `podeval render | head`
+        return 0
+    except Exception as error:  # a bug in podeval, not a problem of the input
+        if debug:
+            raise
+        sys.stderr.write(f"podeval: internal error: {type(error).__name__}: {error} (this is a bug in podeval; "
+                         "run with --debug for the traceback and report it)\n")
+        return 70
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""One evaluation: walk the pack's steps in topological order over one scenario.
+
+The evaluation keeps the working document (a Node tree, see ``tree``), the variables steps share (the primary
+container's name, the resolved runtime PodTemplate ...), the JMESPath context rules select from, and the event
+stream. Layers are applied here; transforms live in ``transforms``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import k8s_schema
+from . import paths as _paths
+from .errors import FlyteBuildError, InputError, PodevalError
+from .output import render_pod
+from .rules import Entry, RulePack, load_rules
+from .scenario import Scenario, load_scenario
+from .strategies import At, Merger
+from .trace import Event, Trace
+from .tree import Node, plain, wrap
+
+
+@dataclass
+class Result:
+    """What ``engine.evaluate`` returns: the Pod, its trace, and the warnings of the trace."""
+
+    pod: dict
+    trace: Trace
+    rules: RulePack = field(repr=False)
+    scenario: Scenario = field(repr=False)
+
+    @property
+    def warnings(self) -> list[Event]:
+        return self.trace.warnings
+
+    def to_k8s(self):
+        """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
+        import json
+
+        from kubernetes.client import ApiClient
+
+        class _Response:
+            data = json.dumps(self.pod)
+
+        return ApiClient().deserialize(_Response(), "V1Pod")
+
+
+class Evaluation:
+    """The state of one evaluation; transforms receive it."""
+
+    def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True) -> None:
+        self.pack = pack
+        self.scenario = scenario
+        self.tracing = tracing
+        self.events: list[Event] = []
+        self.sources: list[dict] = []
+        self.vars: dict[str, Any] = {}
+        self.document = Node({"metadata": Node({}, "flyte", ""), "spec": Node({}, "flyte", "")}, "flyte", "")
+        data = scenario.data
+        self.context: dict[str, Any] = {
+            "task": data.get("task") or {},
+            "execution": data.get("execution") or {},
+            "propeller": data.get("propeller") or {},
+            "podTemplates": data.get("podTemplates") or [],
+            "config": self._effective_config(),
+            "vars": self.vars,
+        }
+
+    # -- configuration ------------------------------------------------------------------------------------------
+    def _effective_config(self) -> dict:
+        """FlytePropeller's plugins.k8s section as FlytePropeller reads it: the built-in defaults, each replaced
+        whole by the value the user set (flytestdlib decodes with ZeroFields); a list of single-key maps is read
+        as a map (sliceToMapHook)."""
+        user = ((self.scenario.data.get("propeller") or {}).get("config")) or {}
+        options = self.pack.options
+        config: dict[str, Any] = {}
+        for name, option in options.items():
+            if option.default is not None:
+                config[name] = copy.deepcopy(option.default)
+        for name, value in user.items():
+            option = options.get(name)
+            if option is None:
+                import difflib
+
+                close = difflib.get_close_matches(str(name), sorted(options), n=1)
+                line, column = self.scenario.locate(("propeller", "config", name))
+                raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
+                                 path=_paths.render(("propeller", "config", name)), file=self.scenario.filename,
+                                 line=line, column=column,
+                                 hint=f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md")
+            if option.type == "map" and isinstance(value, list) and all(
+                    isinstance(item, dict) and len(item) == 1 for item in value):
+                merged: dict = {}
+                for item in value:
+                    merged.update(item)
+                value = merged
+            config[name] = value
+        return config
+
+    # -- events -------------------------------------------------------------------------------------------------
+    def emit(self, op: str, path: tuple, source: str, rule: str, *, value: Any = None, previous: Any = None,
+             previous_source: str | None = None, rejected: dict | None = None, note: str | None = None) -> None:
+        self.events.append(Event(len(self.events) + 1, tuple(path), op, source, rule, value, previous,
+                                 previous_source, rejected, note))
+
+    def add_source(self, source_id: str, origin: str) -> None:
+        if not any(s["id"] == source_id for s in self.sources):
+            self.sources.append({"id": source_id, "origin": origin})
+
+    def fail(self, entry: Entry, code: str, message: str, *, path: tuple = (), hint: str | None = None) -> None:
+        if self.tracing:
+            self.emit("error", path, entry.source, entry.id, note=message)
+        raise FlyteBuildError(code, message, path=_paths.render(path) or None, hint=hint, rule=entry.id,
+                              source=entry.source, file=self.scenario.filename)
+
+    # -- the walk -----------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        for step in self.pack.steps:
+            for entry in step.entries:
+                if entry.when is not None and not self.search(entry.when):
+                    continue
+                if entry.kind == "transform":
+                    entry.transform(self, entry)
+                else:
+                    self.apply_layer(entry)
+
+    def search(self, expression) -> Any:
+        if expression.uses_pod:
+            self.context["pod"] = plain(self.document)
+        return expression.search(self.context)
+
+    def param(self, entry: Entry, name: str, default: Any = None) -> Any:
+        """A transform parameter: compiled expressions are evaluated against the context, literals returned."""
+        if name not in entry.params:
+            return default
+        value = entry.params[name]
+        if hasattr(value, "search"):
+            found = self.search(value)
+            return default if found is None else found
+        return value
+
+    def resolve_at(self, at: tuple) -> tuple:
+        """Substitute ``$variable`` in key selectors of a layer's ``at`` path."""
+        resolved = []
+        for segment in at:
+            if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
+                segment = _paths.Key(segment.field, str(self.vars.get(segment.value[1:], "")), segment.occurrence)
+            resolved.append(segment)
+        return tuple(resolved)
+
+    def position_of(self, at: tuple) -> At:
+        """The walker's view of a path: schema path and Kubernetes spec, from the root type."""
+        type_name: str | None = self.pack.root
+        spec = None
+        schema: list = []
+        for segment in at:
+            if isinstance(segment, str):
+                current_spec = spec
+                if type_name:
+                    spec = k8s_schema.field(type_name, segment)
+                    type_name = spec.elem if spec is not None and spec.elem_is_type else None
+                elif current_spec is not None and current_spec.kind == "map":
+                    spec = k8s_schema.FieldSpec(kind=current_spec.elem or "string", ptr=False)
+                    type_name = None
+                else:
+                    spec = None
+                schema.append(segment if not (current_spec is not None and current_spec.kind == "map") else "*")
+            else:
+                schema.append("[]")
+                elem = spec.elem if spec is not None else None
+                type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
+                spec = k8s_schema.FieldSpec(kind="object" if type_name else (elem or "string"), ptr=False, elem=type_name)
+        # Profile paths are relative to where the layer is applied: the schema path starts empty here.
+        return At(tuple(at), (), spec, type_name)
+
+    def get_at(self, at: tuple) -> Node | None:
+        node: Node | None = self.document
+        for segment in at:
+            if node is None:
+                return None
+            if isinstance(segment, str):
+                node = node.value.get(segment) if isinstance(node.value, dict) else None
+            elif isinstance(segment, _paths.Key):
+                node = _find_item(node, segment)
+            else:
+                node = node.value[segment] if isinstance(node.value, list) and segment < len(node.value) else None
+        return node
+
+    def set_at(self, at: tuple, new: Node | None, source: str, rule: str) -> None:
+        self.document = _replace(self.document, at, new, source, rule)
+
+    def apply_layer(self, entry: Entry) -> None:
+        value = copy.deepcopy(entry.value) if entry.has_value else self.search(entry.select)
+        if value is None:
+            return
+        at = self.resolve_at(entry.at)
+        if any(isinstance(s, _paths.Key) for s in at) and self.get_at(at[:-1]) is None:
+            return  # the item the layer addresses does not exist (no such container)
+        incoming = wrap(value, entry.source, entry.id)
+        current = self.get_at(at)
+        merger = Merger(entry.profile.rules, entry.profile.default, incoming_is_higher=entry.position == "over",
+                        rule_id=entry.id, emit_event=self.emit if self.tracing else None, variables=self.vars,
+                        note=entry.note)
+        position = self.position_of(at)
+        lower, higher = (current, incoming) if entry.position == "over" else (incoming, current)
+        merged = merger.merge(position, lower, higher)
+        self.set_at(at, merged, entry.source, entry.id)
+
+    def merger(self, entry: Entry, profile_id: str, *, incoming_is_higher: bool) -> Merger:
+        profile = self.pack.profile(profile_id)
+        return Merger(profile.rules, profile.default, incoming_is_higher=incoming_is_higher, rule_id=entry.id,
+                      emit_event=self.emit if self.tracing else None, variables=self.vars, note=entry.note)
+
+
+def _find_item(node: Node, key: _paths.Key) -> Node | None:
+    if not isinstance(node.value, list):
+        return None
+    seen = 0
+    for item in node.value:
+        found = item.value.get(key.field) if isinstance(item.value, dict) else None
+        if found is not None and str(found.value) == key.value:
+            seen += 1
+            if seen == key.occurrence:
+                return item
+    return None
+
+
+def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: str) -> Node:
+    if not at:
+        return new if new is not None else Node({}, source, rule)
+    head, rest = at[0], at[1:]
+    if isinstance(head, str):
+        children = dict(node.value) if node is not None and isinstance(node.value, dict) else {}
+        child = _replace(children.get(head), rest, new, source, rule) if rest else new
+        if child is None:
+            children.pop(head, None)
+        else:
+            children[head] = child
+        return Node(children, node.source if node is not None else source, node.rule if node is not None else rule)
+    items = list(node.value) if node is not None and isinstance(node.value, list) else []
+    if isinstance(head, _paths.Key):
+        seen = 0
+        for index, item in enumerate(items):
+            found = item.value.get(head.field) if isinstance(item.value, dict) else None
+            if found is not None and str(found.value) == head.value:
+                seen += 1
+                if seen == head.occurrence:
+                    replacement = _replace(item, rest, new, source, rule) if rest else new
+                    if replacement is None:
+                        del items[index]
+                    else:
+                        items[index] = replacement
+                    break
+    else:
+        replacement = _replace(items[head], rest, new, source, rule) if rest else new
+        if replacement is None:
+            del items[head]
+        else:
+            items[head] = replacement
+    return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
+
+
+def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True) -> Result:
+    """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why."""
+    pack = load_rules(rules)
+    loaded = load_scenario(scenario)
+    evaluation = Evaluation(pack, loaded, tracing=trace)
+    try:
+        evaluation.run()
+    except PodevalError as error:
+        if error.file is None:
+            error.file = loaded.filename
+        raise
+    owners: dict[str, str] = {} if trace else None  # type: ignore[assignment]
+    pod = render_pod(evaluation.document, owners)
+    result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners or {}, pod)
+    return Result(pod, result_trace, pack, loaded)

@@ -1,0 +1,139 @@
+"""From the working document to the Pod manifest, and the owner of every leaf.
+
+The manifest is what ``kubectl get pod -o yaml`` would show for the object FlytePropeller creates, as far as the
+object itself decides it: Kubernetes JSON names; a plain field at its zero value is omitted (Go's ``omitempty``:
+``hostNetwork: false`` does not appear), a pointer that was set is kept even when it points to a zero value
+(``automountServiceAccountToken: false``), a non-pointer struct is always printed (``resources: {}``), empty lists
+and maps are omitted; quantities in canonical form; map keys sorted; list order as the merge produced it.
+Server-side defaulting (``dnsPolicy``, ``terminationMessagePath`` ...) is not applied: podeval shows what Flyte
+sends, not what admission adds.
+
+The same walk records, for every leaf it prints (a scalar, or an empty object that is kept), the source of the
+Node it came from: that is ``trace.owners``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import k8s_schema, paths, quantity
+from .tree import Node, is_zero
+
+_MISSING = object()
+
+
+def _quantity(value: Any) -> Any:
+    try:
+        return quantity.canonical(quantity.to_text(value))
+    except quantity.QuantityError:
+        return value
+
+
+def render_node(node: Node, type_name: str | None, path: tuple, owners: dict | None) -> Any:
+    """The printed value of an object node of ``type_name`` (or of unknown type)."""
+    value = node.value
+    if not isinstance(value, dict):
+        return value
+    result: dict = {}
+    for name in sorted(value):
+        child = value[name]
+        spec = k8s_schema.field(type_name, name) if type_name else None
+        rendered = _render_field(child, spec, path + (name,), owners, name)
+        if rendered is not _MISSING:
+            result[name] = rendered
+    if not result and owners is not None and path:
+        owners[paths.render(path)] = node.source
+    return result
+
+
+def _render_field(node: Node, spec: k8s_schema.FieldSpec | None, path: tuple, owners: dict | None,
+                  name: str) -> Any:
+    value = node.value
+    if spec is None:
+        return _render_untyped(node, path, owners, name)
+    kind = spec.kind
+    if value is None:
+        return _MISSING
+    if kind == "object":
+        rendered = render_node(node, spec.elem, path, owners)
+        if not rendered and spec.ptr is False and spec.omitempty and spec.omitzero:
+            return _MISSING
+        return rendered
+    if kind == "list":
+        if not isinstance(value, list) or (not value and spec.omitempty):
+            return _MISSING
+        segments = _segments(name, value)
+        items = []
+        for segment, item in zip(segments, value):
+            if spec.elem and spec.elem not in k8s_schema.SCALAR_KINDS:
+                items.append(render_node(item, spec.elem, path + (segment,), owners))
+            else:
+                items.append(_leaf(item, spec.elem or "string", path + (segment,), owners))
+        return items
+    if kind == "map":
+        if not isinstance(value, dict) or (not value and spec.omitempty):
+            return _MISSING
+        rendered_map = {}
+        for key in sorted(value):
+            child = value[key]
+            if spec.elem and spec.elem not in k8s_schema.SCALAR_KINDS:
+                rendered_map[key] = render_node(child, spec.elem, path + (key,), owners)
+            else:
+                rendered_map[key] = _leaf(child, spec.elem or "string", path + (key,), owners)
+        return rendered_map
+    if kind == "time":
+        return _MISSING if value in (None, "") else _leaf(node, kind, path, owners)
+    if not spec.ptr and spec.omitempty and is_zero(value):
+        return _MISSING
+    return _leaf(node, kind, path, owners)
+
+
+def _render_untyped(node: Node, path: tuple, owners: dict | None, name: str) -> Any:
+    value = node.value
+    if isinstance(value, dict):
+        if not value:
+            if owners is not None:
+                owners[paths.render(path)] = node.source
+            return {}
+        return {key: _render_untyped(value[key], path + (key,), owners, key) for key in sorted(value)}
+    if isinstance(value, list):
+        segments = _segments(name, value)
+        return [_render_untyped(item, path + (segment,), owners, name) for segment, item in zip(segments, value)]
+    if owners is not None:
+        owners[paths.render(path)] = node.source
+    return value
+
+
+def _leaf(node: Node, kind: str, path: tuple, owners: dict | None) -> Any:
+    if owners is not None:
+        owners[paths.render(path)] = node.source
+    if kind == "quantity":
+        return _quantity(node.value)
+    return node.value
+
+
+def _segments(list_field: str, items: list) -> list:
+    key_field = paths.LIST_KEYS.get(list_field)
+    if key_field is None:
+        return list(range(len(items)))
+    segments: list = []
+    seen: dict = {}
+    for index, item in enumerate(items):
+        key_node = item.value.get(key_field) if isinstance(item.value, dict) else None
+        if key_node is None or key_node.value in (None, ""):
+            segments.append(index)
+            continue
+        text = str(key_node.value)
+        seen[text] = seen.get(text, 0) + 1
+        segments.append(paths.Key(key_field, text, seen[text]))
+    return segments
+
+
+def render_pod(document: Node, owners: dict | None) -> dict:
+    """The Pod manifest from the working document (``{"metadata": ..., "spec": ...}``)."""
+    metadata_node = document.value.get("metadata")
+    spec_node = document.value.get("spec")
+    pod: dict = {"apiVersion": "v1", "kind": "Pod"}
+    pod["metadata"] = render_node(metadata_node, "ObjectMeta", ("metadata",), owners) if metadata_node else {}
+    pod["spec"] = render_node(spec_node, "PodSpec", ("spec",), owners) if spec_node else {}
+    return pod

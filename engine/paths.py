@@ -1,0 +1,127 @@
+"""Field paths: one type, one printer, one parser.
+
+A path is a tuple of segments. A segment is
+
+* a ``str``: a field name or a map key (``spec``, ``labels``, ``label_1``, ``app.kubernetes.io/name``);
+* a ``Key``: an item of a keyed list, addressed by its key, never by its index (``containers[name=primary]``);
+* an ``int``: an item of a list that has no key (``tolerations[0]``).
+
+Printed form (contract §4): ``spec.containers[name=primary].env[name=FOO].value``, ``spec.tolerations[0].key``,
+``metadata.labels["app.kubernetes.io/name"]``. A key that repeats in one list (Flyte keeps duplicate env names)
+is told apart by its occurrence: the second ``FOO`` is ``env[name=FOO#2]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import NamedTuple, Union
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class Key(NamedTuple):
+    """An item of a keyed list: ``field`` is the key field (``name``), ``value`` its value, ``occurrence`` from 1."""
+
+    field: str
+    value: str
+    occurrence: int = 1
+
+    def __str__(self) -> str:
+        value = self.value if self.occurrence == 1 else f"{self.value}#{self.occurrence}"
+        return f"[{self.field}={value}]"
+
+
+Segment = Union[str, Key, int]
+Path = tuple  # tuple[Segment, ...]
+
+# Lists whose items Kubernetes identifies by a key (the patchMergeKey / x-kubernetes-list-map-keys of k8s.io/api):
+# the last field name of the list -> the key field. Lists not named here are addressed by index.
+LIST_KEYS: dict[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "ports": "containerPort",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "resourceClaims": "name",
+    "schedulingGates": "name",
+}
+
+
+def list_key(list_field: str) -> str | None:
+    return LIST_KEYS.get(list_field)
+
+
+def item_segments(list_field: str, items: list) -> list[Segment]:
+    """The segment of every item of a list, keyed where the list has a key and every item carries it."""
+    key_field = LIST_KEYS.get(list_field)
+    if key_field is None:
+        return list(range(len(items)))
+    segments: list[Segment] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        value = item.get(key_field) if isinstance(item, dict) else None
+        if value is None or value == "":
+            segments.append(index)
+            continue
+        text = str(value)
+        seen[text] = seen.get(text, 0) + 1
+        segments.append(Key(key_field, text, seen[text]))
+    return segments
+
+
+def render(path: Path) -> str:
+    """The one printer for paths."""
+    out: list[str] = []
+    for segment in path:
+        if isinstance(segment, Key):
+            out.append(str(segment))
+        elif isinstance(segment, int):
+            out.append(f"[{segment}]")
+        elif _IDENTIFIER.match(segment):
+            out.append(f".{segment}" if out else segment)
+        else:
+            out.append(f"[{json.dumps(segment)}]")
+    return "".join(out)
+
+
+_TOKEN = re.compile(
+    r"""\.?(?P<field>[A-Za-z_][A-Za-z0-9_-]*)"""
+    r"""|\[(?P<index>[0-9]+)\]"""
+    r"""|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]"""
+    r"""|\[(?P<kfield>[A-Za-z_][A-Za-z0-9_]*)=(?P<kvalue>[^\]]*)\]"""
+)
+
+
+def parse(text: str) -> Path:
+    """Parse the printed form back into segments; raises ValueError with the column of the problem."""
+    segments: list[Segment] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise ValueError(f"cannot read the path {text!r} at column {position + 1}")
+        if match.group("field") is not None:
+            segments.append(match.group("field"))
+        elif match.group("index") is not None:
+            segments.append(int(match.group("index")))
+        elif match.group("quoted") is not None:
+            segments.append(json.loads(match.group("quoted")))
+        else:
+            value = match.group("kvalue")
+            occurrence = 1
+            if "#" in value:
+                value, _, count = value.rpartition("#")
+                occurrence = int(count) if count.isdigit() else 1
+            segments.append(Key(match.group("kfield"), value, occurrence))
+        position = match.end()
+    return tuple(segments)
+
+
+def is_prefix(prefix: Path, path: Path) -> bool:
+    return len(prefix) <= len(path) and path[: len(prefix)] == prefix

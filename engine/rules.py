@@ -1,0 +1,487 @@
+"""Rule packs: load, validate and compile once; evaluate many times.
+
+A pack is a folder of YAML files (see docs/rule-packs.md):
+
+``pack.yaml``
+    ``name``, ``description``, the **sources** (configuration inputs: the docs page's nodes and the execution) and
+    the **steps** (what FlytePropeller does, in its order). Sources and steps are the nodes of the precedence DAG:
+    a step ``uses`` sources and runs ``after`` other steps. Each step lists its rules (``apply``): a *layer* (a
+    value selected from the scenario with JMESPath, laid ``over`` or ``under`` the Pod built so far at a path,
+    merged with a profile) or a *transform* (a named Flyte step that is not a plain merge).
+``profiles.yaml``
+    merge profiles: a default strategy and per-path strategies (``spec.containers: template-containers``).
+``plugin-config.yaml``
+    the FlytePropeller K8s plugin options the pack knows, their defaults and whether they shape the Pod.
+
+``load_rules`` parses, validates (every problem with file:line:col and the rule id), builds the graph with
+networkx, resolves strategy and transform names against their registries and compiles every JMESPath
+expression. Nothing of that happens again during an evaluation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+from . import paths as _paths
+from .errors import RuleError
+from .strategies import STRATEGIES, STRATEGY_PARAMS, Rule
+from .yamlio import Document, load_document
+
+PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
+SHIPPED = Path(__file__).resolve().parent.parent / "rules"
+
+
+def shipped_rules_dir() -> Path:
+    """The folder of the packs installed with podeval."""
+    try:
+        from importlib import resources
+
+        candidate = Path(str(resources.files("engine").joinpath("_rules")))
+        if candidate.is_dir():
+            return candidate
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        pass
+    return SHIPPED
+
+
+def shipped_packs() -> list[str]:
+    base = shipped_rules_dir()
+    return sorted(p.name for p in base.iterdir() if (p / "pack.yaml").is_file()) if base.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled JMESPath expression, with the text it came from (for the trace and for errors)."""
+
+    text: str
+    compiled: Any
+    uses_pod: bool
+
+    def search(self, context: dict) -> Any:
+        return self.compiled.search(context)
+
+
+@dataclass
+class Profile:
+    id: str
+    default: Rule
+    rules: dict  # schema path tuple -> Rule
+
+
+@dataclass
+class Entry:
+    """One rule of a step."""
+
+    id: str
+    kind: str  # "layer" | "transform"
+    source: str
+    when: Expression | None = None
+    doc: str | None = None
+    note: str | None = None
+    # layer
+    at: tuple = ()
+    select: Expression | None = None
+    value: Any = None
+    has_value: bool = False
+    position: str = "over"
+    profile: Profile | None = None
+    # transform
+    transform: Any = None
+    transform_name: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Step:
+    id: str
+    label: str
+    doc: str
+    after: list
+    uses: list
+    entries: list
+
+
+@dataclass
+class SourceDef:
+    id: str
+    label: str
+    doc: str
+    origin: str
+
+
+@dataclass
+class OptionDef:
+    name: str
+    default: Any
+    type: str
+    shapes_pod: bool
+    doc: str
+
+
+@dataclass
+class RulePack:
+    name: str
+    description: str
+    folder: Path
+    digest: str
+    root: str
+    sources: dict
+    steps: list  # in evaluation (topological) order
+    profiles: dict
+    options: dict
+    graph: Any
+    order: list
+
+    def profile(self, profile_id: str) -> Profile:
+        return self.profiles[profile_id]
+
+    def graph_dict(self) -> dict:
+        nodes = []
+        for node in self.order:
+            data = self.graph.nodes[node]
+            nodes.append({"id": node, "kind": data["kind"], "label": data["label"], "doc": data.get("doc", "")})
+        edges = sorted([a, b] for a, b in self.graph.edges)
+        return {"name": self.name, "nodes": nodes, "edges": edges}
+
+    def __repr__(self) -> str:
+        return f"<RulePack {self.name} {self.digest[:19]}>"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Validates one pack file and collects every problem, each with file:line:col."""
+
+    def __init__(self, path: Path, document: Document, problems: list) -> None:
+        self.path = path
+        self.document = document
+        self.problems = problems
+
+    def problem(self, code: str, message: str, where: tuple, *, hint: str | None = None, rule: str | None = None):
+        line, column = self.document.locate(where) or (None, None)
+        self.problems.append(RuleError(code, message, file=str(self.path), line=line, column=column,
+                                       path=_paths.render(where) if where else None, hint=hint, rule=rule))
+
+    def keys(self, value: Any, where: tuple, allowed: set, *, required: tuple = (), rule: str | None = None) -> bool:
+        if not isinstance(value, dict):
+            self.problem("pack_schema", f"expected a mapping, got {type(value).__name__}", where, rule=rule)
+            return False
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                self.problem("pack_unknown_key", f"unknown key {key!r}", where + (key,), rule=rule,
+                             hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}")
+        for key in required:
+            if key not in value:
+                self.problem("pack_missing_key", f"missing required key {key!r}", where, rule=rule)
+        return True
+
+    def expression(self, text: Any, where: tuple, rule: str | None) -> Expression | None:
+        if not isinstance(text, str):
+            self.problem("pack_schema", "expected a JMESPath expression (a string)", where, rule=rule)
+            return None
+        try:
+            return Expression(text, jmespath.compile(text), "pod" in text)
+        except JMESPathError as exc:
+            self.problem("jmespath_invalid", f"JMESPath does not compile: {exc}", where, rule=rule,
+                         hint="see https://jmespath.org/specification.html; quote keys with dashes: config.\"default-labels\"")
+            return None
+
+
+_SOURCE_KEYS = {"id", "label", "doc", "origin"}
+_STEP_KEYS = {"id", "label", "doc", "after", "uses", "apply"}
+_ENTRY_KEYS = {"rule", "source", "when", "doc", "note", "layer", "transform", "params"}
+_LAYER_KEYS = {"at", "select", "value", "position", "profile"}
+_PROFILE_KEYS = {"doc", "default", "paths"}
+_PATH_RULE_KEYS = {"strategy", "params", "note", "rule"}
+
+
+def _strategy_rule(reader: _Reader, spec: Any, where: tuple, rule_id: str) -> Rule | None:
+    if isinstance(spec, str):
+        spec = {"strategy": spec}
+    if not reader.keys(spec, where, _PATH_RULE_KEYS, required=("strategy",), rule=rule_id):
+        return None
+    name = spec.get("strategy")
+    if name not in STRATEGIES:
+        close = difflib.get_close_matches(str(name), sorted(STRATEGIES), n=1)
+        reader.problem("unknown_strategy", f"unknown strategy {name!r}", where + ("strategy",), rule=rule_id,
+                       hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(STRATEGIES))}")
+        return None
+    params = spec.get("params") or {}
+    if not isinstance(params, dict):
+        reader.problem("pack_schema", "params must be a mapping", where + ("params",), rule=rule_id)
+        params = {}
+    for key in params:
+        if key not in STRATEGY_PARAMS[name]:
+            reader.problem("unknown_param", f"strategy {name!r} has no parameter {key!r}", where + ("params", key),
+                           rule=rule_id, hint=f"its parameters: {', '.join(sorted(STRATEGY_PARAMS[name])) or 'none'}")
+    return Rule(spec.get("rule") or rule_id, STRATEGIES[name], dict(params), spec.get("note"))
+
+
+def _schema_path(text: str) -> tuple:
+    """``spec.containers`` -> ("spec", "containers"); ``[]`` steps into list items, ``*`` into map entries."""
+    return tuple(part for part in text.replace("[]", ".[]").split(".") if part)
+
+
+def _load_profiles(reader: _Reader, value: Any) -> dict:
+    profiles: dict = {}
+    if not isinstance(value, dict) or not isinstance(value.get("profiles"), dict):
+        reader.problem("pack_schema", "profiles.yaml must have a 'profiles' mapping", ())
+        return profiles
+    for profile_id, spec in value["profiles"].items():
+        where = ("profiles", profile_id)
+        if not reader.keys(spec, where, _PROFILE_KEYS, required=("default",), rule=profile_id):
+            continue
+        default = _strategy_rule(reader, spec["default"], where + ("default",), "")
+        compiled: dict = {}
+        for path_text, rule_spec in (spec.get("paths") or {}).items():
+            rule_id = f"{profile_id}:{path_text}"
+            rule = _strategy_rule(reader, rule_spec, where + ("paths", path_text), rule_id)
+            if rule is not None:
+                compiled[_schema_path(path_text)] = rule
+        if default is not None:
+            profiles[profile_id] = Profile(profile_id, default, compiled)
+    return profiles
+
+
+def _load_options(reader: _Reader, value: Any) -> dict:
+    options: dict = {}
+    if not isinstance(value, dict) or not isinstance(value.get("options"), dict):
+        reader.problem("pack_schema", "plugin-config.yaml must have an 'options' mapping", ())
+        return options
+    for name, spec in value["options"].items():
+        where = ("options", name)
+        if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc"}, required=("type",), rule=name):
+            continue
+        options[name] = OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
+                                  spec.get("doc", ""))
+    return options
+
+
+def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict,
+                transforms: dict) -> Entry | None:
+    rule_id = spec.get("rule") if isinstance(spec, dict) else None
+    if not reader.keys(spec, where, _ENTRY_KEYS, required=("rule", "source"), rule=rule_id):
+        return None
+    source = spec.get("source")
+    if source not in sources:
+        close = difflib.get_close_matches(str(source), sorted(sources), n=1)
+        reader.problem("unknown_source", f"rule names source {source!r}, which the pack does not declare",
+                       where + ("source",), rule=rule_id, hint=f"did you mean {close[0]!r}?" if close else None)
+    when = reader.expression(spec["when"], where + ("when",), rule_id) if "when" in spec else None
+    kinds = [k for k in ("layer", "transform") if k in spec]
+    if len(kinds) != 1:
+        reader.problem("pack_schema", "a rule has exactly one of 'layer' or 'transform'", where, rule=rule_id)
+        return None
+    entry = Entry(id=str(rule_id), kind=kinds[0], source=str(source), when=when, doc=spec.get("doc"),
+                  note=spec.get("note"))
+    if kinds[0] == "transform":
+        name = spec["transform"]
+        if name not in transforms:
+            close = difflib.get_close_matches(str(name), sorted(transforms), n=1)
+            reader.problem("unknown_transform", f"unknown transform {name!r}", where + ("transform",), rule=rule_id,
+                           hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(transforms))}")
+            return None
+        entry.transform = transforms[name]
+        entry.transform_name = name
+        params = spec.get("params") or {}
+        if not isinstance(params, dict):
+            reader.problem("pack_schema", "params must be a mapping", where + ("params",), rule=rule_id)
+            params = {}
+        declared = getattr(entry.transform, "params", {})
+        compiled_params = {}
+        for key, raw in params.items():
+            if key not in declared:
+                reader.problem("unknown_param", f"transform {name!r} has no parameter {key!r}",
+                               where + ("params", key), rule=rule_id,
+                               hint=f"its parameters: {', '.join(sorted(declared)) or 'none'}")
+                continue
+            if declared[key] == "expression":
+                compiled_params[key] = reader.expression(raw, where + ("params", key), rule_id)
+            else:
+                compiled_params[key] = raw
+        entry.params = compiled_params
+        return entry
+    layer = spec["layer"]
+    if not reader.keys(layer, where + ("layer",), _LAYER_KEYS, required=("at",), rule=rule_id):
+        return None
+    try:
+        entry.at = _paths.parse(str(layer["at"]))
+    except ValueError as exc:
+        reader.problem("pack_schema", str(exc), where + ("layer", "at"), rule=rule_id)
+    if ("select" in layer) == ("value" in layer):
+        reader.problem("pack_schema", "a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
+                       where + ("layer",), rule=rule_id)
+    if "select" in layer:
+        entry.select = reader.expression(layer["select"], where + ("layer", "select"), rule_id)
+    else:
+        entry.value = layer["value"]
+        entry.has_value = True
+    entry.position = layer.get("position", "over")
+    if entry.position not in ("over", "under"):
+        reader.problem("pack_schema", f"position must be 'over' or 'under', not {entry.position!r}",
+                       where + ("layer", "position"), rule=rule_id)
+    profile_id = layer.get("profile", "mergo")
+    if profile_id not in profiles:
+        close = difflib.get_close_matches(str(profile_id), sorted(profiles), n=1)
+        reader.problem("unknown_profile", f"unknown merge profile {profile_id!r}", where + ("layer", "profile"),
+                       rule=rule_id, hint=f"did you mean {close[0]!r}?" if close else None)
+    else:
+        entry.profile = profiles[profile_id]
+    return entry
+
+
+def _read(path: Path, problems: list) -> tuple[Document | None, bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(RuleError("pack_unreadable", f"cannot read {path}: {exc.strerror}", file=str(path)))
+        return None, b""
+    return load_document(data, str(path)), data
+
+
+def resolve_pack_folder(rules: str | Path) -> Path:
+    candidate = Path(rules)
+    if candidate.is_dir():
+        return candidate
+    shipped = shipped_rules_dir() / str(rules)
+    if shipped.is_dir():
+        return shipped
+    close = difflib.get_close_matches(str(rules), shipped_packs(), n=1)
+    raise RuleError("unknown_rules", f"no rule pack {str(rules)!r}: not a folder and not a shipped pack",
+                    hint=f"did you mean {close[0]!r}?" if close else f"shipped packs: {', '.join(shipped_packs())}")
+
+
+def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError]]:
+    """Load a pack, returning every problem found instead of raising the first (for ``podeval check``)."""
+    from .transforms import TRANSFORMS
+
+    folder = resolve_pack_folder(rules)
+    problems: list[RuleError] = []
+    documents: dict[str, Document] = {}
+    digest = hashlib.sha256()
+    for name in PACK_FILES:
+        path = folder / name
+        try:
+            document, data = _read(path, problems)
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        except Exception as exc:  # an InputError from the YAML reader
+            if hasattr(exc, "code"):
+                problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column,
+                                          path=exc.path, hint=exc.hint))
+                continue
+            raise
+        if document is not None:
+            documents[name] = document
+            digest.update(name.encode() + b"\0" + data + b"\0")
+    if len(documents) != len(PACK_FILES):
+        return None, problems
+    readers = {name: _Reader(folder / name, documents[name], problems) for name in PACK_FILES}
+    profiles = _load_profiles(readers["profiles.yaml"], documents["profiles.yaml"].value)
+    options = _load_options(readers["plugin-config.yaml"], documents["plugin-config.yaml"].value)
+    pack_doc = documents["pack.yaml"].value
+    reader = readers["pack.yaml"]
+    if not reader.keys(pack_doc, (), {"name", "description", "root", "sources", "steps"},
+                       required=("name", "sources", "steps")):
+        return None, problems
+    sources: dict = {}
+    for index, spec in enumerate(pack_doc.get("sources") or []):
+        where = ("sources", index)
+        if reader.keys(spec, where, _SOURCE_KEYS, required=("id",)):
+            sources[spec["id"]] = SourceDef(spec["id"], spec.get("label", spec["id"]), spec.get("doc", ""),
+                                            spec.get("origin", ""))
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for source in sources.values():
+        graph.add_node(source.id, kind="source", label=source.label, doc=source.doc)
+    steps: dict = {}
+    rule_ids: dict = {}
+    for index, spec in enumerate(pack_doc.get("steps") or []):
+        where = ("steps", index)
+        if not reader.keys(spec, where, _STEP_KEYS, required=("id", "apply")):
+            continue
+        step_id = spec["id"]
+        if step_id in sources or step_id in steps:
+            reader.problem("duplicate_node", f"node id {step_id!r} is declared twice", where + ("id",))
+            continue
+        entries = []
+        for position, entry_spec in enumerate(spec.get("apply") or []):
+            entry = _load_entry(reader, entry_spec, where + ("apply", position), step_id, sources, profiles,
+                                TRANSFORMS)
+            if entry is None:
+                continue
+            if entry.id in rule_ids:
+                reader.problem("duplicate_rule", f"rule id {entry.id!r} is used twice", where + ("apply", position, "rule"),
+                               rule=entry.id)
+            rule_ids[entry.id] = step_id
+            entries.append(entry)
+        steps[step_id] = Step(step_id, spec.get("label", step_id), spec.get("doc", ""), list(spec.get("after") or []),
+                              list(spec.get("uses") or []), entries)
+        graph.add_node(step_id, kind="step", label=spec.get("label", step_id), doc=spec.get("doc", ""))
+    for index, step in enumerate(steps.values()):
+        for field_name, targets in (("after", step.after), ("uses", step.uses)):
+            for position, target in enumerate(targets):
+                known = steps if field_name == "after" else sources
+                if target not in known:
+                    close = difflib.get_close_matches(str(target), sorted(known), n=1)
+                    reader.problem("unknown_node", f"{field_name} names {target!r}, which is not a "
+                                   f"{'step' if field_name == 'after' else 'source'} of the pack",
+                                   ("steps", index, field_name, position),
+                                   hint=f"did you mean {close[0]!r}?" if close else None)
+                    continue
+                graph.add_edge(target, step.id)
+        for entry in step.entries:
+            if entry.source in sources and entry.source not in step.uses:
+                graph.add_edge(entry.source, step.id)
+    order: list = []
+    try:
+        order = list(nx.lexicographical_topological_sort(graph))
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph)
+        names = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
+        reader.problem("cycle", f"the precedence graph has a cycle: {names}", ("steps",),
+                       hint="remove one of the 'after' edges of the cycle")
+    if problems:
+        return None, problems
+    pack = RulePack(
+        name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=folder,
+        digest="sha256:" + digest.hexdigest(), root=str(pack_doc.get("root", "PodTemplateSpec")), sources=sources,
+        steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, graph=graph,
+        order=order,
+    )
+    return pack, problems
+
+
+@lru_cache(maxsize=32)
+def _load_cached(folder: str, stamp: tuple) -> RulePack:
+    pack, problems = collect_problems(folder)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        first = problems[0]
+        raise RuleError(first.code, f"{first.message} (and {len(problems) - 1} more problem(s): run `podeval check`)",
+                        file=first.file, line=first.line, column=first.column, path=first.path, hint=first.hint,
+                        rule=first.rule)
+    assert pack is not None
+    return pack
+
+
+def load_rules(rules: str | Path | RulePack = "flyte-v1") -> RulePack:
+    """Compile a pack (a shipped name or a folder) once; the result is reused by every evaluation."""
+    if isinstance(rules, RulePack):
+        return rules
+    folder = resolve_pack_folder(rules).resolve()
+    stamp = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0) for name in PACK_FILES)
+    return _load_cached(str(folder), stamp)

@@ -1,0 +1,454 @@
+"""Merge strategies: one registry, keyed by the name rule files use.
+
+The walker (``Merger.merge``) owns traversal: it finds the rule for a path (a rule of the merge profile, or the
+profile's default strategy), builds child paths and looks up Kubernetes field kinds. A strategy decides one node:
+
+    strategy(merger, at, lower, higher, params) -> Node | None
+
+``lower`` is the layer below, ``higher`` the layer above (mergo's ``dst`` and ``src``). Exactly one of them is
+the *incoming* layer (``merger.incoming``): the source the current rule lays over or under what is already
+built. Strategies never mutate their inputs; they return new Nodes that reuse the children they keep, and they
+report what happened through ``merger.emit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+from . import k8s_schema
+from .errors import FlyteBuildError
+from .paths import Key, LIST_KEYS
+from .tree import Node, is_zero, plain
+
+SCALARS = {"string", "bool", "int", "float"}
+
+
+class At(NamedTuple):
+    """Where the walker is: the printed-path segments, the schema path (field names only), the field's spec
+    and, for objects, the Kubernetes type name."""
+
+    path: tuple
+    schema: tuple
+    spec: k8s_schema.FieldSpec | None
+    type_name: str | None
+
+    def child(self, name: str) -> "At":
+        spec = k8s_schema.field(self.type_name, name) if self.type_name else None
+        type_name = spec.elem if spec is not None and spec.elem_is_type else None
+        return At(self.path + (name,), self.schema + (name,), spec, type_name)
+
+    def entry(self, key: str) -> "At":
+        """A map entry: the spec is the map's element."""
+        elem = self.spec.elem if self.spec is not None else None
+        type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
+        kind = "object" if type_name else (elem or "string")
+        spec = k8s_schema.FieldSpec(kind=kind, ptr=False, elem=type_name)
+        return At(self.path + (key,), self.schema + ("*",), spec, type_name)
+
+    def item(self, segment: Any) -> "At":
+        elem = self.spec.elem if self.spec is not None else None
+        type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
+        kind = "object" if type_name else (elem or "string")
+        spec = k8s_schema.FieldSpec(kind=kind, ptr=False, elem=type_name, omitempty=False)
+        return At(self.path + (segment,), self.schema + ("[]",), spec, type_name)
+
+
+class Rule(NamedTuple):
+    """A compiled per-path merge rule: the strategy function, its parameters and the id used in the trace."""
+
+    id: str
+    strategy: Callable
+    params: dict
+    note: str | None = None
+
+
+class Merger:
+    """One merge of an incoming layer into the document: the walker and the event sink of the strategies."""
+
+    __slots__ = ("profile", "default", "incoming_is_higher", "rule_id", "emit_event", "vars", "tracing", "note")
+
+    def __init__(self, profile: dict, default: Rule, *, incoming_is_higher: bool, rule_id: str,
+                 emit_event: Callable | None, variables: dict, note: str | None = None) -> None:
+        self.note = note
+        self.profile = profile
+        self.default = default
+        self.incoming_is_higher = incoming_is_higher
+        self.rule_id = rule_id
+        self.emit_event = emit_event
+        self.vars = variables
+        self.tracing = emit_event is not None
+
+    def rule_for(self, at: At) -> Rule:
+        return self.profile.get(at.schema, self.default)
+
+    def merge(self, at: At, lower: Node | None, higher: Node | None) -> Node | None:
+        rule = self.rule_for(at)
+        return rule.strategy(self, at, lower, higher, rule)
+
+    def emit(self, op: str, at: At, source: str, value: Any = None, *, rule: Rule | None = None,
+             previous: Any = None, previous_source: str | None = None, rejected: dict | None = None,
+             note: str | None = None) -> None:
+        if self.emit_event is None:
+            return
+        rule_id = rule.id if rule is not None and rule.id else self.rule_id
+        if op not in ("set", "append"):
+            note = note or (rule.note if rule is not None else None) or self.note
+        self.emit_event(op, at.path, source, rule_id, value=value, previous=previous,
+                        previous_source=previous_source, rejected=rejected, note=note)
+
+    def incoming(self, lower: Node | None, higher: Node | None) -> Node | None:
+        return higher if self.incoming_is_higher else lower
+
+    def one_sided(self, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+        """The result when one side is absent: the other one, whole; a ``set`` event if it is the incoming one."""
+        result = higher if higher is not None else lower
+        if result is not None and self.tracing and result is self.incoming(lower, higher):
+            self.emit("set", at, result.source, plain(result), rule=rule)
+        return result
+
+
+# --------------------------------------------------------------------------------------------------------------
+# mergo.Merge(dst, src, mergo.WithOverride, mergo.WithAppendSlice), as FlytePropeller calls it
+
+
+def _kind(at: At, lower: Node | None, higher: Node | None) -> str:
+    if at.spec is not None:
+        return at.spec.kind
+    sample = higher if higher is not None else lower
+    value = sample.value if sample is not None else None
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    return "string"
+
+
+def _scalar(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule, kind: str) -> Node:
+    """Both present. mergo keeps dst unless src is non-zero; for pointers both non-nil the same rule applies to
+    the pointees (a *false never overrides a *true)."""
+    high, low = higher.value, lower.value
+    if kind == "intorstring" and isinstance(high, int) and not isinstance(high, bool) and isinstance(low, str):
+        # IntOrString is merged field by field: an int src sets IntVal but Type=Int is the zero value, so a
+        # string dst stays a string (flyte-v1-backend.md §2.1).
+        wins_higher = False
+        why = "IntOrString is merged field by field: an int never turns a string port into an int"
+    elif kind == "quantity":
+        # resource.Quantity has only unexported fields: mergo keeps dst (flyte-v1-backend.md §2.1).
+        wins_higher = False
+        why = "a Quantity outside a map is never overridden by mergo (it has no exported fields)"
+    else:
+        wins_higher = not is_zero(high)
+        why = None if wins_higher else "a zero value (false, 0, \"\") never overrides (mergo WithOverride)"
+    if not merger.tracing:
+        return higher if wins_higher else lower
+    lost_op = rule.params.get("lost", "keep")
+    if wins_higher:
+        if merger.incoming_is_higher:
+            if high != low or higher.source != lower.source:
+                merger.emit("override", at, higher.source, high, rule=rule, previous=low, previous_source=lower.source)
+        else:
+            zero_lost = "a zero value (false, 0, \"\") never overrides a set one (mergo WithOverride)"
+            _lost(merger, at, rule, lost_op, winner=higher, loser=lower,
+                  why=rule.note or (zero_lost if is_zero(low) else merger.note)
+                  or f"the value {higher.source} set is not empty, so it wins")
+        return higher
+    if merger.incoming_is_higher:
+        _lost(merger, at, rule, lost_op, winner=lower, loser=higher, why=why)
+    elif kind not in ("quantity",):
+        merger.emit("override", at, lower.source, low, rule=rule, previous=high, previous_source=higher.source,
+                    note=why)
+    return lower
+
+
+def _lost(merger: Merger, at: At, rule: Rule, op: str, *, winner: Node, loser: Node, why: str | None) -> None:
+    if op == "drop":
+        merger.emit("drop", at, loser.source, plain(loser), rule=rule, note=why)
+        return
+    merger.emit("keep", at, winner.source, plain(winner), rule=rule,
+                rejected={"source": loser.source, "value": plain(loser)}, note=why)
+
+
+def mergo(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    if lower is None or higher is None:
+        return merger.one_sided(at, lower, higher, rule)
+    kind = _kind(at, lower, higher)
+    if kind == "object" and isinstance(lower.value, dict) and isinstance(higher.value, dict):
+        return _merge_object(merger, at, lower, higher)
+    if kind == "map" and isinstance(lower.value, dict) and isinstance(higher.value, dict):
+        return _merge_map(merger, at, lower, higher, rule)
+    if kind == "list" and isinstance(lower.value, list) and isinstance(higher.value, list):
+        return _append(merger, at, lower, higher, rule)
+    if kind in ("time", "any"):
+        return merger.one_sided(at, None, higher, rule)
+    return _scalar(merger, at, lower, higher, rule, kind)
+
+
+def _merge_object(merger: Merger, at: At, lower: Node, higher: Node) -> Node:
+    low, high = lower.value, higher.value
+    children: dict[str, Node] = {}
+    for name in low.keys() | high.keys() if False else list(low) + [k for k in high if k not in low]:
+        merged = merger.merge(at.child(name), low.get(name), high.get(name))
+        if merged is not None:
+            children[name] = merged
+    return Node(children, higher.source, higher.rule)
+
+
+def _merge_map(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> Node:
+    """Key-wise union; the src (higher) entry replaces the dst entry, even when it is "" (mergo maps)."""
+    low, high = lower.value, higher.value
+    children = dict(low)
+    for key, node in high.items():
+        previous = low.get(key)
+        children[key] = node
+        if not merger.tracing:
+            continue
+        entry = at.entry(key)
+        if previous is None:
+            if merger.incoming_is_higher:
+                merger.emit("set", entry, node.source, plain(node), rule=rule)
+        elif merger.incoming_is_higher:
+            merger.emit("override", entry, node.source, plain(node), rule=rule, previous=plain(previous),
+                        previous_source=previous.source)
+        else:
+            merger.emit("keep", entry, node.source, plain(node), rule=rule,
+                        rejected={"source": previous.source, "value": plain(previous)},
+                        note=rule.note or merger.note or "a map entry already set by a higher layer wins")
+    if merger.tracing and not merger.incoming_is_higher:
+        for key, node in low.items():
+            if key not in high:
+                merger.emit("set", at.entry(key), node.source, plain(node), rule=rule)
+    return Node(children, higher.source, higher.rule)
+
+
+def _item_segment(list_field: str, items: list, index: int) -> Any:
+    key_field = LIST_KEYS.get(list_field)
+    item = items[index]
+    if key_field is None or not isinstance(item.value, dict) or key_field not in item.value:
+        return index
+    key = str(item.value[key_field].value)
+    occurrence = sum(1 for other in items[:index]
+                     if isinstance(other.value, dict) and key_field in other.value
+                     and str(other.value[key_field].value) == key) + 1
+    return Key(key_field, key, occurrence)
+
+
+def _list_field(at: At) -> str:
+    for segment in reversed(at.path):
+        if isinstance(segment, str):
+            return segment
+    return ""
+
+
+def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> Node:
+    """dst ++ src; an empty src leaves dst as it is (mergo WithAppendSlice)."""
+    if not higher.value:
+        return lower
+    items = lower.value + higher.value
+    if merger.tracing:
+        field = _list_field(at)
+        incoming = range(len(lower.value), len(items)) if merger.incoming_is_higher else range(len(lower.value))
+        note = None if merger.incoming_is_higher else "items of the lower layer come first"
+        for index in incoming:
+            merger.emit("append", at.item(_item_segment(field, items, index)), items[index].source,
+                        plain(items[index]), rule=rule, note=rule.note or note)
+    return Node(items, higher.source, higher.rule)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Other leaf policies, for rules that are not plain mergo
+
+
+def force(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """The higher value replaces the lower one whenever it is present, even when it is false/0/"" (a Go
+    assignment, such as UpdatePod's ``podSpec.HostNetwork = *EnableHostNetworkingPod``)."""
+    if lower is None or higher is None:
+        return merger.one_sided(at, lower, higher, rule)
+    if merger.tracing:
+        if merger.incoming_is_higher:
+            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
+                        previous_source=lower.source)
+        else:
+            _lost(merger, at, rule, rule.params.get("lost", "keep"), winner=higher, loser=lower,
+                  why=rule.note or "the higher layer sets this field unconditionally")
+    return higher
+
+
+def replace(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """Atomic: the higher value, whole, if there is one; otherwise the lower one, whole (Go's ``if x == nil { x =
+    default.DeepCopy() }`` seen from the default's side). Nothing inside is merged."""
+    if lower is None or higher is None:
+        return merger.one_sided(at, lower, higher, rule)
+    if merger.tracing:
+        if merger.incoming_is_higher:
+            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
+                        previous_source=lower.source)
+        else:
+            _lost(merger, at, rule, rule.params.get("lost", "keep"), winner=higher, loser=lower,
+                  why=rule.note or "the field is already set, so the default is not used")
+    return higher
+
+
+def append(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """lower ++ higher for a list, whatever the profile's default is."""
+    if lower is None or higher is None:
+        return merger.one_sided(at, lower, higher, rule)
+    return _append(merger, at, lower, higher, rule)
+
+
+def dedupe_by_key(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """Append, then keep only the last item for each key (``params.keys``: the fields that identify an item).
+    Not Flyte's behaviour: for packs that want it (a policy author's choice)."""
+    merged = append(merger, at, lower, higher, rule)
+    if merged is None or not isinstance(merged.value, list):
+        return merged
+    keys = tuple(rule.params.get("keys", ("key",)))
+    last: dict[tuple, int] = {}
+    for index, item in enumerate(merged.value):
+        identity = tuple(plain(item.value.get(k)) if isinstance(item.value, dict) else None for k in keys)
+        last[identity] = index
+    kept = [item for index, item in enumerate(merged.value)
+            if last[tuple(plain(item.value.get(k)) if isinstance(item.value, dict) else None for k in keys)] == index]
+    if merger.tracing:
+        for index, item in enumerate(merged.value):
+            if item not in kept:
+                merger.emit("drop", at.item(index), item.source, plain(item), rule=rule,
+                            note=f"a later item has the same {', '.join(keys)}")
+    return Node(kept, merged.source, merged.rule)
+
+
+def ignore(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """The incoming layer's value never applies here: it is dropped, and the trace says so."""
+    incoming = merger.incoming(lower, higher)
+    kept = lower if incoming is higher else higher
+    if incoming is not None and merger.tracing:
+        merger.emit("drop", at, incoming.source, plain(incoming), rule=rule, note=rule.note)
+    return kept
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Flyte's container matching: MergeBasePodSpecOntoTemplate (flytek8s/pod_helper.go)
+
+
+def _name(node: Node) -> str:
+    name = node.value.get("name") if isinstance(node.value, dict) else None
+    return "" if name is None else str(name.value)
+
+
+def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """The template's containers (lower) are never added to the pod; each task container (higher) is merged
+    onto, in order: the template's ``default`` container, then its ``primary`` one (if this is the primary
+    container), then every template container with the same name (unless this is the primary container or is
+    named ``default``: flyte#6733), then the task container itself. Template containers that shaped nothing
+    are dropped, and the trace names them."""
+    params = rule.params
+    default_name = params.get("default", "default")
+    primary_name = params.get("primary", "primary")
+    primary = merger.vars.get(params.get("primary_var", "primary_container_name")) or ""
+    exact = params.get("exact_name", True)
+    skip_primary = params.get("exact_name_skips_primary", True)
+    skip_names = set(params.get("exact_name_skips", [default_name]))
+    template = list(lower.value) if lower is not None and isinstance(lower.value, list) else []
+    base = list(higher.value) if higher is not None and isinstance(higher.value, list) else []
+    default_tpl = primary_tpl = None
+    for container in template:  # the last one wins if a name repeats
+        if _name(container) == default_name:
+            default_tpl = container
+        elif _name(container) == primary_name:
+            primary_tpl = container
+    used: set[int] = set()
+    merged_items: list[Node] = []
+    item_merger = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
+                         emit_event=merger.emit_event, variables=merger.vars)
+    quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
+                   emit_event=None, variables=merger.vars)
+    for position, container in enumerate(base):
+        name = _name(container)
+        segment = _item_segment(_list_field(at), base, position)
+        item_at = at.item(segment)
+        shape: Node | None = None
+        if default_tpl is not None:
+            shape = default_tpl
+            used.add(id(default_tpl))
+        if name == primary and primary_tpl is not None:
+            shape = primary_tpl if shape is None else quiet.merge(item_at, shape, primary_tpl)
+            used.add(id(primary_tpl))
+        if exact:
+            for candidate in template:
+                if _name(candidate) != name:
+                    continue
+                if (skip_primary and name == primary) or name in skip_names:
+                    continue
+                shape = candidate if shape is None else quiet.merge(item_at, shape, candidate)
+                used.add(id(candidate))
+        if shape is None:
+            merged_items.append(container)
+        else:
+            merged_items.append(item_merger.merge(item_at, shape, container))
+    if merger.tracing:
+        for index, candidate in enumerate(template):
+            if id(candidate) in used:
+                continue
+            name = _name(candidate)
+            if name in (default_name, primary_name) and not base:
+                why = "the task pod has no containers, and a template never adds one"
+            elif name == primary and skip_primary:
+                why = (f"a template container named like the primary container ({name!r}) is skipped: only "
+                       f"'{default_name}'/'{primary_name}' shape the primary container (flyte#6733)")
+            elif name == primary_name:
+                why = f"'{primary_name}' only shapes the primary container, and there is no task container named {primary!r}" if not primary else f"no task container is the primary container {primary!r}"
+            else:
+                why = (f"matched no task container: only '{default_name}', '{primary_name}' and containers with "
+                       "the same name as a task container are used; a template never adds a container")
+            merger.emit("drop", at.item(_item_segment(_list_field(at), template, index)), candidate.source,
+                        plain(candidate), rule=rule, note=why)
+    if not base:
+        return None if higher is None or not higher.value else higher
+    return Node(merged_items, higher.source, higher.rule)
+
+
+STRATEGIES: dict[str, Callable] = {
+    "mergo": mergo,
+    "force": force,
+    "replace": replace,
+    "append": append,
+    "dedupe-by-key": dedupe_by_key,
+    "ignore": ignore,
+    "template-containers": template_containers,
+}
+
+STRATEGY_PARAMS: dict[str, set[str]] = {
+    "mergo": {"lost"},
+    "force": {"lost"},
+    "replace": {"lost"},
+    "append": set(),
+    "dedupe-by-key": {"keys"},
+    "ignore": set(),
+    "template-containers": {"default", "primary", "primary_var", "exact_name", "exact_name_skips_primary",
+                            "exact_name_skips"},
+}
+
+
+def merge_pod_spec_onto_template(template_spec: Any, base_spec: Any, primary_container_name: str,
+                                 primary_init_container_name: str = "", *, rules: Any = None) -> dict:
+    """Flyte's MergeBasePodSpecOntoTemplate as a pure function over Kubernetes-JSON dicts, driven by the pack's
+    ``pod-spec`` merge profile. Raises FlyteBuildError where Flyte errors (a nil spec)."""
+    from .rules import load_rules
+    from .scenario import to_plain_k8s
+    from .tree import wrap
+
+    if template_spec is None or base_spec is None:
+        raise FlyteBuildError("nil_pod_spec", "neither the templatePodSpec or the basePodSpec can be nil",
+                              hint="pass a pod spec dict (it may be empty) for both")
+    pack = load_rules(rules or "flyte-v1")
+    profile = pack.profile("pod-spec")
+    merger = Merger(profile.rules, profile.default, incoming_is_higher=False, rule_id=profile.id, emit_event=None,
+                    variables={"primary_container_name": primary_container_name or "",
+                               "primary_init_container_name": primary_init_container_name or ""})
+    at = At((), (), None, "PodSpec")
+    merged = merger.merge(at, wrap(to_plain_k8s(template_spec, "PodSpec"), "template", ""),
+                          wrap(to_plain_k8s(base_spec, "PodSpec"), "base", ""))
+    result = plain(merged) or {}
+    for field in ("containers", "initContainers"):
+        if result.get(field) is None:
+            result.pop(field, None)
+    return result

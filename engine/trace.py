@@ -1,0 +1,179 @@
+"""The trace: one ordered event stream per evaluation, and everything derived from it.
+
+Ops form a closed set; each is emitted when:
+
+* ``set``      a source puts a value where there was none;
+* ``override`` a higher source replaces a lower source's value (``previous`` holds the loser);
+* ``keep``     an incoming value lost: the value already there stays (``rejected`` holds the loser and why);
+* ``append``   list items are added after the ones already there (mergo's WithAppendSlice);
+* ``drop``     an input had no effect at all (an unmatched template container, a template restartPolicy);
+* ``warn``     something legal but surprising happened (a node-selector term OR'ed in unconstrained);
+* ``error``    the evaluation stops here: FlytePropeller would refuse to build the Pod.
+
+``owners`` (path -> source) is not recorded by the walk: it is read off the finished Pod, whose every leaf
+remembers the source that set it. ``explain`` is a filter over the events, as renderers are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import paths as _paths
+
+OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
+
+
+@dataclass(slots=True)
+class Event:
+    seq: int
+    path: tuple
+    op: str
+    source: str
+    rule: str
+    value: Any = None
+    previous: Any = None
+    previous_source: str | None = None
+    rejected: dict | None = None
+    note: str | None = None
+
+    @property
+    def path_text(self) -> str:
+        return _paths.render(self.path)
+
+    def to_dict(self) -> dict:
+        data: dict[str, Any] = {
+            "seq": self.seq,
+            "path": _paths.render(self.path),
+            "op": self.op,
+            "source": self.source,
+            "rule": self.rule,
+        }
+        if self.op not in ("drop", "warn", "error") or self.value is not None:
+            data["value"] = self.value
+        if self.previous is not None:
+            data["previous"] = self.previous
+            if self.previous_source:
+                data["previousSource"] = self.previous_source
+        if self.rejected is not None:
+            data["rejected"] = self.rejected
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+def _sub_value(value: Any, relative: tuple) -> tuple[bool, Any]:
+    """The part of an event's value at a relative path: (found, value)."""
+    for segment in relative:
+        if isinstance(segment, str) and isinstance(value, dict) and segment in value:
+            value = value[segment]
+        elif isinstance(segment, _paths.Key) and isinstance(value, list):
+            matches = [v for v in value if isinstance(v, dict) and str(v.get(segment.field)) == segment.value]
+            if len(matches) < segment.occurrence:
+                return False, None
+            value = matches[segment.occurrence - 1]
+        elif isinstance(segment, int) and isinstance(value, list) and segment < len(value):
+            value = value[segment]
+        else:
+            return False, None
+    return True, value
+
+
+@dataclass
+class Trace:
+    rules_name: str
+    rules_digest: str
+    sources: list[dict] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+    pod: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "version": 1,
+            "rules": {"name": self.rules_name, "digest": self.rules_digest},
+            "sources": list(self.sources),
+            "events": [event.to_dict() for event in self.events],
+            "owners": dict(self.owners),
+        }
+
+    @property
+    def warnings(self) -> list[Event]:
+        return [event for event in self.events if event.op == "warn"]
+
+    def history(self, path: str | tuple) -> list[Event]:
+        """Every event that touched the field: on it, on an ancestor that carried it, or on a descendant."""
+        target = _paths.parse(path) if isinstance(path, str) else tuple(path)
+        found = []
+        for event in self.events:
+            if _paths.is_prefix(event.path, target) or _paths.is_prefix(target, event.path):
+                if event.op in ("warn", "error") and not _paths.is_prefix(target, event.path) and event.path != target:
+                    continue
+                found.append(event)
+        return found
+
+    def explain(self, path: str | tuple) -> dict:
+        """The history of one field: every candidate value, its source and rule, which one won and why."""
+        target = _paths.parse(path) if isinstance(path, str) else tuple(path)
+        text = _paths.render(target)
+        found, value = _sub_value(self.pod or {}, target)
+        owner = self.owners.get(text)
+        if owner is None and found:
+            owners_below = {o for p, o in self.owners.items() if p.startswith(text)}
+            owner = ", ".join(sorted(owners_below)) or None
+        history = self.history(target)
+        candidates: list[dict] = []
+
+        def add(source: str | None, rule: str, candidate: Any, outcome: str, why: str) -> None:
+            if source is None:
+                return
+            for existing in candidates:
+                if existing["source"] == source and existing["value"] == candidate:
+                    existing.update(outcome=outcome, why=why, rule=rule)
+                    return
+            candidates.append({"source": source, "value": candidate, "rule": rule, "outcome": outcome, "why": why})
+
+        for event in history:
+            relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
+            if relative is None:
+                continue  # an event below the field: part of its history, not a candidate for its value
+            ok, candidate = _sub_value(event.value, relative)
+            if event.op in ("set", "append") and ok:
+                add(event.source, event.rule, candidate, "won", "")
+            elif event.op == "override":
+                prev_ok, previous = _sub_value(event.previous, relative)
+                if prev_ok:
+                    add(event.previous_source, event.rule, previous, "lost",
+                        f"overridden by {event.source} (rule {event.rule})" + (f": {event.note}" if event.note else ""))
+                if ok:
+                    add(event.source, event.rule, candidate, "won", "")
+            elif event.op == "keep" and event.rejected is not None:
+                rej_ok, rejected = _sub_value(event.rejected.get("value"), relative)
+                if rej_ok:
+                    add(event.rejected.get("source"), event.rule, rejected, "lost",
+                        f"rule {event.rule}: " + (event.note or f"{event.source}'s value stays"))
+            elif event.op == "drop":
+                drop_ok, dropped = _sub_value(event.value, relative)
+                if drop_ok:
+                    add(event.source, event.rule, dropped, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
+        winner = None
+        for candidate in candidates:
+            if found and owner and candidate["source"] == owner and candidate["value"] == value:
+                winner = candidate
+            elif candidate["outcome"] == "won":
+                candidate["outcome"] = "lost"
+                candidate["why"] = "replaced by a later rule"
+        if winner is not None:
+            winner["outcome"] = "won"
+            losers = [c["source"] for c in candidates if c is not winner and c["outcome"] == "lost"]
+            winner["why"] = (f"set by {owner} (rule {winner['rule']}) and kept to the end"
+                             + (f"; it beat {', '.join(losers)}" if losers else ""))
+        return {
+            "path": text,
+            "present": found,
+            "value": value if found else None,
+            "owner": owner,
+            "rule": winner["rule"] if winner else None,
+            "candidates": candidates,
+            "history": [event.to_dict() for event in history],
+        }

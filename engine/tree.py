@@ -1,0 +1,76 @@
+"""The working document: a tree of Nodes, each remembering the source and rule that put it there.
+
+Every value the engine handles while it builds a Pod is wrapped once, when its source is read, into ``Node``s:
+a dict of Nodes, a list of Nodes, or a scalar. Strategies and transforms never mutate a Node; they build new
+dicts and lists that reuse the children they keep (copy on write), so the scenario's own objects are never
+touched and ownership survives any reordering of lists: the owner of a leaf is simply the Node's ``source``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Node:
+    __slots__ = ("value", "source", "rule")
+
+    def __init__(self, value: Any, source: str, rule: str) -> None:
+        self.value = value
+        self.source = source
+        self.rule = rule
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Node({self.value!r}, {self.source!r})"
+
+
+def wrap(value: Any, source: str, rule: str) -> Node:
+    if isinstance(value, dict):
+        return Node({k: wrap(v, source, rule) for k, v in value.items()}, source, rule)
+    if isinstance(value, list):
+        return Node([wrap(v, source, rule) for v in value], source, rule)
+    return Node(value, source, rule)
+
+
+def plain(node: Node | None) -> Any:
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def get(node: Node | None, *fields: str) -> Node | None:
+    for field in fields:
+        if node is None or not isinstance(node.value, dict):
+            return None
+        node = node.value.get(field)
+    return node
+
+
+def get_plain(node: Node | None, *fields: str, default: Any = None) -> Any:
+    found = get(node, *fields)
+    return default if found is None else plain(found)
+
+
+def with_field(node: Node | None, fields: tuple[str, ...], new: Node | None, source: str, rule: str) -> Node:
+    """A copy of ``node`` with the value at ``fields`` replaced by ``new`` (removed when None); dicts on the way
+    are copied, missing ones created (owned by ``source``)."""
+    if node is None or not isinstance(node.value, dict):
+        node = Node({}, source, rule)
+    head, rest = fields[0], fields[1:]
+    children = dict(node.value)
+    if rest:
+        children[head] = with_field(children.get(head), rest, new, source, rule)
+    elif new is None:
+        children.pop(head, None)
+    else:
+        children[head] = new
+    return Node(children, node.source, node.rule)
+
+
+def is_zero(value: Any) -> bool:
+    """Go's zero value for a scalar: mergo's isEmptyValue."""
+    return value is None or value == "" or value is False or (value == 0 and not isinstance(value, bool))
