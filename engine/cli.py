@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser("graph", help="the precedence DAG of a rule pack")
     graph.add_argument("--rules", default="flyte-v1")
     graph.add_argument("-o", "--output", choices=("mermaid", "dot", "json"), default="mermaid")
+
+    from . import cli_tools  # the policy-author commands: check, test, diff
+
+    cli_tools.register(sub, _add_scenario_inputs)
     return parser
 
 
@@ -199,6 +203,10 @@ def format_graph(pack: Any, output: str) -> str:
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from . import cli_tools
+
+    if args.command in cli_tools.COMMANDS:
+        return cli_tools.run(args)
     if args.command == "graph":
         from .rules import load_rules
 

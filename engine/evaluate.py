@@ -50,8 +50,10 @@ class Result:
 class Evaluation:
     """The state of one evaluation; transforms receive it."""
 
-    def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True) -> None:
+    def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
+                 without: frozenset = frozenset()) -> None:
         self.pack = pack
+        self.without = without
         self.scenario = scenario
         self.tracing = tracing
         self.events: list[Event] = []
@@ -119,6 +121,8 @@ class Evaluation:
     def run(self) -> None:
         for step in self.pack.steps:
             for entry in step.entries:
+                if entry.source in self.without:
+                    continue
                 if entry.when is not None and not self.search(entry.when):
                     continue
                 if entry.kind == "transform":
@@ -262,11 +266,20 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
     return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 
-def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True) -> Result:
-    """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why."""
+def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = ()) -> Result:
+    """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
+
+    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis)."""
     pack = load_rules(rules)
     loaded = load_scenario(scenario)
-    evaluation = Evaluation(pack, loaded, tracing=trace)
+    unknown = sorted(set(without) - set(pack.sources))
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
+        raise InputError("unknown_source", f"the pack {pack.name} has no source {unknown[0]!r}",
+                         hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}")
+    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without))
     try:
         evaluation.run()
     except PodevalError as error:

@@ -367,33 +367,78 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
 
     folder = resolve_pack_folder(rules)
     problems: list[RuleError] = []
-    documents: dict[str, Document] = {}
     digest = hashlib.sha256()
-    for name in PACK_FILES:
-        path = folder / name
-        try:
-            document, data = _read(path, problems)
-        except RuleError as exc:
-            problems.append(exc)
-            continue
-        except Exception as exc:  # an InputError from the YAML reader
-            if hasattr(exc, "code"):
-                problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column,
-                                          path=exc.path, hint=exc.hint))
+    # A pack may `extends: <pack>`: files it lacks come from the parent; profiles and options are merged by id
+    # (the child's win); pack.yaml keys the child sets replace the parent's (sources, steps whole).
+    chain: list[Path] = []
+    layers: list[dict] = []  # root first: {file name: (Document, reader)}
+    current: Path | None = folder
+    while current is not None:
+        if current in chain:
+            problems.append(RuleError("cycle", f"packs extend each other in a cycle: {' -> '.join(map(str, chain))}"))
+            return None, problems
+        chain.append(current)
+        found: dict = {}
+        for name in PACK_FILES:
+            path = current / name
+            if not path.exists() and current != folder and name != "pack.yaml":
                 continue
-            raise
-        if document is not None:
-            documents[name] = document
-            digest.update(name.encode() + b"\0" + data + b"\0")
-    if len(documents) != len(PACK_FILES):
+            if not path.exists() and name != "pack.yaml" and len(chain) == 1:
+                continue
+            try:
+                document, data = _read(path, problems)
+            except Exception as exc:  # an InputError from the YAML reader
+                if hasattr(exc, "code"):
+                    problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line,
+                                              column=exc.column, path=exc.path, hint=exc.hint))
+                    continue
+                raise
+            if document is not None:
+                found[name] = (document, _Reader(path, document, problems))
+                digest.update(str(len(chain)).encode() + name.encode() + b"\0" + data + b"\0")
+        layers.insert(0, found)
+        parent = found.get("pack.yaml", (None,))[0]
+        parent_name = parent.value.get("extends") if parent is not None and isinstance(parent.value, dict) else None
+        if parent_name:
+            try:
+                current = resolve_pack_folder(parent_name)
+            except RuleError as exc:
+                problems.append(exc)
+                return None, problems
+        else:
+            current = None
+    if problems:
         return None, problems
-    readers = {name: _Reader(folder / name, documents[name], problems) for name in PACK_FILES}
-    profiles = _load_profiles(readers["profiles.yaml"], documents["profiles.yaml"].value)
-    options = _load_options(readers["plugin-config.yaml"], documents["plugin-config.yaml"].value)
-    pack_doc = documents["pack.yaml"].value
-    reader = readers["pack.yaml"]
-    if not reader.keys(pack_doc, (), {"name", "description", "root", "sources", "steps"},
-                       required=("name", "sources", "steps")):
+    for name in PACK_FILES:
+        if not any(name in layer for layer in layers):
+            problems.append(RuleError("pack_unreadable", f"the pack has no {name} (nor does a pack it extends)",
+                                      file=str(folder / name)))
+    if problems:
+        return None, problems
+    profiles: dict = {}
+    options: dict = {}
+    pack_doc: dict = {}
+    reader: _Reader | None = None
+    for layer in layers:
+        if "profiles.yaml" in layer:
+            document, layer_reader = layer["profiles.yaml"]
+            profiles.update(_load_profiles(layer_reader, document.value))
+        if "plugin-config.yaml" in layer:
+            document, layer_reader = layer["plugin-config.yaml"]
+            options.update(_load_options(layer_reader, document.value))
+        document, layer_reader = layer["pack.yaml"]
+        if isinstance(document.value, dict):
+            if not layer_reader.keys(document.value, (), {"name", "description", "root", "sources", "steps",
+                                                          "extends"}):
+                return None, problems
+            if "steps" in document.value or reader is None:
+                reader = layer_reader
+            pack_doc.update({k: v for k, v in document.value.items() if k != "extends"})
+    assert reader is not None
+    for key in ("name", "sources", "steps"):
+        if key not in pack_doc:
+            reader.problem("pack_missing_key", f"missing required key {key!r}", ())
+    if problems:
         return None, problems
     sources: dict = {}
     for index, spec in enumerate(pack_doc.get("sources") or []):

@@ -343,7 +343,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
     params = rule.params
     default_name = params.get("default", "default")
     primary_name = params.get("primary", "primary")
-    primary = merger.vars.get(params.get("primary_var", "primary_container_name")) or ""
+    primary = merger.vars.get(params.get("primary_var", "primaryContainerName")) or ""
     exact = params.get("exact_name", True)
     skip_primary = params.get("exact_name_skips_primary", True)
     skip_names = set(params.get("exact_name_skips", [default_name]))
@@ -442,8 +442,8 @@ def merge_pod_spec_onto_template(template_spec: Any, base_spec: Any, primary_con
     pack = load_rules(rules or "flyte-v1")
     profile = pack.profile("pod-spec")
     merger = Merger(profile.rules, profile.default, incoming_is_higher=False, rule_id=profile.id, emit_event=None,
-                    variables={"primary_container_name": primary_container_name or "",
-                               "primary_init_container_name": primary_init_container_name or ""})
+                    variables={"primaryContainerName": primary_container_name or "",
+                               "primaryInitContainerName": primary_init_container_name or ""})
     at = At((), (), None, "PodSpec")
     merged = merger.merge(at, wrap(to_plain_k8s(template_spec, "PodSpec"), "template", ""),
                           wrap(to_plain_k8s(base_spec, "PodSpec"), "base", ""))
