@@ -13,6 +13,7 @@ import re
 from typing import Any, Callable
 
 from . import paths as _paths
+from . import quantity
 from .flytekit import serialize_pod_template
 from .tree import Node, plain, wrap
 
@@ -269,3 +270,412 @@ def merge_onto_template(ev, entry) -> None:
         position = ev.position_of((field,))
         merged = merger.merge(position, wrap(lower, entry.source, entry.id), ev.get_at((field,)))
         ev.set_at((field,), merged, entry.source, entry.id)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# P3.2-3 AddFlyteCustomizationsToContainerWithPodTemplate: env vars and resources of every task container
+
+
+def _each_container(ev, entry, fn, fields=("initContainers", "containers")) -> None:
+    """Apply ``fn(container_node, path, field) -> Node`` to every (init) container of the pod spec."""
+    for field in fields:
+        containers = ev.get_at(("spec", field))
+        if containers is None or not isinstance(containers.value, list):
+            continue
+        items = list(containers.value)
+        for index, item in enumerate(items):
+            name = item.value.get("name") if isinstance(item.value, dict) else None
+            segment = _paths.Key("name", str(name.value)) if name is not None and name.value else index
+            items[index] = fn(item, ("spec", field, segment), field)
+        ev.set_at(("spec", field), Node(items, containers.source, containers.rule), entry.source, entry.id)
+
+
+def _sorted_env(mapping: Any, values_from: dict | None = None) -> list[dict]:
+    if not mapping:
+        return []
+    if isinstance(mapping, list):
+        return [dict(item) for item in mapping]
+    # Go ranges over a map here, in random order; podeval sorts by name so that output is deterministic.
+    if values_from is not None:
+        return [{"name": key, "value": str(values_from.get(mapping[key], ""))} for key in sorted(mapping)]
+    return [{"name": key, "value": "" if mapping[key] is None else str(mapping[key])} for key in sorted(mapping)]
+
+
+def _sanitize_label_value(name: str) -> str:
+    name = re.sub(r"[^-a-z0-9]+", "-", name.lower())[:63]
+    return name.strip("-")
+
+
+@transform("append-env", env="expression", values_from="expression", note="value")
+def append_env(ev, entry) -> None:
+    """DecorateEnvVars: env vars appended to every task container and init container (a map's keys in sorted order,
+    where Go's map order is random)."""
+    values_from = ev.param(entry, "values_from") if "values_from" in entry.params else None
+    env = _sorted_env(ev.param(entry, "env"), values_from if "values_from" in entry.params else None)
+    if not env:
+        return
+    note = entry.params.get("note")
+
+    def add(container: Node, path: tuple, field: str) -> Node:
+        children = dict(container.value)
+        current = list(children["env"].value) if "env" in children and isinstance(children["env"].value, list) else []
+        for item in env:
+            current.append(wrap(item, entry.source, entry.id))
+            if ev.tracing:
+                occurrence = sum(1 for node in current if isinstance(node.value, dict) and node.value.get("name")
+                                 is not None and node.value["name"].value == item["name"])
+                ev.emit("append", path + ("env", _paths.Key("name", item["name"], occurrence)), entry.source, entry.id,
+                        value=item, note=note)
+        children["env"] = Node(current, entry.source, entry.id)
+        return Node(children, container.source, container.rule)
+
+    _each_container(ev, entry, add)
+
+
+@transform("flyte-execution-env", execution_id="expression", task_id="expression", attempt="expression")
+def flyte_execution_env(ev, entry) -> None:
+    """GetExecutionEnvVars: FLYTE_INTERNAL_EXECUTION_ID/PROJECT/DOMAIN, FLYTE_ATTEMPT_NUMBER and, with a task id,
+    FLYTE_INTERNAL_TASK_PROJECT/DOMAIN/NAME/VERSION; none without an execution identity."""
+    execution_id = ev.param(entry, "execution_id") or {}
+    if not execution_id:
+        return
+    env = [
+        {"name": "FLYTE_INTERNAL_EXECUTION_ID", "value": str(execution_id.get("name", ""))},
+        {"name": "FLYTE_INTERNAL_EXECUTION_PROJECT", "value": str(execution_id.get("project", ""))},
+        {"name": "FLYTE_INTERNAL_EXECUTION_DOMAIN", "value": str(execution_id.get("domain", ""))},
+        {"name": "FLYTE_ATTEMPT_NUMBER", "value": str(ev.param(entry, "attempt") or 0)},
+    ]
+    task_id = ev.param(entry, "task_id") or {}
+    if task_id:
+        env += [{"name": f"FLYTE_INTERNAL_TASK_{part.upper()}", "value": str(task_id.get(part, ""))}
+                for part in ("project", "domain", "name", "version")]
+    ev.vars["flyteExecutionEnv"] = env
+    append_env(ev, _with_params(entry, {"env": _Literal(env)}))
+
+
+class _Literal:
+    """A parameter whose value is already known (lets one transform reuse another)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def search(self, context: dict) -> Any:
+        return self.value
+
+
+def _with_params(entry, params: dict):
+    clone = copy.copy(entry)
+    clone.params = {**entry.params, **params}
+    return clone
+
+
+@transform("append-env-from", secrets="expression", config_maps="expression")
+def append_env_from(ev, entry) -> None:
+    """DecorateEnvVars: an optional secretRef per default-env-from-secrets, then an optional configMapRef per
+    default-env-from-configmaps, appended to envFrom of every task container and init container."""
+    refs = [{"secretRef": {"name": name, "optional": True}} for name in ev.param(entry, "secrets") or []]
+    refs += [{"configMapRef": {"name": name, "optional": True}} for name in ev.param(entry, "config_maps") or []]
+    if not refs:
+        return
+
+    def add(container: Node, path: tuple, field: str) -> Node:
+        children = dict(container.value)
+        current = list(children["envFrom"].value) if "envFrom" in children else []
+        for ref in refs:
+            current.append(wrap(ref, entry.source, entry.id))
+            if ev.tracing:
+                ev.emit("append", path + ("envFrom", len(current) - 1), entry.source, entry.id, value=ref)
+        children["envFrom"] = Node(current, entry.source, entry.id)
+        return Node(children, container.source, container.rule)
+
+    _each_container(ev, entry, add)
+
+
+def _template_resources(template: dict | None, name: str, init: bool) -> dict:
+    """ExtractContainerResourcesFromPodTemplate: the resources of ONE template container: the exact name, else
+    primary(-init), else default(-init) (never a merge of them; `primary` applies to any container name)."""
+    if not template:
+        return {}
+    spec = (template.get("template") or {}).get("spec") or {}
+    containers = spec.get("initContainers" if init else "containers") or []
+    for wanted in (name, "primary-init" if init else "primary", "default-init" if init else "default"):
+        for container in containers:
+            if container.get("name") == wanted:
+                return container.get("resources") or {}
+    return {}
+
+
+def _qty_zero(node: Node | None) -> bool:
+    if node is None:
+        return True
+    try:
+        return quantity.value_of(node.value) == 0
+    except quantity.QuantityError:
+        return False
+
+
+def _qty_greater(a: Node, b: Node) -> bool:
+    try:
+        return quantity.value_of(a.value) > quantity.value_of(b.value)
+    except quantity.QuantityError:
+        return False
+
+
+@transform("container-resources", overrides="expression", platform="expression", default_cpu="expression",
+           default_memory="expression", gpu_resource_name="expression", template="expression",
+           template_source="expression", platform_source="value", overrides_source="value")
+def container_resources(ev, entry) -> None:
+    """Resources of every task container (container_helper.go): ``gpu`` renamed to gpu-resource-name; for the
+    primary container and init containers (MergeExistingResources) the execution override wins key by key, then the
+    runtime template's resources fill missing names, then requests default to the limit or the platform default
+    (default-cpus/default-memory when the platform has none) and limits to the request, clamped to the platform
+    limit; other containers (EnsureExistingResourcesInRange) only get template fill-ins and the clamp. cpu and
+    memory are always written, as zero quantities if nothing set them."""
+    overrides = ev.param(entry, "overrides") or {}
+    platform = ev.param(entry, "platform") or {}
+    gpu_name = ev.param(entry, "gpu_resource_name") or "nvidia.com/gpu"
+    template = ev.param(entry, "template")
+    template_source = ev.param(entry, "template_source") or "runtime-template"
+    platform_source = entry.params.get("platform_source", "execution")
+    overrides_source = entry.params.get("overrides_source", "execution")
+    primary = ev.vars.get("primaryContainerName")
+    platform_requests = {k: Node(v, platform_source, entry.id) for k, v in (platform.get("requests") or {}).items()}
+    for name, param in (("cpu", "default_cpu"), ("memory", "default_memory")):
+        if name not in platform_requests:
+            platform_requests[name] = Node(ev.param(entry, param), entry.source, entry.id)
+    platform_limits = {k: Node(v, platform_source, entry.id) for k, v in (platform.get("limits") or {}).items()}
+
+    def customize(container: Node, path: tuple, field: str) -> Node:
+        init = field == "initContainers"
+        name = str(container.value["name"].value) if "name" in container.value else ""
+        assign = init or name == primary
+        resources = container.value.get("resources")
+        requests = dict(resources.value.get("requests").value) if resources and resources.value.get("requests") else {}
+        limits = dict(resources.value.get("limits").value) if resources and resources.value.get("limits") else {}
+        for mapping in (requests, limits):  # SanitizeGPUResourceRequirements
+            if "gpu" in mapping:
+                mapping[gpu_name] = mapping.pop("gpu")
+        if assign:  # MergeResources(overrides)
+            for key, value in (overrides.get("requests") or {}).items():
+                requests[key] = Node(value, overrides_source, entry.id)
+            for key, value in (overrides.get("limits") or {}).items():
+                limits[key] = Node(value, overrides_source, entry.id)
+        fill = _template_resources(template, name, init) if template else {}
+        for mapping, key_name in ((requests, "requests"), (limits, "limits")):  # MergeResourcesIfMissing
+            for key, value in (fill.get(key_name) or {}).items():
+                if key not in mapping:
+                    mapping[key] = Node(value, template_source, entry.id)
+        names = ["cpu", "memory"]
+        for extra in ("ephemeral-storage", gpu_name):
+            if extra in requests or extra in limits:
+                names.append(extra)
+        for resource in names:
+            request, limit = requests.get(resource), limits.get(resource)
+            platform_limit = platform_limits.get(resource)
+            notes = []
+            if assign:
+                if _qty_zero(request):
+                    if not _qty_zero(limit):
+                        request = Node(limit.value, limit.source, entry.id)
+                        notes.append("request defaults to the limit")
+                    else:
+                        default = platform_requests.get(resource)
+                        request = Node(default.value if default is not None else "0",
+                                       default.source if default is not None else entry.source, entry.id)
+                        notes.append("request is the platform default")
+                if _qty_zero(limit):
+                    limit = Node(request.value, request.source, entry.id)
+                    notes.append("limit defaults to the request")
+            request = request if request is not None else Node("0", entry.source, entry.id)
+            limit = limit if limit is not None else Node("0", entry.source, entry.id)
+            if platform_limit is not None and not _qty_zero(platform_limit):
+                if not _qty_zero(request) and _qty_greater(request, platform_limit):
+                    request = Node(platform_limit.value, platform_limit.source, entry.id)
+                    notes.append("request clamped to the platform limit")
+                if not _qty_zero(limit) and _qty_greater(limit, platform_limit):
+                    limit = Node(platform_limit.value, platform_limit.source, entry.id)
+                    notes.append("limit clamped to the platform limit")
+            if not _qty_zero(request) and not _qty_zero(limit) and _qty_greater(request, limit):
+                request = Node(limit.value, limit.source, entry.id)
+                notes.append("request clamped to the limit")
+            requests[resource], limits[resource] = request, limit
+            if ev.tracing and notes:
+                ev.emit("set", path + ("resources",), entry.source, entry.id,
+                        value={"requests": {resource: request.value}, "limits": {resource: limit.value}},
+                        note=f"{resource}: " + "; ".join(notes))
+        children = dict(container.value)
+        children["resources"] = Node({"limits": Node(limits, entry.source, entry.id),
+                                      "requests": Node(requests, entry.source, entry.id)},
+                                     resources.source if resources else entry.source, entry.id)
+        return Node(children, container.source, container.rule)
+
+    _each_container(ev, entry, customize)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# P3.6 GetPodTolerations, P3.9 extended resources
+
+
+@transform("resource-tolerations", tolerations="expression")
+def resource_tolerations(ev, entry) -> None:
+    """GetPodTolerations: the configured tolerations of every resource name any container requests or limits,
+    put before the pod's own tolerations (the resource names in sorted order, where Go's set order is random)."""
+    configured = ev.param(entry, "tolerations") or {}
+    if not configured:
+        return
+    names: set = set()
+    containers = ev.get_at(("spec", "containers"))
+    for container in (containers.value if containers else []):
+        resources = plain(container.value.get("resources")) if isinstance(container.value, dict) else None
+        for key in ("limits", "requests"):
+            names.update(((resources or {}).get(key) or {}).keys())
+    added = []
+    for name in sorted(names):
+        value = configured.get(name)
+        if value is None:
+            continue
+        added.extend(value if isinstance(value, list) else [value])
+    if not added:
+        return
+    current = ev.get_at(("spec", "tolerations"))
+    items = [wrap(t, entry.source, entry.id) for t in added] + (list(current.value) if current else [])
+    ev.set_at(("spec", "tolerations"), Node(items, entry.source, entry.id), entry.source, entry.id)
+    if ev.tracing:
+        for index, toleration in enumerate(added):
+            ev.emit("append", ("spec", "tolerations", index), entry.source, entry.id, value=toleration,
+                    note="resource-tolerations of a resource the containers use; they come first")
+
+
+def _append_toleration(ev, entry, toleration: dict, note: str) -> None:
+    current = ev.get_at(("spec", "tolerations"))
+    items = (list(current.value) if current else []) + [wrap(toleration, entry.source, entry.id)]
+    ev.set_at(("spec", "tolerations"), Node(items, entry.source, entry.id), entry.source, entry.id)
+    if ev.tracing:
+        ev.emit("append", ("spec", "tolerations", len(items) - 1), entry.source, entry.id, value=toleration, note=note)
+
+
+@transform("gpu-node-selectors", accelerator="expression", gpu_resource_name="expression", device_label="expression",
+           partition_label="expression", unpartitioned_requirement="expression",
+           unpartitioned_toleration="expression")
+def gpu_node_selectors(ev, entry) -> None:
+    """ApplyGPUNodeSelectors: only if some container has a GPU *limit*: a required node affinity on the device
+    label plus a NoSchedule toleration; a partition size adds its own requirement and toleration; `unpartitioned`
+    adds `partition-label DoesNotExist` (or the configured requirement) and the configured toleration."""
+    accelerator = ev.param(entry, "accelerator") or {}
+    if not accelerator:
+        return
+    gpu_name = ev.param(entry, "gpu_resource_name") or "nvidia.com/gpu"
+    containers = ev.get_at(("spec", "containers"))
+    uses_gpu = any(gpu_name in ((plain(c.value.get("resources")) or {}).get("limits") or {})
+                   for c in (containers.value if containers else []) if isinstance(c.value, dict))
+    if not uses_gpu:
+        if ev.tracing:
+            ev.emit("drop", ("spec", "affinity"), entry.source, entry.id, value=accelerator,
+                    note=f"no container has a {gpu_name} limit, so the GPU accelerator adds no node selector")
+        return
+    if ev.get_at(("spec", "affinity")) is None:
+        ev.set_at(("spec", "affinity"), Node({}, entry.source, entry.id), entry.source, entry.id)
+    device_label = ev.param(entry, "device_label")
+    partition_label = ev.param(entry, "partition_label")
+    device = accelerator.get("device")
+    if device:
+        add_required_node_selector_requirement(ev, entry, {"key": device_label, "operator": "In", "values": [device]})
+        _append_toleration(ev, entry, {"key": device_label, "value": device, "operator": "Equal",
+                                       "effect": "NoSchedule"}, note="GPU device toleration (ApplyGPUNodeSelectors)")
+    requirement = toleration = None
+    if accelerator.get("unpartitioned"):
+        requirement = ev.param(entry, "unpartitioned_requirement") or {"key": partition_label,
+                                                                       "operator": "DoesNotExist"}
+        toleration = ev.param(entry, "unpartitioned_toleration")
+    elif accelerator.get("partitionSize"):
+        size = accelerator["partitionSize"]
+        requirement = {"key": partition_label, "operator": "In", "values": [size]}
+        toleration = {"key": partition_label, "value": size, "operator": "Equal", "effect": "NoSchedule"}
+    if requirement:
+        add_required_node_selector_requirement(ev, entry, requirement)
+    if toleration:
+        _append_toleration(ev, entry, toleration, note="GPU partition toleration (ApplyGPUNodeSelectors)")
+
+
+@transform("shared-memory", shared_memory="expression")
+def shared_memory(ev, entry) -> None:
+    """ApplySharedMemory: an emptyDir {medium: Memory} volume and its mount on the primary container; a clash with
+    an existing volume or mount (the template's included) fails the task."""
+    spec = ev.param(entry, "shared_memory") or {}
+    if not spec:
+        return
+    name, mount_path, size = spec.get("mountName") or "", spec.get("mountPath") or "", spec.get("sizeLimit") or ""
+    where = ("task", "extendedResources", "sharedMemory")
+    if not name:
+        ev.fail(entry, "shared_memory_invalid", "mount name is not set", path=where + ("mountName",))
+    if not mount_path:
+        ev.fail(entry, "shared_memory_invalid", "mount path is not set", path=where + ("mountPath",))
+    primary = ev.vars.get("primaryContainerName")
+    volumes = plain(ev.get_at(("spec", "volumes"))) or []
+    if any(v.get("name") == name for v in volumes):
+        ev.fail(entry, "shared_memory_clash", f"A volume is already named {name} in pod spec",
+                path=("spec", "volumes", _paths.Key("name", name)))
+    container_path = ("spec", "containers", _paths.Key("name", primary))
+    mounts = plain(ev.get_at(container_path + ("volumeMounts",))) or []
+    for mount in mounts:
+        if mount.get("name") == name:
+            ev.fail(entry, "shared_memory_clash", f"A volume is already named {name} in container",
+                    path=container_path + ("volumeMounts",))
+        if mount.get("mountPath") == mount_path:
+            ev.fail(entry, "shared_memory_clash", f"{mount_path} is already mounted in container",
+                    path=container_path + ("volumeMounts",))
+    if size:
+        try:
+            quantity.canonical(quantity.to_text(size))
+        except quantity.QuantityError as exc:
+            ev.fail(entry, "shared_memory_invalid", f"Unable to parse size limit: {exc}", path=where + ("sizeLimit",))
+    # An unset size limit is still a non-nil pointer to a zero Quantity in Flyte: it prints as "0".
+    volume = {"name": name, "emptyDir": {"medium": "Memory", "sizeLimit": size or "0"}}
+    current = ev.get_at(("spec", "volumes"))
+    ev.set_at(("spec", "volumes"), Node((list(current.value) if current else []) + [wrap(volume, entry.source, entry.id)],
+                                        entry.source, entry.id), entry.source, entry.id)
+    mount_node = ev.get_at(container_path + ("volumeMounts",))
+    mount = {"name": name, "mountPath": mount_path}
+    ev.set_at(container_path + ("volumeMounts",),
+              Node((list(mount_node.value) if mount_node else []) + [wrap(mount, entry.source, entry.id)],
+                   entry.source, entry.id), entry.source, entry.id)
+    if ev.tracing:
+        ev.emit("append", ("spec", "volumes", _paths.Key("name", name)), entry.source, entry.id, value=volume)
+        ev.emit("append", container_path + ("volumeMounts", _paths.Key("mountPath", mount_path)), entry.source,
+                entry.id, value=mount)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# P0 system labels
+
+
+@transform("system-labels", execution_id="expression", node_id="expression", task_id="expression",
+           interruptible="expression", workflow="expression")
+def system_labels(ev, entry) -> None:
+    """The labels FlytePropeller puts on every task Pod when it knows the execution: the FlyteWorkflow's
+    execution-id, project, domain, workflow-name and shard-key (fnv32a of the execution id, mod 32), and the
+    node's node-id, task-name and interruptible (newNodeExecContext, compiler transformers/k8s/workflow.go)."""
+    execution_id = ev.param(entry, "execution_id") or {}
+    node_id = ev.param(entry, "node_id")
+    if not execution_id and not node_id:
+        return
+    labels: dict = {}
+    if execution_id:
+        name = str(execution_id.get("name", ""))
+        labels["execution-id"] = name
+        labels["project"] = str(execution_id.get("project", ""))
+        labels["domain"] = str(execution_id.get("domain", ""))
+        shard = 0x811C9DC5
+        for byte in name.encode():
+            shard = ((shard ^ byte) * 0x01000193) & 0xFFFFFFFF
+        labels["shard-key"] = str(shard % 32)
+        workflow = ev.param(entry, "workflow")
+        if workflow:
+            labels["workflow-name"] = _sanitize_label_value(str(workflow).split(":")[-1])
+    if node_id:
+        labels["node-id"] = _sanitize_label_value(str(node_id))
+        task_id = ev.param(entry, "task_id") or {}
+        if task_id.get("name"):
+            labels["task-name"] = _sanitize_label_value(str(task_id["name"]))
+        labels["interruptible"] = "true" if ev.param(entry, "interruptible") else "false"
+    ev.vars["systemLabels"] = labels
