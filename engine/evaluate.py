@@ -37,14 +37,20 @@ class Result:
 
     def to_k8s(self):
         """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
+        import inspect
         import json
 
         from kubernetes.client import ApiClient
 
-        class _Response:
-            data = json.dumps(self.pod)
+        client = ApiClient()
+        text = json.dumps(self.pod)
+        if "content_type" in inspect.signature(client.deserialize).parameters:  # kubernetes >= 35
+            return client.deserialize(text, "V1Pod", "application/json")
 
-        return ApiClient().deserialize(_Response(), "V1Pod")
+        class _Response:  # older clients take a response object
+            data = text
+
+        return client.deserialize(_Response(), "V1Pod")
 
 
 class Evaluation:
