@@ -435,10 +435,10 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
                 reader = layer_reader
             pack_doc.update({k: v for k, v in document.value.items() if k != "extends"})
     assert reader is not None
-    for key in ("name", "sources", "steps"):
-        if key not in pack_doc:
-            reader.problem("pack_missing_key", f"missing required key {key!r}", ())
-    if problems:
+    missing = [key for key in ("name", "sources", "steps") if key not in pack_doc]
+    for key in missing:
+        reader.problem("pack_missing_key", f"missing required key {key!r}", ())
+    if missing:
         return None, problems
     sources: dict = {}
     for index, spec in enumerate(pack_doc.get("sources") or []):

@@ -263,6 +263,16 @@ def merge_onto_template(ev, entry) -> None:
     if template is None:
         return
     spec_template = ((template.get("template") or {}).get("spec")) or {}
+    terms_path = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    template_terms = spec_template
+    for field in terms_path:
+        template_terms = (template_terms or {}).get(field) if isinstance(template_terms, dict) else None
+    task_terms = ev.get_at(("spec",) + terms_path)
+    if template_terms and task_terms is not None and task_terms.value and ev.tracing:
+        ev.emit("warn", ("spec",) + terms_path, entry.source, entry.id, value=template_terms,
+                note="the template's required node-selector terms are appended as separate terms, which Kubernetes "
+                     "ORs: a node matching a template term alone satisfies the pod, without the requirements Flyte "
+                     "added to the task's terms (interruptible, GPU)")
     meta_template = ((template.get("template") or {}).get("metadata")) or {}
     for field, lower, profile_id in (("spec", spec_template, entry.params.get("profile", "pod-spec")),
                                      ("metadata", meta_template, entry.params.get("metadata_profile", "mergo"))):
@@ -356,6 +366,8 @@ def flyte_execution_env(ev, entry) -> None:
 class _Literal:
     """A parameter whose value is already known (lets one transform reuse another)."""
 
+    uses_pod = False
+
     def __init__(self, value: Any) -> None:
         self.value = value
 
@@ -440,9 +452,11 @@ def container_resources(ev, entry) -> None:
     overrides_source = entry.params.get("overrides_source", "execution")
     primary = ev.vars.get("primaryContainerName")
     platform_requests = {k: Node(v, platform_source, entry.id) for k, v in (platform.get("requests") or {}).items()}
-    for name, param in (("cpu", "default_cpu"), ("memory", "default_memory")):
+    default_from = {}
+    for name, param, option in (("cpu", "default_cpu", "default-cpus"), ("memory", "default_memory", "default-memory")):
         if name not in platform_requests:
             platform_requests[name] = Node(ev.param(entry, param), entry.source, entry.id)
+            default_from[name] = option
     platform_limits = {k: Node(v, platform_source, entry.id) for k, v in (platform.get("limits") or {}).items()}
 
     def customize(container: Node, path: tuple, field: str) -> Node:
@@ -482,7 +496,8 @@ def container_resources(ev, entry) -> None:
                         default = platform_requests.get(resource)
                         request = Node(default.value if default is not None else "0",
                                        default.source if default is not None else entry.source, entry.id)
-                        notes.append("request is the platform default")
+                        notes.append(f"request is the platform default ({default_from[resource]})"
+                                     if resource in default_from else "request is the platform default request")
                 if _qty_zero(limit):
                     limit = Node(request.value, request.source, entry.id)
                     notes.append("limit defaults to the request")

@@ -1,0 +1,119 @@
+"""Rule packs: compiled once, validated with positions, a deterministic DAG, registries resolved at load."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+import engine
+from engine.rules import collect_problems, load_rules
+
+
+@pytest.fixture
+def pack_copy(tmp_path, repo_root):
+    folder = tmp_path / "pack"
+    shutil.copytree(repo_root / "rules" / "flyte-v1", folder)
+    return folder
+
+
+def edit(folder, name, fn):
+    path = folder / name
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_flyte_v1_graph_has_the_docs_nodes_and_flytes_steps_in_order():
+    pack = load_rules("flyte-v1")
+    assert {"k8s-plugin", "compile-time", "runtime-template", "pod-template-name"} <= set(pack.sources)
+    steps = [step.id for step in pack.steps]
+    assert steps == ["build-raw-pod", "pod-template-override", "resolve-runtime-template", "customize-containers",
+                     "require-primary-container", "update-pod", "merge-runtime-template", "extended-resources",
+                     "container-image-override", "pod-plugin", "object-metadata"]
+    # the task side is built and customized before it is laid onto the runtime template
+    assert steps.index("update-pod") < steps.index("merge-runtime-template")
+    assert pack.order == sorted(pack.order, key=pack.order.index)  # a list, computed once
+    assert load_rules("flyte-v1").order == pack.order
+
+
+def test_topological_order_breaks_ties_lexicographically():
+    pack = load_rules("flyte-v1")
+    # among nodes that are ready at the same time, the smallest name goes first: the sources (which have no
+    # predecessors) keep their name order, and every node comes after everything it depends on
+    sources = [node for node in pack.order if node in pack.sources]
+    assert sources == sorted(sources)
+    position = {node: index for index, node in enumerate(pack.order)}
+    assert all(position[a] < position[b] for a, b in pack.graph.edges)
+
+
+def test_a_cycle_is_an_error_that_names_it(pack_copy):
+    def add_cycle(data):
+        for step in data["steps"]:
+            if step["id"] == "build-raw-pod":
+                step["after"] = ["object-metadata"]
+
+    edit(pack_copy, "pack.yaml", add_cycle)
+    with pytest.raises(engine.RuleError) as error:
+        load_rules(str(pack_copy))
+    assert error.value.code == "cycle"
+    assert "build-raw-pod" in error.value.message and "object-metadata" in error.value.message
+
+
+def test_unknown_strategy_transform_and_bad_jmespath_are_reported_together_with_positions(pack_copy):
+    def break_profiles(data):
+        data["profiles"]["pod-spec"]["paths"]["containers"]["strategy"] = "template-containerz"
+
+    def break_pack(data):
+        data["steps"][0]["apply"][0]["transform"] = "flytekit-serialise"
+        data["steps"][0]["apply"][1]["when"] = "vars.k8sPod ||"
+
+    edit(pack_copy, "profiles.yaml", break_profiles)
+    edit(pack_copy, "pack.yaml", break_pack)
+    pack, problems = collect_problems(str(pack_copy))
+    assert pack is None
+    codes = {p.code: p for p in problems}
+    assert {"unknown_strategy", "unknown_transform", "jmespath_invalid"} <= set(codes)
+    assert "template-containers" in codes["unknown_strategy"].hint
+    assert "flytekit-serialize" in codes["unknown_transform"].hint
+    for problem in codes.values():
+        assert problem.file and problem.line and problem.column
+    assert codes["unknown_transform"].rule == "flytekit-serialization"
+
+
+def test_unknown_source_and_unknown_key_suggest_the_right_one(pack_copy):
+    def break_pack(data):
+        data["steps"][0]["apply"][0]["source"] = "compile-tme"
+        data["steps"][0]["aply"] = []
+
+    edit(pack_copy, "pack.yaml", break_pack)
+    _, problems = collect_problems(str(pack_copy))
+    hints = {p.code: p.hint for p in problems}
+    assert "compile-time" in hints["unknown_source"]
+    assert "apply" in hints["pack_unknown_key"]
+
+
+def test_a_pack_can_extend_another_and_override_one_profile(tmp_path):
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "pack.yaml").write_text("extends: flyte-v1\nname: child\n")
+    (child / "profiles.yaml").write_text(
+        "profiles:\n  pod-spec:\n    default: mergo\n    paths:\n      containers:\n"
+        "        strategy: append\n")
+    pack = load_rules(str(child))
+    assert pack.name == "child"
+    assert [s.id for s in pack.steps] == [s.id for s in load_rules("flyte-v1").steps]
+    assert pack.profile("pod-spec").rules[("containers",)].strategy.__name__ == "append"
+    assert pack.profile("mergo").default.strategy.__name__ == "mergo"
+
+
+def test_evaluation_does_not_recompile(monkeypatch, repo_root):
+    rules = load_rules("flyte-v1")
+    import jmespath
+
+    def boom(*args, **kwargs):  # pragma: no cover - only called if something recompiles
+        raise AssertionError("JMESPath compiled during an evaluation")
+
+    monkeypatch.setattr(jmespath, "compile", boom)
+    engine.evaluate(str(repo_root / "examples/flyte-docs/example-3.yaml"), rules=rules)
