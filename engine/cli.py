@@ -114,6 +114,8 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     templates: list = list(base.get("podTemplates") or [])
     for path in args.pod_templates:
         value = _read_yaml_file(path)
+        if isinstance(value, dict) and value.get("kind") == "List":
+            value = value.get("items") or []
         templates.extend(value if isinstance(value, list) else [value])
     if args.pod_templates:
         base["podTemplates"] = templates

@@ -292,7 +292,9 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
         if error.file is None:
             error.file = loaded.filename
         raise
-    owners: dict[str, str] = {} if trace else None  # type: ignore[assignment]
-    pod = render_pod(evaluation.document, owners)
-    result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners or {}, pod)
+    leaves: dict[str, tuple] | None = {} if trace else None
+    pod = render_pod(evaluation.document, leaves)
+    owners = {path: source for path, (source, _) in (leaves or {}).items()}
+    owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
+    result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
     return Result(pod, result_trace, pack, loaded)

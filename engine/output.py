@@ -42,7 +42,7 @@ def render_node(node: Node, type_name: str | None, path: tuple, owners: dict | N
         if rendered is not _MISSING:
             result[name] = rendered
     if not result and owners is not None and path:
-        owners[paths.render(path)] = node.source
+        owners[paths.render(path)] = (node.source, node.rule)
     return result
 
 
@@ -93,20 +93,20 @@ def _render_untyped(node: Node, path: tuple, owners: dict | None, name: str) -> 
     if isinstance(value, dict):
         if not value:
             if owners is not None:
-                owners[paths.render(path)] = node.source
+                owners[paths.render(path)] = (node.source, node.rule)
             return {}
         return {key: _render_untyped(value[key], path + (key,), owners, key) for key in sorted(value)}
     if isinstance(value, list):
         segments = _segments(name, value)
         return [_render_untyped(item, path + (segment,), owners, name) for segment, item in zip(segments, value)]
     if owners is not None:
-        owners[paths.render(path)] = node.source
+        owners[paths.render(path)] = (node.source, node.rule)
     return value
 
 
 def _leaf(node: Node, kind: str, path: tuple, owners: dict | None) -> Any:
     if owners is not None:
-        owners[paths.render(path)] = node.source
+        owners[paths.render(path)] = (node.source, node.rule)
     if kind == "quantity":
         return _quantity(node.value)
     return node.value

@@ -302,12 +302,16 @@ def dedupe_by_key(merger: Merger, at: At, lower: Node | None, higher: Node | Non
     if merged is None or not isinstance(merged.value, list):
         return merged
     keys = tuple(rule.params.get("keys", ("key",)))
+
+    def identity(item: Node) -> tuple:
+        if not keys or not isinstance(item.value, dict):  # a list of scalars: the value is its own key
+            return ("value", repr(plain(item)))
+        return tuple(repr(plain(item.value.get(k))) for k in keys)
+
     last: dict[tuple, int] = {}
     for index, item in enumerate(merged.value):
-        identity = tuple(plain(item.value.get(k)) if isinstance(item.value, dict) else None for k in keys)
-        last[identity] = index
-    kept = [item for index, item in enumerate(merged.value)
-            if last[tuple(plain(item.value.get(k)) if isinstance(item.value, dict) else None for k in keys)] == index]
+        last[identity(item)] = index
+    kept = [item for index, item in enumerate(merged.value) if last[identity(item)] == index]
     if merger.tracing:
         for index, item in enumerate(merged.value):
             if item not in kept:

@@ -87,6 +87,8 @@ class Trace:
     events: list[Event] = field(default_factory=list)
     owners: dict[str, str] = field(default_factory=dict)
     pod: dict | None = None
+    #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
+    owner_rules: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -95,6 +97,7 @@ class Trace:
             "sources": list(self.sources),
             "events": [event.to_dict() for event in self.events],
             "owners": dict(self.owners),
+            "ownerRules": dict(self.owner_rules),
         }
 
     @property
@@ -102,15 +105,35 @@ class Trace:
         return [event for event in self.events if event.op == "warn"]
 
     def history(self, path: str | tuple) -> list[Event]:
-        """Every event that touched the field: on it, on an ancestor that carried it, or on a descendant."""
+        """Every event that touched the field: on it, on an ancestor that carried it, or on a descendant.
+
+        Items of lists without a key are addressed by index, and an index can change after the event (a later
+        rule prepends items): an event on ``tolerations[0]`` then counts for the item now at ``tolerations[3]``
+        when it carried the value that item has now."""
         target = _paths.parse(path) if isinstance(path, str) else tuple(path)
         found = []
         for event in self.events:
-            if _paths.is_prefix(event.path, target) or _paths.is_prefix(target, event.path):
-                if event.op in ("warn", "error") and not _paths.is_prefix(target, event.path) and event.path != target:
+            event_path = self._realign(event, target)
+            if _paths.is_prefix(event_path, target) or _paths.is_prefix(target, event_path):
+                if event.op in ("warn", "error") and not _paths.is_prefix(target, event_path) and event_path != target:
                     continue
-                found.append(event)
+                found.append(event if event_path == event.path else _moved(event, event_path))
         return found
+
+    def _realign(self, event: Event, target: tuple) -> tuple:
+        path = event.path
+        for position, segment in enumerate(path):
+            if position >= len(target):
+                break
+            wanted = target[position]
+            if isinstance(segment, int) and isinstance(wanted, int) and segment != wanted and \
+                    path[:position] == target[:position] and position == len(path) - 1 and event.op in ("append", "set"):
+                ok, current = _sub_value(self.pod or {}, target[: position + 1])
+                if ok and current == event.value:
+                    return target[: position + 1]
+            if segment != wanted:
+                break
+        return path
 
     def explain(self, path: str | tuple) -> dict:
         """The history of one field: every candidate value, its source and rule, which one won and why."""
@@ -157,6 +180,9 @@ class Trace:
                 if drop_ok:
                     add(event.source, event.rule, dropped, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
         winner = None
+        rule_of_owner = self.owner_rules.get(text)
+        if owner and found and not any(c["source"] == owner and c["value"] == value for c in candidates):
+            candidates.append({"source": owner, "value": value, "rule": rule_of_owner, "outcome": "won", "why": ""})
         for candidate in candidates:
             if found and owner and candidate["source"] == owner and candidate["value"] == value:
                 winner = candidate
@@ -165,6 +191,8 @@ class Trace:
                 candidate["why"] = "replaced by a later rule"
         if winner is not None:
             winner["outcome"] = "won"
+            if rule_of_owner:
+                winner["rule"] = rule_of_owner
             losers = [c["source"] for c in candidates if c is not winner and c["outcome"] == "lost"]
             winner["why"] = (f"set by {owner} (rule {winner['rule']}) and kept to the end"
                              + (f"; it beat {', '.join(losers)}" if losers else ""))
@@ -177,3 +205,9 @@ class Trace:
             "candidates": candidates,
             "history": [event.to_dict() for event in history],
         }
+
+
+def _moved(event: Event, path: tuple) -> Event:
+    """The event as seen from the item's current position."""
+    return Event(event.seq, path, event.op, event.source, event.rule, event.value, event.previous,
+                 event.previous_source, event.rejected, event.note)

@@ -31,6 +31,8 @@ def render(config=None, *, task=None, execution=None, templates=None, propeller=
 
 
 def template(spec, metadata=None, name="flyte-template", namespace="flyte"):
+    spec = dict(spec)
+    spec.setdefault("containers", [{"name": "noop", "image": "docker.io/rwgrim/docker-noop"}])  # the API requires one
     return [{"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name, "namespace": namespace},
              "template": {"metadata": metadata or {}, "spec": spec}}]
 
@@ -383,3 +385,8 @@ def test_a_misspelled_option_suggests_the_right_one():
         render({"default-label": {"a": "b"}})
     assert error.value.code == "unknown_option" and "default-labels" in error.value.hint
     assert error.value.path == "propeller.config.default-label"
+
+
+def test_inject_finalizer():
+    assert render({"inject-finalizer": True}).pod["metadata"]["finalizers"] == ["flyte.org/finalizer-k8s"]
+    assert "finalizers" not in render().pod["metadata"]
