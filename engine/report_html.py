@@ -12,22 +12,36 @@ hidden word, and the legend's table repeats the picture's counts.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 from engine import paths
 from engine.report_lines import Line, pod_lines
-from engine.report_svg import layers, render_dag_svg
+from engine.report_svg import drawing_order, render_dag_svg
 
 # Okabe-Ito and Tol hues, dark enough for 3:1 against white as lines; badges use a light tint with dark text.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8A6D00", "#5A8FBF", "#6A3D9A", "#B15928", "#117733",
-           "#882255", "#2F8F83", "#666666"]
+PALETTE = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#8A6D00",
+    "#5A8FBF",
+    "#6A3D9A",
+    "#B15928",
+    "#117733",
+    "#882255",
+    "#2F8F83",
+    "#666666",
+]
 NO_EFFECT_OPS = ("drop", "keep")
 
 
@@ -66,16 +80,15 @@ class _Pane:
         return [e.to_dict() for e in self.result.trace.events]
 
     def warnings(self) -> list[dict[str, Any]]:
-        return [e.to_dict() if hasattr(e, "to_dict") else dict(e) for e in self.result.warnings]
+        return [e.to_dict() for e in self.result.warnings]
 
     def explain_best_effort(self, path: str) -> None:
         """Explain a path that is not in the Pod (a dropped input), if the trace can; the panel links to it."""
         if path in self.explain or self.owning_path(path) is not None:
             return
-        try:
+        # explain is only promised for output fields; without it the item stays plain text
+        with contextlib.suppress(ValueError, LookupError):
             self.explain[path] = _jsonable(self.result.trace.explain(path))
-        except Exception:  # explain is only promised for output fields; without it the item is plain text
-            pass
 
 
 def render_report(result: Any, rules: Any, *, title: str | None = None) -> str:
@@ -94,6 +107,16 @@ def render_report(result: Any, rules: Any, *, title: str | None = None) -> str:
         f"{len(pane.owners)} fields from {len(set(pane.owners.values()))} sources; "
         f"{len(no_effect)} inputs had no effect; {len(warnings)} warnings."
     )
+    legend = _legend_html(
+        graph,
+        pane.counts(),
+        colours,
+        origins,
+        svg_id="dag",
+        title=f"Precedence DAG of {rules.name}",
+        heading="Sources",
+        count_noun="field",
+    )
     body = f"""
 <header class="top">
   <h1>{escape(title)}</h1>
@@ -101,30 +124,32 @@ def render_report(result: Any, rules: Any, *, title: str | None = None) -> str:
   {_digest(rules_info)} · {escape(summary)}</p>
   <p class="hint">Each line of the Pod names the source that owns it. Select a field (click it, or Tab to it and
   press Enter) to see every value it was offered, where each came from, and why the winner won.
-  <a href="#explain">Skip to the explain panel</a>.</p>
+  <span class="skip"><a href="#explain">Skip to the explain panel</a>.</span></p>
 </header>
-{_legend_html(graph, pane.counts(), colours, origins, svg_id="dag", title=f"Precedence DAG of {rules.name}",
-              heading="Sources", count_noun="field")}
 <div class="layout">
+  <div class="main-column">
   <section class="pod-pane" aria-labelledby="pod-heading">
     <h2 id="pod-heading">Pod</h2>
-    <div class="yaml" data-pane="pod">
+    <div class="yaml">
 {"".join(_line_html(pane, line) for line in pane.lines)}
     </div>
   </section>
+  <section class="no-effect" aria-labelledby="no-effect-heading">
+    <h2 id="no-effect-heading">Inputs with no effect</h2>
+    <p class="hint">Values a source offered that did not reach the Pod: template containers that matched nothing,
+    ignored settings, values that could not override the one already there.</p>
+    {_items_html(no_effect, "No input was dropped or lost.")}
+    <h2 id="warnings-heading">Warnings</h2>
+    {_items_html(warnings, "No warnings.")}
+  </section>
+  </div>
+  <div class="side-column">
   {_explain_panel_html()}
+  {legend}
+  </div>
 </div>
-<section class="no-effect" aria-labelledby="no-effect-heading">
-  <h2 id="no-effect-heading">Inputs with no effect</h2>
-  <p class="hint">Values a source offered that did not reach the Pod: template containers that matched nothing,
-  ignored settings, values that could not override the one already there.</p>
-  {_items_html(no_effect, "No input was dropped or lost.")}
-  <h2 id="warnings-heading">Warnings</h2>
-  {_items_html(warnings, "No warnings.")}
-</section>
 """
-    return _page(title, body, {"panes": {"pod": {"title": pod_name, "explain": pane.explain}},
-                               "sources": _sources_data(colours, graph, origins)})
+    return _page(title, body, {"pod": {"title": pod_name, "explain": pane.explain}}, colours)
 
 
 def render_diff_report(
@@ -156,16 +181,40 @@ def render_diff_report(
         sections.append(_diff_section_html(name, pane_a, pane_b, rows, rules_a.name, rules_b.name))
     title = title or f"podeval diff: {rules_a.name} → {rules_b.name}"
     if graph_a == graph_b and rules_a.name == rules_b.name:
-        legends = _legend_html(graph_a, counts_a + counts_b, colours, {}, svg_id="dag", heading="Sources",
-                               title=f"Precedence DAG of {rules_a.name}", count_noun="changed field")
+        legends = _legend_html(
+            graph_a,
+            counts_a + counts_b,
+            colours,
+            {},
+            svg_id="dag",
+            heading="Sources",
+            title=f"Precedence DAG of {rules_a.name}",
+            count_noun="changed field",
+        )
     else:
-        legends = _legend_html(graph_a, counts_a, colours, {}, svg_id="dag-a", heading=f"Sources in A ({rules_a.name})",
-                               title=f"Precedence DAG of {rules_a.name}", count_noun="changed field") + _legend_html(
-            graph_b, counts_b, colours, {}, svg_id="dag-b", heading=f"Sources in B ({rules_b.name})",
-            title=f"Precedence DAG of {rules_b.name}", count_noun="changed field")
+        legends = _legend_html(
+            graph_a,
+            counts_a,
+            colours,
+            {},
+            svg_id="dag-a",
+            heading=f"Sources in A ({rules_a.name})",
+            title=f"Precedence DAG of {rules_a.name}",
+            count_noun="changed field",
+        ) + _legend_html(
+            graph_b,
+            counts_b,
+            colours,
+            {},
+            svg_id="dag-b",
+            heading=f"Sources in B ({rules_b.name})",
+            title=f"Precedence DAG of {rules_b.name}",
+            count_noun="changed field",
+        )
     unchanged_html = (
-        "<ul>" + "".join(f"<li><code>{escape(n)}</code></li>" for n in unchanged) + "</ul>" if unchanged else
-        "<p>None: every scenario changed.</p>"
+        "<ul>" + "".join(f"<li><code>{escape(n)}</code></li>" for n in unchanged) + "</ul>"
+        if unchanged
+        else "<p>None: every scenario changed.</p>"
     )
     body = f"""
 <header class="top">
@@ -175,24 +224,28 @@ def render_diff_report(
   <p class="hint">Marks: <span class="mark mark-changed">±</span> value changed,
   <span class="mark mark-added">+</span> only in B, <span class="mark mark-removed">−</span> only in A,
   <span class="mark mark-owner">⇄</span> same value, new owner. Select a field on either side to explain it.
-  <a href="#explain">Skip to the explain panel</a>.</p>
+  <span class="skip"><a href="#explain">Skip to the explain panel</a>.</span></p>
 </header>
-{legends}
 <div class="layout layout-diff">
-  <div class="diffs">
+  <div class="main-column diffs">
   {"".join(sections) or "<p>No Pod changed.</p>"}
   <section class="unchanged" aria-labelledby="unchanged-heading">
     <h2 id="unchanged-heading">Unchanged Pods</h2>
     {unchanged_html}
   </section>
   </div>
+  <div class="side-column">
   {_explain_panel_html()}
+  {legends}
+  </div>
 </div>
 """
-    panes = {p.id: {"title": f"{name} ({side})", "explain": p.explain}
-             for name, a, b in changed for p, side in ((a, "A"), (b, "B"))}
-    origins: dict[str, str] = {}
-    return _page(title, body, {"panes": panes, "sources": _sources_data(colours, graph_a, origins, graph_b)})
+    panes = {
+        p.id: {"title": f"{name} ({side})", "explain": p.explain}
+        for name, a, b in changed
+        for p, side in ((a, "A"), (b, "B"))
+    }
+    return _page(title, body, panes, colours)
 
 
 # --- pieces -----------------------------------------------------------------------------------------------------
@@ -204,10 +257,13 @@ def _line_html(pane: _Pane, line: Line | None, mark: str | None = None) -> str:
         return f'<div class="line line-absent">{mark_html}<span class="who"></span><span class="code"></span></div>\n'
     owned = pane.owning_path(line.segments)
     code = escape(line.text)
-    if owned is None:
-        cls = "line line-unowned" if line.leaf else "line"
-        who = '<span class="who who-none">no owner</span>' if line.leaf else '<span class="who"></span>'
-        return f'<div class="{cls}">{mark_html}{who}<span class="code">{code}</span></div>\n'
+    if owned is None and not line.leaf:  # a map or list whose children follow, each with its owner
+        return f'<div class="line">{mark_html}<span class="who"></span><span class="code">{code}</span></div>\n'
+    if owned is None:  # the contract says every leaf has an owner: show the gap rather than hide it
+        return (
+            f'<div class="line line-unowned" data-line="{escape(line.path)}">{mark_html}'
+            f'<span class="who who-none">no owner</span><span class="code">{code}</span></div>\n'
+        )
     owner = pane.owners[owned]
     inherited = "" if owned == line.path else " inherited"
     return (
@@ -223,8 +279,10 @@ def _mark_html(mark: str) -> str:
     words = {"changed": "changed", "added": "added", "removed": "removed", "owner": "owner changed"}
     if not mark:
         return '<span class="mark"></span>'
-    return (f'<span class="mark mark-{mark}" title="{words[mark]}">{symbols[mark]}'
-            f'<span class="visually-hidden"> {words[mark]}:</span></span>')
+    return (
+        f'<span class="mark mark-{mark}" title="{words[mark]}">{symbols[mark]}'
+        f'<span class="visually-hidden"> {words[mark]}:</span></span>'
+    )
 
 
 def _explain_panel_html() -> str:
@@ -234,31 +292,37 @@ def _explain_panel_html() -> str:
   </aside>"""
 
 
-def _legend_html(graph: dict[str, Any], counts: Counter[str], colours: dict[str, tuple[str, str]],
-                 origins: dict[str, str], *, svg_id: str, title: str, heading: str, count_noun: str) -> str:
-    # two drawings of one graph: layers across for wide windows, down for narrow or zoomed ones (CSS picks one)
-    svg = "".join(
-        render_dag_svg(graph, dict(counts), colours, title=title, count_noun=count_noun, svg_id=f"{svg_id}-{shape}",
-                       across=shape == "wide", css_class=f"dag dag-{shape}")
-        for shape in ("wide", "tall")
-    )
+def _legend_html(
+    graph: dict[str, Any],
+    counts: Counter[str],
+    colours: dict[str, tuple[str, str]],
+    origins: dict[str, str],
+    *,
+    svg_id: str,
+    title: str,
+    heading: str,
+    count_noun: str,
+) -> str:
+    svg = render_dag_svg(graph, dict(counts), colours, title=title, count_noun=count_noun, svg_id=svg_id)
     labels = {n["id"]: n.get("label") or "" for n in graph.get("nodes", [])}
+    sources = _ordered_sources(graph, counts)
+    with_origin = any(origins.get(source) for source in sources)
     rows = []
-    for source in _ordered_sources(graph, counts):
-        origin = origins.get(source, "")
+    for source in sources:
+        origin = f"<td><code>{escape(origins.get(source, ''))}</code></td>" if with_origin else ""
         rows.append(
-            f"<tr><td>{_source_badge(source)}</td>"
-            f"<td>{escape(labels.get(source, ''))}</td><td><code>{escape(origin)}</code></td>"
+            f"<tr><td>{_source_badge(source)}</td><td>{escape(labels.get(source, ''))}</td>{origin}"
             f'<td class="num">{counts.get(source, 0)}</td></tr>'
         )
     return f"""<section class="legend" aria-labelledby="{svg_id}-heading">
   <h2 id="{svg_id}-heading">{escape(heading)}</h2>
-  <p class="hint">The rule pack's precedence graph: an arrow runs from a source to one that overrides it. Each box
-  counts the {escape(count_noun)}s its source owns.</p>
+  <p class="hint">The rule pack's DAG, read top to bottom; arrows run from lower to higher precedence. Each source
+  drops a lane on the left and feeds the rows it points at. A source's box counts the {escape(count_noun)}s it
+  owns.</p>
   <div class="legend-body">
     <figure class="dag-figure">{svg}</figure>
     <div class="sources-wrap"><table class="sources">
-      <thead><tr><th scope="col">Source</th><th scope="col">What</th><th scope="col">Origin</th>
+      <thead><tr><th scope="col">Source</th><th scope="col">What</th>{"<th scope='col'>Origin</th>" if with_origin else ""}
       <th scope="col" class="num">{escape(count_noun.capitalize())}s</th></tr></thead>
       <tbody>{"".join(rows)}</tbody>
     </table></div>
@@ -272,16 +336,20 @@ def _no_effect_items(pane: _Pane) -> list[str]:
         if event.get("op") not in NO_EFFECT_OPS:
             continue
         pane.explain_best_effort(event["path"])
-        note = f' — {escape(event["note"])}' if event.get("note") else ""
-        rule = f' (rule <code>{escape(str(event.get("rule", "")))}</code>)'
+        note = f" — {escape(event['note'])}" if event.get("note") else ""
+        rule = f" (rule <code>{escape(str(event.get('rule', '')))}</code>)"
         if event["op"] == "drop":
-            what = (f'<span class="op">dropped</span> {_source_badge(event.get("source"))} '
-                    f'offered <code>{_value(event.get("value"))}</code>')
+            what = (
+                f'<span class="op">dropped</span> {_source_badge(event.get("source"))} '
+                f"offered <code>{_value(event.get('value'))}</code>"
+            )
         else:
             rejected = event.get("rejected") or {}
-            what = (f'<span class="op">could not override</span> {_source_badge(rejected.get("source"))} '
-                    f'offered <code>{_value(rejected.get("value"))}</code>; '
-                    f'{_source_badge(event.get("source"))}\'s <code>{_value(event.get("value"))}</code> stays')
+            what = (
+                f'<span class="op">could not override</span> {_source_badge(rejected.get("source"))} '
+                f"offered <code>{_value(rejected.get('value'))}</code>; "
+                f"{_source_badge(event.get('source'))}'s <code>{_value(event.get('value'))}</code> stays"
+            )
         items.append(f"{_path_ref(pane, event['path'])}: {what}{rule}{note}")
     return items
 
@@ -294,8 +362,10 @@ def _warning_items(pane: _Pane) -> list[str]:
             pane.explain_best_effort(path)
         note = escape(str(event.get("note") or event.get("value") or ""))
         where = f"{_path_ref(pane, path)}: " if path else ""
-        items.append(f'{where}{_source_badge(event.get("source"))} {note} '
-                     f'(rule <code>{escape(str(event.get("rule", "")))}</code>)')
+        items.append(
+            f"{where}{_source_badge(event.get('source'))} {note} "
+            f"(rule <code>{escape(str(event.get('rule', '')))}</code>)"
+        )
     return items
 
 
@@ -309,8 +379,10 @@ def _path_ref(pane: _Pane, path: str) -> str:
     target = pane.owning_path(path) or (path if path in pane.explain else None)
     if target is None:
         return f"<code>{escape(path)}</code>"
-    return (f'<button type="button" class="jump" data-pane="{pane.id}" data-path="{escape(target)}">'
-            f"<code>{escape(path)}</code></button>")
+    return (
+        f'<button type="button" class="jump" data-pane="{pane.id}" data-path="{escape(target)}">'
+        f"<code>{escape(path)}</code></button>"
+    )
 
 
 def _source_badge(source: Any) -> str:
@@ -348,23 +420,26 @@ def _owner(pane: _Pane, line: Line) -> str | None:
     return pane.owners[owned] if owned is not None else None
 
 
-def _diff_section_html(name: str, pane_a: _Pane, pane_b: _Pane, rows: list[tuple[str, Line | None, Line | None]],
-                       name_a: str, name_b: str) -> str:
+def _diff_section_html(
+    name: str, pane_a: _Pane, pane_b: _Pane, rows: list[tuple[str, Line | None, Line | None]], name_a: str, name_b: str
+) -> str:
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "pod"
     n_changed = sum(1 for mark, *_ in rows if mark)
     cells = []
     for mark, line_a, line_b in rows:
         mark_a = mark if line_a is not None else ""
         mark_b = mark if line_b is not None else ""
-        cells.append(f'<div class="drow{" drow-marked" if mark else ""}">'
-                     f'<div class="dcell">{_line_html(pane_a, line_a, mark_a)}</div>'
-                     f'<div class="dcell">{_line_html(pane_b, line_b, mark_b)}</div></div>\n')
+        cells.append(
+            f'<div class="drow{" drow-marked" if mark else ""}">'
+            f'<div class="dcell">{_line_html(pane_a, line_a, mark_a)}</div>'
+            f'<div class="dcell">{_line_html(pane_b, line_b, mark_b)}</div></div>\n'
+        )
     return f"""<section class="diff-pod" aria-labelledby="pod-{escape(slug)}">
   <h2 id="pod-{escape(slug)}"><code>{escape(name)}</code> <span class="hint">{n_changed} lines marked</span></h2>
   <div class="dgrid">
     <div class="drow dhead"><div class="dcell">A: <code>{escape(name_a)}</code></div>
     <div class="dcell">B: <code>{escape(name_b)}</code></div></div>
-    <div class="yaml yaml-diff" data-pane="{pane_a.id} {pane_b.id}">
+    <div class="yaml yaml-diff">
 {"".join(cells)}
     </div>
   </div>
@@ -374,13 +449,14 @@ def _diff_section_html(name: str, pane_a: _Pane, pane_b: _Pane, rows: list[tuple
 # --- page -------------------------------------------------------------------------------------------------------
 
 
-def _page(title: str, body: str, data: dict[str, Any]) -> str:
+def _page(title: str, body: str, panes: dict[str, Any], colours: dict[str, tuple[str, str]]) -> str:
+    """The whole document; ``panes`` (id -> title and explain per path) is the JSON the script reads."""
     # one rule per source: lines and badges carry only `data-source`, so colour is set in one place
     source_rules = "\n".join(
-        f'[data-source="{_css_string(sid)}"]{{--src:{info["stroke"]};--src-bg:{info["fill"]}}}'
-        for sid, info in sorted(data["sources"].items())
+        f'[data-source="{_css_string(sid)}"]{{--src:{stroke};--src-bg:{fill}}}'
+        for sid, (stroke, fill) in sorted(colours.items())
     )
-    widest = max((len(sid) for sid in data["sources"]), default=8)
+    widest = max((len(sid) for sid in colours), default=8)
     # the owner column fits the longest source id at the badge's .82em, plus its padding and border
     source_rules += f"\n:root{{--who-width:calc({min(widest, 24)}ch * .82 + 2.2ch + .7rem)}}"
     return f"""<!DOCTYPE html>
@@ -399,7 +475,7 @@ def _page(title: str, body: str, data: dict[str, Any]) -> str:
 <main>
 {body}
 </main>
-<script type="application/json" id="podeval-data">{_json_for_script(data)}</script>
+<script type="application/json" id="podeval-data">{_json_for_script({"panes": panes})}</script>
 <script>
 {_asset("report.js")}
 </script>
@@ -419,8 +495,13 @@ def _asset(name: str) -> str:
 def _json_for_script(data: Any) -> str:
     """JSON that cannot end its <script> early: `<`, `>` and `&` as \\u escapes (the JSON value is unchanged)."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                          ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text
 
@@ -439,8 +520,9 @@ def _digest(rules_info: dict[str, Any]) -> str:
 
 
 def _ordered_sources(graph: dict[str, Any], counts: Counter[str] | dict[str, int]) -> list[str]:
-    nodes = [n["id"] for n in graph.get("nodes", [])]
-    ordered = [n for layer in layers(nodes, [tuple(e) for e in graph.get("edges", [])]) for n in layer]
+    """The pack's sources (not its steps) in the order the picture draws them, then any other owner."""
+    steps = {n["id"] for n in graph.get("nodes", []) if n.get("kind") == "step"}
+    ordered = [n for n in drawing_order(graph) if n not in steps]
     return ordered + sorted(s for s in counts if s not in ordered)
 
 
@@ -457,10 +539,3 @@ def _colours(graphs: list[dict[str, Any]], owners: Iterable[str]) -> dict[str, t
 def _tint(hex_colour: str, keep: float = 0.16) -> str:
     rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(255 - (255 - c) * keep):02x}" for c in rgb)
-
-
-def _sources_data(colours: dict[str, tuple[str, str]], graph: dict[str, Any], origins: dict[str, str],
-                  other_graph: dict[str, Any] | None = None) -> dict[str, dict[str, str]]:
-    labels = {n["id"]: n.get("label") or "" for g in (graph, other_graph or {}) for n in g.get("nodes", [])}
-    return {sid: {"stroke": stroke, "fill": fill, "label": labels.get(sid, ""), "origin": origins.get(sid, "")}
-            for sid, (stroke, fill) in colours.items()}

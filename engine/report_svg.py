@@ -1,73 +1,61 @@
-"""The rule pack's precedence DAG as an inline SVG picture, for the HTML report's legend.
+"""The rule pack's precedence DAG as an inline SVG picture: the legend of the HTML report.
 
-A small layered layout, so the report needs no JavaScript library and no network: each source goes in the layer
-one past its deepest predecessor (edges run from lower to higher precedence, so layers read left to right as
-"later wins"); a few barycenter sweeps order each layer to cut crossings; ties break by id, so the same pack
-always draws the same picture. Text is monospace, which makes its width predictable without a font engine.
+A pack's DAG is a pipeline: steps (and sources that override other sources) in precedence order, fed by input
+sources that each enter at several steps. A general layered drawing turns that into a tangle of long edges, so
+this draws it as a bus diagram, which needs no JavaScript library and reads top to bottom:
+
+* the nodes that have a predecessor form one column, in topological order (ties by id), joined by arrows down;
+  an edge that skips rows is an arc on the column's right;
+* each node without a predecessor (an input source) sits in a staircase above the column and drops a vertical
+  lane on the left; a dot on the lane and an arrow into a row mark each node it feeds. Lanes that run longest
+  are outermost, so lanes nest and only the feeding arrows cross them, at right angles.
+
+Arrows run from lower to higher precedence. A source's box shows its id and the count the caller gives; a
+step's (``kind: step``) its label, in grey; each box's tooltip has the rest. Text is monospace, so its width is
+known without a font engine. The same graph always draws the same picture.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 CHAR_WIDTH = 7.3  # px per character of 12px monospace (0.6em, plus a margin for wider fallback fonts)
 LINE_HEIGHT = 16
-PAD_X, PAD_Y = 10, 8
-LAYER_GAP, NODE_GAP, MARGIN = 44, 14, 8
+PAD_X, PAD_Y = 9, 5
+ROW_GAP = 14  # between rows
+LANE = 18  # between lanes
+ARC = 12  # between arcs
+MARGIN = 8
 
 
-@dataclass(frozen=True)
-class Box:
-    id: str
-    lines: tuple[str, ...]
-    x: float
-    y: float
-    width: float
-    height: float
+def drawing_order(graph: dict[str, Any]) -> list[str]:
+    """Node ids in the order the picture draws them: input sources by lane, then the column top to bottom."""
+    inputs, column, _ = _arrange(graph)
+    return inputs + column
 
 
-def layers(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
-    """Nodes in layers: a node sits one layer past its deepest predecessor; each layer ordered to cut crossings."""
-    preds: dict[str, list[str]] = {n: [] for n in nodes}
-    succs: dict[str, list[str]] = {n: [] for n in nodes}
+def _arrange(graph: dict[str, Any]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    ids = [n["id"] for n in graph.get("nodes", [])]
+    known = set(ids)
+    edges = sorted({(a, b) for a, b in graph.get("edges", []) if a in known and b in known and a != b})
+    preds: dict[str, set[str]] = {n: set() for n in ids}
     for a, b in edges:
-        preds[b].append(a)
-        succs[a].append(b)
-    depth: dict[str, int] = {}
-    ready = sorted(n for n in nodes if not preds[n])
-    waiting = {n: len(preds[n]) for n in nodes}
+        preds[b].add(a)
+    column: list[str] = []
+    ready = sorted(n for n in ids if preds[n] and not (preds[n] - {m for m in ids if not preds[m]}))
+    placed = {n for n in ids if not preds[n]}
     while ready:  # Kahn's algorithm, lexicographic: a deterministic topological order
         node = ready.pop(0)
-        depth[node] = max((depth[p] + 1 for p in preds[node]), default=0)
-        for nxt in succs[node]:
-            waiting[nxt] -= 1
-            if waiting[nxt] == 0:
-                ready.append(nxt)
-                ready.sort()
-    for node in nodes:  # a cycle (a broken pack): draw what is left in one last layer rather than fail
-        depth.setdefault(node, max(depth.values(), default=-1) + 1)
-    result: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for node in sorted(nodes):
-        result[depth[node]].append(node)
-    for _ in range(4):  # barycenter sweeps, forward over predecessors then backward over successors
-        _sweep(result, preds)
-        _sweep(result[::-1], succs)
-    return result
-
-
-def _sweep(ordered_layers: list[list[str]], neighbours: dict[str, list[str]]) -> None:
-    position: dict[str, int] = {}
-    for layer in ordered_layers:
-        if position:
-            current = {n: float(i) for i, n in enumerate(layer)}
-            keys = {}
-            for node in layer:
-                placed = [position[n] for n in neighbours[node] if n in position]
-                keys[node] = (sum(placed) / len(placed) if placed else current[node], node)
-            layer.sort(key=keys.__getitem__)
-        position = {n: i for i, n in enumerate(layer)}
+        column.append(node)
+        placed.add(node)
+        ready = sorted({n for n in ids if n not in placed and preds[n] <= placed} | set(ready) - {node})
+    column += sorted(n for n in ids if n not in placed and n not in column)  # a cycle: still draw every node
+    row = {n: i for i, n in enumerate(column)}
+    fed = {n: sorted((row[b] for a, b in edges if a == n and b in row)) for n in ids if not preds[n]}
+    # the lane that runs longest is outermost; then the one that starts earliest
+    inputs = sorted(fed, key=lambda n: (-(fed[n][-1] if fed[n] else -1), fed[n][0] if fed[n] else -1, n))
+    return inputs, column, edges
 
 
 def render_dag_svg(
@@ -78,95 +66,101 @@ def render_dag_svg(
     title: str,
     count_noun: str = "field",
     svg_id: str = "dag",
-    across: bool = True,
-    css_class: str = "dag",
 ) -> str:
-    """An ``<svg>`` of ``graph`` (``{"nodes": [{"id", "label"}], "edges": [[from, to]]}``), one box per source
-    with its id, its label and ``counts[id]``; ``colours[id]`` is ``(stroke, fill)``. Layers run left to right
-    when ``across``, else top to bottom (the narrow picture, for small or zoomed windows)."""
-    nodes = [n["id"] for n in graph.get("nodes", [])]
-    labels = {n["id"]: n.get("label") or "" for n in graph.get("nodes", [])}
-    edges = [(a, b) for a, b in graph.get("edges", []) if a in labels and b in labels]
-    boxes = _place(layers(nodes, edges), labels, counts, count_noun, across)
-    width = max((b.x + b.width for b in boxes.values()), default=0) + MARGIN
-    height = max((b.y + b.height for b in boxes.values()), default=0) + MARGIN
+    """An ``<svg>`` of ``graph`` (``{"nodes": [{"id", "label", "kind"?, "doc"?}], "edges": [[from, to]]}``): one
+    box per node; a source's shows its id and ``counts[id]``, coloured ``colours[id]`` = ``(stroke, fill)``."""
+    info = {n["id"]: n for n in graph.get("nodes", [])}
+    inputs, column, edges = _arrange(graph)
+    texts = {n: _texts(info[n], counts.get(n, 0), count_noun) for n in info}
+    width_of = {n: max(len(t) for t in texts[n]) * CHAR_WIDTH + 2 * PAD_X for n in info}
+    height_of = {n: len(texts[n]) * LINE_HEIGHT + 2 * PAD_Y for n in info}
+
+    lane_x = {n: MARGIN + 10 + i * LANE for i, n in enumerate(inputs)}
+    column_left = MARGIN + 10 + len(inputs) * LANE + 14 if inputs else MARGIN
+    boxes: dict[str, tuple[float, float, float, float]] = {}  # left, top, width, height
+    top = float(MARGIN)
+    for n in inputs:  # the staircase: each input's box just right of its lane's top
+        boxes[n] = (lane_x[n] - 10, top, width_of[n], height_of[n])
+        top += height_of[n] + ROW_GAP / 2
+    top += ROW_GAP if inputs else 0
+    for n in column:
+        boxes[n] = (column_left, top, width_of[n], height_of[n])
+        top += height_of[n] + ROW_GAP
+    column_right = max((boxes[n][0] + boxes[n][2] for n in column), default=column_left)
+
+    def middle(n: str) -> float:
+        return boxes[n][1] + boxes[n][3] / 2
+
+    row = {n: i for i, n in enumerate(column)}
+    arcs = sorted(
+        ((a, b) for a, b in edges if a in row and b in row and row[b] != row[a] + 1),
+        key=lambda e: (row[e[1]] - row[e[0]], e),
+    )
+    width = max([column_right + ARC * (len(arcs) + 1)] + [b[0] + b[2] for b in boxes.values()]) + MARGIN
+    height = top - ROW_GAP + MARGIN
     described = "; ".join(f"{a} then {b}" for a, b in edges) or "no edges"
+    arrow = f'marker-end="url(#{svg_id}-arrow)"'
     out = [
-        f'<svg id="{svg_id}" class="{css_class}" role="img" '
-        f'aria-labelledby="{svg_id}-title {svg_id}-desc" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}">',
+        (
+            f'<svg id="{svg_id}" class="dag" role="img" aria-labelledby="{svg_id}-title {svg_id}-desc" '
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
+        ),
         f'<title id="{svg_id}-title">{escape(title)}</title>',
         f'<desc id="{svg_id}-desc">Arrows run from lower to higher precedence: {escape(described)}.</desc>',
-        "<defs>"
-        f'<marker id="{svg_id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="dag-arrowhead"/></marker></defs>',
+        (
+            f'<defs><marker id="{svg_id}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="dag-arrowhead"/>'
+            "</marker></defs>"
+        ),
     ]
-    for a, b in edges:
-        start, end = boxes[a], boxes[b]
-        if across:
-            x1, y1, x2, y2 = start.x + start.width, start.y + start.height / 2, end.x, end.y + end.height / 2
-            bend = max((x2 - x1) / 2, LAYER_GAP / 2)
-            c1, c2 = f"{x1 + bend:.1f},{y1:.1f}", f"{x2 - bend:.1f},{y2:.1f}"
-        else:
-            x1, y1, x2, y2 = start.x + start.width / 2, start.y + start.height, end.x + end.width / 2, end.y
-            bend = max((y2 - y1) / 2, LAYER_GAP / 2)
-            c1, c2 = f"{x1:.1f},{y1 + bend:.1f}", f"{x2:.1f},{y2 - bend:.1f}"
+    for n in inputs:  # lanes, and an arrow into every row an input feeds
+        targets = [b for a, b in edges if a == n]
+        if not targets:
+            continue
+        x, start = lane_x[n], boxes[n][1] + boxes[n][3]
+        out.append(f'<path class="dag-lane" d="M{x:.1f},{start:.1f} V{max(middle(b) for b in targets):.1f}"/>')
+        for b in targets:
+            y = middle(b)
+            out.append(f'<circle class="dag-dot" cx="{x:.1f}" cy="{y:.1f}" r="3"/>')
+            out.append(f'<path class="dag-edge" d="M{x:.1f},{y:.1f} H{boxes[b][0]:.1f}" {arrow}/>')
+    spine = column_left + 16
+    for a, b in edges:  # the column: arrows down between neighbours
+        if a in row and b in row and row[b] == row[a] + 1:
+            out.append(
+                f'<path class="dag-edge" d="M{spine:.1f},{boxes[a][1] + boxes[a][3]:.1f} V{boxes[b][1]:.1f}" {arrow}/>'
+            )
+    for i, (a, b) in enumerate(arcs):  # and arcs on the right for edges that skip rows
+        x = column_right + ARC * (i + 1)
         out.append(
-            f'<path class="dag-edge" d="M{x1:.1f},{y1:.1f} C{c1} {c2} {x2:.1f},{y2:.1f}" '
-            f'marker-end="url(#{svg_id}-arrow)"/>'
+            f'<path class="dag-edge" d="M{boxes[a][0] + boxes[a][2]:.1f},{middle(a):.1f} H{x - 4:.1f} '
+            f"Q{x:.1f},{middle(a):.1f} {x:.1f},{middle(a) + 4:.1f} V{middle(b) - 4:.1f} "
+            f'Q{x:.1f},{middle(b):.1f} {x - 4:.1f},{middle(b):.1f} H{boxes[b][0] + boxes[b][2]:.1f}" {arrow}/>'
         )
-    for node in nodes:
-        box = boxes[node]
-        stroke, fill = colours.get(node, ("#555555", "#eeeeee"))
-        empty = " dag-empty" if not counts.get(node) else ""
-        out.append(f'<g class="dag-node{empty}" data-source="{escape(node)}">')
+    for n in [*inputs, *column]:
+        left, top_, w, h = boxes[n]
+        data = info[n]
+        step = data.get("kind") == "step"
+        stroke, fill = ("#767676", "#f2f2f2") if step else colours.get(n, ("#555555", "#eeeeee"))
+        kind = " dag-step" if step else "" if counts.get(n) else " dag-empty"
+        tip = " — ".join(t for t in (data.get("label"), data.get("doc")) if t)
         out.append(
-            f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" rx="6" '
+            f'<g class="dag-node{kind}" data-source="{escape(n)}"><title>{escape(n)}'
+            f"{': ' + escape(tip) if tip else ''}</title>"
+        )
+        out.append(
+            f'<rect x="{left:.1f}" y="{top_:.1f}" width="{w:.1f}" height="{h:.1f}" rx="{2 if step else 6}" '
             f'fill="{fill}" stroke="{stroke}"/>'
         )
-        for i, text in enumerate(box.lines):
-            cls = "dag-id" if i == 0 else "dag-count" if i == 1 else "dag-label"
-            y = box.y + PAD_Y + LINE_HEIGHT * (i + 1) - 4
-            out.append(f'<text class="{cls}" x="{box.x + PAD_X:.1f}" y="{y:.1f}">{escape(text)}</text>')
+        for i, text in enumerate(texts[n]):
+            cls = "dag-label" if step else ("dag-id", "dag-count")[i]
+            y = top_ + PAD_Y + LINE_HEIGHT * (i + 1) - 4
+            out.append(f'<text class="{cls}" x="{left + PAD_X:.1f}" y="{y:.1f}">{escape(text)}</text>')
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _place(
-    ordered: list[list[str]], labels: dict[str, str], counts: dict[str, int], count_noun: str, across: bool
-) -> dict[str, Box]:
-    texts: dict[str, tuple[str, ...]] = {}
-    for layer in ordered:
-        for node in layer:
-            n = counts.get(node, 0)
-            lines = [node, f"{n} {count_noun}{'' if n == 1 else 's'}"]
-            if labels[node] and labels[node] != node:
-                lines.append(labels[node])
-            texts[node] = tuple(lines)
-
-    def size(node: str) -> tuple[float, float]:
-        lines = texts[node]
-        return max(len(t) for t in lines) * CHAR_WIDTH + 2 * PAD_X, len(lines) * LINE_HEIGHT + 2 * PAD_Y
-
-    # `along` runs with the layers (x when across), `side` within a layer; boxes of a layer share their `along` size
-    sizes = {node: size(node) for node in texts}
-    along_of = (lambda n: sizes[n][0]) if across else (lambda n: sizes[n][1])
-    side_of = (lambda n: sizes[n][1]) if across else (lambda n: sizes[n][0])
-    gap = NODE_GAP if across else NODE_GAP * 2
-    spans = [sum(side_of(n) for n in layer) + gap * (len(layer) - 1) for layer in ordered]
-    widest = max(spans, default=0)
-    boxes: dict[str, Box] = {}
-    along = float(MARGIN)
-    for layer, span in zip(ordered, spans):
-        depth = max(along_of(n) for n in layer)
-        side = MARGIN + (widest - span) / 2
-        for node in layer:
-            w, h = sizes[node]
-            if across:
-                boxes[node] = Box(node, texts[node], along, side, depth, h)
-            else:
-                boxes[node] = Box(node, texts[node], side, along, w, depth)
-            side += side_of(node) + gap
-        along += depth + LAYER_GAP
-    return boxes
+def _texts(node: dict[str, Any], count: int, count_noun: str) -> tuple[str, ...]:
+    if node.get("kind") == "step":
+        return (node.get("label") or node["id"],)
+    return node["id"], f"{count} {count_noun}{'' if count == 1 else 's'}"

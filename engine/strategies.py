@@ -139,33 +139,38 @@ def _scalar(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule, kind:
     else:
         wins_higher = not is_zero(high)
         why = None if wins_higher else "a zero value (false, 0, \"\") never overrides (mergo WithOverride)"
+    if not wins_higher and high == low and type(high) is type(low):
+        # the same value on both sides: mergo keeps dst, which is indistinguishable from src; credit the higher
+        # layer, the later decision in Flyte's pipeline (a config false over a template false)
+        if merger.tracing:
+            merger.emit("keep", at, higher.source, plain(higher), rule=rule,
+                        rejected={"source": lower.source, "value": plain(lower)},
+                        note="both layers have this value" + (f"; {why}" if why else ""))
+        return higher
     if not merger.tracing:
         return higher if wins_higher else lower
-    lost_op = rule.params.get("lost", "keep")
-    if wins_higher:
-        if merger.incoming_is_higher:
-            if high != low or higher.source != lower.source:
-                merger.emit("override", at, higher.source, high, rule=rule, previous=low, previous_source=lower.source)
-        else:
-            zero_lost = "a zero value (false, 0, \"\") never overrides a set one (mergo WithOverride)"
-            _lost(merger, at, rule, lost_op, winner=higher, loser=lower,
-                  why=rule.note or (zero_lost if is_zero(low) else merger.note)
-                  or f"the value {higher.source} set is not empty, so it wins")
-        return higher
-    if merger.incoming_is_higher:
-        _lost(merger, at, rule, lost_op, winner=lower, loser=higher, why=why)
-    elif kind not in ("quantity",):
-        merger.emit("override", at, lower.source, low, rule=rule, previous=high, previous_source=higher.source,
-                    note=why)
-    return lower
+    _decided(merger, at, rule, lower, higher, wins_higher, why)
+    return higher if wins_higher else lower
 
 
-def _lost(merger: Merger, at: At, rule: Rule, op: str, *, winner: Node, loser: Node, why: str | None) -> None:
-    if op == "drop":
+def _decided(merger: Merger, at: At, rule: Rule, lower: Node, higher: Node, wins_higher: bool,
+             why: str | None = None) -> None:
+    """Report a decision between two present values in mergo's terms (dst = lower, src = higher): ``override``
+    when the higher value replaced the lower one, ``keep`` when the lower one stayed. A rule with ``lost: drop``
+    reports the incoming layer's losing value as an input without effect instead."""
+    incoming_lost = wins_higher != merger.incoming_is_higher
+    if incoming_lost and rule.params.get("lost") == "drop":
+        loser = lower if wins_higher else higher
         merger.emit("drop", at, loser.source, plain(loser), rule=rule, note=why)
         return
-    merger.emit("keep", at, winner.source, plain(winner), rule=rule,
-                rejected={"source": loser.source, "value": plain(loser)}, note=why)
+    note = rule.note or why or (merger.note if not merger.incoming_is_higher else None)
+    if wins_higher:
+        if plain(higher) != plain(lower) or higher.source != lower.source:
+            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
+                        previous_source=lower.source, note=note)
+    else:
+        merger.emit("keep", at, lower.source, plain(lower), rule=rule,
+                    rejected={"source": higher.source, "value": plain(higher)}, note=note)
 
 
 def mergo(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
@@ -206,13 +211,8 @@ def _merge_map(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) ->
         if previous is None:
             if merger.incoming_is_higher:
                 merger.emit("set", entry, node.source, plain(node), rule=rule)
-        elif merger.incoming_is_higher:
-            merger.emit("override", entry, node.source, plain(node), rule=rule, previous=plain(previous),
-                        previous_source=previous.source)
         else:
-            merger.emit("keep", entry, node.source, plain(node), rule=rule,
-                        rejected={"source": previous.source, "value": plain(previous)},
-                        note=rule.note or merger.note or "a map entry already set by a higher layer wins")
+            _decided(merger, entry, rule, previous, node, True)
     if merger.tracing and not merger.incoming_is_higher:
         for key, node in low.items():
             if key not in high:
@@ -264,12 +264,7 @@ def force(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule:
     if lower is None or higher is None:
         return merger.one_sided(at, lower, higher, rule)
     if merger.tracing:
-        if merger.incoming_is_higher:
-            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
-                        previous_source=lower.source)
-        else:
-            _lost(merger, at, rule, rule.params.get("lost", "keep"), winner=higher, loser=lower,
-                  why=rule.note or "the higher layer sets this field unconditionally")
+        _decided(merger, at, rule, lower, higher, True, "the higher layer sets this field unconditionally")
     return higher
 
 
@@ -279,12 +274,7 @@ def replace(merger: Merger, at: At, lower: Node | None, higher: Node | None, rul
     if lower is None or higher is None:
         return merger.one_sided(at, lower, higher, rule)
     if merger.tracing:
-        if merger.incoming_is_higher:
-            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
-                        previous_source=lower.source)
-        else:
-            _lost(merger, at, rule, rule.params.get("lost", "keep"), winner=higher, loser=lower,
-                  why=rule.note or "the field is already set, so the default is not used")
+        _decided(merger, at, rule, lower, higher, True, "the field is already set, so the default is not used")
     return higher
 
 

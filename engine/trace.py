@@ -181,10 +181,24 @@ class Trace:
                     add(event.source, event.rule, dropped, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
         winner = None
         rule_of_owner = self.owner_rules.get(text)
-        if owner and found and not any(c["source"] == owner and c["value"] == value for c in candidates):
-            candidates.append({"source": owner, "value": value, "rule": rule_of_owner, "outcome": "won", "why": ""})
+        decided_by = owner
+        if not found:
+            # A value the Pod does not show (a zero value Kubernetes omits, an empty list): the last decision about
+            # the field tells which source left it so.
+            for event in reversed(history):
+                relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
+                if relative is None or event.op not in ("set", "override", "keep", "append"):
+                    continue
+                ok, last = _sub_value(event.value, relative)
+                if ok:
+                    decided_by, value, rule_of_owner = event.source, last, event.rule
+                break
+        if decided_by and (found or decided_by != owner) and not any(
+                c["source"] == decided_by and _same(c["value"], value) for c in candidates):
+            candidates.append({"source": decided_by, "value": value, "rule": rule_of_owner, "outcome": "won",
+                               "why": ""})
         for candidate in candidates:
-            if found and owner and candidate["source"] == owner and candidate["value"] == value:
+            if decided_by and candidate["source"] == decided_by and _same(candidate["value"], value) and winner is None:
                 winner = candidate
             elif candidate["outcome"] == "won":
                 candidate["outcome"] = "lost"
@@ -194,17 +208,34 @@ class Trace:
             if rule_of_owner:
                 winner["rule"] = rule_of_owner
             losers = [c["source"] for c in candidates if c is not winner and c["outcome"] == "lost"]
-            winner["why"] = (f"set by {owner} (rule {winner['rule']}) and kept to the end"
-                             + (f"; it beat {', '.join(losers)}" if losers else ""))
+            winner["why"] = (f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
+                             + (f"; it beat {', '.join(losers)}" if losers else "")
+                             + ("" if found else "; the Pod omits it (a zero value or an empty list)"))
         return {
             "path": text,
             "present": found,
-            "value": value if found else None,
+            "value": value,
             "owner": owner,
+            "decidedBy": decided_by,
             "rule": winner["rule"] if winner else None,
             "candidates": candidates,
             "history": [event.to_dict() for event in history],
         }
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values; quantities compare by amount (the trace carries ``1000m``, the Pod prints ``1``)."""
+    if a == b:
+        return True
+    if isinstance(a, (str, int, float)) and isinstance(b, (str, int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        from . import quantity
+
+        try:
+            return quantity.value_of(a) == quantity.value_of(b)
+        except quantity.QuantityError:
+            return False
+    return False
 
 
 def _moved(event: Event, path: tuple) -> Event:

@@ -515,9 +515,10 @@ def container_resources(ev, entry) -> None:
                 notes.append("request clamped to the limit")
             requests[resource], limits[resource] = request, limit
             if ev.tracing and notes:
-                ev.emit("set", path + ("resources",), entry.source, entry.id,
-                        value={"requests": {resource: request.value}, "limits": {resource: limit.value}},
-                        note=f"{resource}: " + "; ".join(notes))
+                note = "; ".join(notes)
+                for kind, node in (("requests", request), ("limits", limit)):
+                    ev.emit("set", path + ("resources", kind, resource), node.source, entry.id, value=node.value,
+                            note=note)
         children = dict(container.value)
         children["resources"] = Node({"limits": Node(limits, entry.source, entry.id),
                                       "requests": Node(requests, entry.source, entry.id)},

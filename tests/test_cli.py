@@ -67,7 +67,7 @@ def test_explain_json(capsys, repo_root):
     lost = [c for c in data["candidates"] if c["outcome"] == "lost"]
     assert lost == [{"source": "runtime-template", "value": False, "rule": "runtime-template", "outcome": "lost",
                      "why": lost[0]["why"]}]
-    assert "zero value" in lost[0]["why"]
+    assert "overridden by compile-time" in lost[0]["why"]
 
 
 def test_trace_text_and_json(capsys, repo_root):

@@ -27,9 +27,10 @@
     return el("ol", { "class": "candidates" }, candidates.slice().sort(function (a, b) { return r(a) - r(b); })
       .map(function (c) {
         var mark = c.outcome === "won" ? "\u2713 won" : c.outcome === "lost" ? "\u2717 lost" : "\u2013 " + c.outcome;
-        var detail = [];
-        if (c.rule) { detail.push("rule ", code(String(c.rule))); }
-        if (c.why) { detail.push((c.rule ? " \u2014 " : "") + c.why); }
+        var detail = c.why ? [c.why] : [];
+        if (c.rule && (!c.why || c.why.indexOf(c.rule) < 0)) {  // name the rule unless the reason already does
+          detail.push(c.why ? " (rule " : "rule ", code(String(c.rule)), c.why ? ")" : "");
+        }
         return el("li", { "data-outcome": c.outcome, "data-source": String(c.source) }, [
           el("span", { "class": "outcome" }, [mark]), " ", badge(c.source), " ",
           el("code", { "class": "value" }, [show(c.value)]),
@@ -41,7 +42,11 @@
   function historyList(history) {
     return el("ol", { "class": "history" }, history.map(function (e) {
       var parts = ["#" + e.seq + " ", el("strong", {}, [e.op]), " by ", badge(e.source), ": ", code(show(e.value))];
-      if (e.previous !== undefined) { parts.push(" (was ", code(show(e.previous)), ")"); }
+      if (e.previous !== undefined) {
+        parts.push(" (was ", code(show(e.previous)));
+        if (e.previousSource) { parts.push(" from ", badge(e.previousSource)); }
+        parts.push(")");
+      }
       if (e.rejected) { parts.push("; rejected ", badge(e.rejected.source), " ", code(show(e.rejected.value))); }
       if (e.rule) { parts.push(" \u2014 rule ", code(String(e.rule))); }
       if (e.note) { parts.push(" \u2014 " + e.note); }
@@ -69,17 +74,24 @@
       el("h3", {}, ["History"]),
       (x.history && x.history.length) ? historyList(x.history) : el("p", { "class": "empty" }, ["No event."])
     ];
-    var back = el("button", { type: "button", "class": "back" }, ["Back to the field"]);
-    back.addEventListener("click", function () { if (selected) { selected.focus(); } });
-    children.push(back);
+    if (selected) {
+      var back = el("button", { type: "button", "class": "back" }, ["Back to the field"]);
+      back.addEventListener("click", function () { if (selected) { selected.focus(); } });
+      children.push(back);
+    }
     children.forEach(function (c) { body.appendChild(c); });
   }
 
-  function select(button, fromHash) {
+  function unselect() {
     if (selected) {
       selected.closest(".line").classList.remove("selected");
       selected.removeAttribute("aria-current");
     }
+    selected = null;
+  }
+
+  function select(button, fromHash) {
+    unselect();
     selected = button;
     button.closest(".line").classList.add("selected");
     button.setAttribute("aria-current", "true");
@@ -106,8 +118,8 @@
     if (!target) { return; }
     if (target.classList.contains("jump")) {
       var field = findField(target.getAttribute("data-pane"), target.getAttribute("data-path"));
-      if (field) { field.focus(); select(field); } else {
-        selected = null;
+      if (field) { field.focus(); select(field); } else {  // an input that is not in the Pod
+        unselect();
         render(target.getAttribute("data-pane"), target.getAttribute("data-path"));
       }
       return;

@@ -1,0 +1,135 @@
+"""The trace (contract §4): keep events carry the losers, drop events name inputs without effect, paths by key."""
+
+from __future__ import annotations
+
+import engine
+
+
+def scenario(config=None, template_spec=None, task=None):
+    data = {
+        "task": task or {"container": {"image": "img:1"}},
+        "execution": {"namespace": "ns", "podName": "pod-1"},
+        "propeller": {"config": {"default-pod-template-name": "flyte-template", **(config or {})}},
+    }
+    if template_spec is not None:
+        data["podTemplates"] = [{"apiVersion": "v1", "kind": "PodTemplate",
+                                 "metadata": {"name": "flyte-template", "namespace": "flyte"},
+                                 "template": {"spec": template_spec}}]
+    return data
+
+
+def events(result, op, path=None):
+    return [e.to_dict() for e in result.trace.events if e.op == op and (path is None or e.path_text == path)]
+
+
+def test_config_false_losing_to_a_template_true_is_a_keep_event_with_the_loser():
+    result = engine.evaluate(scenario({"enable-host-networking-pod": False},
+                                      {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": True}))
+    assert result.pod["spec"]["hostNetwork"] is True
+    assert result.trace.owners["spec.hostNetwork"] == "runtime-template"
+    # in mergo's terms the template is dst and the pod built so far is src: src's false never overrides dst's true
+    [event] = events(result, "keep", "spec.hostNetwork")
+    assert event["source"] == "runtime-template" and event["value"] is True
+    assert event["rejected"] == {"source": "k8s-plugin", "value": False}
+    assert "zero value" in event["note"]
+    explanation = result.trace.explain("spec.hostNetwork")
+    assert {(c["source"], c["value"], c["outcome"]) for c in explanation["candidates"]} == {
+        ("runtime-template", True, "won"), ("k8s-plugin", False, "lost")}
+
+
+def test_a_task_true_keeps_against_a_template_false_and_the_event_says_why():
+    task = {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}], "hostNetwork": True}},
+            "container": {"image": "i"}}
+    result = engine.evaluate(scenario(None, {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": False},
+                                      task))
+    [event] = events(result, "override", "spec.hostNetwork")
+    assert event["source"] == "compile-time" and event["value"] is True
+    assert event["previous"] is False and event["previousSource"] == "runtime-template"
+    assert "lies under the task's pod" in event["note"]
+
+
+def test_unmatched_template_container_and_template_restart_policy_are_dropped():
+    result = engine.evaluate(scenario(None, {"containers": [{"name": "noop", "image": "x"}, {"name": "default",
+                                                                                             "image": "d"}],
+                                             "restartPolicy": "Always"}))
+    assert [c["name"] for c in result.pod["spec"]["containers"]] == ["pod-1"]
+    assert result.pod["spec"]["restartPolicy"] == "Never"
+    dropped = {e["path"]: e for e in events(result, "drop")}
+    assert "spec.containers[name=noop]" in dropped
+    assert "never adds a container" in dropped["spec.containers[name=noop]"]["note"]
+    assert dropped["spec.restartPolicy"]["value"] == "Always"
+    assert dropped["spec.restartPolicy"]["source"] == "runtime-template"
+
+
+def test_a_template_container_named_like_the_primary_is_dropped_flyte_6733():
+    task = {"podTemplate": {"podSpec": {"containers": [{"name": "main"}]}, "primaryContainerName": "main"},
+            "container": {"image": "i"}}
+    result = engine.evaluate(scenario(None, {"containers": [{"name": "main", "image": "x",
+                                                             "terminationMessagePath": "/dev/x"}]}, task))
+    assert "terminationMessagePath" not in result.pod["spec"]["containers"][0]
+    [event] = events(result, "drop", "spec.containers[name=main]")
+    assert "6733" in event["note"]
+
+
+def test_a_missing_default_template_is_no_merge_and_the_trace_says_so():
+    result = engine.evaluate(scenario())
+    [event] = events(result, "drop")
+    assert event["source"] == "k8s-plugin" and "no runtime template is merged" in event["note"]
+    assert "runtime-template" not in {s["id"] for s in result.trace.sources}
+
+
+def test_keyed_list_items_are_addressed_by_key_and_repeats_by_occurrence():
+    task = {"container": {"image": "i", "env": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}}
+    result = engine.evaluate(scenario(None, None, task))
+    assert result.trace.owners["spec.containers[name=pod-1].env[name=A].value"] == "task-container"
+    assert "spec.containers[name=pod-1].env[name=A#2].value" in result.trace.owners
+    assert all("[0]" not in path for path in result.trace.owners if "containers" in path and "env" in path)
+
+
+def test_named_template_origin_and_namespace_fallback():
+    data = scenario(None, {"containers": [{"name": "noop", "image": "x"}]}, {"container": {"image": "i"},
+                                                                             "podTemplateName": "flyte-template"})
+    data["podTemplates"].append({"apiVersion": "v1", "kind": "PodTemplate",
+                                 "metadata": {"name": "flyte-template", "namespace": "ns"},
+                                 "template": {"spec": {"containers": [{"name": "noop", "image": "y"}]}}})
+    result = engine.evaluate(data)
+    assert {"id": "pod-template-name", "origin": "podTemplates[ns/flyte-template]"} in result.trace.sources
+    data["podTemplates"].pop()
+    result = engine.evaluate(data)
+    assert {"id": "pod-template-name", "origin": "podTemplates[flyte/flyte-template]"} in result.trace.sources
+
+
+def test_container_image_override_is_applied_last():
+    data = scenario(None, None, {"podTemplate": {"podSpec": {"containers": [{"name": "primary", "image": "tpl"}]}},
+                                 "container": {"image": "task"}})
+    data["execution"]["overrides"] = {"containerImage": "override:1"}
+    result = engine.evaluate(data)
+    assert result.pod["spec"]["containers"][0]["image"] == "override:1"
+    assert result.trace.owners["spec.containers[name=primary].image"] == "execution"
+
+
+def test_execution_override_pod_template_replaces_the_task_pod_spec():
+    data = scenario(None, None, {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}],
+                                                              "tolerations": [{"key": "task"}]}},
+                                 "container": {"image": "task"}})
+    data["execution"]["overrides"] = {"podTemplate": {"primaryContainerName": "main", "labels": {"l": "a"},
+                                                      "podSpec": {"containers": [{"name": "main"}]}}}
+    result = engine.evaluate(data)
+    assert [c["name"] for c in result.pod["spec"]["containers"]] == ["main"]
+    assert "tolerations" not in result.pod["spec"]
+    assert result.pod["metadata"]["labels"]["l"] == "a"
+    assert result.pod["metadata"]["annotations"]["primary_container_name"] == "main"
+    assert any(e["path"] == "spec" and e["op"] == "drop" for e in events(result, "drop"))
+
+
+def test_primary_container_annotation_rules():
+    single = engine.evaluate(scenario()).pod["metadata"]["annotations"]
+    assert single["primary_container_name"] == "pod-1"
+    two = {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}, {"name": "side", "image": "s"}]}},
+           "container": {"image": "i"}}
+    assert "primary_container_name" not in engine.evaluate(scenario(None, None, two)).pod["metadata"]["annotations"]
+    raw = {"type": "raw-container", "container": {"image": "i"}}
+    assert "primary_container_name" not in engine.evaluate(scenario(None, None, raw)).pod["metadata"]["annotations"]
+    sidecar = dict(two, type="sidecar")
+    assert engine.evaluate(scenario(None, None, sidecar)).pod["metadata"]["annotations"][
+        "primary_container_name"] == "primary"
