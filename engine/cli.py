@@ -47,15 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_inputs(render, required=False)
     render.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
     render.add_argument("--trace", metavar="FILE", help="also write the trace (JSON) to FILE")
+    render.add_argument("--html", metavar="FILE", help="also write a self-contained HTML provenance report to FILE")
 
     explain = sub.add_parser("explain", help="the history of one field")
     _add_scenario_inputs(explain)
     explain.add_argument("path", help="a field path, e.g. metadata.labels.label_1 or spec.containers[name=primary].image")
     explain.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    explain.add_argument("--without", action="append", default=[], metavar="SOURCE",
+                         help="what if: also show the field as it would be without this source (repeatable)")
 
     trace = sub.add_parser("trace", help="the whole trace")
     _add_scenario_inputs(trace)
-    trace.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    trace.add_argument("-o", "--output", choices=("text", "json", "managed-fields"), default="text",
+                       help="managed-fields: the owners as Kubernetes metadata.managedFields (engine.managed_fields)")
 
     graph = sub.add_parser("graph", help="the precedence DAG of a rule pack")
     graph.add_argument("--rules", default="flyte-v1")
@@ -222,6 +226,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(_dump(result.pod, args.output))
         if args.trace:
             Path(args.trace).write_text(json.dumps(result.trace.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        if args.html:
+            from .report_html import render_report
+
+            Path(args.html).write_text(render_report(result, result.rules), encoding="utf-8")
         for warning in result.warnings:
             sys.stderr.write(f"podeval: warning: {warning.path_text}: {warning.note}\n")
         return 0
@@ -232,6 +240,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             paths.parse(args.path)
         except ValueError as exc:
             raise InputError("invalid_path", str(exc), hint="e.g. spec.containers[name=primary].image") from None
+        if args.without:
+            from .cli_tools import format_what_if
+
+            sys.stdout.write(format_what_if(scenario, args.rules, args.path, args.without, args.output, actual=result))
+            return 0
         explanation = result.trace.explain(args.path)
         if args.output == "json":
             sys.stdout.write(json.dumps(explanation, indent=2, ensure_ascii=False) + "\n")
@@ -239,6 +252,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(format_explain(explanation))
         return 0
     if args.command == "trace":
+        if args.output == "managed-fields":
+            from .managed_fields import format_managed_fields
+
+            sys.stdout.write(format_managed_fields(result))
+            return 0
         data = result.trace.to_dict()
         if args.output == "json":
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -141,3 +141,11 @@ def test_scenario_from_separate_files(capsys, repo_root, tmp_path):
     pod = yaml.safe_load(out)
     assert pod["metadata"]["labels"] == full["metadata"]["labels"]
     assert pod["spec"]["containers"][0]["terminationMessagePath"] == "/dev/foo"
+
+
+def test_render_writes_the_html_report(capsys, repo_root, tmp_path):
+    report = tmp_path / "report.html"
+    code, out, _ = run(capsys, "render", str(repo_root / EXAMPLE_3), "--html", str(report))
+    assert code == 0 and out.startswith("apiVersion: v1")
+    html = report.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "metadata.labels.label_1" in html
