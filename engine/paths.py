@@ -77,17 +77,22 @@ def item_segments(list_field: str, items: list) -> list[Segment]:
 
 def render(path: Path) -> str:
     """The one printer for paths."""
-    out: list[str] = []
+    text = ""
     for segment in path:
-        if isinstance(segment, Key):
-            out.append(str(segment))
-        elif isinstance(segment, int):
-            out.append(f"[{segment}]")
-        elif _IDENTIFIER.match(segment):
-            out.append(f".{segment}" if out else segment)
-        else:
-            out.append(f"[{json.dumps(segment)}]")
-    return "".join(out)
+        text = extend(text, segment)
+    return text
+
+
+def extend(text: str, segment: Segment) -> str:
+    """The printed path one segment further: ``extend(render(p), s) == render(p + (s,))``, so that a walker can
+    print as it descends instead of printing every path from its root."""
+    if isinstance(segment, Key):
+        return text + str(segment)
+    if isinstance(segment, int):
+        return f"{text}[{segment}]"
+    if _IDENTIFIER.match(segment):
+        return f"{text}.{segment}" if text else segment
+    return f"{text}[{json.dumps(segment)}]"
 
 
 _TOKEN = re.compile(
