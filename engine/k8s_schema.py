@@ -41,7 +41,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -89,17 +89,15 @@ class FieldSpec:
 
 
 def _read_json() -> dict[str, Any]:
-    pkg = __package__ or "engine"
-    try:
-        ref = resources.files(pkg)
-        for part in _DATA:
-            ref = ref.joinpath(part)
-        text = ref.read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, TypeError):
-        from pathlib import Path  # running from a source tree without package metadata
+    beside = Path(__file__).parent.joinpath(*_DATA)
+    if beside.is_file():  # a checkout or an installed wheel; importlib.resources (slow to import) for the rest
+        return json.loads(beside.read_text(encoding="utf-8"))
+    from importlib import resources
 
-        text = Path(__file__).parent.joinpath(*_DATA).read_text(encoding="utf-8")
-    return json.loads(text)
+    ref = resources.files(__package__ or "engine")
+    for part in _DATA:
+        ref = ref.joinpath(part)
+    return json.loads(ref.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,14 @@ class QuantityError(ValueError):
 
 def parse(text: str) -> tuple[Fraction, str]:
     """Return ``(value, format)`` where format is ``BinarySI``, ``DecimalSI`` or ``DecimalExponent``."""
-    match = _QUANTITY.match(text.strip()) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise QuantityError(f"{text!r} is not a Kubernetes quantity")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)  # the same few quantities are compared many times per evaluation (resources, clamps)
+def _parse_text(text: str) -> tuple[Fraction, str]:
+    match = _QUANTITY.match(text.strip())
     if not match:
         raise QuantityError(f"{text!r} is not a Kubernetes quantity")
     value = Fraction(match.group("num"))

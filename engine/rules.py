@@ -1,6 +1,6 @@
 """Rule packs: load, validate and compile once; evaluate many times.
 
-A pack is a folder of YAML files (see docs/rule-packs.md):
+A pack is a folder of YAML files (see docs/policy-authors.md):
 
 ``pack.yaml``
     ``name``, ``description``, the **sources** (configuration inputs: the docs page's nodes and the execution) and
@@ -13,8 +13,8 @@ A pack is a folder of YAML files (see docs/rule-packs.md):
 ``plugin-config.yaml``
     the FlytePropeller K8s plugin options the pack knows, their defaults and whether they shape the Pod.
 
-``load_rules`` parses, validates (every problem with file:line:col and the rule id), builds the graph with
-networkx, resolves strategy and transform names against their registries and compiles every JMESPath
+``load_rules`` parses, validates (every problem with file:line:col and the rule id), builds the graph (plain
+data, ``engine.graph``), resolves strategy and transform names against their registries and compiles every JMESPath
 expression. Nothing of that happens again during an evaluation.
 """
 
@@ -30,8 +30,10 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from . import expressions as _expressions
 from . import paths as _paths
 from .errors import RuleError
+from .graph import PrecedenceGraph
 from .strategies import STRATEGIES, STRATEGY_PARAMS, Rule
 from .yamlio import Document, load_document
 
@@ -41,6 +43,13 @@ SHIPPED = Path(__file__).resolve().parent.parent / "rules"
 
 def shipped_rules_dir() -> Path:
     """The folder of the packs installed with podeval."""
+    # A wheel has engine/_rules, a checkout or an editable install rules/ beside engine/: both are looked at before
+    # importlib.resources, whose import is a tenth of podeval's start-up.
+    installed = Path(__file__).resolve().parent / "_rules"
+    if installed.is_dir():
+        return installed
+    if SHIPPED.is_dir():
+        return SHIPPED
     try:
         from importlib import resources
 
@@ -64,9 +73,20 @@ class Expression:
     text: str
     compiled: Any
     uses_pod: bool
+    evaluate: Any = field(default=None, compare=False, repr=False)  # the closure (engine.expressions)
 
     def search(self, context: dict) -> Any:
+        if self.evaluate is not None:
+            return self.evaluate(context)
         return self.compiled.search(context)
+
+    def __reduce__(self):  # the closure does not pickle (engine.pack_cache): rebuilt from the parsed expression
+        return _expression, (self.text, self.compiled)
+
+
+def _expression(text: str, compiled: Any) -> Expression:
+    return Expression(text, compiled, _expressions.reads_field(compiled.parsed, "pod"),
+                      _expressions.compile_node(compiled.parsed))
 
 
 @dataclass
@@ -137,22 +157,33 @@ class RulePack:
     steps: list  # in evaluation (topological) order
     profiles: dict
     options: dict
-    graph: Any
+    dag: PrecedenceGraph  # the precedence graph as plain data (engine.graph)
     order: list
 
     def profile(self, profile_id: str) -> Profile:
         return self.profiles[profile_id]
 
+    @property
+    def graph(self):
+        """The precedence graph as a ``networkx.DiGraph``, built on first use (networkx stays off the render path)."""
+        built = self.__dict__.get("_networkx")
+        if built is None:
+            built = self.__dict__["_networkx"] = self.dag.to_networkx()
+        return built
+
     def graph_dict(self) -> dict:
         nodes = []
         for node in self.order:
-            data = self.graph.nodes[node]
+            data = self.dag.nodes[node]
             nodes.append({"id": node, "kind": data["kind"], "label": data["label"], "doc": data.get("doc", "")})
-        edges = sorted([a, b] for a, b in self.graph.edges)
+        edges = sorted([a, b] for a, b in self.dag.edges)
         return {"name": self.name, "nodes": nodes, "edges": edges}
 
     def __repr__(self) -> str:
         return f"<RulePack {self.name} {self.digest[:19]}>"
+
+    def __getstate__(self) -> dict:  # pickled by engine.pack_cache: without the networkx view
+        return {k: v for k, v in self.__dict__.items() if k != "_networkx"}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -190,7 +221,7 @@ class _Reader:
             self.problem("pack_schema", "expected a JMESPath expression (a string)", where, rule=rule)
             return None
         try:
-            return Expression(text, jmespath.compile(text), "pod" in text)
+            return _expression(text, jmespath.compile(text))
         except JMESPathError as exc:
             self.problem("jmespath_invalid", f"JMESPath does not compile: {exc}", where, rule=rule,
                          hint="see https://jmespath.org/specification.html; quote keys with dashes: config.\"default-labels\"")
@@ -340,6 +371,48 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
     return entry
 
 
+def _merge_by_id(parent: list, child: list, key: str, merge_item) -> list:
+    """Items of the child with an id the parent has are merged into it in place; new ones are added at the end."""
+    merged = [dict(item) if isinstance(item, dict) else item for item in parent]
+    index = {item.get(key): position for position, item in enumerate(merged) if isinstance(item, dict)}
+    for item in child:
+        if isinstance(item, dict) and item.get(key) in index:
+            position = index[item[key]]
+            merged[position] = merge_item(merged[position], item)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _deep_merge(parent: dict, child: dict) -> dict:
+    merged = dict(parent)
+    for key, value in child.items():
+        merged[key] = _deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(
+            merged.get(key), dict) else value
+    return merged
+
+
+def _merge_step(parent: dict, child: dict) -> dict:
+    merged = _deep_merge({k: v for k, v in parent.items() if k != "apply"},
+                         {k: v for k, v in child.items() if k != "apply"})
+    merged["apply"] = _merge_by_id(parent.get("apply") or [], child.get("apply") or [], "rule", _deep_merge)
+    return merged
+
+
+def _merge_pack(pack_doc: dict, child: dict) -> None:
+    """An extending pack patches its parent's pack.yaml: sources and steps by id, a step's rules by rule id (the
+    child's keys win, nested mappings merged), new ones added at the end; other keys replace the parent's."""
+    for key, value in child.items():
+        if key == "extends":
+            continue
+        if key == "sources" and isinstance(value, list) and isinstance(pack_doc.get(key), list):
+            pack_doc[key] = _merge_by_id(pack_doc[key], value, "id", _deep_merge)
+        elif key == "steps" and isinstance(value, list) and isinstance(pack_doc.get(key), list):
+            pack_doc[key] = _merge_by_id(pack_doc[key], value, "id", _merge_step)
+        else:
+            pack_doc[key] = value
+
+
 def _read(path: Path, problems: list) -> tuple[Document | None, bytes]:
     try:
         data = path.read_bytes()
@@ -369,7 +442,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
     problems: list[RuleError] = []
     digest = hashlib.sha256()
     # A pack may `extends: <pack>`: files it lacks come from the parent; profiles and options are merged by id
-    # (the child's win); pack.yaml keys the child sets replace the parent's (sources, steps whole).
+    # (the child's win); pack.yaml is patched (_merge_pack): sources and steps by id, rules by rule id.
     chain: list[Path] = []
     layers: list[dict] = []  # root first: {file name: (Document, reader)}
     current: Path | None = folder
@@ -433,7 +506,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
                 return None, problems
             if "steps" in document.value or reader is None:
                 reader = layer_reader
-            pack_doc.update({k: v for k, v in document.value.items() if k != "extends"})
+            _merge_pack(pack_doc, document.value)
     assert reader is not None
     missing = [key for key in ("name", "sources", "steps") if key not in pack_doc]
     for key in missing:
@@ -446,9 +519,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         if reader.keys(spec, where, _SOURCE_KEYS, required=("id",)):
             sources[spec["id"]] = SourceDef(spec["id"], spec.get("label", spec["id"]), spec.get("doc", ""),
                                             spec.get("origin", ""))
-    import networkx as nx
-
-    graph = nx.DiGraph()
+    graph = PrecedenceGraph()
     for source in sources.values():
         graph.add_node(source.id, kind="source", label=source.label, doc=source.doc)
     steps: dict = {}
@@ -490,11 +561,11 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         for entry in step.entries:
             if entry.source in sources and entry.source not in step.uses:
                 graph.add_edge(entry.source, step.id)
-    order: list = []
-    try:
-        order = list(nx.lexicographical_topological_sort(graph))
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph)
+    order: list = graph.lexicographical_topological_order() or []
+    if len(order) != len(graph.nodes):
+        import networkx as nx  # only to name the cycle in the message
+
+        cycle = nx.find_cycle(graph.to_networkx())
         names = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
         reader.problem("cycle", f"the precedence graph has a cycle: {names}", ("steps",),
                        hint="remove one of the 'after' edges of the cycle")
@@ -503,7 +574,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
     pack = RulePack(
         name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=folder,
         digest="sha256:" + digest.hexdigest(), root=str(pack_doc.get("root", "PodTemplateSpec")), sources=sources,
-        steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, graph=graph,
+        steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, dag=graph,
         order=order,
     )
     return pack, problems
@@ -511,6 +582,11 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
 
 @lru_cache(maxsize=32)
 def _load_cached(folder: str, stamp: tuple) -> RulePack:
+    from . import pack_cache
+
+    cached = pack_cache.load(folder)
+    if cached is not None:
+        return cached
     pack, problems = collect_problems(folder)
     if problems:
         if len(problems) == 1:
@@ -520,6 +596,7 @@ def _load_cached(folder: str, stamp: tuple) -> RulePack:
                         file=first.file, line=first.line, column=first.column, path=first.path, hint=first.hint,
                         rule=first.rule)
     assert pack is not None
+    pack_cache.store(folder, pack)
     return pack
 
 

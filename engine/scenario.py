@@ -5,77 +5,111 @@ objects wherever a Kubernetes object is expected. Normalisation, so that the eng
 
 * scenario keys in snake_case become camelCase (``pod_template_name`` -> ``podTemplateName``);
 * Kubernetes objects get their JSON field names (``to_dict()``'s ``host_network`` -> ``hostNetwork``), model
-  objects are serialised as the API client would;
+  objects are serialised as the API client would; numbers a protobuf Struct made doubles (``30.0``) become integers;
 * an env map ``{K: V}`` becomes ``[{name: K, value: V}]``;
 * ``propeller.config`` may be the whole ``plugins: {k8s: {...}}`` document;
 * ``podTemplates`` may be a ``kind: List`` (``kubectl get podtemplates -o yaml``) or a single PodTemplate.
 
-Unknown keys are errors that name the path, the file position and the nearest known key.
+Validation reads the whole input and reports every problem together (``validate.Problems``): unknown keys with the
+nearest known one, wrong types, Kubernetes objects checked as Flyte and Kubernetes check them (``validate``), and
+contradictions (``task.podTemplate`` with ``task.k8sPod``, a k8sPod without ``primary_container_name``, a
+PodTemplate without a name or of the wrong kind, duplicate names). docs/errors.md lists every error code.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import k8s_schema
 from . import paths as _paths
 from .errors import InputError
+from .validate import (
+    Context,
+    K8sChecker,
+    Problems,
+    TooManyProblems,
+    describe,
+    dns1123_label_problems,
+    dns1123_subdomain_problems,
+    from_model,
+    item_segments,
+)
 from .yamlio import Document, load_document
 
-# The shape of a scenario. A dict is a mapping with known keys; a string names a leaf kind:
-#   str bool int map (of strings) any   k8s:<Type> (a Kubernetes object)   env (list or map of env vars)
-#   resources ({requests, limits} of quantities)
-_RESOURCES = {"requests": "quantities", "limits": "quantities"}
-_POD_TEMPLATE_AUTHORING = {"primaryContainerName": "str", "labels": "map", "annotations": "map",
-                           "podSpec": "k8s:PodSpec"}
+# The shape of a scenario. A dict is a mapping with known keys; a string names a leaf kind (``_Normaliser.leaf``):
+#   str bool int strlist map labels annotations resources quantity env any enum:<a|b> namespace
+#   authoring:<decoder> (PodTemplate authoring view)   podspec:<decoder> (a pod spec Flyte decodes)
+#   podtemplates   config
+_RESOURCES = {"requests": "resources", "limits": "resources"}
 _EXTENDED_RESOURCES = {
     "gpuAccelerator": {"device": "str", "partitionSize": "str", "unpartitioned": "bool"},
-    "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "str"},
+    "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }
+TASK_TYPES = ("python-task", "container", "raw-container", "sidecar")
 SCENARIO_SHAPE: dict = {
     "task": {
-        "type": "str",
+        "type": "enum:" + "|".join(TASK_TYPES),
         "id": {"project": "str", "domain": "str", "name": "str", "version": "str"},
         "container": {"image": "str", "command": "strlist", "args": "strlist", "env": "env",
                       "resources": _RESOURCES},
-        "podTemplate": _POD_TEMPLATE_AUTHORING,
-        "k8sPod": {"metadata": {"labels": "map", "annotations": "map"}, "podSpec": "k8s:PodSpec",
-                   "primaryContainerName": "str"},
+        "podTemplate": "authoring:authoring",
+        "k8sPod": {"metadata": {"labels": "labels", "annotations": "annotations"}, "podSpec": "podspec:registered"},
         "config": "map",
         "podTemplateName": "str",
-        "labels": "map",
-        "annotations": "map",
+        "labels": "labels",
+        "annotations": "annotations",
         "interruptible": "bool",
         "extendedResources": _EXTENDED_RESOURCES,
         "defaultImage": "str",
     },
     "execution": {
-        "namespace": "str",
+        "namespace": "namespace",
         "podName": "str",
         "id": {"project": "str", "domain": "str", "name": "str"},
         "nodeId": "str",
         "attempt": "int",
         "serviceAccount": "str",
         "interruptible": "bool",
-        "labels": "map",
-        "annotations": "map",
+        "labels": "labels",
+        "annotations": "annotations",
         "envVars": "map",
         "platformResources": _RESOURCES,
         "overrides": {
             "resources": _RESOURCES,
             "containerImage": "str",
-            "podTemplate": _POD_TEMPLATE_AUTHORING,
+            "podTemplate": "authoring:override",
             "extendedResources": _EXTENDED_RESOURCES,
         },
     },
-    "propeller": {"namespace": "str", "config": "any", "env": "map", "configSource": "any"},
+    "propeller": {"namespace": "namespace", "config": "config", "env": "map", "configSource": "any"},
     "podTemplates": "podtemplates",
     "cluster": "any",
+}
+# The authoring view of a PodTemplate: @task(pod_template=PodTemplate(...)), with_overrides(pod_template=...)
+_AUTHORING = {"primaryContainerName": "str", "labels": "labels", "annotations": "annotations", "podSpec": "podspec"}
+PRIMARY_CONTAINER_DEFAULT_NAME = "primary"  # flytekit's PodTemplate default
+
+# Keys that are easy to put in the wrong place: a hint better than "did you mean".
+_MISPLACED = {
+    ("task", "k8sPod", "primaryContainerName"): "the registered task keeps it in task.config.primary_container_name",
+    ("task", "k8sPod", "config"): "TaskTemplate.config is task.config, beside task.k8sPod",
+    ("task", "primaryContainerName"): "it belongs to the pod template: task.podTemplate.primaryContainerName",
+    ("task", "podSpec"): "a pod spec goes in task.podTemplate.podSpec (or task.k8sPod.podSpec)",
+}
+
+# What refuses a type error in each kind of Kubernetes object (for the message).
+_POD_TEMPLATE_REFUSAL = "the API server refuses such a PodTemplate, so it cannot be in the cluster"
+_CONTEXTS = {
+    "registered": Context(decoder="registered"),
+    "authoring": Context(decoder="authoring"),
+    "override": Context(decoder="override"),
+    "podTemplate": Context(refused_by=_POD_TEMPLATE_REFUSAL),
+    "scenario": Context(),
 }
 
 _SNAKE = re.compile(r"_([a-z0-9])")
@@ -94,215 +128,389 @@ class Scenario:
     document: Document | None = None
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
+        """``(line, column)`` in the file of a path of the normalised scenario (keyed list items, camelCase keys,
+        the unwrapped ``propeller.config``), or of its nearest ancestor; ``(None, None)`` without a file."""
         if self.document is None:
             return None, None
-        found = self.document.locate(path)
+        found = self.document.locate(raw_path(self.document.value, tuple(path)))
         return found if found else (None, None)
 
 
-class _Normaliser:
-    def __init__(self, filename: str | None, document: Document | None) -> None:
-        self.filename = filename
-        self.document = document
-        self.problems: list[InputError] = []
+def raw_path(raw: Any, path: tuple) -> tuple:
+    """The keys and indices, as written in the file, of a normalised path (as far as they can be followed)."""
+    out: list = []
+    node = raw
+    for segment in path:
+        if isinstance(segment, str) and isinstance(node, dict):
+            key = segment if segment in node else next(
+                (k for k in node if isinstance(k, str) and camel(k) == segment), None)
+            if key is None and tuple(out) == ("propeller", "config") and isinstance(node.get("plugins"), dict):
+                k8s = node["plugins"].get("k8s")
+                if isinstance(k8s, dict) and segment in k8s:
+                    out += ["plugins", "k8s"]
+                    node, key = k8s, segment
+            if key is None:
+                break
+            out.append(key)
+            node = node[key]
+        elif isinstance(segment, _paths.Key) and isinstance(node, dict) and segment.value in node:
+            out.append(segment.value)  # an env map {NAME: value}
+            node = node[segment.value]
+        elif isinstance(segment, _paths.Key) and isinstance(node, list):
+            seen = 0
+            for index, item in enumerate(node):
+                if isinstance(item, dict) and str(item.get(segment.field, item.get(_snake(segment.field)))) == \
+                        segment.value:
+                    seen += 1
+                    if seen == segment.occurrence:
+                        out.append(index)
+                        node = item
+                        break
+            else:
+                break
+        elif isinstance(segment, int) and isinstance(node, dict) and out[-1:] == ["podTemplates"]:
+            items = node.get("items") if node.get("kind") == "List" else [node]
+            if not isinstance(items, list) or segment >= len(items):
+                break
+            out += ["items", segment] if node.get("kind") == "List" else []
+            node = items[segment]
+        elif isinstance(segment, int) and isinstance(node, list) and 0 <= segment < len(node):
+            out.append(segment)
+            node = node[segment]
+        else:
+            break
+    return tuple(out)
 
-    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
-              original: tuple | None = None) -> None:
-        line = column = None
-        if self.document is not None:
-            found = self.document.locate(original if original is not None else path)
-            if found:
-                line, column = found
-        self.problems.append(InputError(code, message, path=_paths.render(path) or None, file=self.filename,
-                                        line=line, column=column, hint=hint))
+
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+class _Normaliser:
+    """One pass over the raw scenario: the normalised data, and every problem on the way (in ``problems``)."""
+
+    def __init__(self, filename: str | None, document: Document | None) -> None:
+        self.problems = Problems(filename, document)
+        self.checkers = {name: K8sChecker(self.problems, context) for name, context in _CONTEXTS.items()}
+
+    def error(self, code: str, message: str, path: tuple, where: tuple, *, hint: str | None = None,
+              build: bool = False, key: bool = False) -> None:
+        self.problems.add(code, message, path, where, hint=hint, build=build, key=key)
 
     # -- scenario structure -------------------------------------------------------------------------------------
-    def shape(self, value: Any, shape: Any, path: tuple, original: tuple) -> Any:
-        if isinstance(shape, dict):
-            if not isinstance(value, dict):
-                self.error("invalid_type", f"expected a mapping, got {_describe(value)}", path, original=original)
-                return {}
-            result = {}
-            for key, item in value.items():
-                name = camel(key) if isinstance(key, str) else key
-                if name not in shape:
-                    close = difflib.get_close_matches(str(name), sorted(shape), n=1)
-                    self.error("unknown_key", f"unknown key {key!r}", path + (key,),
-                               hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(shape))}",
-                               original=original + (key,))
-                    continue
-                result[name] = self.shape(item, shape[name], path + (name,), original + (key,))
-            return result
-        return self.leaf(value, shape, path, original)
+    def shape(self, value: Any, shape: Any, path: tuple, where: tuple) -> Any:
+        if not isinstance(shape, dict):
+            return self.leaf(value, shape, path, where)
+        if not isinstance(value, dict):
+            self.error("invalid_type", f"expected a mapping, got {describe(value)}", path, where,
+                       hint="write key: value pairs" if path else "a scenario is a mapping with task, execution, "
+                       "propeller and podTemplates")
+            return {}
+        result = {}
+        for key, item in value.items():
+            name = camel(key) if isinstance(key, str) else key
+            if name not in shape:
+                self.unknown(key, shape, path, where)
+                continue
+            if name in result:
+                self.error("duplicate_key", f"{key!r} is given twice (also as {name!r})", path + (name,),
+                           where + (key,), hint="keep one spelling: camelCase", key=True)
+                continue
+            result[name] = self.shape(item, shape[name], path + (name,), where + (key,))
+        return result
 
-    def leaf(self, value: Any, kind: str, path: tuple, original: tuple) -> Any:
+    def unknown(self, key: Any, known: Any, path: tuple, where: tuple) -> None:
+        name = camel(key) if isinstance(key, str) else str(key)
+        hint = _MISPLACED.get(path + (name,))
+        if hint is None:
+            close = difflib.get_close_matches(name, sorted(known), n=1) or difflib.get_close_matches(
+                name, sorted(known), n=1, cutoff=0.4)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
+        self.error("unknown_key", f"unknown key {str(key)!r}", path + (str(key),), where + (key,), hint=hint,
+                   key=True)
+
+    def leaf(self, value: Any, kind: str, path: tuple, where: tuple) -> Any:
         if value is None:
             return None
         if kind == "str":
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                self.error("invalid_type", f"expected a string, got {_describe(value)}", path, original=original)
+            if not isinstance(value, str):
+                self.type_error(value, "a string", path, where, hint=_quote_hint(value))
                 return None
-            return value if isinstance(value, str) else str(value)
+            return value
         if kind == "bool":
             if not isinstance(value, bool):
-                self.error("invalid_type", f"expected true or false, got {_describe(value)}", path, original=original)
+                self.type_error(value, "true or false", path, where)
                 return None
             return value
         if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.error("invalid_type", f"expected an integer, got {_describe(value)}", path, original=original)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.type_error(value, "a whole number (0 or more)", path, where)
+                return None
+            return value
+        if kind.startswith("enum:"):
+            choices = kind[5:].split("|")
+            if value not in choices:
+                close = difflib.get_close_matches(str(value), choices, n=1)
+                self.error("invalid_value", f"expected one of {', '.join(choices)}, got {describe(value)}", path,
+                           where, hint=f"did you mean {close[0]!r}?" if close else "podeval models these task types")
                 return None
             return value
         if kind == "strlist":
-            if isinstance(value, str):
-                self.error("invalid_type", f"expected a list of strings, got {_describe(value)}", path,
-                           hint=f"did you mean [{value!r}]?", original=original)
+            return self.string_list(value, path, where)
+        if kind in ("map", "labels", "annotations"):
+            return self.string_map(value, kind, path, where)
+        if kind == "resources":
+            return self.k8s_field(value, "ResourceRequirements", path[-1], path, where)
+        if kind == "quantity":
+            return self.k8s_field(value, "ResourceRequirements", "requests", path, where, element=True)
+        if kind == "namespace":
+            if not isinstance(value, str):
+                self.type_error(value, "a string", path, where, hint=_quote_hint(value))
                 return None
-            if not isinstance(value, list):
-                self.error("invalid_type", f"expected a list of strings, got {_describe(value)}", path, original=original)
-                return None
-            return [str(v) if not isinstance(v, str) else v for v in value]
-        if kind == "map":
-            if not isinstance(value, dict):
-                self.error("invalid_type", f"expected a mapping of strings, got {_describe(value)}", path,
-                           original=original)
-                return {}
-            result = {}
-            for key, item in value.items():
-                if isinstance(item, (dict, list)):
-                    self.error("invalid_type", f"expected a string value, got {_describe(item)}", path + (key,),
-                               original=original + (key,))
-                    continue
-                result[str(key)] = _string(item)
-            return result
-        if kind == "quantities":
-            if not isinstance(value, dict):
-                self.error("invalid_type", f"expected a mapping of resource quantities, got {_describe(value)}", path,
-                           original=original)
-                return {}
-            return {str(k): _quantity_text(v) for k, v in value.items()}
+            problems = dns1123_label_problems(value)
+            if problems:
+                self.error("invalid_name", f"invalid namespace {json.dumps(value)}: {'; '.join(problems)}", path,
+                           where, hint="a namespace name is a DNS-1123 label")
+            return value
         if kind == "env":
-            return self.env(value, path, original)
-        if kind.startswith("k8s:"):
-            return self.k8s(value, kind[4:], path, original)
+            return self.env(value, path, where)
+        if kind.startswith("authoring:"):
+            return self.authoring(value, kind[10:], path, where)
+        if kind.startswith("podspec:"):
+            return self.checkers[kind[8:]].object(value, "PodSpec", path, where)
         if kind == "podtemplates":
-            return self.pod_templates(value, path, original)
+            return self.pod_templates(value, path, where)
+        if kind == "config":
+            return self.config(value, path, where)
         return _plain(value)
 
-    def env(self, value: Any, path: tuple, original: tuple) -> list:
-        if isinstance(value, dict):
-            return [{"name": str(k), "value": _string(v)} for k, v in value.items()]
-        if isinstance(value, list):
-            return [self.k8s(item, "EnvVar", path + (index,), original + (index,)) for index, item in enumerate(value)]
-        self.error("invalid_type", f"expected a list of env vars or a {{NAME: value}} map, got {_describe(value)}", path,
-                   original=original)
-        return []
+    def type_error(self, value: Any, wanted: str, path: tuple, where: tuple, hint: str | None = None) -> None:
+        self.error("invalid_type", f"expected {wanted}, got {describe(value)}", path, where, hint=hint)
 
-    def pod_templates(self, value: Any, path: tuple, original: tuple) -> list:
-        if isinstance(value, dict) and value.get("kind") == "List":
-            value = value.get("items") or []
-            original = original + ("items",)
-        elif isinstance(value, dict):
-            value = [value]
+    def string_list(self, value: Any, path: tuple, where: tuple) -> list | None:
         if not isinstance(value, list):
-            self.error("invalid_type", f"expected a list of PodTemplates, got {_describe(value)}", path, original=original)
-            return []
+            hint = f"did you mean {json.dumps([value], ensure_ascii=False)}?" if isinstance(value, str) else None
+            self.type_error(value, "a list of strings", path, where, hint=hint)
+            return None
         result = []
         for index, item in enumerate(value):
-            item = _from_model(item)
-            if isinstance(item, dict) and item.get("kind") == "List":
-                result.extend(self.pod_templates(item, path + (index,), original + (index,)))
+            if not isinstance(item, str):
+                self.type_error(item, "a string", path + (index,), where + (index,), hint=_quote_hint(item))
                 continue
-            if not isinstance(item, dict):
-                self.error("invalid_type", f"expected a PodTemplate, got {_describe(item)}", path + (index,),
-                           original=original + (index,))
+            result.append(item)
+        return result
+
+    def string_map(self, value: Any, kind: str, path: tuple, where: tuple) -> dict:
+        if isinstance(value, list) and all(isinstance(item, dict) and len(item) == 1 for item in value):
+            self.type_error(value, "a mapping of strings", path, where,
+                            hint="write it as a mapping (key: value), not as a list of single-key mappings")
+            return {}
+        if not isinstance(value, dict):
+            self.type_error(value, "a mapping of strings", path, where, hint="write key: value pairs")
+            return {}
+        result = {}
+        for key, item in value.items():
+            if item is None:
+                item = ""
+            if not isinstance(item, str):
+                self.type_error(item, "a string", path + (str(key),), where + (key,), hint=_quote_hint(item))
                 continue
-            kind = item.get("kind", "PodTemplate")
-            if kind != "PodTemplate":
-                self.error("wrong_kind", f"expected kind PodTemplate, got {kind!r}", path + (index, "kind"),
-                           original=original + (index, "kind"), hint="only PodTemplate objects are runtime templates")
+            result[str(key)] = item
+        checker = self.checkers["scenario"]
+        if kind == "labels":
+            checker.labels(result, path, where)
+        elif kind == "annotations":
+            checker.annotations(result, path, where)
+        return result
+
+    def k8s_field(self, value: Any, type_name: str, field: str, path: tuple, where: tuple, *,
+                  element: bool = False) -> Any:
+        """A value shaped like a field of a Kubernetes type (``ResourceRequirements.requests``)."""
+        from . import k8s_schema
+
+        spec = k8s_schema.field(type_name, field)
+        checker = self.checkers["scenario"]
+        if element:
+            return checker.scalar(value, spec, type_name, path, where, (field,), element=True)
+        result = checker.field(value, spec, type_name, path, where, (field,))
+        if isinstance(result, dict):
+            from .validate import TYPE_CHECKS
+
+            TYPE_CHECKS["ResourceRequirements"](checker, {field: result}, path[:-1], where[:-1],
+                                                {field: value} if isinstance(value, dict) else {})
+        return result
+
+    def env(self, value: Any, path: tuple, where: tuple) -> list:
+        if isinstance(value, dict):
+            result = []
+            for key, item in value.items():
+                if isinstance(item, (dict, list)):
+                    self.type_error(item, "a string", path + (_paths.Key("name", str(key)),), where + (key,))
+                    continue
+                result.append({"name": str(key), "value": _string(item)})
+            return result
+        if isinstance(value, list):
+            from . import k8s_schema
+
+            return self.checkers["scenario"].field(value, k8s_schema.field("Container", "env"), "Container", path,
+                                                   where, ("env",))
+        self.type_error(value, "a list of env vars or a {NAME: value} mapping", path, where)
+        return []
+
+    # -- pod specs and PodTemplates -----------------------------------------------------------------------------
+    def authoring(self, value: Any, decoder: str, path: tuple, where: tuple) -> dict:
+        """A PodTemplate as written in Python (flytekit's PodTemplate): its pod spec is checked where flytekit's
+        client models and FlytePropeller's decoder check it."""
+        value = from_model(value)
+        if not isinstance(value, dict):
+            self.type_error(value, "a mapping (primaryContainerName, labels, annotations, podSpec)", path, where)
+            return {}
+        primary_key = next((k for k in value if isinstance(k, str) and camel(k) == "primaryContainerName"), None)
+        primary = value.get(primary_key, PRIMARY_CONTAINER_DEFAULT_NAME) if primary_key else \
+            PRIMARY_CONTAINER_DEFAULT_NAME
+        if primary_key is not None and primary in (None, ""):
+            self.error("primary_container_name_empty", "A primary container name cannot be undefined",
+                       path + ("primaryContainerName",), where + (primary_key,),
+                       hint="flytekit's PodTemplate refuses an empty primary_container_name; leave it out for "
+                       f"{PRIMARY_CONTAINER_DEFAULT_NAME!r}")
+        result = {}
+        for key, item in value.items():
+            name = camel(key) if isinstance(key, str) else key
+            if name not in _AUTHORING:
+                self.unknown(key, _AUTHORING, path, where)
                 continue
-            template = self.k8s(item, "PodTemplate", path + (index,), original + (index,))
-            name = (template.get("metadata") or {}).get("name")
-            if not name:
-                self.error("missing_name", "a PodTemplate needs metadata.name", path + (index, "metadata"),
-                           original=original + (index,), hint="FlytePropeller finds runtime templates by name")
+            if name == "podSpec":
+                if item is not None:
+                    context = _CONTEXTS[decoder]
+                    checker = K8sChecker(self.problems, Context(decoder=context.decoder,
+                                                                primary=primary if isinstance(primary, str) else None))
+                    result[name] = checker.object(item, "PodSpec", path + (name,), where + (key,))
+                continue
+            result[name] = self.leaf(item, _AUTHORING[name], path + (name,), where + (key,))
+        return result
+
+    def pod_templates(self, value: Any, path: tuple, where: tuple) -> list:
+        result: list = []
+        seen: dict = {}
+        for item, item_where in self.pod_template_items(value, path, where):
+            item_path = path + (len(result),)
+            template = self.pod_template(item, item_path, item_where)
+            if template is None:
+                continue
+            metadata = template.get("metadata") or {}
+            identity = (metadata.get("namespace") or "", metadata.get("name"))
+            if identity[1] and identity in seen:
+                self.error("duplicate_name", f"PodTemplate {'/'.join(filter(None, identity))} is given twice "
+                           f"(first at {_paths.render(seen[identity])})", item_path + ("metadata", "name"),
+                           item_where + ("metadata", "name"), hint="the cluster holds one PodTemplate per namespace "
+                           "and name")
+            seen.setdefault(identity, item_path)
             result.append(template)
         return result
 
-    # -- Kubernetes objects -------------------------------------------------------------------------------------
-    def k8s(self, value: Any, type_name: str, path: tuple, original: tuple) -> Any:
-        value = _from_model(value)
-        fields = k8s_schema.fields(type_name)
-        if not fields:
-            return _plain(value)
-        if not isinstance(value, dict):
-            self.error("invalid_type", f"expected a {type_name} object, got {_describe(value)}", path, original=original)
+    def pod_template_items(self, value: Any, path: tuple, where: tuple) -> list:
+        """(item, where) of every PodTemplate in a list, a ``kind: List`` (nested too) or a single object."""
+        value = from_model(value)
+        if isinstance(value, dict) and value.get("kind") == "List":
+            value, where = value.get("items") or [], where + ("items",)
+        elif isinstance(value, dict):
+            return [(value, where)]
+        if not isinstance(value, list):
+            self.type_error(value, "a list of PodTemplates (or a kind: List)", path, where)
+            return []
+        items = []
+        for index, item in enumerate(value):
+            item = from_model(item)
+            if isinstance(item, dict) and item.get("kind") == "List":
+                items.extend(self.pod_template_items(item, path, where + (index,)))
+            else:
+                items.append((item, where + (index,)))
+        return items
+
+    def pod_template(self, item: Any, path: tuple, where: tuple) -> dict | None:
+        if not isinstance(item, dict):
+            self.type_error(item, "a PodTemplate (a mapping)", path, where)
+            return None
+        kind = item.get("kind", "PodTemplate")
+        if kind != "PodTemplate":
+            self.error("wrong_kind", f"expected kind PodTemplate, got {describe(kind)}", path + ("kind",),
+                       where + ("kind",), hint="only PodTemplate objects are runtime templates"
+                       + (" (a Pod's spec goes under template.spec)" if kind == "Pod" else ""))
+            return None
+        api_version = item.get("apiVersion", item.get("api_version", "v1"))
+        if api_version != "v1":
+            self.error("wrong_kind", f"expected apiVersion v1, got {describe(api_version)}", path + ("apiVersion",),
+                       where + ("apiVersion" if "apiVersion" in item else "api_version",),
+                       hint="PodTemplate is in the core API group: apiVersion: v1")
+        template = self.checkers["podTemplate"].object(item, "PodTemplate", path, where)
+        metadata = template.get("metadata") or {}
+        meta_where = where + ("metadata",)
+        name = metadata.get("name")
+        if not name:
+            self.error("missing_name", "a PodTemplate needs metadata.name", path + ("metadata", "name"), meta_where,
+                       hint="FlytePropeller finds runtime templates by name")
+        elif isinstance(name, str) and dns1123_subdomain_problems(name):
+            self.error("invalid_name", f"invalid PodTemplate name {json.dumps(name)}: "
+                       f"{'; '.join(dns1123_subdomain_problems(name))}", path + ("metadata", "name"),
+                       meta_where + ("name",), hint="the API server refuses it")
+        namespace = metadata.get("namespace")
+        if isinstance(namespace, str) and namespace and dns1123_label_problems(namespace):
+            self.error("invalid_name", f"invalid namespace {json.dumps(namespace)}: "
+                       f"{'; '.join(dns1123_label_problems(namespace))}", path + ("metadata", "namespace"),
+                       meta_where + ("namespace",), hint="a namespace name is a DNS-1123 label")
+        spec = (template.get("template") or {}).get("spec") or {}
+        if not spec.get("containers"):
+            self.error("missing_field", "a PodTemplate's template.spec.containers must list at least one container; "
+                       + _POD_TEMPLATE_REFUSAL, path + ("template", "spec", "containers"),
+                       where + ("template",) if "template" in item else where,
+                       hint="Flyte uses containers named default and primary; any other name (e.g. noop) is dropped")
+        return template
+
+    def config(self, value: Any, path: tuple, where: tuple) -> dict:
+        """FlytePropeller's plugins.k8s section (or the whole config document holding it). Option names and values
+        are checked against the rule pack's options when the pack is known (``validate.check_plugin_config``)."""
+        if isinstance(value, dict) and isinstance(value.get("plugins"), dict):
+            k8s = value["plugins"].get("k8s")
+            value, where = (k8s if k8s is not None else {}), where + ("plugins", "k8s")
+        if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+            self.type_error(value, "the plugins.k8s mapping of FlytePropeller's configuration", path, where)
             return {}
-        result: dict = {}
-        for key, item in value.items():
-            name = key if key in fields else camel(str(key))
-            if name not in fields:
-                close = difflib.get_close_matches(str(key), list(fields), n=1)
-                self.error("unknown_key", f"unknown field {key!r} of {type_name}", path + (key,),
-                           hint=f"did you mean {close[0]!r}?" if close else None, original=original + (key,))
-                continue
-            if item is None:
-                continue
-            result[name] = self.k8s_field(item, fields[name], path + (name,), original + (key,))
-        return result
-
-    def k8s_field(self, value: Any, spec: k8s_schema.FieldSpec, path: tuple, original: tuple) -> Any:
-        kind = spec.kind
-        if kind == "object":
-            return self.k8s(value, spec.elem, path, original)
-        if kind == "list":
-            if not isinstance(value, list):
-                hint = f"did you mean [{value!r}]?" if isinstance(value, (str, int)) else None
-                self.error("invalid_type", f"expected a list, got {_describe(value)}", path, hint=hint, original=original)
-                return []
-            items = []
-            for index, item in enumerate(value):
-                if spec.elem_is_type:
-                    items.append(self.k8s(item, spec.elem, path + (index,), original + (index,)))
-                else:
-                    items.append(self.k8s_scalar(item, spec.elem or "string", path + (index,), original + (index,)))
-            return items
-        if kind == "map":
-            if not isinstance(value, dict):
-                self.error("invalid_type", f"expected a mapping, got {_describe(value)}", path, original=original)
-                return {}
-            if spec.elem_is_type:
-                return {str(k): self.k8s(v, spec.elem, path + (k,), original + (k,)) for k, v in value.items()}
-            return {str(k): self.k8s_scalar(v, spec.elem or "string", path + (k,), original + (k,))
-                    for k, v in value.items()}
-        return self.k8s_scalar(value, kind, path, original)
-
-    def k8s_scalar(self, value: Any, kind: str, path: tuple, original: tuple) -> Any:
-        if kind == "string":
-            if not isinstance(value, str):
-                hint = f"did you mean {str(value).lower() if isinstance(value, bool) else value!s:}?" if isinstance(
-                    value, (int, float, bool)) else None
-                self.error("invalid_type", f"expected a string, got {_describe(value)}", path,
-                           hint=f"quote it: \"{value}\"" if hint else None, original=original)
-                return str(value)
-            return value
-        if kind == "bool":
-            if not isinstance(value, bool):
-                self.error("invalid_type", f"expected true or false, got {_describe(value)}", path, original=original)
-            return value
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.error("invalid_type", f"expected an integer, got {_describe(value)}", path, original=original)
-            return value
-        if kind == "quantity":
-            return _quantity_text(value)
-        if kind == "intorstring":
-            if isinstance(value, bool) or not isinstance(value, (int, str)):
-                self.error("invalid_type", f"expected an integer or a string, got {_describe(value)}", path,
-                           original=original)
-            return value
         return _plain(value)
+
+    # -- contradictions -----------------------------------------------------------------------------------------
+    def contradictions(self, data: dict, raw: Any) -> None:
+        task = data.get("task") or {}
+        task_where = raw_path(raw, ("task",))
+        if "podTemplate" in task and "k8sPod" in task:
+            self.error("exclusive_keys", "task.podTemplate and task.k8sPod are two views of one thing: give one",
+                       ("task", "k8sPod"), raw_path(raw, ("task", "k8sPod")), key=True,
+                       hint="podTemplate is @task(pod_template=...) as written; k8sPod is the registered "
+                       "TaskTemplate.k8s_pod flytekit makes of it")
+        elif "k8sPod" in task:
+            k8s_pod = task.get("k8sPod") or {}
+            if k8s_pod.get("podSpec") is None:
+                self.error("k8s_pod_without_pod_spec", "Pod tasks with task type version > 1 should specify their "
+                           "target as a K8sPod with a defined pod spec", ("task", "k8sPod", "podSpec"),
+                           raw_path(raw, ("task", "k8sPod")), build=True,
+                           hint="FlytePropeller fails the task (BadTaskSpecification); add task.k8sPod.podSpec")
+            elif "primary_container_name" not in (task.get("config") or {}):
+                config = task.get("config") or {}
+                shown = "map[" + " ".join(f"{k}:{v}" for k, v in sorted(config.items())) + "]"
+                self.error("primary_container_name_missing", "invalid TaskSpecification, config missing "
+                           f"[primary_container_name] key in [{shown}]", ("task", "config"),
+                           raw_path(raw, ("task", "config")) if "config" in task else task_where + ("k8sPod",),
+                           build=True, key="config" in task,
+                           hint="FlytePropeller fails the task (BadTaskSpecification): set "
+                           "task.config.primary_container_name (flytekit sets it from "
+                           "PodTemplate.primary_container_name)")
+
+
+def _quote_hint(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return f'quote it: "{str(value).lower()}"'
+    if isinstance(value, (int, float)):
+        return f'quote it: "{value}"'
+    return None
 
 
 def _string(value: Any) -> str:
@@ -311,43 +519,8 @@ def _string(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _quantity_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return value
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _from_model(value: Any) -> Any:
-    """A kubernetes.client model object as Kubernetes JSON (camelCase); anything else unchanged."""
-    if type(value).__module__.startswith("kubernetes.") and hasattr(value, "to_dict"):
-        from kubernetes.client import ApiClient  # only when the caller passes model objects
-
-        return ApiClient().sanitize_for_serialization(value)
-    return value
-
-
 def _plain(value: Any) -> Any:
-    value = _from_model(value)
+    value = from_model(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -356,30 +529,18 @@ def _plain(value: Any) -> Any:
 
 
 def to_plain_k8s(value: Any, type_name: str) -> Any:
-    """A Kubernetes object (dict, snake_case dict or model) as Kubernetes JSON; raises InputError on problems."""
-    normaliser = _Normaliser(None, None)
-    result = normaliser.k8s(value, type_name, (), ())
-    _raise(normaliser.problems)
+    """A Kubernetes object (dict, snake_case dict or model) as Kubernetes JSON; raises InputError on problems.
+
+    Only field names and types are checked (no Kubernetes name or label validation): callers pass pod specs that
+    Flyte's own functions take, not objects bound for the API server."""
+    problems = Problems()
+    checker = K8sChecker(problems, Context(semantic=False))
+    try:
+        result = checker.object(value, type_name, (), ())
+    except TooManyProblems:
+        result = None
+    problems.raise_all()
     return result
-
-
-def _raise(problems: list[InputError]) -> None:
-    if not problems:
-        return
-    first = problems[0]
-    if len(problems) > 1:
-        others = "; ".join(str(p) for p in problems[1:4])
-        more = f" (and {len(problems) - 1} more: {others}{' ...' if len(problems) > 4 else ''})"
-        raise InputError(first.code, first.message + more, path=first.path, file=first.file, line=first.line,
-                         column=first.column, hint=first.hint)
-    raise first
-
-
-def _normalise_config(config: Any) -> Any:
-    if isinstance(config, dict) and "plugins" in config and isinstance(config["plugins"], dict):
-        k8s = config["plugins"].get("k8s")
-        return k8s if isinstance(k8s, dict) else {}
-    return config
 
 
 def load_scenario(source: Any, *, filename: str | None = None) -> Scenario:
@@ -413,16 +574,14 @@ def load_scenario(source: Any, *, filename: str | None = None) -> Scenario:
     if raw is None:
         raw = {}
     normaliser = _Normaliser(filename, document)
-    data = normaliser.shape(raw, SCENARIO_SHAPE, (), ())
-    propeller = data.get("propeller")
-    if isinstance(propeller, dict) and "config" in propeller:
-        config = _normalise_config(propeller.get("config"))
-        if config is not None and not isinstance(config, dict):
-            normaliser.error("invalid_type", "expected the plugins.k8s mapping of FlytePropeller's config",
-                             ("propeller", "config"))
-            config = {}
-        propeller["config"] = config or {}
-    _raise(normaliser.problems)
+    data: dict = {}
+    try:
+        data = normaliser.shape(raw, SCENARIO_SHAPE, (), ())
+        if not normaliser.problems.items:
+            normaliser.contradictions(data, raw)
+    except TooManyProblems:
+        pass
+    normaliser.problems.raise_all()
     return Scenario(data, filename, document)
 
 
@@ -430,3 +589,5 @@ def _looks_like_path(text: str) -> bool:
     if "\n" in text or len(text) > 4096:
         return False
     return text.endswith((".yaml", ".yml", ".json")) or Path(text).is_file()
+
+

@@ -11,7 +11,8 @@ stream; this module composes the values from the events itself, with an explicit
 recursion. That is what lets it
 
 * refuse nesting deeper than ``limits.max_depth`` at the first event past the limit (pyyaml's own
-  composer recurses and dies with ``RecursionError``, or worse, inside C);
+  composer recurses and dies with ``RecursionError``, or worse, inside C); libyaml's scanner, which
+  reads ahead, may stop first at its own limit of 1000 levels: that is reported as ``too_deep`` too;
 * count the nodes a document would have once every alias is expanded, *without* expanding it
   (each anchor remembers the size of its subtree, an alias adds that size), so the "billion laughs"
   bomb is refused after a few hundred events and a few kilobytes;
@@ -34,6 +35,25 @@ Semantics worth knowing:
 * an anchor may be redefined (the YAML spec allows it; an alias refers to the latest definition);
 * limits are per stream: a multi-document file shares one node, alias and byte budget.
 
+Error codes (all :class:`InputError`, exit 2; ``line``/``column`` 1-based; ``path`` as ``format_path``):
+
+=================  ===========================================================================
+``yaml_syntax``    pyyaml's problem at its mark; also an undefined alias, a control character,
+                   a bad ``<<`` value, and more than one document for ``load_document``
+``duplicate_key``  a key repeated in a mapping: the second occurrence, path ends with the key
+``not_utf8``       undecodable bytes (message gives the byte offset), UTF-16/32, lone surrogates
+``binary_input``   NUL bytes, or mostly control characters
+``too_large``      more than ``limits.max_bytes`` (no line/column), or an integer literal longer
+                   than 1000 characters
+``too_deep``       nesting deeper than ``limits.max_depth`` (aliases expanded)
+``too_many_nodes`` more than ``limits.max_nodes`` nodes, aliases expanded (the alias bomb)
+``alias_limit``    more than ``limits.max_aliases`` alias uses
+``non_string_key`` a key that is a number, boolean, null, mapping or sequence
+``yaml_tag``       a tag other than the standard str/int/float/bool/null/map/seq, or a value
+                   that does not fit its standard tag (``!!int twelve``)
+``recursive_alias`` an alias inside the node it refers to (``&a [*a]``)
+=================  ===========================================================================
+
 ``dump_yaml`` writes values back out: block style, keys in the order given, unicode as is, no
 anchors/aliases, strings that would read back as another type quoted (for YAML 1.1 readers such as
 Kubernetes' and for this module's 1.2 core resolver alike), no folding of long strings.
@@ -45,14 +65,15 @@ import gc
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from functools import lru_cache, partial
+from typing import Any
 
 import yaml
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
-    DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -338,11 +359,16 @@ def _resolve_tagged(value: str, tag: str) -> Any:
     """A scalar with an explicit standard tag; raises ValueError when it does not fit the tag."""
     if tag == _STR_TAG:
         return value
-    if tag in (_INT_TAG, _FLOAT_TAG):
+    if tag == _INT_TAG:
         result = _resolve_plain(value.strip())
-        if isinstance(result, bool) or not isinstance(result, (int, float)):
-            raise ValueError
-        return float(result) if tag == _FLOAT_TAG else _as_int(result)
+        if type(result) is not int:
+            raise ValueError(value)
+        return result
+    if tag == _FLOAT_TAG:
+        result = _resolve_plain(value.strip())
+        if type(result) not in (int, float):
+            raise ValueError(value)
+        return float(result)
     if tag == _BOOL_TAG:
         result = _BOOLS.get(value.strip(), _MISSING)
         if result is _MISSING:
@@ -353,12 +379,6 @@ def _resolve_tagged(value: str, tag: str) -> Any:
             raise ValueError
         return None
     raise KeyError(tag)
-
-
-def _as_int(number: int | float) -> int:
-    if isinstance(number, float):
-        raise ValueError
-    return number
 
 
 def _tag_name(tag: str) -> str:
@@ -372,7 +392,7 @@ def _tag_name(tag: str) -> str:
 class _Frame:
     """An open mapping or sequence on the composer's stack."""
 
-    __slots__ = ("is_map", "value", "locs", "key", "kmark", "start", "height", "anchor", "mark", "merges", "merge_seen")
+    __slots__ = ("anchor", "height", "is_map", "key", "kmark", "locs", "mark", "merge_seen", "merges", "start", "value")
 
     def __init__(self, is_map, value, locs, anchor, mark, start):
         self.is_map = is_map
@@ -393,9 +413,10 @@ _MERGE = object()  # a mapping frame whose pending key is the merge key ``<<``
 _PENDING = object()  # an anchor whose node is still open (an alias to it would be recursive)
 
 
-def _stack_path(stack: list[_Frame], upto: int | None = None) -> tuple:
+def _stack_path(stack: list[_Frame]) -> tuple:
+    """The path of the node being composed (for errors)."""
     path: list[Any] = []
-    for frame in stack[:upto]:
+    for frame in stack:
         if frame.is_map:
             if frame.key is _NO_KEY:
                 break
@@ -406,7 +427,7 @@ def _stack_path(stack: list[_Frame], upto: int | None = None) -> tuple:
 
 
 class _Counter:
-    __slots__ = ("nodes", "aliases")
+    __slots__ = ("aliases", "nodes")
 
     def __init__(self):
         self.nodes = 0
@@ -453,7 +474,7 @@ def _compose_stream(text: str, filename: str, limits: Limits, want_locs: bool, l
             # the level past our (lower) limit.
             raise _mark_error(
                 "too_deep",
-                f"nesting is deeper than the limit of {limits.max_depth} levels",
+                f"nesting is deeper than the limit of {limits.max_depth} levels (the parser gave up here)",
                 filename,
                 mark,
                 path,
@@ -633,7 +654,7 @@ def _compose_document(get_event, filename, limits, want_locs, counter, stack):
             # ---- attach the finished node to its parent
             if top is None:
                 continue  # the root; the next event is DocumentEndEvent
-            if height > top.height:
+            if height > top.height:  # noqa: PLR1730 - hot loop: no call
                 top.height = height
             if not top.is_map:
                 top.value.append(value)
@@ -756,10 +777,12 @@ def _non_string_key(filename, mark, stack, what, key):
     if key is None and what == "null":
         hint = 'write a key before the colon, or quote it: "null": ...'
     elif isinstance(key, (bool, int, float)):
-        hint = "quote the key to make it a string, e.g. \"...\": value"
+        hint = 'quote the key to make it a string, e.g. "...": value'
     else:
         hint = "mapping keys must be plain strings"
-    return _mark_error("non_string_key", f"mapping key is {what}, not a string", filename, mark, _stack_path(stack), hint)
+    return _mark_error(
+        "non_string_key", f"mapping key is {what}, not a string", filename, mark, _stack_path(stack), hint
+    )
 
 
 def _duplicate(filename, mark, stack, key):
@@ -791,7 +814,7 @@ def _too_many_nodes(filename, mark, stack, limits):
 class _Stream:
     """What ``locate`` needs to rebuild locations on demand; shared by a stream's documents."""
 
-    __slots__ = ("text", "filename", "limits", "loader_cls", "locs")
+    __slots__ = ("filename", "limits", "loader_cls", "locs", "text")
 
     def __init__(self, text, filename, limits, loader_cls):
         self.text = text
@@ -802,14 +825,16 @@ class _Stream:
 
     def loc(self, index: int):
         if self.locs is None:
-            self.locs = [loc for _, loc in _compose_stream(self.text, self.filename, self.limits, True, self.loader_cls)]
+            self.locs = [
+                loc for _, loc in _compose_stream(self.text, self.filename, self.limits, True, self.loader_cls)
+            ]
         return self.locs[index]
 
 
 class Document:
     """One YAML document: its plain value and the means to find where a path is in the file."""
 
-    __slots__ = ("value", "filename", "_stream", "_index")
+    __slots__ = ("_index", "_stream", "filename", "value")
 
     def __init__(self, value: Any, filename: str, stream: _Stream | None, index: int):
         self.value = value
@@ -865,15 +890,15 @@ class Document:
     def _exists(self, path) -> bool:
         node = self.value
         for part in path:
-            try:
-                if isinstance(node, dict) and isinstance(part, str):
-                    node = node[part]
-                elif isinstance(node, list) and isinstance(part, int) and not isinstance(part, bool):
-                    node = node[part]
-                else:
-                    return False
-            except (KeyError, IndexError):
+            if isinstance(node, dict):
+                found = isinstance(part, str) and part in node
+            elif isinstance(node, list):
+                found = type(part) is int and -len(node) <= part < len(node)
+            else:
+                found = False
+            if not found:
                 return False
+            node = node[part]
         return True
 
     def error(
@@ -926,9 +951,7 @@ def _json_with_tabs(text: str, exc: InputError) -> str | None:
     return text.replace("\t", " ")
 
 
-def load_documents(
-    data: str | bytes, filename: str = "<input>", *, limits: Limits = DEFAULT_LIMITS
-) -> list[Document]:
+def load_documents(data: str | bytes, filename: str = "<input>", *, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """Every document of a (``---`` separated) YAML stream; ``[]`` for an empty stream."""
     return _load_stream(data, filename, limits)
 
@@ -955,29 +978,58 @@ def load_document(data: str | bytes, filename: str = "<input>", *, limits: Limit
 # --------------------------------------------------------------------------------------------
 # output
 
-_DumperBase = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
 
-
-class _Dumper(_DumperBase):
-    def ignore_aliases(self, data):
-        return True
+# Line breaks besides \n (YAML 1.1 counts NEL, LS and PS): pyyaml's Python emitter writes them raw inside single
+# quotes, and its reader then folds them into a space; double quotes escape them (\N, \L, \P).
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def _represent_str(dumper, data: str):
-    style = "|" if "\n" in data else None  # the emitter falls back to quotes when | cannot hold it
+    if _OTHER_BREAKS.search(data):
+        style = '"'
+    else:
+        style = "|" if "\n" in data else None  # the emitter falls back to quotes when | cannot hold it
     return dumper.represent_scalar(_STR_TAG, data, style=style)
 
 
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
-# The safe resolver is YAML 1.1; also quote strings the 1.2 core schema reads as numbers
-# ("0o17", "0x1F", "1e3", "-0o7"), so output reads back the same with load_document.
-_Dumper.add_implicit_resolver(
-    _INT_TAG, re.compile(r"^[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|0b[01]+|[0-9]+)$"), list("0123456789+-")
-)
-_Dumper.add_implicit_resolver(
-    _FLOAT_TAG, re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"), list("0123456789+-.")
-)
+def _make_dumper(base: type) -> type:
+    class Dumper(base):
+        def ignore_aliases(self, data):
+            return True
+
+        # Speed: these two are pyyaml's own, minus work that cannot change the result here (the representer and
+        # resolver are Python even with libyaml, and were a quarter of `podeval render` over a folder).
+        def represent_data(self, data):
+            # No aliases (above), so the node depends on the value only: the exact type's representer when there
+            # is one, as pyyaml would pick it, else pyyaml's full lookup.
+            representer = self.yaml_representers.get(type(data))
+            if representer is not None:
+                return representer(self, data)
+            return super().represent_data(data)
+
+        def resolve(self, kind, value, implicit):
+            # Without path resolvers the implicit tag of a scalar depends on its text only: remembered.
+            if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)
+            return _resolve(kind, value, tuple(implicit))
+
+    _resolve = lru_cache(maxsize=4096)(partial(base.resolve, Dumper))
+
+    Dumper.add_representer(str, _represent_str)
+    Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+    # The safe resolver is YAML 1.1; also quote strings the 1.2 core schema reads as numbers
+    # ("0o17", "0x1F", "1e3", "-0o7"), so output reads back the same with load_document.
+    Dumper.add_implicit_resolver(
+        _INT_TAG, re.compile(r"^[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|0b[01]+|[0-9]+)$"), list("0123456789+-")
+    )
+    Dumper.add_implicit_resolver(
+        _FLOAT_TAG, re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"), list("0123456789+-.")
+    )
+    return Dumper
+
+
+# libyaml's emitter when available (the representer is Python either way).
+_Dumper = _make_dumper(getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper)
 
 _WIDTH = 1 << 30  # never fold long strings
 

@@ -1,0 +1,482 @@
+"""podeval's benchmark suite: every figure of the performance targets, measured on this machine, in one run.
+
+    .venv/bin/python benchmarks/run.py            # the full run (about three minutes on two cores)
+    .venv/bin/python benchmarks/run.py --quick    # a smoke run: every figure, tiny samples (not comparable)
+    .venv/bin/python benchmarks/run.py --json results.json
+
+What it measures (benchmarks/README.md says why each figure is measured the way it is):
+
+1. throughput: ``engine.evaluate(scenario, rules=pack)`` in this process, the pack compiled once
+   (``engine.load_rules``), on one core, for (a) the docs page's Example 3 and (b) benchmarks/scenarios/large.yaml,
+   with and without the trace. The scenario is parsed once; validation and normalisation are part of every
+   evaluation, as they are for a dict passed to the API. Best of several rounds.
+2. (b) against a floor measured in the same run: ``copy.deepcopy`` of (b)'s inputs plus ``json.dumps`` of (b)'s
+   Pod, the least any evaluator that does not mutate its inputs and returns a fresh Pod must do.
+3. cold start: ``podeval render`` of (a) as a new process, wall time, against ``python -c "import yaml"`` (same
+   interpreter) and ``kubectl kustomize`` of the equivalent single strategic-merge patch (when kubectl is on PATH),
+   the three interleaved, median of the runs.
+4. corpus: 10,000 generated scenarios (benchmarks/corpus.py) through ``podeval render`` over a folder (the batch
+   mode of benchmarks/batch.py, 2 worker processes), ``podeval test`` and ``podeval diff`` (one process per half
+   of the corpus, both at once): wall time and peak RSS of all processes together, and the same for a tenth of
+   the corpus to show that memory does not grow with it.
+
+No figure here is asserted anywhere: tests/test_benchmark_smoke.py only checks that a quick run prints them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import engine  # noqa: E402
+from engine.yamlio import dump_yaml, load_document  # noqa: E402
+
+import batch  # noqa: E402
+import corpus  # noqa: E402
+
+EXAMPLE_3 = ROOT / "examples" / "flyte-docs" / "example-3.yaml"
+LARGE = HERE / "scenarios" / "large.yaml"
+
+# figure id -> (label, unit, target text, check(value) -> bool | None)
+FIGURES: dict[str, tuple] = {}
+RESULTS: dict[str, dict] = {}
+
+
+def figure(fid: str, label: str, value, unit: str, target: str = "", ok: bool | None = None, note: str = "") -> None:
+    RESULTS[fid] = {"label": label, "value": value, "unit": unit, "target": target, "ok": ok, "note": note}
+    if value is None:
+        shown, unit = "n/a", ""
+    elif isinstance(value, float):
+        shown = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    else:
+        shown = f"{value:,}"
+    verdict = {True: "ok", False: "MISS", None: ""}[ok]
+    print(f"  {fid:<24} {label:<46} {shown:>10} {unit:<10} {target:<16} {verdict:<4} {note}".rstrip(), flush=True)
+
+
+def section(title: str) -> None:
+    print(f"\n{title}", flush=True)
+    print(f"  {'figure':<24} {'':<46} {'measured':>10} {'':<10} {'target':<16}", flush=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the machine
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    kubectl = shutil.which("kubectl")
+    kubectl_version = None
+    if kubectl:
+        try:
+            out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=20).stdout
+            kubectl_version = " / ".join(line.strip() for line in out.splitlines() if line.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory": memory, "os": f"{platform.system()} {platform.release()}",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "load average": " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "kubectl": kubectl_version, "podeval": engine.__version__,
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 1-2. in-process throughput and the floor
+
+
+def rate(fn, *, seconds: float, rounds: int) -> float:
+    """Calls per second of ``fn``: best of ``rounds`` rounds of at least ``seconds`` each (the least disturbed)."""
+    fn()  # warm
+    best = 0.0
+    for _ in range(rounds):
+        count = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        while True:
+            fn()
+            count += 1
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, count / (now - started))
+    return best
+
+
+def throughput(args) -> None:
+    section("1. Throughput: engine.evaluate in-process, pack compiled once, one core (evaluations per second)")
+    pack = engine.load_rules("flyte-v1")
+    inputs = {name: load_document(path.read_bytes(), str(path)).value for name, path in
+              (("a", EXAMPLE_3), ("b", LARGE))}
+    targets = {("a", True): 10_000, ("b", True): 2_000}
+    labels = {"a": "(a) docs Example 3", "b": "(b) large scenario"}
+    rates = {}
+    for name in ("a", "b"):
+        for trace in (True, False):
+            data = inputs[name]
+            per_second = rate(lambda: engine.evaluate(data, rules=pack, trace=trace), seconds=args.seconds,
+                              rounds=args.rounds)
+            rates[name, trace] = per_second
+            target = targets.get((name, trace))
+            figure(f"throughput.{name}.{'trace' if trace else 'notrace'}",
+                   f"{labels[name]}, {'with' if trace else 'without'} trace", per_second, "evals/s",
+                   f">= {target:,}/s" if target else "", per_second >= target if target else None,
+                   f"{1e6 / per_second:,.0f} us each")
+
+    section("2. (b) against its floor: deepcopy of (b)'s inputs + json.dumps of its Pod, measured now")
+    data = inputs["b"]
+    pod = engine.evaluate(data, rules=pack).pod
+    floor_rate = rate(lambda: (copy.deepcopy(data), json.dumps(pod)), seconds=args.seconds, rounds=args.rounds)
+    floor_us = 1e6 / floor_rate
+    figure("floor.b", "floor: deepcopy(inputs) + json.dumps(pod)", floor_us, "us")
+    for trace in (True, False):
+        ratio = (1e6 / rates["b", trace]) / floor_us
+        figure(f"floor.ratio.{'trace' if trace else 'notrace'}",
+               f"(b) {'with' if trace else 'without'} trace / floor", ratio, "x",
+               "<= 15x" if trace else "", ratio <= 15 if trace else None)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 3. cold start
+
+
+def podeval_command() -> list:
+    script = Path(sys.executable).parent / ("podeval.exe" if os.name == "nt" else "podeval")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "engine"]
+
+
+def kustomization(folder: Path) -> None:
+    """Example 3 as kustomize would do it: the runtime PodTemplate as the base Pod, the task's compile-time pod
+    as one strategic-merge patch (containers merged by name, so the template's container is named like the
+    primary)."""
+    scenario = load_document(EXAMPLE_3.read_bytes(), str(EXAMPLE_3)).value
+    template = scenario["podTemplates"][0]["template"]
+    compile_time = scenario["task"]["podTemplate"]
+    name = scenario["execution"]["podName"]
+    base_spec = copy.deepcopy(template["spec"])
+    primary = compile_time.get("primaryContainerName", "primary")
+    for container in base_spec.get("containers", []):
+        if container["name"] == "default":
+            container["name"] = primary
+    base = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, **template.get("metadata", {})},
+            "spec": base_spec}
+    patch = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": compile_time.get("labels", {}),
+                                                              "annotations": compile_time.get("annotations", {})},
+             "spec": compile_time["podSpec"]}
+    (folder / "pod.yaml").write_text(dump_yaml(base))
+    (folder / "patch.yaml").write_text(dump_yaml(patch))
+    (folder / "kustomization.yaml").write_text(dump_yaml({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": ["pod.yaml"],
+        "patches": [{"path": "patch.yaml"}]}))
+
+
+def wall(command: list, **kwargs) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def cold_start(args, work: Path) -> None:
+    section(f"3. Cold start: a new process each time, wall time, median of {args.cold_runs} interleaved runs")
+    commands = {"render": podeval_command() + ["render", str(EXAMPLE_3)],
+                "import_yaml": [sys.executable, "-c", "import yaml"]}
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        folder = work / "kustomize"
+        folder.mkdir()
+        kustomization(folder)
+        commands["kustomize"] = [kubectl, "kustomize", str(folder)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
+    times: dict[str, list] = {name: [] for name in commands}
+    for name, command in commands.items():
+        wall(command, env=env)  # warm the OS file cache (and podeval's compiled-pack cache, as any second run)
+    for _ in range(args.cold_runs):
+        for name, command in commands.items():
+            times[name].append(wall(command, env=env))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    shown = podeval_command()[0] if len(podeval_command()) == 1 else "python -m engine"
+    figure("cold.render", f"podeval render example-3 ({Path(shown).name})", median["render"], "s", "",
+           None, f"min {min(times['render']):.3f} s")
+    figure("cold.import_yaml", 'python -c "import yaml"', median["import_yaml"], "s", "", None,
+           f"min {min(times['import_yaml']):.3f} s")
+    ratio = median["render"] / median["import_yaml"]
+    figure("cold.ratio.import_yaml", "render / import yaml", ratio, "x", "<= 4x", ratio <= 4)
+    if "kustomize" in median:
+        figure("cold.kustomize", "kubectl kustomize (one strategic-merge patch)", median["kustomize"], "s", "", None,
+               f"min {min(times['kustomize']):.3f} s")
+        ratio = median["render"] / median["kustomize"]
+        figure("cold.ratio.kustomize", "render / kubectl kustomize", ratio, "x", "<= 1x", ratio <= 1)
+    else:
+        figure("cold.kustomize", "kubectl kustomize (one strategic-merge patch)", None, "s", "", None,
+               "skipped: kubectl is not on PATH")
+        figure("cold.ratio.kustomize", "render / kubectl kustomize", None, "x", "<= 1x", None,
+               "skipped: kubectl is not on PATH")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 4. corpus
+
+
+class PeakRSS:
+    """Samples the RSS of a process and all its descendants (Linux /proc) and keeps the peak of their sum."""
+
+    def __init__(self, pids: list, interval: float = 0.02) -> None:
+        self.roots = set(pids)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def supported() -> bool:
+        return Path("/proc/self/status").exists()
+
+    def _tree(self) -> set:
+        parents: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    stat = Path(entry.path, "stat").read_text()
+                    parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        tree = set(self.roots)
+        grew = True
+        while grew:
+            grew = False
+            for pid, parent in parents.items():
+                if parent in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        return tree
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(self._rss(pid) for pid in self._tree()))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(commands: list, **kwargs) -> tuple[float, int | None, list]:
+    """Start ``commands`` at once, wait for all; (wall seconds, peak RSS of all of them together, exit codes)."""
+    started = time.perf_counter()
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+                 for command in commands]
+    peak = None
+    if PeakRSS.supported():
+        with PeakRSS([p.pid for p in processes]) as sampler:
+            errors = [p.communicate()[1] for p in processes]
+        peak = sampler.peak
+    else:
+        errors = [p.communicate()[1] for p in processes]
+    elapsed = time.perf_counter() - started
+    codes = [p.returncode for p in processes]
+    for code, error in zip(codes, errors):
+        if code not in (0, 1, 3):
+            raise RuntimeError(f"failed ({code}): {error.decode()[-800:]}")
+    return elapsed, peak, codes
+
+
+def build_corpus(work: Path, count: int, jobs: int) -> dict:
+    """``count`` scenarios in one folder, generated by ``jobs`` processes, and the same files split into ``jobs``
+    part folders (hard links); and a tenth of them, laid out the same way (to see memory against corpus size)."""
+    everything = work / "corpus" / "all"
+    everything.mkdir(parents=True)
+    bounds = [(count * part // jobs, count * (part + 1) // jobs) for part in range(jobs)]
+    processes = [subprocess.Popen([sys.executable, str(HERE / "corpus.py"), str(everything), "--first", str(first),
+                                   "--count", str(last - first)], stderr=subprocess.DEVNULL)
+                 for first, last in bounds]
+    if any(process.wait() != 0 for process in processes):
+        raise RuntimeError("generating the corpus failed")
+    layout: dict = {"all": everything, "parts": [], "tenth-all": work / "tenth" / "all", "tenth-parts": []}
+    layout["tenth-all"].mkdir(parents=True)
+    tenth = max(jobs, count // 10)
+    for part, (first, last) in enumerate(bounds):
+        folder = work / "corpus" / f"part-{part}"
+        small = work / "tenth" / f"part-{part}"
+        folder.mkdir()
+        small.mkdir()
+        for index in range(first, last):
+            os.link(everything / corpus.file_name(index), folder / corpus.file_name(index))
+        for index in range(tenth * part // jobs, tenth * (part + 1) // jobs):
+            os.link(everything / corpus.file_name(index), small / corpus.file_name(index))
+            os.link(everything / corpus.file_name(index), layout["tenth-all"] / corpus.file_name(index))
+        layout["parts"].append(folder)
+        layout["tenth-parts"].append(small)
+    return layout
+
+
+def link_goldens(parts: list, small_parts: list) -> None:
+    """The goldens `podeval test --update` wrote beside the corpus, linked beside the tenth's copies too."""
+    for part, small in zip(parts, small_parts):
+        for entry in os.scandir(small):
+            stem = entry.name.rsplit(".", 1)[0]
+            for golden in (f"{stem}.pod.yaml", f"{stem}.error.yaml"):
+                if (part / golden).exists() and not (small / golden).exists():
+                    os.link(part / golden, small / golden)
+
+
+def corpus_runs(args, work: Path) -> None:
+    jobs = 2
+    section(f"4. Corpus: {args.corpus:,} generated scenarios, both cores ({jobs} processes)")
+    started = time.perf_counter()
+    layout = build_corpus(work, args.corpus, jobs)
+    size = sum(entry.stat().st_size for entry in os.scandir(layout["all"]))
+    print(f"  (corpus: {args.corpus:,} scenarios, {size / 1e6:.1f} MB, generated in "
+          f"{time.perf_counter() - started:.1f} s, not counted)", flush=True)
+
+    render = [sys.executable, str(HERE / "batch.py"), "--jobs", str(jobs), "--quiet"]
+    seconds, peak, _ = run_measured([render + [str(layout["all"]), str(work / "out")]])
+    _, small_peak, _ = run_measured([render + [str(layout["tenth-all"]), str(work / "out-tenth")]])
+    report_corpus("render", f"podeval render DIR (batch mode, {jobs} workers)", seconds, peak, small_peak,
+                  args.corpus)
+
+    podeval = podeval_command()
+    available = {name: subprocess.run(podeval + [name, "--help"], capture_output=True).returncode == 0
+                 for name in ("test", "diff")}
+    if not available["test"]:
+        report_missing("test")
+    else:
+        # goldens first (not counted): `podeval test --update`; the timed run then compares against them
+        run_measured([podeval + ["test", "--update", "-q", str(folder)] for folder in layout["parts"]])
+        link_goldens(layout["parts"], layout["tenth-parts"])
+        seconds, peak, codes = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["parts"]])
+        _, small_peak, _ = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["tenth-parts"]])
+        report_corpus("test", f"podeval test DIR (one process per part, {jobs})", seconds, peak, small_peak,
+                      args.corpus, note="" if set(codes) == {0} else f"exit codes {codes}")
+    if not available["diff"]:
+        report_missing("diff")
+    else:
+        variant = work / "variant-pack"
+        variant_pack(variant)
+        command = podeval + ["diff", "--rules", "flyte-v1", "--rules", str(variant)]
+        seconds, peak, _ = run_measured([command + [str(folder)] for folder in layout["parts"]])
+        _, small_peak, _ = run_measured([command + [str(folder)] for folder in layout["tenth-parts"]])
+        report_corpus("diff", f"podeval diff --rules A --rules B DIR (per part, {jobs})", seconds, peak,
+                      small_peak, args.corpus)
+
+
+def variant_pack(folder: Path) -> None:
+    """flyte-v1 with one different default (default-cpus 2): the what-if a platform team would run."""
+    folder.mkdir()
+    source = Path(engine.load_rules("flyte-v1").folder)
+    for name in ("pack.yaml", "profiles.yaml", "plugin-config.yaml"):
+        shutil.copy(source / name, folder / name)
+    config = (folder / "plugin-config.yaml").read_text()
+    changed = config.replace("default: 1000m", "default: \"2\"", 1)
+    if changed == config:
+        raise RuntimeError("could not derive the variant pack (default-cpus not found)")
+    (folder / "plugin-config.yaml").write_text(changed)
+
+
+def report_corpus(name: str, label: str, seconds: float, peak: int | None, small_peak: int | None, count: int,
+                  note: str = "") -> None:
+    figure(f"corpus.{name}.seconds", label, seconds, "s", "<= 15 s" if count >= 10_000 else "(full: <= 15 s)",
+           seconds <= 15 if count >= 10_000 else None, note or f"{count / seconds:,.0f} scenarios/s")
+    if peak is None:
+        figure(f"corpus.{name}.rss", "peak RSS, all processes", None, "MB", "<= 300 MB", None, "no /proc here")
+        figure(f"corpus.{name}.flat", "peak RSS growth, a tenth -> all", None, "%", "<= 10%", None, "no /proc here")
+        return
+    figure(f"corpus.{name}.rss", "peak RSS, all processes", peak / 1e6, "MB", "<= 300 MB", peak <= 300e6)
+    growth = (peak / small_peak - 1) * 100 if small_peak else None
+    figure(f"corpus.{name}.flat", "peak RSS growth, a tenth -> all", growth, "%", "<= 10% (flat)",
+           growth <= 10 if growth is not None else None,
+           f"{small_peak / 1e6:.0f} MB -> {peak / 1e6:.0f} MB" if small_peak else "")
+
+
+def report_missing(name: str) -> None:
+    note = f"skipped: this podeval has no `{name}` command"
+    for suffix, label, unit, target in (("seconds", f"podeval {name} DIR", "s", "<= 15 s"),
+                                        ("rss", "peak RSS, all processes", "MB", "<= 300 MB"),
+                                        ("flat", "peak RSS growth, a tenth -> all", "%", "<= 10% (flat)")):
+        figure(f"corpus.{name}.{suffix}", label, None, unit, target, None, note)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="podeval's benchmark suite (see benchmarks/README.md)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny samples, every figure printed")
+    parser.add_argument("--corpus", type=int, default=None, help="scenarios in the corpus (default 10,000)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure and the machine as JSON")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR (kept) instead of a temporary folder")
+    args = parser.parse_args(argv)
+    args.seconds, args.rounds, args.cold_runs = (0.05, 1, 2) if args.quick else (1.0, 5, 10)
+    if args.corpus is None:
+        args.corpus = 200 if args.quick else 10_000
+
+    info = machine()
+    print("podeval benchmarks" + (" (QUICK: smoke run, figures not comparable)" if args.quick else ""))
+    print("command: " + " ".join([Path(sys.executable).name, "benchmarks/run.py"] + (argv if argv is not None
+                                                                                      else sys.argv[1:])))
+    for key, value in info.items():
+        print(f"  {key:<13} {value}")
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="podeval-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        throughput(args)
+        cold_start(args, work)
+        corpus_runs(args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    misses = [fid for fid, result in RESULTS.items() if result["ok"] is False]
+    print(f"\n{sum(1 for r in RESULTS.values() if r['ok'])} targets met, {len(misses)} missed"
+          + (f": {', '.join(misses)}" if misses else ""))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": info, "quick": args.quick, "figures": RESULTS}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""JMESPath expressions of a rule pack, compiled once into Python closures.
+
+A pack's expressions are evaluated some 60 times per evaluation. jmespath's own ``search`` builds an interpreter
+(and a function table) per call and walks the AST node by node through a generic visitor; here each AST node
+becomes a closure once, when the pack is loaded, with jmespath's exact semantics (its ``TreeInterpreter`` is the
+reference: field access on a non-object is null, JMESPath truthiness for ``||``/``&&``/``!``, its equality).
+Node types the compiler does not know are evaluated by jmespath's interpreter, so every expression keeps working;
+functions are called through jmespath's function table, so their argument checks and errors are jmespath's.
+
+``uses_pod`` says whether an expression reads the ``pod`` root (the Pod built so far), which the evaluation then
+has to put into the context first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from jmespath import functions as _functions
+from jmespath import visitor as _visitor
+
+_INTERPRETER = _visitor.TreeInterpreter()
+_FUNCTIONS = _functions.Functions()
+_equals = _visitor._equals
+_is_actual_number = _visitor._is_actual_number
+
+
+def _is_false(value: Any) -> bool:
+    return value == "" or value == [] or value == {} or value is None or value is False
+
+
+def _field(name: str) -> Callable[[Any], Any]:
+    def field(value: Any) -> Any:
+        if type(value) is dict:
+            return value.get(name)
+        try:
+            return value.get(name)
+        except AttributeError:
+            return None
+
+    return field
+
+
+def _subexpression(parts: list) -> Callable[[Any], Any]:
+    if len(parts) == 2:
+        first, second = parts
+
+        def pair(value: Any) -> Any:
+            return second(first(value))
+
+        return pair
+
+    def chain(value: Any) -> Any:
+        for part in parts:
+            value = part(value)
+        return value
+
+    return chain
+
+
+def _fields_path(names: list) -> Callable[[Any], Any]:
+    """``a.b.c`` where every part is a field: the common case, as one loop over dict lookups."""
+
+    def path(value: Any) -> Any:
+        for name in names:
+            if type(value) is dict:
+                value = value.get(name)
+            else:
+                try:
+                    value = value.get(name)
+                except AttributeError:
+                    value = None
+        return value
+
+    return path
+
+
+def compile_node(node: dict) -> Callable[[Any], Any]:
+    """The closure of one jmespath AST node (``ParsedResult.parsed``)."""
+    kind = node["type"]
+    children = node.get("children", [])
+    if kind == "field":
+        return _field(node["value"])
+    if kind == "subexpression":
+        if all(child["type"] == "field" for child in children):
+            return _fields_path([child["value"] for child in children])
+        return _subexpression([compile_node(child) for child in children])
+    if kind == "literal":
+        literal = node["value"]
+        return lambda value: literal
+    if kind in ("current", "identity"):
+        return lambda value: value
+    if kind == "or_expression":
+        left, right = (compile_node(child) for child in children)
+
+        def either(value: Any) -> Any:
+            matched = left(value)
+            if _is_false(matched):
+                matched = right(value)
+            return matched
+
+        return either
+    if kind == "and_expression":
+        left, right = (compile_node(child) for child in children)
+
+        def both(value: Any) -> Any:
+            matched = left(value)
+            if _is_false(matched):
+                return matched
+            return right(value)
+
+        return both
+    if kind == "not_expression":
+        (inner,) = (compile_node(child) for child in children)
+
+        def negate(value: Any) -> Any:
+            original = inner(value)
+            if _is_actual_number(original) and original == 0:
+                return False  # !0 is false: 0 is not special in JMESPath
+            return not original
+
+        return negate
+    if kind == "comparator" and node["value"] in ("eq", "ne"):
+        left, right = (compile_node(child) for child in children)
+        if node["value"] == "eq":
+            return lambda value: _equals(left(value), right(value))
+        return lambda value: not _equals(left(value), right(value))
+    if kind == "function_expression":
+        name = node["value"]
+        arguments = [compile_node(child) for child in children]
+        if name == "not_null" and arguments:
+            def not_null(value: Any) -> Any:
+                for argument in arguments:
+                    found = argument(value)
+                    if found is not None:
+                        return found
+                return None
+
+            return not_null
+        call = _FUNCTIONS.call_function
+        return lambda value: call(name, [argument(value) for argument in arguments])
+    visit = _INTERPRETER.visit
+    return lambda value: visit(node, value)
+
+
+def reads_field(node: dict, name: str) -> bool:
+    """Whether the expression reads the field ``name`` anywhere (conservative: any field of that name)."""
+    if node.get("type") == "field" and node.get("value") == name:
+        return True
+    return any(reads_field(child, name) for child in node.get("children", []) if isinstance(child, dict))

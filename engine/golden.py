@@ -1,0 +1,236 @@
+"""Golden tests (``podeval test``): scenarios with the Pod they must give, checked field by field, with provenance.
+
+Layout: a case is a scenario file ``NAME.yaml`` (or ``.yml``/``.json``) with its golden beside it:
+
+``NAME.pod.yaml``
+    the expected Pod, exactly as ``podeval render`` prints it;
+``NAME.error.yaml``
+    or, for a scenario Flyte refuses to build, the expected error: ``{code: ..., path: ...}`` (``message`` is
+    written for the reader and not compared).
+
+A folder given to ``podeval test`` is walked recursively; every scenario file in it is a case (goldens and hidden
+files are skipped), so keep other inputs (PodTemplate dumps, configs) out of test folders.
+
+Strict: a case without a golden fails, and only ``--update`` writes goldens (it rewrites those that differ and
+removes a stale golden of the other kind). A mismatch reports every differing field in the contract's path syntax,
+with the trace of how the actual value came about (``Trace.explain``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diff import MISSING, Change, corpus_files, diff_values, format_value, same
+from .errors import FlyteBuildError, InputError, PodevalError
+
+POD_SUFFIX = ".pod.yaml"
+ERROR_SUFFIX = ".error.yaml"
+
+
+def golden_paths(scenario: Path) -> tuple[Path, Path]:
+    """``NAME.yaml`` -> (``NAME.pod.yaml``, ``NAME.error.yaml``)."""
+    stem = scenario.name
+    for suffix in (".yaml", ".yml", ".json"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return scenario.with_name(stem + POD_SUFFIX), scenario.with_name(stem + ERROR_SUFFIX)
+
+
+def discover(inputs: Iterable[str | Path]) -> Iterator[Path]:
+    """The scenario files of the cases: a golden given by name stands for its scenario."""
+    seen: set[Path] = set()
+    for entry in inputs:
+        path = Path(entry)
+        if path.is_file() and path.name.endswith((POD_SUFFIX, ERROR_SUFFIX)):
+            base = path.name[: -len(POD_SUFFIX if path.name.endswith(POD_SUFFIX) else ERROR_SUFFIX)]
+            candidates = [path.with_name(base + s) for s in (".yaml", ".yml", ".json")]
+            path = next((c for c in candidates if c.is_file()), candidates[0])
+        for scenario in corpus_files([path]):
+            if scenario not in seen:
+                seen.add(scenario)
+                yield scenario
+
+
+@dataclass
+class CaseResult:
+    scenario: Path
+    status: str  # pass | fail | missing | error | updated | written
+    message: str = ""
+    details: list = field(default_factory=list)  # lines
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "missing", "error")
+
+
+def _read_golden(path: Path) -> Any:
+    from .yamlio import load_document
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=str(path)) from None
+    return load_document(data, str(path)).value
+
+
+def _write(path: Path, value: Any) -> None:
+    from .yamlio import dump_yaml
+
+    path.write_text(dump_yaml(value), encoding="utf-8")
+
+
+def _error_golden(error: PodevalError) -> dict:
+    data = {"code": error.code}
+    if error.path:
+        data["path"] = error.path
+    data["message"] = error.message
+    return data
+
+
+def _explain_lines(result: Any, change: Change) -> list[str]:
+    from .cli import format_explain
+
+    if result is None:
+        return []
+    text = format_explain(result.trace.explain(change.path))
+    return ["      " + line for line in text.rstrip("\n").splitlines()[1:]]
+
+
+def mismatch_lines(expected: Any, actual: Any, result: Any) -> list[str]:
+    """Every differing field: expected, actual, and how the actual value came about."""
+    lines = []
+    for change in diff_values(expected, actual):
+        lines.append(f"  {change.path_text}")
+        lines.append(f"    expected: {format_value(change.old)}")
+        lines.append(f"    actual:   {format_value(change.new)}")
+        if change.new is MISSING:
+            lines.append("    how the field came to be absent:")
+        else:
+            lines.append("    how the actual value came about:")
+        lines.extend(_explain_lines(result, change))
+    return lines
+
+
+def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
+    from .evaluate import evaluate
+    from .scenario import load_scenario
+
+    started = time.monotonic()
+    pod_golden, error_golden = golden_paths(scenario)
+
+    def done(status: str, message: str = "", details: list | None = None) -> CaseResult:
+        return CaseResult(scenario, status, message, details or [], time.monotonic() - started)
+
+    result = failure = None
+    try:
+        result = evaluate(load_scenario(scenario), rules)
+    except FlyteBuildError as error:  # Flyte refuses it, when the scenario is decoded or when the Pod is built
+        failure = error
+    except InputError as error:
+        return done("error", f"the scenario cannot be used: error[{error.code}] {error}")
+    if pod_golden.exists() and error_golden.exists() and not update:
+        return done("error", f"two goldens: {pod_golden.name} and {error_golden.name}; keep one")
+
+    if update:
+        if failure is not None:
+            target, stale, wanted = error_golden, pod_golden, _error_golden(failure)
+        else:
+            target, stale, wanted = pod_golden, error_golden, result.pod
+        removed = stale.exists()
+        if removed:
+            stale.unlink()
+        if not target.exists():
+            _write(target, wanted)
+            return done("written", f"wrote {target.name}" + (f", removed {stale.name}" if removed else ""))
+        try:
+            current = _read_golden(target)
+        except InputError:
+            current = MISSING
+        if failure is None:
+            unchanged = same(current, wanted)
+        else:
+            unchanged = isinstance(current, dict) and _same_error(current, failure)
+        if unchanged:
+            return done("updated", f"removed {stale.name}") if removed else done("pass")
+        _write(target, wanted)
+        return done("updated", f"rewrote {target.name}" + (f", removed {stale.name}" if removed else ""))
+
+    if not pod_golden.exists() and not error_golden.exists():
+        return done("missing", f"no golden: expected {pod_golden.name} (or {error_golden.name}) beside it",
+                    [f"  run `podeval test --update {scenario}` to write it, then review it like code"])
+    try:
+        expected = _read_golden(pod_golden if pod_golden.exists() else error_golden)
+    except InputError as error:
+        return done("error", f"the golden cannot be read: error[{error.code}] {error}")
+
+    if error_golden.exists():
+        if not isinstance(expected, dict) or "code" not in expected:
+            return done("error", f"{error_golden.name} must be a mapping with a 'code' (and optionally 'path')")
+        if failure is None:
+            return done("fail", f"expected Flyte to refuse the Pod with error[{expected['code']}], but it builds",
+                        [f"  actual Pod: {format_value(result.pod, 400)}"])
+        if not _same_error(expected, failure):
+            return done("fail", "a different error than expected",
+                        [f"  expected: error[{expected.get('code')}] at {expected.get('path')}",
+                         f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
+        return done("pass")
+    if failure is not None:
+        return done("fail", f"expected a Pod, but Flyte would refuse to build it: error[{failure.code}] {failure}")
+    if same(expected, result.pod):
+        return done("pass")
+    changes = list(diff_values(expected, result.pod))
+    count = len(changes)
+    return done("fail", f"{count} field{'s' if count != 1 else ''} differ{'s' if count == 1 else ''} from "
+                f"{pod_golden.name}", mismatch_lines(expected, result.pod, result))
+
+
+def _same_error(expected: dict, error: PodevalError) -> bool:
+    return expected.get("code") == error.code and ("path" not in expected or expected.get("path") == error.path)
+
+
+def run_cases(inputs: Iterable[str | Path], rules: Any, *, update: bool = False) -> Iterator[CaseResult]:
+    for scenario in discover(inputs):
+        yield run_case(scenario, rules, update=update)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def format_result(case: CaseResult) -> str:
+    label = {"pass": "ok", "fail": "FAIL", "missing": "FAIL", "error": "ERROR", "updated": "updated",
+             "written": "written"}[case.status]
+    head = f"{label:<7} {case.scenario}" + (f": {case.message}" if case.message else "")
+    return "\n".join([head, *case.details]) + "\n"
+
+
+def write_junit(cases: list[CaseResult], path: str | Path, *, suite: str = "podeval") -> None:
+    """JUnit XML, one testcase per scenario (classname: the folder, name: the file)."""
+    import xml.etree.ElementTree as ET
+
+    failures = sum(1 for c in cases if c.status in ("fail", "missing"))
+    errors = sum(1 for c in cases if c.status == "error")
+    total_time = sum(c.seconds for c in cases)
+    root = ET.Element("testsuites", name=suite, tests=str(len(cases)), failures=str(failures), errors=str(errors),
+                      time=f"{total_time:.3f}")
+    testsuite = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)), failures=str(failures),
+                              errors=str(errors), skipped="0", time=f"{total_time:.3f}")
+    for case in cases:
+        folder = str(case.scenario.parent).replace("\\", "/").strip("./").replace("/", ".") or "."
+        element = ET.SubElement(testsuite, "testcase", classname=folder, name=case.scenario.name,
+                                file=str(case.scenario), time=f"{case.seconds:.3f}")
+        body = "\n".join(case.details)
+        if case.status in ("fail", "missing"):
+            ET.SubElement(element, "failure", message=case.message, type=case.status).text = body or case.message
+        elif case.status == "error":
+            ET.SubElement(element, "error", message=case.message, type="error").text = body or case.message
+        elif case.message:
+            ET.SubElement(element, "system-out").text = case.message
+    ET.indent(root)
+    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n",
+                          encoding="utf-8")

@@ -1,0 +1,110 @@
+"""Compiled rule packs on disk, so that a new ``podeval`` process does not parse and compile its pack again.
+
+Compiling flyte-v1 (three YAML files, some seventy JMESPath expressions, the precedence graph) is a sixth of the
+start-up of ``podeval render``. The compiled ``RulePack`` is pickled into the user's cache folder under a key made
+of everything it was made from: the pack's files (their bytes), the pack's folder, podeval's version, the stamps
+(mtime, size) of the engine's modules and the Python version. A changed file is a different key, never a stale hit.
+
+The cache can only save time, never change a result: a pack that ``extends`` another is not cached (its key would
+have to follow the chain); any problem (no home folder, a read-only or full disk, a corrupt or foreign file) falls
+back silently to compiling. ``PODEVAL_CACHE_DIR`` moves the folder; ``PODEVAL_CACHE_DIR=off`` turns the cache off.
+The folder is the user's own, as trusted as podeval's code (pickle runs what it loads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+_FORMAT = b"podeval-compiled-pack-1"
+_PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
+
+
+def cache_dir() -> Path | None:
+    """The folder of compiled packs, or None when caching is off."""
+    configured = os.environ.get("PODEVAL_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "false", "no") else Path(configured)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "podeval" / "Cache" if base else None
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "podeval"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "podeval"
+
+
+def _engine_stamp() -> bytes:
+    """(name, mtime, size) of the engine's modules and data files: a changed engine is a different key."""
+    engine_dir = Path(__file__).resolve().parent
+    stamps = []
+    for folder in (engine_dir, engine_dir / "data"):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith((".py", ".json")):
+                    stat = entry.stat()
+                    stamps.append((folder.name, entry.name, stat.st_mtime_ns, stat.st_size))
+    return repr(sorted(stamps)).encode()
+
+
+def _key(folder: str) -> tuple[str, str] | None:
+    """(file name prefix of this pack folder, file name of this exact version); None when not cacheable."""
+    from . import __version__
+
+    digest = hashlib.sha256(_FORMAT + b"\0" + __version__.encode() + b"\0" + sys.version.encode() + b"\0"
+                            + folder.encode() + b"\0" + _engine_stamp())
+    for name in _PACK_FILES:
+        try:
+            data = (Path(folder) / name).read_bytes()
+        except FileNotFoundError:
+            data = b"\0missing"
+        if name == "pack.yaml" and b"extends" in data:
+            return None  # the key would have to include the packs it extends
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    prefix = "pack-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
+    return prefix, f"{prefix}-{digest.hexdigest()[:32]}.pickle"
+
+
+def load(folder: str) -> Any:
+    """The compiled pack of ``folder`` from the cache, or None."""
+    try:
+        directory = cache_dir()
+        key = _key(folder) if directory is not None else None
+        if directory is None or key is None:
+            return None
+        with open(directory / key[1], "rb") as handle:
+            pack = pickle.load(handle)
+        from .rules import RulePack
+
+        return pack if isinstance(pack, RulePack) and str(pack.folder) == folder else None
+    except Exception:  # a missing, unreadable, corrupt or incompatible file: compile instead
+        return None
+
+
+def store(folder: str, pack: Any) -> None:
+    """Write the compiled pack of ``folder`` to the cache (and drop the older versions of that folder's pack)."""
+    try:
+        directory = cache_dir()
+        key = _key(folder) if directory is not None else None
+        if directory is None or key is None:
+            return
+        import tempfile  # only when writing (a cold start after the first does not)
+
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(pack, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, directory / key[1])
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        for old in directory.glob(f"{key[0]}-*.pickle"):
+            if old.name != key[1]:
+                old.unlink(missing_ok=True)
+    except Exception:  # read-only or full disk, no home folder ...: the cache is an optimisation only
+        return
