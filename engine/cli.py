@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -184,26 +185,32 @@ def _truncate(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _mermaid_id(node: str) -> str:
+    return re.sub(r"\W", "_", node) + "_"  # never a mermaid keyword (`end`), never a dot
+
+
 def format_graph(pack: Any, output: str) -> str:
+    """The pack's DAG. Mermaid and dot draw bottom-up (``graph BT``), as the docs page draws its precedence diagram:
+    sources (rounded) feed FlytePropeller's steps (boxes), which run upwards in order."""
     graph = pack.graph_dict()
+    sources = [node for node in graph["nodes"] if node["kind"] == "source"]
+    steps = [node for node in graph["nodes"] if node["kind"] == "step"]
     if output == "json":
         return json.dumps(graph, indent=2) + "\n"
     if output == "dot":
         lines = [f'digraph "{graph["name"]}" {{', "  rankdir=BT;"]
-        for node in graph["nodes"]:
+        for node in sources + steps:
             shape = "box" if node["kind"] == "step" else "ellipse"
             lines.append(f'  "{node["id"]}" [label="{node["label"]}", shape={shape}];')
-        for a, b in graph["edges"]:
-            lines.append(f'  "{a}" -> "{b}";')
+        lines += [f'  "{a}" -> "{b}";' for a, b in graph["edges"]]
         lines.append("}")
         return "\n".join(lines) + "\n"
-    lines = ["graph BT"]
-    for node in graph["nodes"]:
-        label = node["label"].replace('"', "'")
-        lines.append(f'  {node["id"].replace("-", "_")}{"[" if node["kind"] == "step" else "(["}"{label}"'
-                     f'{"]" if node["kind"] == "step" else "])"}')
-    for a, b in graph["edges"]:
-        lines.append(f'  {a.replace("-", "_")} --> {b.replace("-", "_")}')
+    lines = ["graph BT", "  subgraph sources"]
+    lines += [f'    {_mermaid_id(n["id"])}(["{n["label"]}"])' for n in sources]
+    lines += ["  end", "  subgraph steps [FlytePropeller's steps]"]
+    lines += [f'    {_mermaid_id(n["id"])}["{n["label"]}"]' for n in steps]
+    lines.append("  end")
+    lines += [f"  {_mermaid_id(a)} --> {_mermaid_id(b)}" for a, b in graph["edges"]]
     return "\n".join(lines) + "\n"
 
 

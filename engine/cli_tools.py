@@ -55,6 +55,8 @@ def register(sub, add_scenario_inputs) -> None:
                            "scenarios' podTemplates; once: for both sides")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when some Pod changed")
     diff.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    diff.add_argument("--html", metavar="FILE", help="also write the changed Pods side by side, with provenance, "
+                      "as a self-contained HTML report")
     COMMANDS["diff"] = _diff
 
 
@@ -170,7 +172,16 @@ def _diff(args: argparse.Namespace) -> int:
                     _normalised("templates", templates_new) if templates_new else None)
     if old_side.label == new_side.label:
         old_side.label, new_side.label = "old", "new"
-    summary = run_corpus(args.paths, old_side, new_side, output=args.output)
+    changed: list | None = [] if args.html else None
+    summary = run_corpus(args.paths, old_side, new_side, output=args.output, changed=changed)
+    if args.html:
+        from pathlib import Path
+
+        from .report_html import render_diff_report
+
+        Path(args.html).write_text(render_diff_report(changed or [], pack_old, pack_new,
+                                                      title=f"podeval diff: {old_side.label} vs {new_side.label}"),
+                                   encoding="utf-8")
     if summary.scenarios == 0:
         raise InputError("no_scenarios", f"no scenario found in {', '.join(args.paths)}")
     if summary.unreadable:

@@ -415,8 +415,10 @@ PROGRESS_THRESHOLD = 50
 
 
 def run_corpus(inputs: list[str], old_side: Side, new_side: Side, *, output: str = "text",
-               out: TextIO | None = None, err: TextIO | None = None) -> Summary:
-    """Diff every scenario of the corpus; stream the records to ``out``; return the summary."""
+               out: TextIO | None = None, err: TextIO | None = None, changed: list | None = None) -> Summary:
+    """Diff every scenario of the corpus; stream the records to ``out``; return the summary. ``changed``, when
+    given, collects ``(file, old result, new result)`` of each changed Pod (for the HTML report): only those are
+    kept, so memory grows with the changes, not with the corpus."""
     out = out or sys.stdout
     err = err or sys.stderr
     writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label)
@@ -432,6 +434,8 @@ def run_corpus(inputs: list[str], old_side: Side, new_side: Side, *, output: str
         summary.add(record)
         if record.status != "unchanged":
             writer.pod(record)
+            if changed is not None and record.old and record.new and record.old.result and record.new.result:
+                changed.append((record.file, record.old.result, record.new.result))
         if progress is not None:
             progress.advance(record.status == "changed")
     if progress is not None:

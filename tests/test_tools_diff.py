@@ -205,3 +205,15 @@ def test_diff_values_keyed_items_by_key_and_subtrees_whole():
                           "tolerations": [{"key": "x"}]}}
     assert [c.path for c in diff_values(old, reordered)] == [("spec", "containers")]
     assert list(diff_values({"a": True}, {"a": 1}))  # a type change is a change
+
+
+def test_diff_writes_the_html_report_of_the_changed_pods(tmp_path, repo_root):
+    from engine.cli import main
+
+    report = tmp_path / "diff.html"
+    code = main(["diff", "--rules", "flyte-v1", "--rules", "flyte-docs", str(repo_root / "examples/flyte-docs"),
+                 "--html", str(report)])
+    assert code == 0
+    html = report.read_text()
+    assert "example-3.yaml" in html and "label_1" in html and "value-plugin" in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")

@@ -44,6 +44,8 @@ def _ours(capsys) -> tuple[list[str], dict[str, tuple[str, str]], list[tuple[str
     nodes: dict[str, tuple[str, str]] = {}
     edges = []
     for line in lines[1:]:
+        if line.strip().startswith("subgraph ") or line.strip() == "end":
+            continue  # the sources and the steps are grouped
         if "-->" in line:
             a, b = (part.strip() for part in line.split("-->"))
             edges.append((a, b))
