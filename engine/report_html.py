@@ -42,7 +42,7 @@ PALETTE = [
     "#2F8F83",
     "#666666",
 ]
-NO_EFFECT_OPS = ("drop", "keep")
+NO_EFFECT_OPS = ("drop", "keep", "override")
 
 
 @dataclass
@@ -342,6 +342,14 @@ def _no_effect_items(pane: _Pane) -> list[str]:
             what = (
                 f'<span class="op">dropped</span> {_source_badge(event.get("source"))} '
                 f"offered <code>{_value(event.get('value'))}</code>"
+            )
+        elif event["op"] == "override":
+            if "previous" not in event:
+                continue
+            what = (
+                f'<span class="op">overridden</span> {_source_badge(event.get("previousSource"))} '
+                f"offered <code>{_value(event.get('previous'))}</code>; "
+                f"{_source_badge(event.get('source'))}'s <code>{_value(event.get('value'))}</code> replaced it"
             )
         else:
             rejected = event.get("rejected") or {}

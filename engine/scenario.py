@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import k8s_schema
 from . import paths as _paths
 from .errors import InputError
 from .validate import (
@@ -37,7 +38,6 @@ from .validate import (
     dns1123_label_problems,
     dns1123_subdomain_problems,
     from_model,
-    item_segments,
 )
 from .yamlio import Document, load_document
 
@@ -93,6 +93,7 @@ SCENARIO_SHAPE: dict = {
 # The authoring view of a PodTemplate: @task(pod_template=PodTemplate(...)), with_overrides(pod_template=...)
 _AUTHORING = {"primaryContainerName": "str", "labels": "labels", "annotations": "annotations", "podSpec": "podspec"}
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"  # flytekit's PodTemplate default
+_RESOURCE_LIST = k8s_schema.FieldSpec(kind="map", ptr=False, elem="quantity")
 
 # Keys that are easy to put in the wrong place: a hint better than "did you mean".
 _MISPLACED = {
@@ -260,9 +261,9 @@ class _Normaliser:
         if kind in ("map", "labels", "annotations"):
             return self.string_map(value, kind, path, where)
         if kind == "resources":
-            return self.k8s_field(value, "ResourceRequirements", path[-1], path, where)
+            return self.quantities(value, path, where)
         if kind == "quantity":
-            return self.k8s_field(value, "ResourceRequirements", "requests", path, where, element=True)
+            return self.checkers["scenario"].scalar(value, _RESOURCE_LIST, "", path, where, (), element=True)
         if kind == "namespace":
             if not isinstance(value, str):
                 self.type_error(value, "a string", path, where, hint=_quote_hint(value))
@@ -323,21 +324,12 @@ class _Normaliser:
             checker.annotations(result, path, where)
         return result
 
-    def k8s_field(self, value: Any, type_name: str, field: str, path: tuple, where: tuple, *,
-                  element: bool = False) -> Any:
-        """A value shaped like a field of a Kubernetes type (``ResourceRequirements.requests``)."""
-        from . import k8s_schema
-
-        spec = k8s_schema.field(type_name, field)
+    def quantities(self, value: Any, path: tuple, where: tuple) -> dict:
+        """A resource list (``{cpu: 500m, memory: 1Gi}``): quantities, none negative."""
         checker = self.checkers["scenario"]
-        if element:
-            return checker.scalar(value, spec, type_name, path, where, (field,), element=True)
-        result = checker.field(value, spec, type_name, path, where, (field,))
+        result = checker.field(value, _RESOURCE_LIST, "ResourceRequirements", path, where, (str(path[-1]),))
         if isinstance(result, dict):
-            from .validate import TYPE_CHECKS
-
-            TYPE_CHECKS["ResourceRequirements"](checker, {field: result}, path[:-1], where[:-1],
-                                                {field: value} if isinstance(value, dict) else {})
+            checker.resource_list(result, path, where)
         return result
 
     def env(self, value: Any, path: tuple, where: tuple) -> list:
@@ -350,8 +342,6 @@ class _Normaliser:
                 result.append({"name": str(key), "value": _string(item)})
             return result
         if isinstance(value, list):
-            from . import k8s_schema
-
             return self.checkers["scenario"].field(value, k8s_schema.field("Container", "env"), "Container", path,
                                                    where, ("env",))
         self.type_error(value, "a list of env vars or a {NAME: value} mapping", path, where)

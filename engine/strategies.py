@@ -258,24 +258,25 @@ def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> No
 # Other leaf policies, for rules that are not plain mergo
 
 
-def force(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
-    """The higher value replaces the lower one whenever it is present, even when it is false/0/"" (a Go
-    assignment, such as UpdatePod's ``podSpec.HostNetwork = *EnableHostNetworkingPod``)."""
-    if lower is None or higher is None:
-        return merger.one_sided(at, lower, higher, rule)
-    if merger.tracing:
-        _decided(merger, at, rule, lower, higher, True, "the higher layer sets this field unconditionally")
-    return higher
+def _higher_whole(why: str) -> Callable:
+    def strategy(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+        if lower is None or higher is None:
+            return merger.one_sided(at, lower, higher, rule)
+        if merger.tracing:
+            _decided(merger, at, rule, lower, higher, True, why)
+        return higher
+
+    return strategy
 
 
-def replace(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
-    """Atomic: the higher value, whole, if there is one; otherwise the lower one, whole (Go's ``if x == nil { x =
-    default.DeepCopy() }`` seen from the default's side). Nothing inside is merged."""
-    if lower is None or higher is None:
-        return merger.one_sided(at, lower, higher, rule)
-    if merger.tracing:
-        _decided(merger, at, rule, lower, higher, True, "the field is already set, so the default is not used")
-    return higher
+#: The higher value replaces the lower one whenever it is present, even when it is false/0/"" (a Go assignment,
+#: such as UpdatePod's ``podSpec.HostNetwork = *EnableHostNetworkingPod``).
+force = _higher_whole("the higher layer sets this field unconditionally")
+
+#: Atomic: the higher value, whole, if there is one; otherwise the lower one, whole (Go's ``if x == nil { x =
+#: default.DeepCopy() }`` seen from the default's side). Nothing inside is merged. The same decision as ``force``,
+#: told in the words of a default that applies only to an unset field.
+replace = _higher_whole("the field is already set, so the default is not used")
 
 
 def append(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:

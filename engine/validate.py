@@ -24,8 +24,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import k8s_schema, quantity
 from . import paths as _paths
@@ -139,8 +140,7 @@ def qualified_name_problems(value: str) -> list[str]:
     """IsQualifiedName: label and annotation keys (``[prefix/]name``)."""
     parts = value.split("/")
     if len(parts) > 2:
-        return ["a qualified name must be a name with an optional DNS subdomain prefix and '/' "
-                "(e.g. 'example.com/MyName')"]
+        return ["a qualified name must be a name with an optional DNS subdomain prefix and '/' (e.g. 'example.com/x')"]
     problems = []
     if len(parts) == 2:
         prefix, name = parts
@@ -563,6 +563,18 @@ class K8sChecker:
             self.problems.add("invalid_annotation", f"annotations are {size} bytes, more than Kubernetes' limit of "
                               f"{ANNOTATIONS_MAX_BYTES}", path, where, hint="Kubernetes refuses the object")
 
+    def resource_list(self, values: dict, path: tuple, where: tuple) -> None:
+        """ValidateResourceQuantityValue: a request or limit is not negative (the format is a type check)."""
+        for name, value in values.items():
+            try:
+                negative = quantity.value_of(value) < 0
+            except quantity.QuantityError:
+                continue  # reported as a quantity error already
+            if negative:
+                self.problems.add("invalid_quantity", f"{path[-1]} of {name} is {value}: must be greater than or "
+                                  "equal to 0", path + (name,), where + (name,),
+                                  hint="Kubernetes refuses negative resource quantities")
+
     def name(self, value: Any, what: str, path: tuple, where: tuple) -> None:
         if not isinstance(value, str) or not value:
             return
@@ -633,15 +645,7 @@ def _check_object_meta(checker: K8sChecker, meta: dict, path: tuple, where: tupl
 
 def _check_resources(checker: K8sChecker, resources: dict, path: tuple, where: tuple, raw: dict) -> None:
     for field in ("requests", "limits"):
-        for name, value in (resources.get(field) or {}).items():
-            try:
-                negative = quantity.value_of(value) < 0
-            except quantity.QuantityError:
-                continue  # reported as a quantity error already
-            if negative:
-                checker.problems.add("invalid_quantity", f"{field} of {name} is {value}: must be greater than or "
-                                     "equal to 0", path + (field, name), where + (_raw_key(raw, field), name),
-                                     hint="Kubernetes refuses negative resource quantities")
+        checker.resource_list(resources.get(field) or {}, path + (field,), where + (_raw_key(raw, field),))
 
 
 TYPE_CHECKS: dict[str, Callable] = {

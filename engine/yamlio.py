@@ -84,6 +84,7 @@ from yaml.events import (
 )
 
 from engine.errors import InputError
+from engine.yaml_emit import make_emitter
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -1034,8 +1035,15 @@ _Dumper = _make_dumper(getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper)
 _WIDTH = 1 << 30  # never fold long strings
 
 
+# What pyyaml would write, written faster for the common case (a Pod); None for the rest (engine/yaml_emit.py).
+_dump_common = make_emitter(_Dumper)
+
+
 def dump_yaml(value: Any) -> str:
     """Block-style YAML for plain data; keys in the order given; no anchors or aliases."""
+    text = _dump_common(value)
+    if text is not None:
+        return text
     return yaml.dump(
         value,
         Dumper=_Dumper,

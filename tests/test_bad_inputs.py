@@ -66,6 +66,15 @@ def nul_bytes() -> bytes:
     return b"task: {}\n" + b"\0" * MiB
 
 
+def duplicate_key_late() -> bytes:
+    keys = "".join(f"    k{i}: v{i}\n" for i in range(90_000))
+    return f"task:\n  labels:\n{keys}    k7: again\n".encode()
+
+
+def latin1_text() -> bytes:
+    return ("task:\n  labels:\n" + "".join(f"    k{i}: café\n" for i in range(50_000))).encode("latin-1")
+
+
 def many_bad_labels() -> bytes:
     labels = "".join(f"    k{i}: v {i}\n" for i in range(90_000))
     return f"task: {{container: {{image: img:1}}}}\nexecution:\n  labels:\n{labels}".encode()
@@ -76,8 +85,8 @@ def many_unknown_keys() -> bytes:
 
 
 GENERATORS = {fn.__name__: fn for fn in (billion_laughs, alias_flood, deep_flow_nesting, deep_block_nesting,
-                                         huge_document, binary_garbage, nul_bytes, many_bad_labels,
-                                         many_unknown_keys)}
+                                         huge_document, binary_garbage, nul_bytes, duplicate_key_late, latin1_text,
+                                         many_bad_labels, many_unknown_keys)}
 
 
 # ------------------------------------------------------------------------------------------------------ corpus
@@ -157,7 +166,7 @@ def test_hostile_input_is_refused_in_bounded_memory(name, tmp_path):
 def test_docs_example_with_command_echo_prints_one_line_naming_the_path():
     """The issue's "done" check, through a real process: one line, the keyed path, exit 3, no traceback."""
     completed = subprocess.run([sys.executable, "-m", "engine", "render", str(CORPUS / "docs-example-command-echo.yaml")],
-                               capture_output=True, text=True, cwd=ROOT, timeout=120)
+                               capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert completed.returncode == 3
     assert completed.stdout == ""
     lines = completed.stderr.splitlines()
@@ -300,8 +309,8 @@ CLIENT_AGREES = [
     ({"containers": [{"name": "p", "command": "echo"}]}, "containers[name=p].command"),
     ({"containers": [{"name": "p"}], "tolerations": [{"value": 1}]}, "tolerations[0].value"),
     ({"containers": [{"name": "p"}], "hostNetwork": "true"}, "hostNetwork"),
-    ({"containers": [{"name": "p", "ports": [{"containerPort": "80"}]}]}, "containers[name=p].ports[containerPort=80]"
-                                                                          ".containerPort"),
+    ({"containers": [{"name": "p", "ports": [{"containerPort": "80"}]}]},
+     "containers[name=p].ports[containerPort=80].containerPort"),
     ({"containers": [{"name": "p"}], "nodeSelector": {"a": 1}}, "nodeSelector.a"),
     ({"containers": [{"name": "p", "env": [{"value": "x"}]}]}, "containers[name=p].env[0].name"),
     ({"containers": [{"name": "p", "bogus": 1}]}, "containers[name=p].bogus"),
@@ -344,7 +353,7 @@ def test_what_the_client_accepts_podeval_accepts_except_numeric_quantities():
 
 def documented_codes() -> set:
     """The codes in the first column of docs/errors.md's tables."""
-    cells = re.findall(r"^\| (`[^|]*) \|", ERRORS_DOC.read_text(), re.M)
+    cells = re.findall(r"^\| (`[^|]*) \|", ERRORS_DOC.read_text(), re.MULTILINE)
     return {code for cell in cells for code in re.findall(r"`([a-z0-9_]+)`", cell)}
 
 

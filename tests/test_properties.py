@@ -101,7 +101,7 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path, batch):
     for seed in ("0", "1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         completed = subprocess.run([sys.executable, "-c", _RENDER_ALL, *files], capture_output=True, env=env,
-                                   cwd=ROOT, timeout=300)
+                                   cwd=ROOT, timeout=300, check=False)
         assert completed.returncode == 0, completed.stderr.decode()
         outputs.add(completed.stdout)
     assert len(outputs) == 1
@@ -179,3 +179,15 @@ def test_every_leaf_of_the_pod_has_exactly_one_owner(scenario):
     assert sorted(set(owners) - set(found)) == [], "owners of paths that are not leaves of the Pod"
     sources = set(RULES.sources)
     assert set(owners.values()) <= sources
+
+
+@pytest.mark.xfail(strict=True, reason="paths.Key prints the value as is: the second env var FOO and an env var named "
+                   "'FOO#2' (a valid name since Kubernetes relaxed env var names) both print env[name=FOO#2]; "
+                   "paths.render should quote or escape a value holding '#', ']' or '='")
+def test_an_env_var_named_like_an_occurrence_has_its_own_path():
+    scenario = {"task": {"k8sPod": {"podSpec": {"containers": [{"name": "primary", "image": "img:1", "env": [
+        {"name": "FOO", "value": "1"}, {"name": "FOO", "value": "2"}, {"name": "FOO#2", "value": "3"}]}]}},
+        "config": {"primary_container_name": "primary"}}}
+    result = engine.evaluate(scenario, rules=RULES)
+    found = list(leaves({"spec": result.pod["spec"]}))
+    assert len(found) == len(set(found))
