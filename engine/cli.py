@@ -36,6 +36,16 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
                        help="FlytePropeller's config (plugins: k8s: ...) or its ConfigMap")
     parts.add_argument("--namespace", help="the execution namespace")
     parts.add_argument("--propeller-namespace", help="the namespace FlytePropeller runs in (default flyte)")
+    live = parser.add_argument_group("read the inputs where they live")
+    live.add_argument("--cluster", action="store_true",
+                      help="read the runtime PodTemplates and FlytePropeller's config from the cluster (read-only)")
+    live.add_argument("--context", help="the kubeconfig context (default: the current one)")
+    live.add_argument("--kubeconfig", help="the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    live.add_argument("--propeller-configmap", default="flyte-propeller-config",
+                      help="FlytePropeller's ConfigMap (default flyte-propeller-config)")
+    live.add_argument("--flytekit", metavar="MODULE:TASK",
+                      help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])")
+    live.add_argument("--image", help="with --flytekit: the task image, as pyflyte's --image")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "its value.")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    scenario = sub.add_parser("scenario", help="print the assembled scenario (to commit it as a golden case)")
+    _add_scenario_inputs(scenario, required=False)
 
     render = sub.add_parser("render", help="print the Pod")
     _add_scenario_inputs(render, required=False)
@@ -104,7 +117,8 @@ def _propeller_config(value: Any, path: str) -> Any:
 def load_cli_scenario(args: argparse.Namespace) -> Any:
     from .scenario import load_scenario
 
-    parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace))
+    parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace,
+                 args.cluster, args.flytekit))
     if args.scenario is None and not parts:
         raise InputError("usage", "give a scenario file (or - for stdin), or --task and friends",
                          hint="podeval render examples/flyte-docs/example-3.yaml")
@@ -113,6 +127,22 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     base: dict = {}
     if args.scenario is not None:
         base = dict(load_scenario(args.scenario).data)
+    if args.flytekit:
+        from .flytekit_source import scenario_from_flytekit
+
+        base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
+    if args.cluster:
+        from .cluster import read_cluster
+
+        namespace = args.namespace or (base.get("execution") or {}).get("namespace")
+        live = read_cluster(namespace=namespace, kubeconfig=args.kubeconfig, context=args.context,
+                            propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get(
+                                "namespace") or "flyte", propeller_configmap=args.propeller_configmap)
+        base.setdefault("execution", {}).update(live.get("execution") or {})
+        base.setdefault("propeller", {}).update(live.get("propeller") or {})
+        base["podTemplates"] = live.get("podTemplates") or []
+        if live.get("cluster"):
+            base["cluster"] = live["cluster"]
     if args.task:
         task = _read_yaml_file(args.task)
         base["task"] = task.get("task", task) if isinstance(task, dict) else task
@@ -228,6 +258,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     from .evaluate import evaluate
 
     scenario = load_cli_scenario(args)
+    if args.command == "scenario":
+        sys.stdout.write(_dump(scenario.data, "yaml"))
+        return 0
     result = evaluate(scenario, args.rules)
     if args.command == "render":
         sys.stdout.write(_dump(result.pod, args.output))

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = [
     "throughput.a.trace", "throughput.a.notrace", "throughput.b.trace", "throughput.b.notrace",
     "floor.b", "floor.ratio.trace", "floor.ratio.notrace",
-    "cold.render", "cold.import_yaml", "cold.ratio.import_yaml", "cold.kustomize", "cold.ratio.kustomize",
+    "cold.render", "cold.render.as_is", "cold.import_yaml", "cold.ratio.import_yaml",
+    "cold.kustomize", "cold.ratio.kustomize",
     "corpus.render.seconds", "corpus.render.rss", "corpus.render.flat",
     "corpus.test.seconds", "corpus.test.rss", "corpus.test.flat",
     "corpus.diff.seconds", "corpus.diff.rss", "corpus.diff.flat",

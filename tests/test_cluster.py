@@ -387,3 +387,36 @@ def test_the_assembled_scenario_renders_with_the_execution_namespace_template(tm
     assert "flyte-sandbox" in origin
     assert "flytesnacks-development/flyte-template" in origin
     assert "42" in origin
+
+
+def test_podeval_render_and_scenario_with_cluster(tmp_path, api, capsys):
+    """`podeval render --cluster` and `podeval scenario --cluster`, through the CLI, against the loopback API."""
+    from engine.cli import main
+
+    kubeconfig = write_kubeconfig(tmp_path, api.url)
+    task = tmp_path / "task.yaml"
+    task.write_text(yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}},
+                                    "execution": {"podName": "a1b2c3-n0-0"}}))
+    common = ["--cluster", "--kubeconfig", kubeconfig, "--context", "flyte-sandbox",
+              "--namespace", "flytesnacks-development"]
+    assert main(["render", str(task), *common]) == 0
+    pod = yaml.safe_load(capsys.readouterr().out)
+    assert pod["metadata"]["labels"]["from"] == "flytesnacks-development"
+    assert main(["scenario", str(task), *common]) == 0
+    scenario = yaml.safe_load(capsys.readouterr().out)
+    assert {t["metadata"]["resourceVersion"] for t in scenario["podTemplates"]} >= {"42", "17"}
+    assert scenario["propeller"]["configSource"]["name"] == "flyte-propeller-config"
+    assert engine.evaluate(scenario).pod == pod  # the written scenario renders the same Pod, offline
+    assert {method for method, _ in api.requests} == {"GET"}
+
+
+def test_podeval_render_cluster_forbidden_is_exit_2(tmp_path, api, capsys):
+    from engine.cli import main
+
+    api.forbidden.add(("flytesnacks-development", "podtemplates"))
+    task = tmp_path / "task.yaml"
+    task.write_text(yaml.safe_dump({"task": {"container": {"image": "i"}}, "execution": {"podName": "p"}}))
+    code = main(["render", str(task), "--cluster", "--kubeconfig", write_kubeconfig(tmp_path, api.url),
+                 "--namespace", "flytesnacks-development"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cluster_forbidden" in err and err.count("\n") == 1

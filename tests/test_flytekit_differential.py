@@ -284,3 +284,18 @@ def test_scenario_from_flytekit_errors(ref, code):
         scenario_from_flytekit(ref)
 
     assert caught.value.code == code
+
+
+def test_podeval_render_flytekit_renders_the_task_serialized_by_flytekit(tmp_path, capsys):
+    """`podeval render --flytekit module:task`: flytekit serializes the task, podeval renders its Pod."""
+    from engine.cli import main
+
+    execution = tmp_path / "execution.yaml"
+    execution.write_text(yaml.safe_dump({"execution": {"namespace": "ns", "podName": "p-n0-0"}}))
+    code = main(["render", str(execution), "--flytekit", "flytekit_tasks.tasks:sidecars_and_init"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    pod = yaml.safe_load(out)
+    names = [c["name"] for c in pod["spec"]["containers"]]
+    assert "primary" in names and len(names) >= 2
+    assert pod["spec"]["initContainers"]
