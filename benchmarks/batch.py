@@ -90,7 +90,8 @@ def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v
     counts: dict[int, int] = {}
     started = time.perf_counter()
     gate = threading.Semaphore(2 * jobs)
-    with get_context("fork" if sys.platform != "win32" else "spawn").Pool(jobs, _init, (rules, out)) as pool:
+    # spawn, not fork: a fresh interpreter per worker (fork with a pool's threads around can deadlock)
+    with get_context("spawn").Pool(jobs, _init, (rules, out)) as pool:
         for results in pool.imap_unordered(_render, _chunks(scenario_files(source, limit), chunk, gate)):
             gate.release()
             for path, code, message in results:
@@ -109,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="stop after N files")
     parser.add_argument("--quiet", action="store_true", help="do not list the files that failed")
     args = parser.parse_args(argv)
-    summary = render_folder(args.source, args.out, jobs=args.jobs, rules=args.rules, limit=args.limit,
-                            stderr=open(os.devnull, "w") if args.quiet else sys.stderr)
+    with open(os.devnull, "w") as devnull:
+        summary = render_folder(args.source, args.out, jobs=args.jobs, rules=args.rules, limit=args.limit,
+                                stderr=devnull if args.quiet else sys.stderr)
     codes = summary["exit_codes"]
     print(f"{summary['files']} files in {summary['seconds']:.2f} s: " + ", ".join(
         f"{count} exit {code}" for code, count in sorted(codes.items())), file=sys.stderr)

@@ -20,7 +20,6 @@ failing cases do.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 from pathlib import Path

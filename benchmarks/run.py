@@ -43,11 +43,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import engine  # noqa: E402
-from engine.yamlio import dump_yaml, load_document  # noqa: E402
+import corpus
 
-import batch  # noqa: E402
-import corpus  # noqa: E402
+import engine
+from engine.yamlio import dump_yaml, load_document
 
 EXAMPLE_3 = ROOT / "examples" / "flyte-docs" / "example-3.yaml"
 LARGE = HERE / "scenarios" / "large.yaml"
@@ -97,7 +96,8 @@ def machine() -> dict:
     kubectl_version = None
     if kubectl:
         try:
-            out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=20).stdout
+            out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=20,
+                                 check=False).stdout
             kubectl_version = " / ".join(line.strip() for line in out.splitlines() if line.strip())
         except (OSError, subprocess.SubprocessError):
             pass
@@ -142,8 +142,8 @@ def throughput(args) -> None:
     for name in ("a", "b"):
         for trace in (True, False):
             data = inputs[name]
-            per_second = rate(lambda: engine.evaluate(data, rules=pack, trace=trace), seconds=args.seconds,
-                              rounds=args.rounds)
+            per_second = rate(lambda data=data, trace=trace: engine.evaluate(data, rules=pack, trace=trace),
+                              seconds=args.seconds, rounds=args.rounds)
             rates[name, trace] = per_second
             target = targets.get((name, trace))
             figure(f"throughput.{name}.{'trace' if trace else 'notrace'}",
@@ -200,7 +200,7 @@ def kustomization(folder: Path) -> None:
 
 def wall(command: list, **kwargs) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, **kwargs)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
@@ -301,33 +301,54 @@ class PeakRSS:
             self.peak = max(self.peak, sum(self._rss(pid) for pid in self._tree()))
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "PeakRSS":
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> int:
         self._stop.set()
         self._thread.join()
+        return self.peak
 
 
-def run_measured(commands: list, **kwargs) -> tuple[float, int | None, list]:
-    """Start ``commands`` at once, wait for all; (wall seconds, peak RSS of all of them together, exit codes)."""
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes of this one and theirs (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(commands: list, timeout: float = 900) -> tuple[float, int | None, list, float]:
+    """Start ``commands`` at once, wait for all; (wall seconds, peak RSS of all of them together, exit codes,
+    CPU seconds of all of them)."""
+    cpu_before = children_cpu()
     started = time.perf_counter()
-    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                  for command in commands]
-    peak = None
-    if PeakRSS.supported():
-        with PeakRSS([p.pid for p in processes]) as sampler:
-            errors = [p.communicate()[1] for p in processes]
-        peak = sampler.peak
-    else:
-        errors = [p.communicate()[1] for p in processes]
+
+    def wait() -> list:
+        try:
+            return [p.communicate(timeout=max(1.0, started + timeout - time.perf_counter()))[1] for p in processes]
+        except subprocess.TimeoutExpired:
+            for process in processes:
+                process.kill()
+            raise RuntimeError(f"timed out after {timeout:.0f} s: {commands}") from None
+
+    sampler = PeakRSS([p.pid for p in processes]) if PeakRSS.supported() else None
+    if sampler is not None:
+        sampler.start()
+    try:
+        errors = wait()
+    finally:
+        peak = sampler.stop() if sampler is not None else None
     elapsed = time.perf_counter() - started
     codes = [p.returncode for p in processes]
     for code, error in zip(codes, errors):
         if code not in (0, 1, 3):
             raise RuntimeError(f"failed ({code}): {error.decode()[-800:]}")
-    return elapsed, peak, codes
+    return elapsed, peak, codes, children_cpu() - cpu_before
 
 
 def build_corpus(work: Path, count: int, jobs: int) -> dict:
@@ -379,13 +400,13 @@ def corpus_runs(args, work: Path) -> None:
           f"{time.perf_counter() - started:.1f} s, not counted)", flush=True)
 
     render = [sys.executable, str(HERE / "batch.py"), "--jobs", str(jobs), "--quiet"]
-    seconds, peak, _ = run_measured([render + [str(layout["all"]), str(work / "out")]])
-    _, small_peak, _ = run_measured([render + [str(layout["tenth-all"]), str(work / "out-tenth")]])
+    seconds, peak, _, cpu = run_measured([render + [str(layout["all"]), str(work / "out")]])
+    _, small_peak, _, _ = run_measured([render + [str(layout["tenth-all"]), str(work / "out-tenth")]])
     report_corpus("render", f"podeval render DIR (batch mode, {jobs} workers)", seconds, peak, small_peak,
-                  args.corpus)
+                  args.corpus, cpu)
 
     podeval = podeval_command()
-    available = {name: subprocess.run(podeval + [name, "--help"], capture_output=True).returncode == 0
+    available = {name: subprocess.run(podeval + [name, "--help"], capture_output=True, check=False).returncode == 0
                  for name in ("test", "diff")}
     if not available["test"]:
         report_missing("test")
@@ -393,20 +414,21 @@ def corpus_runs(args, work: Path) -> None:
         # goldens first (not counted): `podeval test --update`; the timed run then compares against them
         run_measured([podeval + ["test", "--update", "-q", str(folder)] for folder in layout["parts"]])
         link_goldens(layout["parts"], layout["tenth-parts"])
-        seconds, peak, codes = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["parts"]])
-        _, small_peak, _ = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["tenth-parts"]])
+        seconds, peak, codes, cpu = run_measured([podeval + ["test", "-q", str(folder)]
+                                                  for folder in layout["parts"]])
+        _, small_peak, _, _ = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["tenth-parts"]])
         report_corpus("test", f"podeval test DIR ({jobs} parts, a process each)", seconds, peak, small_peak,
-                      args.corpus, note="" if set(codes) == {0} else f"exit codes {codes}")
+                      args.corpus, cpu, note="" if set(codes) == {0} else f"exit codes {codes}")
     if not available["diff"]:
         report_missing("diff")
     else:
         variant = work / "variant-pack"
         variant_pack(variant)
         command = podeval + ["diff", "--rules", "flyte-v1", "--rules", str(variant)]
-        seconds, peak, _ = run_measured([command + [str(folder)] for folder in layout["parts"]])
-        _, small_peak, _ = run_measured([command + [str(folder)] for folder in layout["tenth-parts"]])
+        seconds, peak, _, cpu = run_measured([command + [str(folder)] for folder in layout["parts"]])
+        _, small_peak, _, _ = run_measured([command + [str(folder)] for folder in layout["tenth-parts"]])
         report_corpus("diff", f"podeval diff --rules A --rules B DIR ({jobs} parts)", seconds, peak,
-                      small_peak, args.corpus)
+                      small_peak, args.corpus, cpu)
 
 
 def variant_pack(folder: Path) -> None:
@@ -423,9 +445,11 @@ def variant_pack(folder: Path) -> None:
 
 
 def report_corpus(name: str, label: str, seconds: float, peak: int | None, small_peak: int | None, count: int,
-                  note: str = "") -> None:
+                  cpu: float, note: str = "") -> None:
+    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     figure(f"corpus.{name}.seconds", label, seconds, "s", "<= 15 s" if count >= 10_000 else "(full: <= 15 s)",
-           seconds <= 15 if count >= 10_000 else None, note or f"{count / seconds:,.0f} scenarios/s")
+           seconds <= 15 if count >= 10_000 else None,
+           note or f"{count / seconds:,.0f} scenarios/s; CPU {cpu:.1f} s{load}")
     if peak is None:
         figure(f"corpus.{name}.rss", "peak RSS, all processes", None, "MB", "<= 300 MB", None, "no /proc here")
         figure(f"corpus.{name}.flat", "peak RSS growth, a tenth -> all", None, "%", "<= 10%", None, "no /proc here")
@@ -454,7 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=int, default=None, help="scenarios in the corpus (default 10,000)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure and the machine as JSON")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR (kept) instead of a temporary folder")
+    parser.add_argument("--only", metavar="SECTIONS", default="throughput,cold,corpus",
+                        help="a comma-separated subset of: throughput (with the floor), cold, corpus")
     args = parser.parse_args(argv)
+    sections = set(args.only.split(","))
     args.seconds, args.rounds, args.cold_runs = (0.05, 1, 2) if args.quick else (1.0, 5, 10)
     if args.corpus is None:
         args.corpus = 200 if args.quick else 10_000
@@ -475,9 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("PYTHONPROFILEIMPORTTIME", None)
     os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     try:
-        throughput(args)
-        cold_start(args, work)
-        corpus_runs(args, work)
+        if "throughput" in sections:
+            throughput(args)
+        if "cold" in sections:
+            cold_start(args, work)
+        if "corpus" in sections:
+            corpus_runs(args, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

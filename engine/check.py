@@ -206,7 +206,9 @@ def build_schema(strategies: dict | None = None, transforms: dict | None = None)
             "option": {
                 "type": "object",
                 "properties": {"type": {"enum": OPTION_TYPES}, "default": {}, "shapes-pod": {"type": "boolean"},
-                               "doc": text},
+                               "doc": text,
+                               "k8s": {"type": "string", "description": "the Kubernetes type of the value, or of its "
+                                       "items or values; labels or annotations for maps"}},
                 "required": ["type"],
                 "additionalProperties": False,
             },

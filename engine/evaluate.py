@@ -83,6 +83,9 @@ class Evaluation:
         as a map (sliceToMapHook)."""
         user = ((self.scenario.data.get("propeller") or {}).get("config")) or {}
         options = self.pack.options
+        from .validate import check_plugin_config, decode_option
+
+        check_plugin_config(self.scenario, options)
         config: dict[str, Any] = {}
         for name, option in options.items():
             if option.default is not None:
@@ -104,7 +107,7 @@ class Evaluation:
                 for item in value:
                     merged.update(item)
                 value = merged
-            config[name] = value
+            config[name] = decode_option(option, value)
         return config
 
     # -- events -------------------------------------------------------------------------------------------------
@@ -291,6 +294,12 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
     except PodevalError as error:
         if error.file is None:
             error.file = loaded.filename
+        if error.line is None and error.path and error.path.startswith(("task", "execution", "propeller",
+                                                                         "podTemplates")):
+            try:
+                error.line, error.column = loaded.locate(_paths.parse(error.path))
+            except ValueError:
+                pass
         raise
     leaves: dict[str, tuple] | None = {} if trace else None
     pod = render_pod(evaluation.document, leaves)

@@ -13,7 +13,8 @@ has to put into the context first.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jmespath import functions as _functions
 from jmespath import visitor as _visitor

@@ -23,9 +23,13 @@ from .errors import InputError
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
 
 
-def serialize_pod_template(pod_template: Any, container: Any, *, default_image: str | None = None) -> dict:
+def serialize_pod_template(pod_template: Any, container: Any, *, default_image: str | None = None,
+                           normalised: bool = False) -> dict:
     """The registered K8sPod flytekit builds from a PodTemplate (authoring view, Kubernetes JSON) and the task
-    container (``{image, command, args, env, resources}``)."""
+    container (``{image, command, args, env, resources}``).
+
+    ``normalised``: the pod spec comes from a loaded ``Scenario`` (already checked and Kubernetes JSON), so it is
+    not checked and deep-copied again (a fifth of a large evaluation); only what flytekit changes is copied."""
     from .scenario import to_plain_k8s
 
     pod_template = dict(pod_template or {})
@@ -35,7 +39,10 @@ def serialize_pod_template(pod_template: Any, container: Any, *, default_image: 
         raise InputError("primary_container_name_empty", "A primary container name cannot be undefined",
                          path="task.podTemplate.primaryContainerName",
                          hint="flytekit's PodTemplate refuses an empty primary_container_name")
-    pod_spec = copy.deepcopy(to_plain_k8s(pod_template.get("podSpec") or {}, "PodSpec"))
+    if normalised:
+        pod_spec = dict(pod_template.get("podSpec") or {})  # the containers are copied below, the rest is read
+    else:
+        pod_spec = copy.deepcopy(to_plain_k8s(pod_template.get("podSpec") or {}, "PodSpec"))
     containers = list(pod_spec.get("containers") or [])
     if not any(c.get("name") == primary_name for c in containers):
         containers.append({"name": primary_name})

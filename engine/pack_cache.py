@@ -81,7 +81,7 @@ def load(folder: str) -> Any:
         from .rules import RulePack
 
         return pack if isinstance(pack, RulePack) and str(pack.folder) == folder else None
-    except Exception:  # a missing, unreadable, corrupt or incompatible file: compile instead
+    except Exception:  # noqa: BLE001 -- a missing, unreadable, corrupt or incompatible file: compile instead
         return None
 
 
@@ -106,5 +106,5 @@ def store(folder: str, pack: Any) -> None:
         for old in directory.glob(f"{key[0]}-*.pickle"):
             if old.name != key[1]:
                 old.unlink(missing_ok=True)
-    except Exception:  # read-only or full disk, no home folder ...: the cache is an optimisation only
+    except Exception:  # noqa: BLE001 -- read-only or full disk, no home folder: the cache only saves time
         return

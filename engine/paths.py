@@ -18,6 +18,7 @@ import re
 from typing import NamedTuple, Union
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_NEEDS_QUOTES = re.compile(r'[#\]="\[]')
 
 
 class Key(NamedTuple):
@@ -28,8 +29,10 @@ class Key(NamedTuple):
     occurrence: int = 1
 
     def __str__(self) -> str:
-        value = self.value if self.occurrence == 1 else f"{self.value}#{self.occurrence}"
-        return f"[{self.field}={value}]"
+        # a value holding `#`, `]`, `=` or a quote is printed as a JSON string, so that `FOO#2` (a valid env var
+        # name) never reads as the second `FOO`
+        value = json.dumps(self.value) if _NEEDS_QUOTES.search(self.value) or not self.value else self.value
+        return f"[{self.field}={value}]" if self.occurrence == 1 else f"[{self.field}={value}#{self.occurrence}]"
 
 
 Segment = Union[str, Key, int]
@@ -99,7 +102,8 @@ _TOKEN = re.compile(
     r"""\.?(?P<field>[A-Za-z_][A-Za-z0-9_-]*)"""
     r"""|\[(?P<index>[0-9]+)\]"""
     r"""|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]"""
-    r"""|\[(?P<kfield>[A-Za-z_][A-Za-z0-9_]*)=(?P<kvalue>[^\]]*)\]"""
+    r"""|\[(?P<kfield>[A-Za-z_][A-Za-z0-9_]*)=(?P<kquoted>"(?:[^"\\]|\\.)*")(?:\#(?P<kcount>[0-9]+))?\]"""
+    r"""|\[(?P<kfield2>[A-Za-z_][A-Za-z0-9_]*)=(?P<kvalue>[^\]]*)\]"""
 )
 
 
@@ -117,13 +121,16 @@ def parse(text: str) -> Path:
             segments.append(int(match.group("index")))
         elif match.group("quoted") is not None:
             segments.append(json.loads(match.group("quoted")))
+        elif match.group("kquoted") is not None:
+            count = match.group("kcount")
+            segments.append(Key(match.group("kfield"), json.loads(match.group("kquoted")), int(count) if count else 1))
         else:
             value = match.group("kvalue")
             occurrence = 1
             if "#" in value:
                 value, _, count = value.rpartition("#")
                 occurrence = int(count) if count.isdigit() else 1
-            segments.append(Key(match.group("kfield"), value, occurrence))
+            segments.append(Key(match.group("kfield2"), value, occurrence))
         position = match.end()
     return tuple(segments)
 

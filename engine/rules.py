@@ -144,6 +144,8 @@ class OptionDef:
     type: str
     shapes_pod: bool
     doc: str
+    #: the Kubernetes type of the value (an object), of its items (a list) or values (a map); `labels`/`annotations`
+    k8s: str | None = None
 
 
 @dataclass
@@ -291,10 +293,11 @@ def _load_options(reader: _Reader, value: Any) -> dict:
         return options
     for name, spec in value["options"].items():
         where = ("options", name)
-        if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc"}, required=("type",), rule=name):
+        if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc", "k8s"}, required=("type",),
+                           rule=name):
             continue
         options[name] = OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
-                                  spec.get("doc", ""))
+                                  spec.get("doc", ""), spec.get("k8s"))
     return options
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +33,13 @@ from .validate import (
     K8sChecker,
     Problems,
     TooManyProblems,
+    camel,
     describe,
     dns1123_label_problems,
     dns1123_subdomain_problems,
     from_model,
+    snake,
+    type_hint,
 )
 from .yamlio import Document, load_document
 
@@ -94,6 +96,8 @@ SCENARIO_SHAPE: dict = {
 _AUTHORING = {"primaryContainerName": "str", "labels": "labels", "annotations": "annotations", "podSpec": "podspec"}
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"  # flytekit's PodTemplate default
 _RESOURCE_LIST = k8s_schema.FieldSpec(kind="map", ptr=False, elem="quantity")
+_BOOL = k8s_schema.FieldSpec(kind="bool", ptr=False)
+_INT = k8s_schema.FieldSpec(kind="int", ptr=False)
 
 # Keys that are easy to put in the wrong place: a hint better than "did you mean".
 _MISPLACED = {
@@ -106,19 +110,12 @@ _MISPLACED = {
 # What refuses a type error in each kind of Kubernetes object (for the message).
 _POD_TEMPLATE_REFUSAL = "the API server refuses such a PodTemplate, so it cannot be in the cluster"
 _CONTEXTS = {
-    "registered": Context(decoder="registered"),
-    "authoring": Context(decoder="authoring"),
-    "override": Context(decoder="override"),
-    "podTemplate": Context(refused_by=_POD_TEMPLATE_REFUSAL),
+    "registered": Context(decoder="registered", explain="pod.spec"),
+    "authoring": Context(decoder="authoring", explain="pod.spec"),
+    "override": Context(decoder="override", explain="pod.spec"),
+    "podTemplate": Context(refused_by=_POD_TEMPLATE_REFUSAL, explain="podtemplate"),
     "scenario": Context(),
 }
-
-_SNAKE = re.compile(r"_([a-z0-9])")
-
-
-def camel(name: str) -> str:
-    return _SNAKE.sub(lambda m: m.group(1).upper(), name)
-
 
 @dataclass
 class Scenario:
@@ -160,7 +157,7 @@ def raw_path(raw: Any, path: tuple) -> tuple:
         elif isinstance(segment, _paths.Key) and isinstance(node, list):
             seen = 0
             for index, item in enumerate(node):
-                if isinstance(item, dict) and str(item.get(segment.field, item.get(_snake(segment.field)))) == \
+                if isinstance(item, dict) and str(item.get(segment.field, item.get(snake(segment.field)))) == \
                         segment.value:
                     seen += 1
                     if seen == segment.occurrence:
@@ -183,15 +180,11 @@ def raw_path(raw: Any, path: tuple) -> tuple:
     return tuple(out)
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
-
-
 class _Normaliser:
     """One pass over the raw scenario: the normalised data, and every problem on the way (in ``problems``)."""
 
-    def __init__(self, filename: str | None, document: Document | None) -> None:
-        self.problems = Problems(filename, document)
+    def __init__(self, filename: str | None, document: Document | None, origins: dict | None = None) -> None:
+        self.problems = Problems(filename, document, origins)
         self.checkers = {name: K8sChecker(self.problems, context) for name, context in _CONTEXTS.items()}
 
     def error(self, code: str, message: str, path: tuple, where: tuple, *, hint: str | None = None,
@@ -240,12 +233,12 @@ class _Normaliser:
             return value
         if kind == "bool":
             if not isinstance(value, bool):
-                self.type_error(value, "true or false", path, where)
+                self.type_error(value, "true or false", path, where, hint=type_hint(_BOOL, value))
                 return None
             return value
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                self.type_error(value, "a whole number (0 or more)", path, where)
+                self.type_error(value, "a whole number (0 or more)", path, where, hint=type_hint(_INT, value))
                 return None
             return value
         if kind.startswith("enum:"):
@@ -286,7 +279,8 @@ class _Normaliser:
         return _plain(value)
 
     def type_error(self, value: Any, wanted: str, path: tuple, where: tuple, hint: str | None = None) -> None:
-        self.error("invalid_type", f"expected {wanted}, got {describe(value)}", path, where, hint=hint)
+        self.error("invalid_type", f"expected {wanted}, got {describe(value)}", path, where,
+                   hint=hint or "docs/scenario.md shows the scenario's shape")
 
     def string_list(self, value: Any, path: tuple, where: tuple) -> list | None:
         if not isinstance(value, list):
@@ -372,7 +366,7 @@ class _Normaliser:
             if name == "podSpec":
                 if item is not None:
                     context = _CONTEXTS[decoder]
-                    checker = K8sChecker(self.problems, Context(decoder=context.decoder,
+                    checker = K8sChecker(self.problems, Context(decoder=context.decoder, explain=context.explain,
                                                                 primary=primary if isinstance(primary, str) else None))
                     result[name] = checker.object(item, "PodSpec", path + (name,), where + (key,))
                 continue
@@ -533,8 +527,12 @@ def to_plain_k8s(value: Any, type_name: str) -> Any:
     return result
 
 
-def load_scenario(source: Any, *, filename: str | None = None) -> Scenario:
-    """Read and normalise a scenario from a path, ``-`` (stdin), YAML/JSON text, a dict or a Scenario."""
+def load_scenario(source: Any, *, filename: str | None = None, origins: dict | None = None) -> Scenario:
+    """Read and normalise a scenario from a path, ``-`` (stdin), YAML/JSON text, a dict or a Scenario.
+
+    ``origins``, for a dict assembled from several files: which file each part came from, so that problems carry
+    file:line:col -- ``{("task",): (filename, document, ("task",)), ("podTemplates", 0): (filename, document, ())}``
+    (a part's raw path in the dict -> its file, its ``yamlio.Document`` and its path in that document)."""
     if isinstance(source, Scenario):
         return source
     document: Document | None = None
@@ -563,7 +561,7 @@ def load_scenario(source: Any, *, filename: str | None = None) -> Scenario:
                          hint="pass a path, YAML text, a dict or an engine.Scenario")
     if raw is None:
         raw = {}
-    normaliser = _Normaliser(filename, document)
+    normaliser = _Normaliser(filename, document, origins)
     data: dict = {}
     try:
         data = normaliser.shape(raw, SCENARIO_SHAPE, (), ())

@@ -44,7 +44,8 @@ def flytekit_serialize(ev, entry) -> None:
     template = ev.param(entry, "pod_template")
     container = ev.param(entry, "container") or {}
     ev.vars[entry.params["into"]] = serialize_pod_template(template, container,
-                                                           default_image=ev.param(entry, "default_image"))
+                                                           default_image=ev.param(entry, "default_image"),
+                                                           normalised=True)
 
 
 @transform("k8s-pod-target", k8s_pod="expression", primary_container_name="expression", origin="value")
@@ -200,9 +201,18 @@ def require_primary_container(ev, entry) -> None:
     names = [str(c.value.get("name").value) for c in (containers.value if containers else [])
              if isinstance(c.value, dict) and c.value.get("name") is not None]
     if primary not in names:
+        # name the containers where the user wrote them: the override's pod spec, or the task's
+        owner = containers.source if containers is not None else ""
+        data = ev.scenario.data
+        if owner == "execution-override":
+            where = ("execution", "overrides", "podTemplate", "podSpec", "containers")
+        elif (data.get("task") or {}).get("podTemplate") is not None:
+            where = ("task", "podTemplate", "podSpec", "containers")
+        else:
+            where = ("task", "k8sPod", "podSpec", "containers")
         ev.fail(entry, "primary_container_missing",
                 f"invalid TaskSpecification, primary container [{primary}] not defined",
-                path=("spec", "containers"),
+                path=where,
                 hint=f"the pod spec has containers {names}; name one of them {primary!r}, or set "
                      "primary_container_name to one of them")
 
@@ -329,11 +339,15 @@ def append_env(ev, entry) -> None:
     def add(container: Node, path: tuple, field: str) -> Node:
         children = dict(container.value)
         current = list(children["env"].value) if "env" in children and isinstance(children["env"].value, list) else []
+        seen: dict = {}  # name -> items of that name so far (a repeated name is env[name=X#2] in the trace)
+        if ev.tracing:
+            for node in current:
+                if isinstance(node.value, dict) and node.value.get("name") is not None:
+                    seen[node.value["name"].value] = seen.get(node.value["name"].value, 0) + 1
         for item in env:
             current.append(wrap(item, entry.source, entry.id))
             if ev.tracing:
-                occurrence = sum(1 for node in current if isinstance(node.value, dict) and node.value.get("name")
-                                 is not None and node.value["name"].value == item["name"])
+                occurrence = seen[item["name"]] = seen.get(item["name"], 0) + 1
                 ev.emit("append", path + ("env", _paths.Key("name", item["name"], occurrence)), entry.source, entry.id,
                         value=item, note=note)
         children["env"] = Node(current, entry.source, entry.id)

@@ -23,11 +23,18 @@ class Node:
         return f"Node({self.value!r}, {self.source!r})"
 
 
+# wrap and plain are the hottest functions of an evaluation: leaves (most of a tree) are handled in the
+# comprehension of their parent, without a call of their own.
+_BRANCHES = (dict, list)
+
+
 def wrap(value: Any, source: str, rule: str) -> Node:
     if isinstance(value, dict):
-        return Node({k: wrap(v, source, rule) for k, v in value.items()}, source, rule)
+        return Node({k: wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule)
+                     for k, v in value.items()}, source, rule)
     if isinstance(value, list):
-        return Node([wrap(v, source, rule) for v in value], source, rule)
+        return Node([wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule) for v in value],
+                    source, rule)
     return Node(value, source, rule)
 
 
@@ -36,9 +43,9 @@ def plain(node: Node | None) -> Any:
         return None
     value = node.value
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: plain(v) if v is None or isinstance(v.value, _BRANCHES) else v.value for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v) if v is None or isinstance(v.value, _BRANCHES) else v.value for v in value]
     return value
 
 

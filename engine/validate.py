@@ -46,11 +46,16 @@ class TooManyProblems(Exception):
 
 
 class Problems:
-    """The problems found in one input, each located in its file; ``raise_all`` raises them as one error."""
+    """The problems found in one input, each located in its file; ``raise_all`` raises them as one error.
 
-    def __init__(self, filename: str | None = None, document: Any = None) -> None:
+    ``origins`` serves inputs assembled from several files (the CLI's ``--task``, ``--pod-templates`` ...): a part
+    of the input, by its raw path, -> ``(filename, document, path of that part in the document)``; a problem is
+    located in the file of the longest part that holds it."""
+
+    def __init__(self, filename: str | None = None, document: Any = None, origins: dict | None = None) -> None:
         self.filename = filename
         self.document = document
+        self.origins = origins or {}
         self.items: list[PodevalError] = []
         self.truncated = False
 
@@ -60,14 +65,21 @@ class Problems:
         if len(self.items) >= MAX_PROBLEMS:
             self.truncated = True
             raise TooManyProblems
+        where = path if where is None else where
+        filename, document = self.filename, self.document
+        for length in range(len(where), -1, -1):
+            origin = self.origins.get(tuple(where[:length]))
+            if origin is not None:
+                filename, document, prefix = origin
+                where = tuple(prefix) + tuple(where[length:])
+                break
         line = column = None
-        if self.document is not None:
-            where = path if where is None else where
-            found = self.document.locate_key(where) if key else self.document.locate(where)
+        if document is not None:
+            found = document.locate_key(where) if key else document.locate(where)
             if found:
                 line, column = found
         cls = FlyteBuildError if build else InputError
-        self.items.append(cls(code, message, path=_paths.render(path) or None, file=self.filename, line=line,
+        self.items.append(cls(code, message, path=_paths.render(path) or None, file=filename, line=line,
                               column=column, hint=hint))
 
     def raise_all(self) -> None:
@@ -330,15 +342,18 @@ class Context:
     FlytePropeller), ``authoring`` (@task(pod_template=...): flytekit's V1 models, then FlytePropeller), ``override``
     (with_overrides(pod_template=...): the same, decoded by ApplyPodTemplateOverride).
     ``semantic``: check names, labels, annotations and required fields as the API server does.
-    ``require_containers``: a PodSpec must list containers (PodTemplates; a task's pod spec gets its primary from
-    flytekit or fails in FlytePropeller, which the rule pack reports).
+    ``explain``: the ``kubectl explain`` path of the root object (``pod.spec``), for hints.
     ``primary``: the primary container's name (authoring views: flytekit replaces its command and args).
     ``refused_by``: who refuses a type error outside pod specs Flyte decodes (for the message).
+    ``weak``: FlytePropeller's configuration, which flytestdlib decodes with mapstructure's WeaklyTypedInput: a
+    message says what FlytePropeller would make of a value of the wrong type (``1`` where a string is wanted reads
+    as ``"1"``); podeval still refuses it, as it refuses every value of the wrong type.
     """
 
     decoder: str | None = None
+    weak: bool = False
     semantic: bool = True
-    require_containers: bool = False
+    explain: str | None = None
     primary: str | None = None
     refused_by: str | None = None
 
@@ -362,16 +377,16 @@ class K8sChecker:
             return {}
         result: dict = {}
         for key, item in value.items():
-            name = key if key in fields else _camel(str(key))
+            name = key if key in fields else camel(str(key))
             spec = fields.get(name)
             if spec is None:
-                self.unknown(key, list(fields), type_name, path, where)
+                self.unknown(key, list(fields), type_name, path, where, go)
                 continue
             if item is None:
                 continue  # JSON null: Go leaves the zero value
             result[name] = self.field(item, spec, type_name, path + (name,), where + (key,), go + (name,))
         if self.context.semantic:
-            self.required(result, type_name, fields, path, where)
+            self.required(result, type_name, fields, path, where, go)
             check = TYPE_CHECKS.get(type_name)
             if check is not None:
                 check(self, result, path, where, value)
@@ -471,14 +486,35 @@ class K8sChecker:
                    struct: str, element: bool = False, scalar_spec: k8s_schema.FieldSpec | None = None) -> None:
         shown = scalar_spec or spec
         message = f"expected {expected(shown)}, got {describe(value)}"
-        hint = type_hint(shown, value)
+        hint = type_hint(shown, value) or self.explain(go)
         if self.context.decoder:
             go_error = go_decode_error(value, spec, struct, go, element=element)
             model = "V1" + (struct or spec.elem or "PodSpec")
             self.problems.add("pod_spec_decode", f"{message}; {self.decode_consequence(go_error, path, model)}",
                               path, where, hint=hint, build=True)
+        elif self.context.weak and weakly_decoded(value, shown) is not _NOT_DECODED:
+            # FlytePropeller's configuration is decoded weakly (mapstructure's WeaklyTypedInput): a value it can
+            # convert is valid, and Flyte's own test configuration relies on it (flytek8s/testdata/config.yaml: a
+            # single toleration where a list is wanted, numbers in default-env-vars). podeval converts it the same
+            # way (decode_option).
+            return
+        elif self.context.weak:
+            read = weakly_decoded(value, shown)
+            if read is _NOT_DECODED:
+                message += "; FlytePropeller cannot load this configuration"
+                hint = hint or f"write {expected(shown)}, as the option's documentation says"
+            else:
+                message += f"; FlytePropeller would read it as {shorten(json.dumps(read))} (weakly typed decoding)"
+                hint = f"write {shorten(json.dumps(read))}"
+            self.problems.add("invalid_type", message, path, where, hint=hint)
         else:
             self.problems.add("invalid_type", message + self.refusal(), path, where, hint=hint)
+
+    def explain(self, go: tuple) -> str | None:
+        """Where the field is documented: ``kubectl explain pod.spec.containers.command``."""
+        if not self.context.explain:
+            return None
+        return f"see `kubectl explain {'.'.join((self.context.explain, *go))}`"
 
     def refusal(self) -> str:
         return f"; {self.context.refused_by}" if self.context.refused_by else ""
@@ -510,24 +546,25 @@ class K8sChecker:
                 return str(path[index + 1])
         return None
 
-    def unknown(self, key: Any, known: list, type_name: str, path: tuple, where: tuple) -> None:
-        close = difflib.get_close_matches(_camel(str(key)), known, n=1) or difflib.get_close_matches(
+    def unknown(self, key: Any, known: list, type_name: str, path: tuple, where: tuple, go: tuple) -> None:
+        close = difflib.get_close_matches(camel(str(key)), known, n=1) or difflib.get_close_matches(
             str(key), known, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}?" if close else f"{type_name} has no such field"
+        hint = f"did you mean {close[0]!r}?" if close else (self.explain(go) or f"{type_name} has no such field")
         if self.context.decoder:
-            hint += " FlytePropeller's decoder would drop it silently"
+            hint += "; FlytePropeller's decoder would drop it silently"
         self.problems.add("unknown_key", f"unknown field {str(key)!r} of {type_name}", path + (str(key),),
                           where + (key,), hint=hint, key=True)
 
-    def required(self, result: dict, type_name: str, fields: Any, path: tuple, where: tuple) -> None:
+    def required(self, result: dict, type_name: str, fields: Any, path: tuple, where: tuple, go: tuple) -> None:
         for name, spec in fields.items():
             if not spec.required or result.get(name) is not None:
                 continue
-            if type_name == "PodSpec" and name == "containers" and not self.context.require_containers:
-                continue
+            if type_name == "PodSpec" and name == "containers":
+                continue  # flytekit adds the primary; FlytePropeller's own check names it; PodTemplates: scenario.py
+            explain = self.explain((*go, name))
             self.problems.add("missing_field", f"{_article(type_name)} needs {name!r}"
                               f"{self.refusal() or '; Kubernetes refuses the object without it'}", path + (name,),
-                              where, hint=f"set {name}")
+                              where, hint=f"set {name}" + (f"; {explain}" if explain else ""))
 
     def invalid(self, code: str, what: str, value: str, problems: list[str], path: tuple, where: tuple, *,
                 hint: str | None = None, key: bool = False) -> None:
@@ -585,6 +622,93 @@ class K8sChecker:
                          hint=f'did you mean "{suggestion}"? Kubernetes refuses it' if suggestion else None)
 
 
+_NOT_DECODED = object()
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
+             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False, "": False}
+
+
+def decode_option(option: Any, value: Any) -> Any:
+    """A plugin option's value as FlytePropeller reads it (weakly typed decoding), for values check_plugin_config
+    accepted: a single object where a list is wanted becomes a list of one, a number where a string is wanted its
+    text, and so on, through the Kubernetes type the option declares (``k8s``)."""
+    kind = getattr(option, "type", None)
+    k8s = getattr(option, "k8s", None) or ""
+    if kind == "map" and isinstance(value, dict):
+        if k8s in ("string", "labels", "annotations"):
+            return {key: _decode(item, k8s_schema.FieldSpec(kind="string", ptr=False)) for key, item in value.items()}
+        if k8s.startswith("list:"):
+            spec = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
+            return {key: _decode(item, spec) for key, item in value.items()}
+        return value
+    if kind == "list":
+        return _decode(value, k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "string"))
+    if kind == "object" and k8s:
+        return _decode(value, k8s_schema.FieldSpec(kind="object", ptr=True, elem=k8s))
+    if kind in _OPTION_TYPES:
+        return _decode(value, k8s_schema.FieldSpec(kind=_OPTION_TYPES[kind], ptr=False))
+    return value
+
+
+def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
+    if value is None:
+        return None
+    if spec.kind == "list":
+        items = value if isinstance(value, list) else [value]
+        if spec.elem_is_type:
+            element = k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
+        else:
+            element = k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False)
+        return [_decode(item, element) for item in items]
+    if spec.kind == "object" and isinstance(value, dict):
+        fields = k8s_schema.fields(spec.elem) if spec.elem else {}
+        return {key: _decode(item, fields[key]) if key in fields else item for key, item in value.items()}
+    if spec.kind == "map" and isinstance(value, dict):
+        element = (k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem) if spec.elem_is_type
+                   else k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False))
+        return {key: _decode(item, element) for key, item in value.items()}
+    if spec.kind in ("string", "bool", "int"):
+        expected_type = {"string": str, "bool": bool, "int": int}[spec.kind]
+        if isinstance(value, expected_type) and not (spec.kind == "int" and isinstance(value, bool)):
+            return value
+        decoded = weakly_decoded(value, spec)
+        return value if decoded is _NOT_DECODED else decoded
+    return value
+
+
+def weakly_decoded(value: Any, spec: k8s_schema.FieldSpec) -> Any:
+    """What mapstructure's WeaklyTypedInput makes of ``value`` for ``spec``, or ``_NOT_DECODED``."""
+    kind = spec.kind
+    if kind == "list" and not isinstance(value, list):
+        if spec.elem_is_type and not isinstance(value, dict):
+            return _NOT_DECODED  # a scalar where a list of objects is wanted
+        if not spec.elem_is_type and isinstance(value, (dict, list)):
+            return _NOT_DECODED
+        return [value]  # a single value becomes a list of one
+    if kind == "string":
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
+    if kind == "bool":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value != 0
+        if isinstance(value, str) and value in _GO_BOOLS:
+            return _GO_BOOLS[value]
+    if kind == "int":
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float):
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value, 0)
+            except ValueError:
+                return _NOT_DECODED
+    return _NOT_DECODED
+
+
 def _element(spec: k8s_schema.FieldSpec) -> k8s_schema.FieldSpec:
     if spec.elem_is_type:
         return k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
@@ -599,8 +723,8 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
     seen: dict[str, tuple] = {}
     for field in ("containers", "initContainers", "ephemeralContainers"):
         items = spec.get(field) or []
-        raw_items = raw.get(field) or raw.get(_snake(field)) or []
-        raw_key = field if field in raw else _snake(field)
+        raw_items = raw.get(field) or raw.get(snake(field)) or []
+        raw_key = field if field in raw else snake(field)
         for segment, index, item in zip(item_segments(field, items), range(len(items)), items):
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name:
@@ -659,18 +783,20 @@ TYPE_CHECKS: dict[str, Callable] = {
 # helpers
 
 _SNAKE = re.compile(r"_([a-z0-9])")
+_CAMEL = re.compile(r"([A-Z])")
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
+    """``host_network`` -> ``hostNetwork`` (the kubernetes client's to_dict() and Python spellings)."""
     return _SNAKE.sub(lambda m: m.group(1).upper(), name)
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+def snake(name: str) -> str:
+    return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
 
 
 def _raw_key(raw: dict, name: str) -> str:
-    return name if name in raw or _snake(name) not in raw else _snake(name)
+    return name if name in raw or snake(name) not in raw else snake(name)
 
 
 def item_segments(list_field: str, items: list) -> list:
@@ -679,11 +805,11 @@ def item_segments(list_field: str, items: list) -> list:
     key_field = _paths.list_key(list_field)
     if key_field is None:
         return list(range(len(items)))
-    snake = _snake(key_field)
+    snake_key = snake(key_field)
     keyed = []
     for item in items:
-        if isinstance(item, dict) and key_field not in item and snake in item:
-            item = {key_field: item[snake]}
+        if isinstance(item, dict) and key_field not in item and snake_key in item:
+            item = {key_field: item[snake_key]}
         value = item.get(key_field) if isinstance(item, dict) else None
         keyed.append({key_field: value} if isinstance(value, (str, int)) and not isinstance(value, bool) else {})
     return _paths.item_segments(list_field, keyed)
@@ -711,7 +837,7 @@ def check_plugin_config(scenario: Any, options: dict) -> None:
     to the caller (it knows the pack)."""
     config = ((scenario.data.get("propeller") or {}).get("config")) or {}
     problems = Problems(scenario.filename, _ConfigDocument(scenario))
-    checker = K8sChecker(problems, Context(refused_by="FlytePropeller fails to start with this configuration"))
+    checker = K8sChecker(problems, Context(weak=True))
     try:
         for name, value in config.items():
             option = options.get(name)
@@ -739,8 +865,9 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
         checker.scalar(value, spec, "K8sPluginConfig", path, path, ())
     elif kind == "duration":
         if not isinstance(value, str) or not re.fullmatch(r"([0-9.]+(ns|us|µs|ms|s|m|h))+|0", value):
-            checker.problems.add("invalid_type", f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}"
-                                 + checker.refusal(), path, path, hint="a Go duration: a number and a unit")
+            checker.problems.add("invalid_type", f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "
+                                 "FlytePropeller cannot load this configuration", path, path,
+                                 hint="a Go duration: a number and a unit")
     elif kind == "object":
         if k8s and k8s_schema.fields(k8s):
             checker.object(value, k8s, path, path)

@@ -134,6 +134,7 @@ def test_bad_input(case, capsys, monkeypatch, tmp_path):
         assert f": {case['path']}: " in line, line
     if case.get("located", True):
         assert re.search(r"\.yaml:\d+:\d+: ", line), f"no file:line:col in {line}"
+    assert "(hint: " in line, f"no hint in {line}"
     for words in case.get("contains", []):
         assert words in line, f"{words!r} not in {line}"
 
@@ -240,6 +241,25 @@ def test_snake_case_dicts_and_struct_doubles_are_normalised():
         "terminationGracePeriodSeconds": 30}
 
 
+def test_a_scenario_assembled_from_several_files_locates_problems_in_each():
+    from engine.yamlio import load_document
+
+    task = load_document("task:\n  container: {image: i, command: echo}\n", "task.yaml")
+    templates = load_document("kind: List\nitems:\n- kind: PodTemplate\n  metadata: {name: t}\n"
+                              "  template: {spec: {containers: [{name: default, image: x}]}}\n"
+                              "- kind: PodTemplate\n  metadata: {namespace: flyte}\n"
+                              "  template: {spec: {containers: [{name: default, image: x}]}}\n", "templates.yaml")
+    scenario = {"task": task.value["task"], "podTemplates": templates.value["items"]}
+    origins = {("task",): ("task.yaml", task, ("task",)),
+               ("podTemplates",): ("templates.yaml", templates, ("items",))}
+    with pytest.raises(engine.InputError) as info:
+        load_scenario(scenario, origins=origins)
+    assert [(p.file, p.line, p.column, p.path) for p in info.value.problems] == [
+        ("task.yaml", 2, 34, "task.container.command"),
+        ("templates.yaml", 7, 13, "podTemplates[1].metadata.name"),
+    ]
+
+
 def test_scenario_locate_follows_normalised_paths_back_to_the_file():
     text = """propeller:
   config:
@@ -279,7 +299,6 @@ def test_plugin_config_values_are_checked_against_the_packs_option_types():
     assert _config_problems({"enable-host-networking-pod": "yes", "default-tolerations": {"key": "k"},
                              "default-pod-template-resync": "soon", "default-node-selector": "x"}, options) == [
         ("invalid_type", "propeller.config.enable-host-networking-pod"),
-        ("invalid_type", "propeller.config.default-tolerations"),
         ("invalid_type", "propeller.config.default-pod-template-resync"),
         ("invalid_type", "propeller.config.default-node-selector"),
     ]
@@ -292,8 +311,10 @@ def test_plugin_config_options_that_name_a_kubernetes_type_are_checked_as_that_t
         "default-labels": SimpleNamespace(type="map", k8s="labels"),
         "resource-tolerations": SimpleNamespace(type="map", k8s="list:Toleration"),
     }
-    config = {"default-tolerations": [{"key": "gpu", "value": 1}], "default-affinity": {"nodeAfinity": {}},
-              "default-labels": {"team": "a b"}, "resource-tolerations": {"nvidia.com/gpu": [{"effect": 2}]}}
+    # values FlytePropeller cannot decode even weakly (a list where a string is wanted); `value: 1` would be read
+    # as "1" and is accepted (tests/test_plugin_options.py)
+    config = {"default-tolerations": [{"key": "gpu", "value": [1]}], "default-affinity": {"nodeAfinity": {}},
+              "default-labels": {"team": "a b"}, "resource-tolerations": {"nvidia.com/gpu": [{"effect": {"a": 2}}]}}
     assert _config_problems(config, options) == [
         ("invalid_type", "propeller.config.default-tolerations[0].value"),
         ("unknown_key", "propeller.config.default-affinity.nodeAfinity"),

@@ -390,3 +390,14 @@ def test_a_misspelled_option_suggests_the_right_one():
 def test_inject_finalizer():
     assert render({"inject-finalizer": True}).pod["metadata"]["finalizers"] == ["flyte.org/finalizer-k8s"]
     assert "finalizers" not in render().pod["metadata"]
+
+
+def test_config_values_are_decoded_weakly_as_flytepropeller_does():
+    # flytestdlib decodes with WeaklyTypedInput: the docs page's toleration `value=1` reads as "1", one toleration
+    # where a list is wanted as a list of one, numbers in default-env-vars as their text (Flyte's testdata config)
+    result = render({"default-tolerations": {"key": "num-gpus", "operator": "Equal", "value": 1,
+                                             "effect": "NoSchedule"},
+                     "default-env-vars": {"AWS_METADATA_SERVICE_TIMEOUT": 5}})
+    assert result.pod["spec"]["tolerations"] == [{"key": "num-gpus", "operator": "Equal", "value": "1",
+                                                  "effect": "NoSchedule"}]
+    assert {"name": "AWS_METADATA_SERVICE_TIMEOUT", "value": "5"} in primary(result)["env"]
