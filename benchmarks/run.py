@@ -1,6 +1,6 @@
 """podeval's benchmark suite: every figure of the performance targets, measured on this machine, in one run.
 
-    .venv/bin/python benchmarks/run.py            # the full run (about three minutes on two cores)
+    .venv/bin/python benchmarks/run.py            # the full run (four to five minutes on two cores)
     .venv/bin/python benchmarks/run.py --quick    # a smoke run: every figure, tiny samples (not comparable)
     .venv/bin/python benchmarks/run.py --json results.json
 
@@ -17,8 +17,8 @@ What it measures (benchmarks/README.md says why each figure is measured the way 
    the three interleaved, median of the runs.
 4. corpus: 10,000 generated scenarios (benchmarks/corpus.py) through ``podeval render`` over a folder (the batch
    mode of benchmarks/batch.py, 2 worker processes), ``podeval test`` and ``podeval diff`` (one process per half
-   of the corpus, both at once): wall time and peak RSS of all processes together, and the same for a tenth of
-   the corpus to show that memory does not grow with it.
+   of the corpus, both at once): wall time, CPU time and peak RSS of all processes together, and the peak over
+   the first half of each run against the whole (memory must not grow with the number of scenarios done).
 
 No figure here is asserted anywhere: tests/test_benchmark_smoke.py only checks that a quick run prints them all.
 """
@@ -229,8 +229,12 @@ def cold_start(args, work: Path) -> None:
     inherited = [wall(commands["render"], env=INHERITED_ENV) for _ in range(max(1, args.cold_runs // 3))]
     median = {name: statistics.median(values) for name, values in times.items()}
     shown = podeval_command()[0] if len(podeval_command()) == 1 else "python -m engine"
+    from engine import pack_cache
+    from engine.rules import resolve_pack_folder
+
+    cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve())) is not None
     figure("cold.render", f"podeval render example-3 ({Path(shown).name})", median["render"], "s", "",
-           None, f"min {min(times['render']):.3f} s")
+           None, f"min {min(times['render']):.3f} s; compiled-pack cache {'used' if cached else 'NOT used'}")
     figure("cold.render.as_is", "  the same in this shell's environment", statistics.median(inherited), "s", "",
            None, "for reference; PYTHONDONTWRITEBYTECODE=" + INHERITED_ENV.get("PYTHONDONTWRITEBYTECODE", "(unset)"))
     figure("cold.import_yaml", 'python -c "import yaml"', median["import_yaml"], "s", "", None,
@@ -253,13 +257,13 @@ def cold_start(args, work: Path) -> None:
 # 4. corpus
 
 
-class PeakRSS:
-    """Samples the RSS of a process and all its descendants (Linux /proc) and keeps the peak of their sum."""
+class RSSSampler:
+    """Samples the RSS of some processes and all their descendants (Linux /proc), summed, every ``interval``."""
 
     def __init__(self, pids: list, interval: float = 0.02) -> None:
         self.roots = set(pids)
         self.interval = interval
-        self.peak = 0
+        self.samples: list[tuple[float, int]] = []  # (seconds since start, bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -297,17 +301,49 @@ class PeakRSS:
         return 0
 
     def _run(self) -> None:
+        started = time.perf_counter()
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(self._rss(pid) for pid in self._tree()))
+            self.samples.append((time.perf_counter() - started, sum(self._rss(pid) for pid in self._tree())))
             self._stop.wait(self.interval)
 
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> int:
+    def stop(self) -> dict:
+        """{"peak": bytes, "first half": the peak over the first half of the run} (None without samples)."""
         self._stop.set()
         self._thread.join()
-        return self.peak
+        if not self.samples:
+            return {"peak": None, "first half": None}
+        half = self.samples[-1][0] / 2
+        return {"peak": max(rss for _, rss in self.samples),
+                "first half": max(rss for at, rss in self.samples if at <= half)}
+
+
+def run_measured(commands: list, timeout: float = 900) -> dict:
+    """Start ``commands`` at once and wait for all: wall seconds, exit codes, CPU seconds of all of them, and
+    (with /proc) the peak RSS of all of them together, over the whole run and over its first half."""
+    cpu_before = children_cpu()
+    started = time.perf_counter()
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for command in commands]
+    sampler = RSSSampler([p.pid for p in processes]) if RSSSampler.supported() else None
+    if sampler is not None:
+        sampler.start()
+    try:
+        errors = [p.communicate(timeout=max(1.0, started + timeout - time.perf_counter()))[1] for p in processes]
+    except subprocess.TimeoutExpired:
+        for process in processes:
+            process.kill()
+        raise RuntimeError(f"timed out after {timeout:.0f} s: {commands}") from None
+    finally:
+        memory = sampler.stop() if sampler is not None else {"peak": None, "first half": None}
+    elapsed = time.perf_counter() - started
+    codes = [p.returncode for p in processes]
+    for code, error in zip(codes, errors):
+        if code not in (0, 1, 3):
+            raise RuntimeError(f"failed ({code}): {error.decode()[-800:]}")
+    return {"seconds": elapsed, "codes": codes, "cpu": children_cpu() - cpu_before, **memory}
 
 
 def children_cpu() -> float:
@@ -320,40 +356,9 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_measured(commands: list, timeout: float = 900) -> tuple[float, int | None, list, float]:
-    """Start ``commands`` at once, wait for all; (wall seconds, peak RSS of all of them together, exit codes,
-    CPU seconds of all of them)."""
-    cpu_before = children_cpu()
-    started = time.perf_counter()
-    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for command in commands]
-
-    def wait() -> list:
-        try:
-            return [p.communicate(timeout=max(1.0, started + timeout - time.perf_counter()))[1] for p in processes]
-        except subprocess.TimeoutExpired:
-            for process in processes:
-                process.kill()
-            raise RuntimeError(f"timed out after {timeout:.0f} s: {commands}") from None
-
-    sampler = PeakRSS([p.pid for p in processes]) if PeakRSS.supported() else None
-    if sampler is not None:
-        sampler.start()
-    try:
-        errors = wait()
-    finally:
-        peak = sampler.stop() if sampler is not None else None
-    elapsed = time.perf_counter() - started
-    codes = [p.returncode for p in processes]
-    for code, error in zip(codes, errors):
-        if code not in (0, 1, 3):
-            raise RuntimeError(f"failed ({code}): {error.decode()[-800:]}")
-    return elapsed, peak, codes, children_cpu() - cpu_before
-
-
 def build_corpus(work: Path, count: int, jobs: int) -> dict:
     """``count`` scenarios in one folder, generated by ``jobs`` processes, and the same files split into ``jobs``
-    part folders (hard links); and a tenth of them, laid out the same way (to see memory against corpus size)."""
+    part folders (hard links) for the commands that run one process per folder."""
     everything = work / "corpus" / "all"
     everything.mkdir(parents=True)
     bounds = [(count * part // jobs, count * (part + 1) // jobs) for part in range(jobs)]
@@ -362,32 +367,14 @@ def build_corpus(work: Path, count: int, jobs: int) -> dict:
                  for first, last in bounds]
     if any(process.wait() != 0 for process in processes):
         raise RuntimeError("generating the corpus failed")
-    layout: dict = {"all": everything, "parts": [], "tenth-all": work / "tenth" / "all", "tenth-parts": []}
-    layout["tenth-all"].mkdir(parents=True)
-    tenth = max(jobs, count // 10)
+    layout: dict = {"all": everything, "parts": []}
     for part, (first, last) in enumerate(bounds):
         folder = work / "corpus" / f"part-{part}"
-        small = work / "tenth" / f"part-{part}"
         folder.mkdir()
-        small.mkdir()
         for index in range(first, last):
             os.link(everything / corpus.file_name(index), folder / corpus.file_name(index))
-        for index in range(tenth * part // jobs, tenth * (part + 1) // jobs):
-            os.link(everything / corpus.file_name(index), small / corpus.file_name(index))
-            os.link(everything / corpus.file_name(index), layout["tenth-all"] / corpus.file_name(index))
         layout["parts"].append(folder)
-        layout["tenth-parts"].append(small)
     return layout
-
-
-def link_goldens(parts: list, small_parts: list) -> None:
-    """The goldens `podeval test --update` wrote beside the corpus, linked beside the tenth's copies too."""
-    for part, small in zip(parts, small_parts):
-        for entry in os.scandir(small):
-            stem = entry.name.rsplit(".", 1)[0]
-            for golden in (f"{stem}.pod.yaml", f"{stem}.error.yaml"):
-                if (part / golden).exists() and not (small / golden).exists():
-                    os.link(part / golden, small / golden)
 
 
 def corpus_runs(args, work: Path) -> None:
@@ -400,10 +387,8 @@ def corpus_runs(args, work: Path) -> None:
           f"{time.perf_counter() - started:.1f} s, not counted)", flush=True)
 
     render = [sys.executable, str(HERE / "batch.py"), "--jobs", str(jobs), "--quiet"]
-    seconds, peak, _, cpu = run_measured([render + [str(layout["all"]), str(work / "out")]])
-    _, small_peak, _, _ = run_measured([render + [str(layout["tenth-all"]), str(work / "out-tenth")]])
-    report_corpus("render", f"podeval render DIR (batch mode, {jobs} workers)", seconds, peak, small_peak,
-                  args.corpus, cpu)
+    run = run_measured([render + [str(layout["all"]), str(work / "out")]])
+    report_corpus("render", f"podeval render DIR (batch mode, {jobs} workers)", run, args.corpus)
 
     podeval = podeval_command()
     available = {name: subprocess.run(podeval + [name, "--help"], capture_output=True, check=False).returncode == 0
@@ -413,22 +398,17 @@ def corpus_runs(args, work: Path) -> None:
     else:
         # goldens first (not counted): `podeval test --update`; the timed run then compares against them
         run_measured([podeval + ["test", "--update", "-q", str(folder)] for folder in layout["parts"]])
-        link_goldens(layout["parts"], layout["tenth-parts"])
-        seconds, peak, codes, cpu = run_measured([podeval + ["test", "-q", str(folder)]
-                                                  for folder in layout["parts"]])
-        _, small_peak, _, _ = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["tenth-parts"]])
-        report_corpus("test", f"podeval test DIR ({jobs} parts, a process each)", seconds, peak, small_peak,
-                      args.corpus, cpu, note="" if set(codes) == {0} else f"exit codes {codes}")
+        run = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["parts"]])
+        report_corpus("test", f"podeval test DIR ({jobs} parts, a process each)", run, args.corpus,
+                      note="" if set(run["codes"]) == {0} else f"exit codes {run['codes']}")
     if not available["diff"]:
         report_missing("diff")
     else:
         variant = work / "variant-pack"
         variant_pack(variant)
         command = podeval + ["diff", "--rules", "flyte-v1", "--rules", str(variant)]
-        seconds, peak, _, cpu = run_measured([command + [str(folder)] for folder in layout["parts"]])
-        _, small_peak, _, _ = run_measured([command + [str(folder)] for folder in layout["tenth-parts"]])
-        report_corpus("diff", f"podeval diff --rules A --rules B DIR ({jobs} parts)", seconds, peak,
-                      small_peak, args.corpus, cpu)
+        run = run_measured([command + [str(folder)] for folder in layout["parts"]])
+        report_corpus("diff", f"podeval diff --rules A --rules B DIR ({jobs} parts)", run, args.corpus)
 
 
 def variant_pack(folder: Path) -> None:
@@ -444,28 +424,31 @@ def variant_pack(folder: Path) -> None:
     (folder / "plugin-config.yaml").write_text(changed)
 
 
-def report_corpus(name: str, label: str, seconds: float, peak: int | None, small_peak: int | None, count: int,
-                  cpu: float, note: str = "") -> None:
+FLAT = "peak RSS growth, first half -> whole run"
+
+
+def report_corpus(name: str, label: str, run: dict, count: int, note: str = "") -> None:
+    seconds = run["seconds"]
     load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     figure(f"corpus.{name}.seconds", label, seconds, "s", "<= 15 s" if count >= 10_000 else "(full: <= 15 s)",
            seconds <= 15 if count >= 10_000 else None,
-           note or f"{count / seconds:,.0f} scenarios/s; CPU {cpu:.1f} s{load}")
+           note or f"{count / seconds:,.0f} scenarios/s; CPU {run['cpu']:.1f} s{load}")
+    peak, first_half = run["peak"], run["first half"]
     if peak is None:
         figure(f"corpus.{name}.rss", "peak RSS, all processes", None, "MB", "<= 300 MB", None, "no /proc here")
-        figure(f"corpus.{name}.flat", "peak RSS growth, a tenth -> all", None, "%", "<= 10%", None, "no /proc here")
+        figure(f"corpus.{name}.flat", FLAT, None, "%", "<= 10% (flat)", None, "no /proc here")
         return
     figure(f"corpus.{name}.rss", "peak RSS, all processes", peak / 1e6, "MB", "<= 300 MB", peak <= 300e6)
-    growth = (peak / small_peak - 1) * 100 if small_peak else None
-    figure(f"corpus.{name}.flat", "peak RSS growth, a tenth -> all", growth, "%", "<= 10% (flat)",
-           growth <= 10 if growth is not None else None,
-           f"{small_peak / 1e6:.0f} MB -> {peak / 1e6:.0f} MB" if small_peak else "")
+    growth = (peak / first_half - 1) * 100 if first_half else None
+    figure(f"corpus.{name}.flat", FLAT, growth, "%", "<= 10% (flat)", growth <= 10 if growth is not None else None,
+           f"{first_half / 1e6:.0f} MB -> {peak / 1e6:.0f} MB" if first_half else "")
 
 
 def report_missing(name: str) -> None:
     note = f"skipped: this podeval has no `{name}` command"
     for suffix, label, unit, target in (("seconds", f"podeval {name} DIR", "s", "<= 15 s"),
                                         ("rss", "peak RSS, all processes", "MB", "<= 300 MB"),
-                                        ("flat", "peak RSS growth, a tenth -> all", "%", "<= 10% (flat)")):
+                                        ("flat", FLAT, "%", "<= 10% (flat)")):
         figure(f"corpus.{name}.{suffix}", label, None, unit, target, None, note)
 
 

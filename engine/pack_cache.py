@@ -22,6 +22,7 @@ from typing import Any
 
 _FORMAT = b"podeval-compiled-pack-1"
 _PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
+_KEEP = 32  # compiled packs kept in the cache folder (about 30 kB each)
 
 
 def cache_dir() -> Path | None:
@@ -69,6 +70,33 @@ def _key(folder: str) -> tuple[str, str] | None:
     return prefix, f"{prefix}-{digest.hexdigest()[:32]}.pickle"
 
 
+def _registered(kind: str, name: str) -> Any:
+    """A strategy or transform of this process's registries (unpickling)."""
+    from .strategies import STRATEGIES
+    from .transforms import TRANSFORMS
+
+    return (STRATEGIES if kind == "strategy" else TRANSFORMS)[name]
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the functions of the strategy and transform registries by their registered names: some are
+    closures (which pickle cannot store), and by name they are always this podeval's own."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        from .strategies import STRATEGIES
+        from .transforms import TRANSFORMS
+
+        self._names = {id(fn): (fn, "strategy", name) for name, fn in STRATEGIES.items()}
+        self._names.update({id(fn): (fn, "transform", name) for name, fn in TRANSFORMS.items()})
+
+    def reducer_override(self, obj: Any) -> Any:
+        found = self._names.get(id(obj))
+        if found is not None and found[0] is obj:
+            return _registered, found[1:]
+        return NotImplemented
+
+
 def load(folder: str) -> Any:
     """The compiled pack of ``folder`` from the cache, or None."""
     try:
@@ -98,7 +126,7 @@ def store(folder: str, pack: Any) -> None:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(pack, out, protocol=pickle.HIGHEST_PROTOCOL)
+                _Pickler(out).dump(pack)
             os.replace(temporary, directory / key[1])
         except BaseException:
             os.unlink(temporary)
@@ -106,5 +134,9 @@ def store(folder: str, pack: Any) -> None:
         for old in directory.glob(f"{key[0]}-*.pickle"):
             if old.name != key[1]:
                 old.unlink(missing_ok=True)
+        # packs in folders that come and go (tests' temporary copies): keep the most recently written ones
+        kept = sorted(directory.glob("pack-*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for old in kept[_KEEP:]:
+            old.unlink(missing_ok=True)
     except Exception:  # noqa: BLE001 -- read-only or full disk, no home folder: the cache only saves time
         return

@@ -117,3 +117,21 @@ def test_evaluation_does_not_recompile(monkeypatch, repo_root):
 
     monkeypatch.setattr(jmespath, "compile", boom)
     engine.evaluate(str(repo_root / "examples/flyte-docs/example-3.yaml"), rules=rules)
+
+
+def test_the_compiled_pack_cache_round_trips_and_keeps_networkx_off_a_warm_render(tmp_path, repo_root):
+    """The first run compiles (with networkx) and caches the pack; the next one loads it without networkx."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PODEVAL_CACHE_DIR=str(tmp_path / "cache"))
+    probe = ("import sys, json, engine; r = engine.evaluate('examples/flyte-docs/example-3.yaml'); "
+             "print(json.dumps({'networkx': 'networkx' in sys.modules, 'pod': r.pod}))")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", probe], cwd=repo_root, env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(2)]
+    assert runs[0]["networkx"] is True   # compiled: the DAG is sorted with networkx
+    assert runs[1]["networkx"] is False  # from the cache
+    assert runs[0]["pod"] == runs[1]["pod"]
+    assert any((tmp_path / "cache").rglob("*")), "nothing was cached"
