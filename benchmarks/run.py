@@ -15,8 +15,7 @@ What it measures (benchmarks/README.md says why each figure is measured the way 
 3. cold start: ``podeval render`` of (a) as a new process, wall time, against ``python -c "import yaml"`` (same
    interpreter) and ``kubectl kustomize`` of the equivalent single strategic-merge patch (when kubectl is on PATH),
    the three interleaved, median of the runs.
-4. corpus: 10,000 generated scenarios (benchmarks/corpus.py) through ``podeval render`` over a folder (the batch
-   mode of benchmarks/batch.py, 2 worker processes), ``podeval test`` and ``podeval diff`` (one process per half
+4. corpus: 10,000 generated scenarios (benchmarks/corpus.py) through ``podeval render`` over a folder (`podeval render DIR --out OUT --jobs 2`), ``podeval test`` and ``podeval diff`` (one process per half
    of the corpus, both at once): wall time, CPU time and peak RSS of all processes together, and the peak over
    the first half of each run against the whole (memory must not grow with the number of scenarios done).
 
@@ -386,9 +385,9 @@ def corpus_runs(args, work: Path) -> None:
     print(f"  (corpus: {args.corpus:,} scenarios, {size / 1e6:.1f} MB, generated in "
           f"{time.perf_counter() - started:.1f} s, not counted)", flush=True)
 
-    render = [sys.executable, str(HERE / "batch.py"), "--jobs", str(jobs), "--quiet"]
-    run = run_measured([render + [str(layout["all"]), str(work / "out")]])
-    report_corpus("render", f"podeval render DIR (batch mode, {jobs} workers)", run, args.corpus)
+    render = podeval_command() + ["render", str(layout["all"]), "--out", str(work / "out"), "--jobs", str(jobs)]
+    run = run_measured([render])
+    report_corpus("render", f"podeval render DIR --out OUT --jobs {jobs}", run, args.corpus)
 
     podeval = podeval_command()
     available = {name: subprocess.run(podeval + [name, "--help"], capture_output=True, check=False).returncode == 0

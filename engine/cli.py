@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
     render.add_argument("--trace", metavar="FILE", help="also write the trace (JSON) to FILE")
     render.add_argument("--html", metavar="FILE", help="also write a self-contained HTML provenance report to FILE")
+    render.add_argument("--out", metavar="DIR", help="with a folder of scenarios: write each Pod to DIR/NAME.pod.yaml")
+    render.add_argument("--jobs", type=int, default=2, help="with a folder: worker processes (default 2)")
 
     explain = sub.add_parser("explain", help="the history of one field")
     _add_scenario_inputs(explain)
@@ -244,6 +246,24 @@ def format_graph(pack: Any, output: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render_folder(args: argparse.Namespace) -> int:
+    """`podeval render DIR --out OUT`: every scenario of the folder, streamed over ``--jobs`` processes."""
+    if not args.out:
+        raise InputError("usage", f"{args.scenario} is a folder: give --out DIR for the Pods",
+                         hint=f"podeval render {args.scenario} --out pods/")
+    if args.jobs < 1:
+        raise InputError("usage", "--jobs must be at least 1")
+    from .batch import render_folder
+    from .rules import load_rules
+
+    load_rules(args.rules)  # a broken pack is one error here, not one per file
+    summary = render_folder(args.scenario, args.out, jobs=args.jobs, rules=args.rules)
+    codes = summary["exit_codes"]
+    sys.stderr.write(f"podeval: {summary['files']} scenarios in {summary['seconds']:.1f} s: " + ", ".join(
+        f"{count} exit {code}" for code, count in sorted(codes.items())) + "\n")
+    return max(codes, default=0)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from . import cli_tools
@@ -257,6 +277,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     from .evaluate import evaluate
 
+    if args.command == "render" and args.scenario not in (None, "-") and Path(args.scenario).is_dir():
+        return _render_folder(args)
     scenario = load_cli_scenario(args)
     if args.command == "scenario":
         sys.stdout.write(_dump(scenario.data, "yaml"))

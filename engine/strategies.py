@@ -191,7 +191,7 @@ def mergo(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule:
 def _merge_object(merger: Merger, at: At, lower: Node, higher: Node) -> Node:
     low, high = lower.value, higher.value
     children: dict[str, Node] = {}
-    for name in low.keys() | high.keys() if False else list(low) + [k for k in high if k not in low]:
+    for name in list(low) + [k for k in high if k not in low]:  # dst's field order, then src's new fields
         merged = merger.merge(at.child(name), low.get(name), high.get(name))
         if merged is not None:
             children[name] = merged

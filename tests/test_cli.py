@@ -149,3 +149,24 @@ def test_render_writes_the_html_report(capsys, repo_root, tmp_path):
     assert code == 0 and out.startswith("apiVersion: v1")
     html = report.read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "metadata.labels.label_1" in html
+
+
+def test_render_a_folder_streams_every_pod_to_out(capsys, repo_root, tmp_path):
+    source = tmp_path / "scenarios"
+    source.mkdir()
+    for name in ("example-1", "example-2", "example-3"):
+        (source / f"{name}.yaml").write_text((repo_root / f"examples/flyte-docs/{name}.yaml").read_text())
+    (source / "broken.yaml").write_text("task: {container: {image: i}, podTemplateName: nope}\n"
+                                        "execution: {namespace: ns, podName: p}\n")
+    code, out, err = run(capsys, "render", str(source), "--out", str(tmp_path / "pods"), "--jobs", "1")
+    assert code == 3  # the worst exit code seen
+    assert sorted(p.name for p in (tmp_path / "pods").iterdir()) == [
+        "example-1.pod.yaml", "example-2.pod.yaml", "example-3.pod.yaml"]
+    single = yaml.safe_load(run(capsys, "render", str(repo_root / EXAMPLE_3))[1])
+    assert yaml.safe_load((tmp_path / "pods" / "example-3.pod.yaml").read_text()) == single
+    assert "error[pod_template_not_found]" in err and "broken.yaml" in err
+
+
+def test_render_a_folder_needs_out(capsys, repo_root):
+    code, _, err = run(capsys, "render", str(repo_root / "examples/flyte-docs"))
+    assert code == 2 and "--out" in err

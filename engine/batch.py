@@ -1,22 +1,19 @@
-"""`podeval render` over a folder, in one command: the batch mode the benchmark measures.
+"""`podeval render DIR --out OUT [--jobs N]`: every scenario of a folder, streamed over worker processes.
 
-``podeval render`` takes one scenario; starting it once per file costs a whole interpreter start per file. This is
-what a folder mode (proposed: ``podeval render DIR --out OUT [--jobs N]``) would do, written with the public API
-only:
+Starting `podeval render` once per file costs an interpreter start per file. The folder mode
 
-* the rule pack is compiled once per worker process (``engine.load_rules``), not once per file;
-* files are streamed: the folder is read with ``os.scandir`` as the workers go, at most ``2 x jobs x chunk`` files
-  are in flight, each Pod is written to ``OUT/NAME.pod.yaml`` by the worker that built it and dropped, and the
-  parent only counts results, so memory does not grow with the number of files;
-* a scenario Flyte would refuse (exit 3) or podeval cannot read (exit 2) is reported on stderr with its file, as
-  ``podeval render`` would, and the run goes on; the exit code is the worst one seen.
+* compiles the rule pack once per worker process (``engine.load_rules``), not once per file;
+* streams: the folder is read with ``os.scandir`` as the workers go, at most ``2 x jobs x chunk`` files are in
+  flight, each Pod is written to ``OUT/NAME.pod.yaml`` by the worker that built it and dropped, and the parent
+  only counts results, so memory does not grow with the number of files;
+* reports a scenario Flyte would refuse (exit 3) or podeval cannot read (exit 2) on stderr with its file, as
+  ``podeval render`` would, and goes on; the exit code is the worst one seen.
 
-    .venv/bin/python benchmarks/batch.py SRC_DIR OUT_DIR [--jobs 2] [--limit N]
+Goldens of `podeval test` that sit beside the scenarios (``*.pod.yaml``, ``*.error.yaml``) are skipped.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -53,7 +50,7 @@ def _render(paths: list) -> list:
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)
             results.append((path, 0, ""))
         except PodevalError as error:
-            results.append((path, error.exit_code, f"{error.code}: {error}"))
+            results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}"))
     return results
 
 
@@ -97,27 +94,5 @@ def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v
             for path, code, message in results:
                 counts[code] = counts.get(code, 0) + 1
                 if code:
-                    stderr.write(f"podeval: {path}: error[{message}]\n")
+                    stderr.write(message + "\n")
     return {"files": sum(counts.values()), "exit_codes": counts, "seconds": time.perf_counter() - started}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source")
-    parser.add_argument("out")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--rules", default="flyte-v1")
-    parser.add_argument("--limit", type=int, default=None, help="stop after N files")
-    parser.add_argument("--quiet", action="store_true", help="do not list the files that failed")
-    args = parser.parse_args(argv)
-    with open(os.devnull, "w") as devnull:
-        summary = render_folder(args.source, args.out, jobs=args.jobs, rules=args.rules, limit=args.limit,
-                                stderr=devnull if args.quiet else sys.stderr)
-    codes = summary["exit_codes"]
-    print(f"{summary['files']} files in {summary['seconds']:.2f} s: " + ", ".join(
-        f"{count} exit {code}" for code, count in sorted(codes.items())), file=sys.stderr)
-    return max(codes, default=0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
