@@ -10,7 +10,7 @@ Three passes, reported together and sorted by position:
    a cycle, ``extends``). Where the loader and the schema report the same place, the loader's report is kept.
 3. **Graph** (on a pack that loads). A source no step uses; a step not ordered against the others (no ``after``
    path connects it); two unordered steps (neither reachable from the other) whose rules can write the same path
-   (layers' ``at`` paths; transforms only if they declare ``writes``, which none does yet); a plugin option that
+   (layers' ``at`` paths and the ``writes`` transforms declare); a plugin option that
    says it shapes the Pod but that no rule reads.
 
 With scenarios, a fourth pass reports **fields no rule covers**: a field of the scenario is covered when some rule
@@ -43,9 +43,6 @@ PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 FILE_DEFS = {"pack.yaml": "packFile", "profiles.yaml": "profilesFile", "plugin-config.yaml": "pluginConfigFile"}
 OPTION_TYPES = ["bool", "duration", "int", "list", "map", "object", "quantity", "string"]
 
-# Transforms may declare what they read outside their parameters and what they write (``fn.reads`` /
-# ``fn.writes``: tuples of paths). Until they do, what is known is written here.
-UNDECLARED_READS = {"resolve-pod-template": (("cluster",),)}  # the cluster context, for the trace's origins
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -555,9 +552,7 @@ def _reads(pack: Any) -> set[tuple]:
                 for value in entry.params.values():
                     if hasattr(value, "compiled"):
                         reads |= _expression_reads(value)
-                declared = getattr(entry.transform, "reads", None)
-                if declared is None:
-                    declared = UNDECLARED_READS.get(entry.transform_name, ())
+                declared = getattr(entry.transform, "reads", None) or ()
                 reads |= {tuple(p) if not isinstance(p, str) else tuple(p.split(".")) for p in declared}
     for name, option in pack.options.items():
         if not option.shapes_pod:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _NEEDS_QUOTES = re.compile(r'[#\]="\[]')
@@ -35,7 +35,7 @@ class Key(NamedTuple):
         return f"[{self.field}={value}]" if self.occurrence == 1 else f"[{self.field}={value}#{self.occurrence}]"
 
 
-Segment = Union[str, Key, int]
+Segment = str | Key | int
 Path = tuple  # tuple[Segment, ...]
 
 # Lists whose items Kubernetes identifies by a key (the patchMergeKey / x-kubernetes-list-map-keys of k8s.io/api):

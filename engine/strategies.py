@@ -13,11 +13,12 @@ report what happened through ``merger.emit``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from . import k8s_schema
 from .errors import FlyteBuildError
-from .paths import Key, LIST_KEYS
+from .paths import LIST_KEYS, Key
 from .tree import Node, is_zero, plain
 
 SCALARS = {"string", "bool", "int", "float"}
@@ -32,12 +33,12 @@ class At(NamedTuple):
     spec: k8s_schema.FieldSpec | None
     type_name: str | None
 
-    def child(self, name: str) -> "At":
+    def child(self, name: str) -> At:
         spec = k8s_schema.field(self.type_name, name) if self.type_name else None
         type_name = spec.elem if spec is not None and spec.elem_is_type else None
         return At(self.path + (name,), self.schema + (name,), spec, type_name)
 
-    def entry(self, key: str) -> "At":
+    def entry(self, key: str) -> At:
         """A map entry: the spec is the map's element."""
         elem = self.spec.elem if self.spec is not None else None
         type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
@@ -45,7 +46,7 @@ class At(NamedTuple):
         spec = k8s_schema.FieldSpec(kind=kind, ptr=False, elem=type_name)
         return At(self.path + (key,), self.schema + ("*",), spec, type_name)
 
-    def item(self, segment: Any) -> "At":
+    def item(self, segment: Any) -> At:
         elem = self.spec.elem if self.spec is not None else None
         type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
         kind = "object" if type_name else (elem or "string")
@@ -65,7 +66,7 @@ class Rule(NamedTuple):
 class Merger:
     """One merge of an incoming layer into the document: the walker and the event sink of the strategies."""
 
-    __slots__ = ("profile", "default", "incoming_is_higher", "rule_id", "emit_event", "vars", "tracing", "note")
+    __slots__ = ("default", "emit_event", "incoming_is_higher", "note", "profile", "rule_id", "tracing", "vars")
 
     def __init__(self, profile: dict, default: Rule, *, incoming_is_higher: bool, rule_id: str,
                  emit_event: Callable | None, variables: dict, note: str | None = None) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import paths as _paths
 from . import quantity
@@ -22,9 +23,14 @@ TRANSFORMS: dict[str, Callable] = {}
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def transform(transform_name: str, **params: str) -> Callable:
+def transform(transform_name: str, *, writes: tuple = (), reads: tuple = (), **params: str) -> Callable:
+    """Register a transform. ``writes``: the Pod paths it may write (``podeval check`` looks for two unordered steps
+    writing the same path); ``reads``: scenario paths it reads beyond its parameters."""
+
     def register(fn: Callable) -> Callable:
         fn.params = params  # type: ignore[attr-defined]
+        fn.writes = writes  # type: ignore[attr-defined]
+        fn.reads = reads  # type: ignore[attr-defined]
         fn.transform_name = transform_name  # type: ignore[attr-defined]
         TRANSFORMS[transform_name] = fn
         return fn
@@ -48,7 +54,7 @@ def flytekit_serialize(ev, entry) -> None:
                                                            normalised=True)
 
 
-@transform("k8s-pod-target", k8s_pod="expression", primary_container_name="expression", origin="value")
+@transform("k8s-pod-target", writes=("spec", "metadata.labels", "metadata.annotations"),  k8s_pod="expression", primary_container_name="expression", origin="value")
 def k8s_pod_target(ev, entry) -> None:
     """The K8sPod target: the pod spec and metadata of ``TaskTemplate.k8s_pod``; the primary container's name
     from ``TaskTemplate.config["primary_container_name"]`` (BuildRawPod)."""
@@ -79,7 +85,8 @@ def k8s_pod_target(ev, entry) -> None:
                     ev.emit("set", ("metadata", field, key), entry.source, entry.id, value=value)
 
 
-@transform("container-target", container="expression", name="expression", name_source="value", origin="value")
+@transform("container-target", writes=("spec.containers",),
+           container="expression", name="expression", name_source="value", origin="value")
 def container_target(ev, entry) -> None:
     """The container target (BuildRawContainer): one container named after the execution's generated pod name
     (a random 4-character name if that is not a DNS-1123 label), with the task's image, command, args, env and
@@ -105,7 +112,8 @@ def container_target(ev, entry) -> None:
                 value=plain(node), note=note)
 
 
-@transform("pod-template-override", k8s_pod="expression", origin="value")
+@transform("pod-template-override", writes=("spec", "metadata.labels", "metadata.annotations"),
+           k8s_pod="expression", origin="value")
 def pod_template_override(ev, entry) -> None:
     """ApplyPodTemplateOverride: ``with_overrides(pod_template=...)`` replaces the whole pod spec (the task's own
     container or pod spec is thrown away, not merged); its labels and annotations are merged over the task's; its
@@ -141,7 +149,8 @@ def pod_template_override(ev, entry) -> None:
 # P3.1 getBasePodTemplate + PodTemplateStore.LoadOrDefault (flytek8s/pod_helper.go, pod_template_store.go)
 
 
-@transform("resolve-pod-template", task_name="expression", default_name="expression", namespace="expression",
+@transform("resolve-pod-template", reads=("cluster",),
+           task_name="expression", default_name="expression", namespace="expression",
            fallback_namespace="expression", templates="expression", task_name_source="value",
            default_source="value", config_source="value")
 def resolve_pod_template(ev, entry) -> None:
@@ -217,7 +226,8 @@ def require_primary_container(ev, entry) -> None:
                      "primary_container_name to one of them")
 
 
-@transform("interruptible-node-affinity", interruptible="expression", interruptible_requirement="expression",
+@transform("interruptible-node-affinity", writes=("spec.affinity",),
+           interruptible="expression", interruptible_requirement="expression",
            non_interruptible_requirement="expression")
 def interruptible_node_affinity(ev, entry) -> None:
     """ApplyInterruptibleNodeAffinity: the affinity is always made non-nil; the (non-)interruptible node selector
@@ -263,7 +273,8 @@ def add_required_node_selector_requirement(ev, entry, requirement: dict) -> None
 # P3.8 MergeWithBasePodTemplate
 
 
-@transform("merge-onto-template", template="expression", profile="value", metadata_profile="value")
+@transform("merge-onto-template", writes=("spec", "metadata"),
+           template="expression", profile="value", metadata_profile="value")
 def merge_onto_template(ev, entry) -> None:
     """MergeWithBasePodTemplate: ``MergeBasePodSpecOntoTemplate(template.spec, podSpec, primary,
     primaryInit)`` (the pod built so far is laid over the template: mergo with the task winning on non-empty
@@ -326,7 +337,8 @@ def _sanitize_label_value(name: str) -> str:
     return name.strip("-")
 
 
-@transform("append-env", env="expression", values_from="expression", note="value")
+@transform("append-env", writes=("spec.containers", "spec.initContainers"),
+           env="expression", values_from="expression", note="value")
 def append_env(ev, entry) -> None:
     """DecorateEnvVars: env vars appended to every task container and init container (a map's keys in sorted order,
     where Go's map order is random)."""
@@ -356,7 +368,8 @@ def append_env(ev, entry) -> None:
     _each_container(ev, entry, add)
 
 
-@transform("flyte-execution-env", execution_id="expression", task_id="expression", attempt="expression")
+@transform("flyte-execution-env", writes=("spec.containers", "spec.initContainers"),
+           execution_id="expression", task_id="expression", attempt="expression")
 def flyte_execution_env(ev, entry) -> None:
     """GetExecutionEnvVars: FLYTE_INTERNAL_EXECUTION_ID/PROJECT/DOMAIN, FLYTE_ATTEMPT_NUMBER and, with a task id,
     FLYTE_INTERNAL_TASK_PROJECT/DOMAIN/NAME/VERSION; none without an execution identity."""
@@ -395,7 +408,8 @@ def _with_params(entry, params: dict):
     return clone
 
 
-@transform("append-env-from", secrets="expression", config_maps="expression")
+@transform("append-env-from", writes=("spec.containers", "spec.initContainers"),
+           secrets="expression", config_maps="expression")
 def append_env_from(ev, entry) -> None:
     """DecorateEnvVars: an optional secretRef per default-env-from-secrets, then an optional configMapRef per
     default-env-from-configmaps, appended to envFrom of every task container and init container."""
@@ -447,7 +461,8 @@ def _qty_greater(a: Node, b: Node) -> bool:
         return False
 
 
-@transform("container-resources", overrides="expression", platform="expression", default_cpu="expression",
+@transform("container-resources", writes=("spec.containers", "spec.initContainers"),
+           overrides="expression", platform="expression", default_cpu="expression",
            default_memory="expression", gpu_resource_name="expression", template="expression",
            template_source="expression", platform_source="value", overrides_source="value")
 def container_resources(ev, entry) -> None:
@@ -546,7 +561,8 @@ def container_resources(ev, entry) -> None:
 # P3.6 GetPodTolerations, P3.9 extended resources
 
 
-@transform("resource-tolerations", tolerations="expression")
+@transform("resource-tolerations", writes=("spec.tolerations",),
+           tolerations="expression")
 def resource_tolerations(ev, entry) -> None:
     """GetPodTolerations: the configured tolerations of every resource name any container requests or limits,
     put before the pod's own tolerations (the resource names in sorted order, where Go's set order is random)."""
@@ -584,7 +600,8 @@ def _append_toleration(ev, entry, toleration: dict, note: str) -> None:
         ev.emit("append", ("spec", "tolerations", len(items) - 1), entry.source, entry.id, value=toleration, note=note)
 
 
-@transform("gpu-node-selectors", accelerator="expression", gpu_resource_name="expression", device_label="expression",
+@transform("gpu-node-selectors", writes=("spec.affinity", "spec.tolerations"),
+           accelerator="expression", gpu_resource_name="expression", device_label="expression",
            partition_label="expression", unpartitioned_requirement="expression",
            unpartitioned_toleration="expression")
 def gpu_node_selectors(ev, entry) -> None:
@@ -627,7 +644,8 @@ def gpu_node_selectors(ev, entry) -> None:
         _append_toleration(ev, entry, toleration, note="GPU partition toleration (ApplyGPUNodeSelectors)")
 
 
-@transform("shared-memory", shared_memory="expression")
+@transform("shared-memory", writes=("spec.volumes", "spec.containers"),
+           shared_memory="expression")
 def shared_memory(ev, entry) -> None:
     """ApplySharedMemory: an emptyDir {medium: Memory} volume and its mount on the primary container; a clash with
     an existing volume or mount (the template's included) fails the task."""

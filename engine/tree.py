@@ -12,7 +12,7 @@ from typing import Any
 
 
 class Node:
-    __slots__ = ("value", "source", "rule")
+    __slots__ = ("rule", "source", "value")
 
     def __init__(self, value: Any, source: str, rule: str) -> None:
         self.value = value

@@ -20,10 +20,10 @@ def result(repo_root):
     ("spec.nodeSelector.lifecycle", "k8s-plugin", "interruptible-node-selector"),
     ("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight", "k8s-plugin",
      "default-affinity"),
-    ("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
-     ".matchExpressions[0].key", "k8s-plugin", "interruptible-node-affinity"),
-    ("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
-     ".matchExpressions[1].key", "k8s-plugin", "gpu-accelerator"),
+    (("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+      ".matchExpressions[0].key"), "k8s-plugin", "interruptible-node-affinity"),
+    (("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+      ".matchExpressions[1].key"), "k8s-plugin", "gpu-accelerator"),
     ("spec.securityContext.fsGroup", "k8s-plugin", "default-pod-security-context"),
     ("spec.containers[name=primary].securityContext.allowPrivilegeEscalation", "k8s-plugin",
      "default-security-context"),

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from oracle.harness import (  # noqa: E402
+from oracle.harness import (
     containers,
     oracle_available,
     oracle_unavailable_reason,
@@ -30,9 +30,9 @@ from oracle.harness import (  # noqa: E402
     strip_nulls,
 )
 
-import engine  # noqa: E402
-from engine.output import render_node  # noqa: E402
-from engine.tree import wrap  # noqa: E402
+import engine
+from engine.output import render_node
+from engine.tree import wrap
 
 pytestmark = pytest.mark.skipif(not oracle_available(), reason=oracle_unavailable_reason() or "no oracle")
 
