@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def _read_yaml_file(path: str) -> Any:
+def _read_yaml_documents(path: str) -> list:
+    """The documents of a YAML file (``-`` for stdin), each a ``yamlio.Document`` (values and positions)."""
     from .yamlio import load_documents
 
     try:
@@ -99,7 +100,11 @@ def _read_yaml_file(path: str) -> Any:
     except OSError as exc:
         raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
                          hint="check the path") from None
-    documents = [d.value for d in load_documents(data, path)]
+    return load_documents(data, path)
+
+
+def _read_yaml_file(path: str) -> Any:
+    documents = [d.value for d in _read_yaml_documents(path)]
     return documents[0] if len(documents) == 1 else documents
 
 
@@ -128,12 +133,18 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     if not parts:
         return load_scenario(args.scenario)
     base: dict = {}
+    # where each part came from, so that a problem in any of the files is reported at its file:line:col
+    origins: dict = {}
     if args.scenario is not None:
-        base = dict(load_scenario(args.scenario).data)
+        scenario = load_scenario(args.scenario)
+        base = dict(scenario.data)
+        if scenario.document is not None:
+            origins.update({(key,): (scenario.filename, scenario.document, (key,)) for key in base})
     if args.flytekit:
         from .flytekit_source import scenario_from_flytekit
 
         base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
+        origins.pop(("task",), None)
     if args.cluster:
         from .cluster import read_cluster
 
@@ -146,25 +157,44 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
         base["podTemplates"] = live.get("podTemplates") or []
         if live.get("cluster"):
             base["cluster"] = live["cluster"]
+        for key in ("execution", "propeller", "podTemplates"):
+            origins.pop((key,), None)
     if args.task:
-        task = _read_yaml_file(args.task)
-        base["task"] = task.get("task", task) if isinstance(task, dict) else task
+        [document] = _read_yaml_documents(args.task)[:1] or [None]
+        task = document.value if document is not None else None
+        if isinstance(task, dict) and "task" in task:  # a scenario-shaped file: its task (and execution, ...)
+            for key, value in task.items():
+                base[key] = value
+                origins[(key,)] = (args.task, document, (key,))
+        else:
+            base["task"] = task
+            origins[("task",)] = (args.task, document, ())
     templates: list = list(base.get("podTemplates") or [])
+    if args.pod_templates:
+        origins.pop(("podTemplates",), None)
     for path in args.pod_templates:
-        value = _read_yaml_file(path)
-        if isinstance(value, dict) and value.get("kind") == "List":
-            value = value.get("items") or []
-        templates.extend(value if isinstance(value, list) else [value])
+        for document in _read_yaml_documents(path):
+            value, prefix = document.value, ()
+            if isinstance(value, dict) and value.get("kind") == "List":
+                value, prefix = value.get("items") or [], ("items",)
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                origins[("podTemplates", len(templates))] = (
+                    path, document, prefix + (index,) if isinstance(value, list) else prefix)
+                templates.append(item)
     if args.pod_templates:
         base["podTemplates"] = templates
     if args.propeller_config:
-        base.setdefault("propeller", {})["config"] = _propeller_config(_read_yaml_file(args.propeller_config),
-                                                                       args.propeller_config)
+        [document] = _read_yaml_documents(args.propeller_config)[:1] or [None]
+        config = _propeller_config(document.value if document is not None else None, args.propeller_config)
+        base.setdefault("propeller", {})["config"] = config
+        if document is not None and config is document.value:
+            origins[("propeller", "config")] = (args.propeller_config, document, ())
     if args.propeller_namespace:
         base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
     if args.namespace:
         base.setdefault("execution", {})["namespace"] = args.namespace
-    return load_scenario(base)
+    return load_scenario(base, origins=origins)
 
 
 def _dump(value: Any, output: str) -> str:

@@ -170,3 +170,14 @@ def test_render_a_folder_streams_every_pod_to_out(capsys, repo_root, tmp_path):
 def test_render_a_folder_needs_out(capsys, repo_root):
     code, _, err = run(capsys, "render", str(repo_root / "examples/flyte-docs"))
     assert code == 2 and "--out" in err
+
+
+def test_a_problem_in_a_separate_file_is_reported_at_its_position(capsys, tmp_path):
+    (tmp_path / "task.yaml").write_text("task:\n  container: {image: i}\nexecution: {namespace: ns, podName: p}\n")
+    (tmp_path / "templates.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: PodTemplate\n  metadata: {name: t, namespace: ns}\n"
+        "  template:\n    spec:\n      containers:\n      - name: default\n        command: echo\n")
+    code, _, err = run(capsys, "render", "--task", str(tmp_path / "task.yaml"), "--pod-templates",
+                       str(tmp_path / "templates.yaml"))
+    assert code == 2
+    assert f"{tmp_path / 'templates.yaml'}:11:" in err and "command" in err
