@@ -74,6 +74,7 @@ SCENARIO_SHAPE: dict = {
         "podName": "str",
         "id": {"project": "str", "domain": "str", "name": "str"},
         "nodeId": "str",
+        "workflow": "str",  # extension: the workflow id (project:domain:name), for the workflow-name label
         "attempt": "int",
         "serviceAccount": "str",
         "interruptible": "bool",

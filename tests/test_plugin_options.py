@@ -401,3 +401,9 @@ def test_config_values_are_decoded_weakly_as_flytepropeller_does():
     assert result.pod["spec"]["tolerations"] == [{"key": "num-gpus", "operator": "Equal", "value": "1",
                                                   "effect": "NoSchedule"}]
     assert {"name": "AWS_METADATA_SERVICE_TIMEOUT", "value": "5"} in primary(result)["env"]
+
+
+def test_workflow_name_label_from_the_execution_workflow():
+    result = render(execution={"id": {"project": "p", "domain": "d", "name": "abc"}, "nodeId": "n0",
+                               "workflow": "p:d:My_Workflows.train"})
+    assert result.pod["metadata"]["labels"]["workflow-name"] == "my-workflows-train"
