@@ -44,7 +44,7 @@ def _render(paths: list) -> list:
     results = []
     for path in paths:
         try:
-            result = evaluate(path, rules=_pack)
+            result = evaluate(path, rules=_pack, trace=False)
             text = dump_yaml(result.pod)
             assert _out is not None
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)

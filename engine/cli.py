@@ -314,7 +314,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "scenario":
         sys.stdout.write(_dump(scenario.data, "yaml"))
         return 0
-    result = evaluate(scenario, args.rules)
+    # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
+    tracing = args.command != "render" or bool(args.trace or args.html)
+    result = evaluate(scenario, args.rules, trace=tracing)
     if args.command == "render":
         sys.stdout.write(_dump(result.pod, args.output))
         if args.trace:

@@ -102,6 +102,7 @@ class Trace:
 
     @property
     def warnings(self) -> list[Event]:
+        """The warn events; an evaluation without a trace (``trace=False``) still records these."""
         return [event for event in self.events if event.op == "warn"]
 
     def history(self, path: str | tuple) -> list[Event]:

@@ -289,7 +289,7 @@ def merge_onto_template(ev, entry) -> None:
     for field in terms_path:
         template_terms = (template_terms or {}).get(field) if isinstance(template_terms, dict) else None
     task_terms = ev.get_at(("spec",) + terms_path)
-    if template_terms and task_terms is not None and task_terms.value and ev.tracing:
+    if template_terms and task_terms is not None and task_terms.value:  # warnings are kept even without a trace
         ev.emit("warn", ("spec",) + terms_path, entry.source, entry.id, value=template_terms,
                 note="the template's required node-selector terms are appended as separate terms, which Kubernetes "
                      "ORs: a node matching a template term alone satisfies the pod, without the requirements Flyte "

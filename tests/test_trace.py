@@ -133,3 +133,16 @@ def test_primary_container_annotation_rules():
     sidecar = dict(two, type="sidecar")
     assert engine.evaluate(scenario(None, None, sidecar)).pod["metadata"]["annotations"][
         "primary_container_name"] == "primary"
+
+
+def test_warnings_are_recorded_without_a_trace():
+    data = scenario({"interruptible-node-selector-requirement": {"key": "spot", "operator": "Exists"}},
+                    {"containers": [{"name": "noop", "image": "x"}], "affinity": {"nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": "pool", "operator": "Exists"}]}]}}}})
+    data["execution"]["interruptible"] = True
+    traced, untraced = engine.evaluate(data), engine.evaluate(data, trace=False)
+    assert untraced.pod == traced.pod
+    assert [w.to_dict() for w in untraced.warnings] == [
+        {**w.to_dict(), "seq": 1} for w in traced.warnings]
+    assert untraced.trace.owners == {} and all(e.op == "warn" for e in untraced.trace.events)
