@@ -213,9 +213,7 @@ class Evaluation:
             return  # the item the layer addresses does not exist (no such container)
         incoming = wrap(value, entry.source, entry.id)
         current = self.get_at(at)
-        merger = Merger(entry.profile.rules, entry.profile.default, incoming_is_higher=entry.position == "over",
-                        rule_id=entry.id, emit_event=self.emit if self.tracing else None, variables=self.vars,
-                        note=entry.note)
+        merger = self.merger(entry, entry.profile.id, incoming_is_higher=entry.position == "over")
         position = self.position_of(at)
         lower, higher = (current, incoming) if entry.position == "over" else (incoming, current)
         merged = merger.merge(position, lower, higher)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import k8s_schema, paths, quantity
-from .tree import Node, is_zero
+from .tree import Node, is_zero, node_key
 
 _MISSING = object()
 
@@ -122,20 +122,7 @@ def _leaf(node: Node, kind: str, path: str, owners: dict | None) -> Any:
 
 
 def _segments(list_field: str, items: list) -> list:
-    key_field = paths.LIST_KEYS.get(list_field)
-    if key_field is None:
-        return list(range(len(items)))
-    segments: list = []
-    seen: dict = {}
-    for index, item in enumerate(items):
-        key_node = item.value.get(key_field) if isinstance(item.value, dict) else None
-        if key_node is None or key_node.value in (None, ""):
-            segments.append(index)
-            continue
-        text = str(key_node.value)
-        seen[text] = seen.get(text, 0) + 1
-        segments.append(paths.Key(key_field, text, seen[text]))
-    return segments
+    return paths.item_segments(list_field, items, node_key)
 
 
 def render_pod(document: Node, owners: dict | None) -> dict:

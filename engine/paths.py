@@ -60,15 +60,21 @@ def list_key(list_field: str) -> str | None:
     return LIST_KEYS.get(list_field)
 
 
-def item_segments(list_field: str, items: list) -> list[Segment]:
-    """The segment of every item of a list, keyed where the list has a key and every item carries it."""
+def _dict_key(item: object, key_field: str) -> object:
+    return item.get(key_field) if isinstance(item, dict) else None
+
+
+def item_segments(list_field: str, items: list, key_of=_dict_key) -> list[Segment]:
+    """The segment of every item of a list: by key where the list has one and the item carries it (a repeated
+    key by its occurrence), else by index. ``key_of(item, key_field)`` reads an item's key: plain dicts by
+    default, ``tree.node_key`` for the engine's Nodes, so that events, owners and errors print the same paths."""
     key_field = LIST_KEYS.get(list_field)
     if key_field is None:
         return list(range(len(items)))
     segments: list[Segment] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
-        value = item.get(key_field) if isinstance(item, dict) else None
+        value = key_of(item, key_field)
         if value is None or value == "":
             segments.append(index)
             continue

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from . import k8s_schema
 from .errors import FlyteBuildError
-from .paths import LIST_KEYS, Key
-from .tree import Node, is_zero, plain
+from .paths import item_segments
+from .tree import Node, is_zero, node_key, plain
 
 SCALARS = {"string", "bool", "int", "float"}
 
@@ -221,18 +221,6 @@ def _merge_map(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) ->
     return Node(children, higher.source, higher.rule)
 
 
-def _item_segment(list_field: str, items: list, index: int) -> Any:
-    key_field = LIST_KEYS.get(list_field)
-    item = items[index]
-    if key_field is None or not isinstance(item.value, dict) or key_field not in item.value:
-        return index
-    key = str(item.value[key_field].value)
-    occurrence = sum(1 for other in items[:index]
-                     if isinstance(other.value, dict) and key_field in other.value
-                     and str(other.value[key_field].value) == key) + 1
-    return Key(key_field, key, occurrence)
-
-
 def _list_field(at: At) -> str:
     for segment in reversed(at.path):
         if isinstance(segment, str):
@@ -246,11 +234,11 @@ def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> No
         return lower
     items = lower.value + higher.value
     if merger.tracing:
-        field = _list_field(at)
+        segments = item_segments(_list_field(at), items, node_key)
         incoming = range(len(lower.value), len(items)) if merger.incoming_is_higher else range(len(lower.value))
         note = None if merger.incoming_is_higher else "items of the lower layer come first"
         for index in incoming:
-            merger.emit("append", at.item(_item_segment(field, items, index)), items[index].source,
+            merger.emit("append", at.item(segments[index]), items[index].source,
                         plain(items[index]), rule=rule, note=rule.note or note)
     return Node(items, higher.source, higher.rule)
 
@@ -357,10 +345,10 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
                          emit_event=merger.emit_event, variables=merger.vars)
     quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
                    emit_event=None, variables=merger.vars)
+    base_segments = item_segments(_list_field(at), base, node_key)
     for position, container in enumerate(base):
         name = _name(container)
-        segment = _item_segment(_list_field(at), base, position)
-        item_at = at.item(segment)
+        item_at = at.item(base_segments[position])
         shape: Node | None = None
         if default_tpl is not None:
             shape = default_tpl
@@ -381,6 +369,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
         else:
             merged_items.append(item_merger.merge(item_at, shape, container))
     if merger.tracing:
+        template_segments = item_segments(_list_field(at), template, node_key)
         for index, candidate in enumerate(template):
             if id(candidate) in used:
                 continue
@@ -395,7 +384,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             else:
                 why = (f"matched no task container: only '{default_name}', '{primary_name}' and containers with "
                        "the same name as a task container are used; a template never adds a container")
-            merger.emit("drop", at.item(_item_segment(_list_field(at), template, index)), candidate.source,
+            merger.emit("drop", at.item(template_segments[index]), candidate.source,
                         plain(candidate), rule=rule, note=why)
     if not base:
         return None if higher is None or not higher.value else higher

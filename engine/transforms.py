@@ -342,11 +342,13 @@ def _sanitize_label_value(name: str) -> str:
 def append_env(ev, entry) -> None:
     """DecorateEnvVars: env vars appended to every task container and init container (a map's keys in sorted order,
     where Go's map order is random)."""
-    values_from = ev.param(entry, "values_from") if "values_from" in entry.params else None
-    env = _sorted_env(ev.param(entry, "env"), values_from if "values_from" in entry.params else None)
+    values_from = ev.param(entry, "values_from", {}) if "values_from" in entry.params else None
+    _append_env_items(ev, entry, _sorted_env(ev.param(entry, "env"), values_from), entry.params.get("note"))
+
+
+def _append_env_items(ev, entry, env: list[dict], note: str | None) -> None:
     if not env:
         return
-    note = entry.params.get("note")
 
     def add(container: Node, path: tuple, field: str) -> Node:
         children = dict(container.value)
@@ -386,26 +388,7 @@ def flyte_execution_env(ev, entry) -> None:
     if task_id:
         env += [{"name": f"FLYTE_INTERNAL_TASK_{part.upper()}", "value": str(task_id.get(part, ""))}
                 for part in ("project", "domain", "name", "version")]
-    ev.vars["flyteExecutionEnv"] = env
-    append_env(ev, _with_params(entry, {"env": _Literal(env)}))
-
-
-class _Literal:
-    """A parameter whose value is already known (lets one transform reuse another)."""
-
-    uses_pod = False
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def search(self, context: dict) -> Any:
-        return self.value
-
-
-def _with_params(entry, params: dict):
-    clone = copy.copy(entry)
-    clone.params = {**entry.params, **params}
-    return clone
+    _append_env_items(ev, entry, env, None)
 
 
 @transform("append-env-from", writes=("spec.containers", "spec.initContainers"),

@@ -57,25 +57,10 @@ def get(node: Node | None, *fields: str) -> Node | None:
     return node
 
 
-def get_plain(node: Node | None, *fields: str, default: Any = None) -> Any:
-    found = get(node, *fields)
-    return default if found is None else plain(found)
-
-
-def with_field(node: Node | None, fields: tuple[str, ...], new: Node | None, source: str, rule: str) -> Node:
-    """A copy of ``node`` with the value at ``fields`` replaced by ``new`` (removed when None); dicts on the way
-    are copied, missing ones created (owned by ``source``)."""
-    if node is None or not isinstance(node.value, dict):
-        node = Node({}, source, rule)
-    head, rest = fields[0], fields[1:]
-    children = dict(node.value)
-    if rest:
-        children[head] = with_field(children.get(head), rest, new, source, rule)
-    elif new is None:
-        children.pop(head, None)
-    else:
-        children[head] = new
-    return Node(children, node.source, node.rule)
+def node_key(node: Node, key_field: str) -> Any:
+    """The key of a keyed-list item (for ``paths.item_segments``)."""
+    child = node.value.get(key_field) if isinstance(node.value, dict) else None
+    return None if child is None else child.value
 
 
 def is_zero(value: Any) -> bool:

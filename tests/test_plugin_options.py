@@ -186,7 +186,7 @@ def test_resource_tolerations_single_object_is_read_as_a_list():
 
 def test_interruptible_tolerations_only_when_interruptible():
     config = {"interruptible-tolerations": [TOL]}
-    assert "tolerations" not in render(config)["spec"] if False else "tolerations" not in render(config).pod["spec"]
+    assert "tolerations" not in render(config).pod["spec"]
     assert render(config, execution={"interruptible": True}).pod["spec"]["tolerations"] == [TOL]
     assert "tolerations" not in render(config, task={"interruptible": True},
                                        execution={"interruptible": False}).pod["spec"]
