@@ -111,3 +111,17 @@ def test_same_inputs_give_identical_output(repo_root):
     second = engine.evaluate(str(repo_root / EXAMPLE_3))
     assert json.dumps(first.pod) == json.dumps(second.pod)
     assert json.dumps(first.trace.to_dict()) == json.dumps(second.trace.to_dict())
+
+
+def test_ci_runs_the_lowest_kubernetes_client_the_pins_allow():
+    """pyproject's lower bound of the kubernetes client is the version .ci/run installs in its second venv, so the
+    whole suite runs on the lowest and (in the main venv) the newest client podeval allows."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pin = re.search(r'"kubernetes>=([0-9.]+),<(\d+)"', (root / "pyproject.toml").read_text())
+    assert pin, "pyproject.toml pins kubernetes to a range"
+    lowest = re.search(r"^K8S_LOWEST=([0-9.]+)$", (root / ".ci" / "run").read_text(), re.M)
+    assert lowest, ".ci/run installs the lowest client in a venv of its own"
+    assert lowest.group(1).split(".")[0] == pin.group(1).split(".")[0] and lowest.group(1).endswith(".0.0")

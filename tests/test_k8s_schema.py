@@ -24,6 +24,16 @@ except ImportError:  # the sync tests need the client; the fact checks do not
 needs_client = pytest.mark.skipif(
     kubernetes is None, reason="kubernetes client not installed"
 )
+_GENERATED_FROM = json.loads((REPO / "engine" / "data" / "k8s_schema.json").read_text())["source"][
+    "kubernetes_client"
+]["version"]
+# The field table is generated from one client release line; an older client (the lowest podeval allows, tested in
+# CI's second venv) has fewer fields and types. podeval works with it (its models are only built from our output),
+# but the table is compared field by field only with the release line it was generated from.
+same_client_line = pytest.mark.skipif(
+    kubernetes is None or kubernetes.__version__.split(".")[0] != _GENERATED_FROM.split(".")[0],
+    reason=f"the schema was generated from kubernetes {_GENERATED_FROM}; the installed client is another major",
+)
 
 SCALARS = ks.SCALAR_KINDS
 KINDS = SCALARS | {"object", "list", "map"}
@@ -72,14 +82,14 @@ def _reachable_client_models(root: str) -> set[str]:
 def test_source_recorded(doc):
     src = doc["source"]
     assert doc["version"] == 1
-    assert src["kubernetes_client"]["version"] == kubernetes.__version__, (
-        "regenerate: tools/gen_k8s_schema.py"
-    )
+    # The field table is checked against the installed client field by field below; the recorded version only
+    # says which release generated it. A patch release never changes the model layout, so it is not compared.
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", src["kubernetes_client"]["version"])
     assert re.fullmatch(r"[0-9a-f]{40}", src["k8s.io/api"]["commit"])
     assert re.fullmatch(r"[0-9a-f]{40}", src["k8s.io/apimachinery"]["commit"])
 
 
-@needs_client
+@same_client_line
 @pytest.mark.parametrize("root", ["V1PodTemplate", "V1PodSpec", "V1ObjectMeta"])
 def test_same_types_as_client(doc, root):
     by_client = {t["client"]: name for name, t in doc["types"].items()}
@@ -93,7 +103,7 @@ def test_same_types_as_client(doc, root):
         )
 
 
-@needs_client
+@same_client_line
 def test_same_fields_as_client(doc):
     for name, t in doc["types"].items():
         model = getattr(models, t["client"], None)
@@ -105,7 +115,7 @@ def test_same_fields_as_client(doc):
         )
 
 
-@needs_client
+@same_client_line
 def test_type_names_drop_version_prefix(doc):
     for name, t in doc["types"].items():
         assert t["client"].endswith(name), (name, t["client"])
@@ -128,7 +138,7 @@ def test_entries_well_formed(doc):
                 assert "elem" not in f, where
 
 
-@needs_client
+@same_client_line
 def test_elems_match_client_types(doc):
     """Each object/list/map elem is the type the client's annotation names."""
     by_client = {t["client"]: name for name, t in doc["types"].items()}

@@ -134,12 +134,19 @@ def _as_client_objects(scenario: dict) -> dict:
             return [quantities_as_text(v) for v in value]
         return value
 
+    def model(cls, data):
+        if hasattr(cls, "from_dict"):  # kubernetes >= 37: pydantic models
+            return cls.from_dict(data)
+        from kubernetes.client import ApiClient  # older clients build models through the deserializer
+
+        return ApiClient()._ApiClient__deserialize(data, cls.__name__)
+
     result = copy.deepcopy(scenario)
     task = result["task"]
     for view in ("podTemplate", "k8sPod"):
         if view in task:
-            task[view]["podSpec"] = V1PodSpec.from_dict(quantities_as_text(task[view]["podSpec"]))
-    result["podTemplates"] = [V1PodTemplate.from_dict(quantities_as_text(t)) for t in result["podTemplates"]]
+            task[view]["podSpec"] = model(V1PodSpec, quantities_as_text(task[view]["podSpec"]))
+    result["podTemplates"] = [model(V1PodTemplate, quantities_as_text(t)) for t in result["podTemplates"]]
     return result
 
 
