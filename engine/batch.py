@@ -7,7 +7,8 @@ Starting `podeval render` once per file costs an interpreter start per file. The
   flight, each Pod is written to ``OUT/NAME.pod.yaml`` by the worker that built it and dropped, and the parent
   only counts results, so memory does not grow with the number of files;
 * reports a scenario Flyte would refuse (exit 3) or podeval cannot read (exit 2) on stderr with its file, as
-  ``podeval render`` would, and goes on; the exit code is the worst one seen.
+  ``podeval render`` would, and goes on; the exit code is the worst one seen. Warnings go to stderr too, each
+  naming its file (``-q`` silences them).
 
 Goldens of `podeval test` that sit beside the scenarios (``*.pod.yaml``, ``*.error.yaml``) are skipped.
 """
@@ -37,8 +38,9 @@ def _init(rules: str, out: str) -> None:
 
 
 def _render(paths: list) -> list:
-    """Render a chunk of files; returns (file, exit code, message) for each."""
+    """Render a chunk of files; returns (file, exit code, message) for each: the error, or the warnings."""
     from engine import PodevalError, evaluate
+    from engine.warning import format_warning
     from engine.yamlio import dump_yaml
 
     results = []
@@ -48,7 +50,7 @@ def _render(paths: list) -> list:
             text = dump_yaml(result.pod)
             assert _out is not None
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)
-            results.append((path, 0, ""))
+            results.append((path, 0, "\n".join(format_warning(w, result.scenario) for w in result.warnings)))
         except PodevalError as error:
             results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}"))
     return results
@@ -81,8 +83,9 @@ def _chunks(files, size: int, gate: threading.Semaphore):
 
 
 def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v1", limit: int | None = None,
-                  chunk: int = 16, stderr=sys.stderr) -> dict:
-    """Render every scenario of ``source`` into ``out``; returns counts by exit code and the wall time."""
+                  chunk: int = 16, stderr=sys.stderr, quiet: bool = False) -> dict:
+    """Render every scenario of ``source`` into ``out``; returns counts by exit code and the wall time. Errors and
+    (unless ``quiet``) warnings go to ``stderr``, each naming its file."""
     os.makedirs(out, exist_ok=True)
     counts: dict[int, int] = {}
     started = time.perf_counter()
@@ -93,6 +96,6 @@ def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v
             gate.release()
             for path, code, message in results:
                 counts[code] = counts.get(code, 0) + 1
-                if code:
+                if message and (code or not quiet):
                     stderr.write(message + "\n")
     return {"files": sum(counts.values()), "exit_codes": counts, "seconds": time.perf_counter() - started}

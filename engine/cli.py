@@ -29,6 +29,8 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
     parser.add_argument("scenario", nargs="?" if not required else None, default=None,
                         help="scenario file (YAML or JSON), or - for stdin")
     parser.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder (default flyte-v1)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no warnings on stderr (they stay in the trace); errors are still printed")
     parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
     parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
     parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
@@ -288,7 +290,7 @@ def _render_folder(args: argparse.Namespace) -> int:
     from .rules import load_rules
 
     load_rules(args.rules)  # a broken pack is one error here, not one per file
-    summary = render_folder(args.scenario, args.out, jobs=args.jobs, rules=args.rules)
+    summary = render_folder(args.scenario, args.out, jobs=args.jobs, rules=args.rules, quiet=args.quiet)
     codes = summary["exit_codes"]
     sys.stderr.write(f"podeval: {summary['files']} scenarios in {summary['seconds']:.1f} s: " + ", ".join(
         f"{count} exit {code}" for code, count in sorted(codes.items())) + "\n")
@@ -317,6 +319,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
     tracing = args.command != "render" or bool(args.trace or args.html)
     result = evaluate(scenario, args.rules, trace=tracing)
+    from .warning import write_warnings
+
+    write_warnings(result, sys.stderr, quiet=args.quiet)  # once, for render, explain and trace alike
     if args.command == "render":
         sys.stdout.write(_dump(result.pod, args.output))
         if args.trace:
@@ -325,8 +330,6 @@ def run(argv: Sequence[str] | None = None) -> int:
             from .report_html import render_report
 
             Path(args.html).write_text(render_report(result, result.rules), encoding="utf-8")
-        for warning in result.warnings:
-            sys.stderr.write(f"podeval: warning: {warning.path_text}: {warning.note}\n")
         return 0
     if args.command == "explain":
         from . import paths

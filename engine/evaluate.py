@@ -21,6 +21,10 @@ from .strategies import At, Merger
 from .trace import Event, Trace
 from .tree import Node, plain, wrap
 
+#: the sections of the scenario: an event or error path that starts with one of them is an input's path (located in
+#: the input's file), any other path is the Pod's
+INPUT_SECTIONS = ("task", "execution", "propeller", "podTemplates")
+
 
 @dataclass
 class Result:
@@ -219,10 +223,17 @@ class Evaluation:
         merged = merger.merge(position, lower, higher)
         self.set_at(at, merged, entry.source, entry.id)
 
-    def merger(self, entry: Entry, profile_id: str, *, incoming_is_higher: bool) -> Merger:
+    def warn(self, path: tuple, source: str, rule: str, *, value: Any = None, note: str, in_lower: bool = False) -> None:
+        """A ``warn`` event, recorded with or without a trace. The signature of a Merger's ``warn_event``."""
+        self.emit("warn", path, source, rule, value=value, note=note)
+
+    def merger(self, entry: Entry, profile_id: str, *, incoming_is_higher: bool, warn=None) -> Merger:
+        """A Merger for one rule. ``warn``: where the merge's warnings go (``Evaluation.warn``'s signature), for a
+        transform that names what did nothing in its input; by default they are events at the Pod's path."""
         profile = self.pack.profile(profile_id)
         return Merger(profile.rules, profile.default, incoming_is_higher=incoming_is_higher, rule_id=entry.id,
-                      emit_event=self.emit if self.tracing else None, variables=self.vars, note=entry.note)
+                      emit_event=self.emit if self.tracing else None, variables=self.vars, note=entry.note,
+                      warn_event=warn or self.warn)
 
 
 def _find_item(node: Node, key: _paths.Key) -> Node | None:
@@ -290,14 +301,15 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
     try:
         evaluation.run()
     except PodevalError as error:
+        if error.line is None and error.path and error.path.startswith(INPUT_SECTIONS):
+            try:
+                file, line, column = loaded.where(_paths.parse(error.path))
+            except ValueError:
+                line = None
+            if line is not None:
+                error.file, error.line, error.column = file, line, column
         if error.file is None:
             error.file = loaded.filename
-        if error.line is None and error.path and error.path.startswith(("task", "execution", "propeller",
-                                                                         "podTemplates")):
-            try:
-                error.line, error.column = loaded.locate(_paths.parse(error.path))
-            except ValueError:
-                pass
         raise
     leaves: dict[str, tuple] | None = {} if trace else None
     pod = render_pod(evaluation.document, leaves)

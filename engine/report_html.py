@@ -332,8 +332,12 @@ def _legend_html(
 
 def _no_effect_items(pane: _Pane) -> list[str]:
     items = []
+    # an input a warning names (an unmatched template container) is listed once: under Warnings
+    warned = {(w.get("source"), _canonical(w.get("value"))) for w in pane.warnings() if "value" in w}
     for event in pane.events():
         if event.get("op") not in NO_EFFECT_OPS:
+            continue
+        if event["op"] == "drop" and (event.get("source"), _canonical(event.get("value"))) in warned:
             continue
         pane.explain_best_effort(event["path"])
         note = f" — {escape(event['note'])}" if event.get("note") else ""
@@ -362,14 +366,25 @@ def _no_effect_items(pane: _Pane) -> list[str]:
     return items
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _warning_items(pane: _Pane) -> list[str]:
+    from engine.warning import location
+
     items = []
-    for event in pane.warnings():
+    scenario = getattr(pane.result, "scenario", None)
+    events = pane.result.warnings if scenario is not None else []
+    for index, event in enumerate(pane.warnings()):
         path = event.get("path")
         if path:
             pane.explain_best_effort(path)
         note = escape(str(event.get("note") or event.get("value") or ""))
         where = f"{_path_ref(pane, path)}: " if path else ""
+        if index < len(events):  # the input's file:line:col, as on stderr
+            found = location(events[index], scenario)
+            where = (f'<span class="where">{escape(found)}</span> ' if found else "") + where
         items.append(
             f"{where}{_source_badge(event.get('source'))} {note} "
             f"(rule <code>{escape(str(event.get('rule', '')))}</code>)"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,10 @@ class Scenario:
     data: dict
     filename: str | None = None
     document: Document | None = None
+    #: for a scenario assembled from several files (the CLI's ``--task``, ``--pod-templates`` ...): the raw dict and
+    #: where each part came from (``load_scenario``'s ``origins``)
+    raw: Any = field(default=None, repr=False)
+    origins: dict | None = field(default=None, repr=False)
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
         """``(line, column)`` in the file of a path of the normalised scenario (keyed list items, camelCase keys,
@@ -133,6 +137,19 @@ class Scenario:
             return None, None
         found = self.document.locate(raw_path(self.document.value, tuple(path)))
         return found if found else (None, None)
+
+    def where(self, path: tuple) -> tuple[str | None, int | None, int | None]:
+        """``(file, line, column)`` of a path of the normalised scenario, in the file that part came from."""
+        if self.document is not None or not self.origins:
+            return (self.filename, *self.locate(path))
+        where = raw_path(self.raw, tuple(path))
+        for length in range(len(where), -1, -1):  # the longest part that holds the path
+            origin = self.origins.get(tuple(where[:length]))
+            if origin is not None:
+                filename, document, prefix = origin
+                found = document.locate(tuple(prefix) + tuple(where[length:])) if document is not None else None
+                return (filename, *(found or (None, None)))
+        return self.filename, None, None
 
 
 def raw_path(raw: Any, path: tuple) -> tuple:
@@ -571,6 +588,8 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
     except TooManyProblems:
         pass
     normaliser.problems.raise_all()
+    if origins and document is None:
+        return Scenario(data, filename, document, raw=raw, origins=origins)
     return Scenario(data, filename, document)
 
 

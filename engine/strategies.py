@@ -66,10 +66,12 @@ class Rule(NamedTuple):
 class Merger:
     """One merge of an incoming layer into the document: the walker and the event sink of the strategies."""
 
-    __slots__ = ("default", "emit_event", "incoming_is_higher", "note", "profile", "rule_id", "tracing", "vars")
+    __slots__ = ("default", "emit_event", "incoming_is_higher", "note", "profile", "rule_id", "tracing", "vars",
+                 "warn_event")
 
     def __init__(self, profile: dict, default: Rule, *, incoming_is_higher: bool, rule_id: str,
-                 emit_event: Callable | None, variables: dict, note: str | None = None) -> None:
+                 emit_event: Callable | None, variables: dict, note: str | None = None,
+                 warn_event: Callable | None = None) -> None:
         self.note = note
         self.profile = profile
         self.default = default
@@ -78,6 +80,8 @@ class Merger:
         self.emit_event = emit_event
         self.vars = variables
         self.tracing = emit_event is not None
+        #: where warnings go: called whether or not the trace is recorded (warnings are kept without a trace)
+        self.warn_event = warn_event
 
     def rule_for(self, at: At) -> Rule:
         return self.profile.get(at.schema, self.default)
@@ -96,6 +100,14 @@ class Merger:
             note = note or (rule.note if rule is not None else None) or self.note
         self.emit_event(op, at.path, source, rule_id, value=value, previous=previous,
                         previous_source=previous_source, rejected=rejected, note=note)
+
+    def warn(self, at: At, source: str, value: Any = None, *, rule: Rule | None = None, note: str,
+             in_lower: bool = False) -> None:
+        """A warning: something the user should hear about (an input without effect, a Flyte bug). ``in_lower``:
+        ``at`` names a part of the lower layer that is not in the result (the receiver may name it in its input)."""
+        if self.warn_event is not None:
+            rule_id = rule.id if rule is not None and rule.id else self.rule_id
+            self.warn_event(at.path, source, rule_id, value=value, note=note, in_lower=in_lower)
 
     def incoming(self, lower: Node | None, higher: Node | None) -> Node | None:
         return higher if self.incoming_is_higher else lower
@@ -342,7 +354,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
     used: set[int] = set()
     merged_items: list[Node] = []
     item_merger = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
-                         emit_event=merger.emit_event, variables=merger.vars)
+                         emit_event=merger.emit_event, variables=merger.vars, warn_event=merger.warn_event)
     quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
                    emit_event=None, variables=merger.vars)
     base_segments = item_segments(_list_field(at), base, node_key)
@@ -368,24 +380,34 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             merged_items.append(container)
         else:
             merged_items.append(item_merger.merge(item_at, shape, container))
-    if merger.tracing:
+    if merger.tracing or merger.warn_event is not None:
         template_segments = item_segments(_list_field(at), template, node_key)
         for index, candidate in enumerate(template):
             if id(candidate) in used:
                 continue
             name = _name(candidate)
+            # A role container ('default', 'primary') with no task container to shape is how a template is written
+            # for every task: said in the trace only. Any other unused template container is an input that did
+            # nothing, and Flyte says nothing about it: a warning (MergeBasePodSpecOntoTemplate ignores it).
+            warn = True
             if name in (default_name, primary_name) and not base:
-                why = "the task pod has no containers, and a template never adds one"
+                why = f"the task pod has no {_list_field(at) or 'containers'}, and a template never adds one"
+                warn = False
             elif name == primary and skip_primary:
                 why = (f"a template container named like the primary container ({name!r}) is skipped: only "
                        f"'{default_name}'/'{primary_name}' shape the primary container (flyte#6733)")
             elif name == primary_name:
-                why = f"'{primary_name}' only shapes the primary container, and there is no task container named {primary!r}" if not primary else f"no task container is the primary container {primary!r}"
+                why = (f"'{primary_name}' only shapes the primary one, and no task container is the primary one "
+                       f"{primary!r}" if primary else f"'{primary_name}' only shapes the primary one, and this task "
+                       "has none (its name is empty)")
             else:
-                why = (f"matched no task container: only '{default_name}', '{primary_name}' and containers with "
-                       "the same name as a task container are used; a template never adds a container")
-            merger.emit("drop", at.item(template_segments[index]), candidate.source,
-                        plain(candidate), rule=rule, note=why)
+                why = (f"it matches no task container (only '{default_name}', '{primary_name}' and containers with "
+                       "the same name as a task container are used; a template never adds a container)")
+            item_at = at.item(template_segments[index])
+            merger.emit("drop", item_at, candidate.source, plain(candidate), rule=rule, note=why)
+            if warn:
+                merger.warn(item_at, candidate.source, plain(candidate), rule=rule,
+                            note=f"template container {name!r} has no effect, Flyte ignores it: {why}", in_lower=True)
     if not base:
         return None if higher is None or not higher.value else higher
     return Node(merged_items, higher.source, higher.rule)

@@ -163,27 +163,32 @@ def resolve_pod_template(ev, entry) -> None:
     fallback = ev.param(entry, "fallback_namespace") or "flyte"
     templates = ev.param(entry, "templates") or []
     by_key: dict = {}
-    for template in templates:  # the informer's store: the last object seen for a namespace/name wins
+    for index, template in enumerate(templates):  # the informer's store: the last object seen for a namespace/name wins
         meta = template.get("metadata") or {}
-        by_key[(meta.get("namespace") or "", meta.get("name") or "")] = template
+        by_key[(meta.get("namespace") or "", meta.get("name") or "")] = (index, template)
     name = task_name or default_name
     source = entry.params.get("task_name_source" if task_name else "default_source", entry.source)
     ev.vars["runtimeTemplate"] = None
     ev.vars["runtimeTemplateSource"] = None
+    ev.vars["runtimeTemplateIndex"] = None
     if not name:
         return
     found = by_key.get((namespace, name)) or by_key.get((fallback, name))
     if found is None:
-        if task_name:
+        looked = f"namespace {_namespace(namespace)} (the execution's), then {_namespace(fallback)} (its own)"
+        missed = _missed_pod_template(by_key, name, (namespace, fallback))
+        if task_name:  # getBasePodTemplate: a named template that does not exist is an error (BadTaskSpecification)
             ev.fail(entry, "pod_template_not_found", f"PodTemplate '{task_name}' does not exist",
                     path=("task", "podTemplateName"),
-                    hint=f"FlytePropeller looked in namespace {namespace!r}, then {fallback!r}; the task fails "
-                         "permanently (FailedToBuildResource), it does not wait")
-        if ev.tracing:
-            ev.emit("drop", ("spec",), entry.params.get("config_source", entry.source), entry.id, value=default_name,
-                    note=f"default-pod-template-name {default_name!r} names no PodTemplate in {namespace!r} or "
-                         f"{fallback!r}: no runtime template is merged")
+                    hint=f"FlytePropeller looked in {looked}; the task fails permanently (FailedToBuildResource), "
+                         f"it does not wait{missed}")
+        # getBasePodTemplate: a missing default template is no template, silently (LoadOrDefault returns nil)
+        ev.emit("warn", ("propeller", "config", "default-pod-template-name"),
+                entry.params.get("config_source", entry.source), entry.id, value=default_name,
+                note=f"default-pod-template-name {default_name!r} matches no PodTemplate: FlytePropeller looks in "
+                     f"{looked}, finds none and merges no runtime template (no error){missed}")
         return
+    index, found = found
     meta = found.get("metadata") or {}
     origin = f"podTemplates[{meta.get('namespace', '')}/{meta.get('name', '')}]"
     if meta.get("resourceVersion"):
@@ -194,7 +199,34 @@ def resolve_pod_template(ev, entry) -> None:
         origin = f"cluster {cluster}: {origin}"
     ev.vars["runtimeTemplate"] = copy.deepcopy(found)
     ev.vars["runtimeTemplateSource"] = source
+    ev.vars["runtimeTemplateIndex"] = index
     ev.add_source(source, origin)
+
+
+def _namespace(namespace: str) -> str:
+    return repr(namespace) if namespace else "'' (none)"
+
+
+def _missed_pod_template(by_key: dict, name: str, looked_in: tuple) -> str:
+    """What the user may have meant by a PodTemplate name found in neither namespace FlytePropeller looks in: the
+    same name in another namespace (PodTemplateStore.LoadOrDefault never looks there), the nearest name in the two
+    namespaces it looks in."""
+    import difflib
+
+    said = []
+    elsewhere = sorted({ns for ns, n in by_key if n == name and ns not in looked_in})
+    if elsewhere:
+        said.append(f"a PodTemplate {name!r} is in namespace {', '.join(_namespace(ns) for ns in elsewhere)}, where "
+                    "FlytePropeller does not look")
+    nearby = sorted({n for ns, n in by_key if ns in looked_in})
+    close = difflib.get_close_matches(name, nearby, n=1)
+    if close:
+        said.append(f"did you mean {close[0]!r}?")
+    elif not by_key:
+        said.append("no PodTemplates were given (podTemplates, --pod-templates or --cluster)")
+    elif not nearby:
+        said.append("neither namespace has any PodTemplate")
+    return "; " + "; ".join(said) if said else ""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -290,14 +322,24 @@ def merge_onto_template(ev, entry) -> None:
         template_terms = (template_terms or {}).get(field) if isinstance(template_terms, dict) else None
     task_terms = ev.get_at(("spec",) + terms_path)
     if template_terms and task_terms is not None and task_terms.value:  # warnings are kept even without a trace
-        ev.emit("warn", ("spec",) + terms_path, entry.source, entry.id, value=template_terms,
+        ev.warn(("spec",) + terms_path, entry.source, entry.id, value=template_terms,
                 note="the template's required node-selector terms are appended as separate terms, which Kubernetes "
                      "ORs: a node matching a template term alone satisfies the pod, without the requirements Flyte "
                      "added to the task's terms (interruptible, GPU)")
     meta_template = ((template.get("template") or {}).get("metadata")) or {}
+    template_meta = template.get("metadata") or {}
+    identity = f"PodTemplate {template_meta.get('namespace') or ''}/{template_meta.get('name') or ''}"
+    index = ev.vars.get("runtimeTemplateIndex") if template is ev.vars.get("runtimeTemplate") else None
+
+    def warn(path, source, rule, *, value=None, note, in_lower=False):
+        # a part of the template that did nothing is named where the user wrote it: podTemplates[i].template.spec...
+        if in_lower and index is not None:
+            path = ("podTemplates", index, "template") + tuple(path)
+        ev.warn(path, source, rule, value=value, note=f"{identity}: {note}" if in_lower else note)
+
     for field, lower, profile_id in (("spec", spec_template, entry.params.get("profile", "pod-spec")),
                                      ("metadata", meta_template, entry.params.get("metadata_profile", "mergo"))):
-        merger = ev.merger(entry, profile_id, incoming_is_higher=False)
+        merger = ev.merger(entry, profile_id, incoming_is_higher=False, warn=warn)
         position = ev.position_of((field,))
         merged = merger.merge(position, wrap(lower, entry.source, entry.id), ev.get_at((field,)))
         ev.set_at((field,), merged, entry.source, entry.id)

@@ -73,8 +73,9 @@ def test_a_template_container_named_like_the_primary_is_dropped_flyte_6733():
 
 def test_a_missing_default_template_is_no_merge_and_the_trace_says_so():
     result = engine.evaluate(scenario())
-    [event] = events(result, "drop")
-    assert event["source"] == "k8s-plugin" and "no runtime template is merged" in event["note"]
+    [event] = events(result, "warn")  # Flyte says nothing (getBasePodTemplate: LoadOrDefault returns nil): podeval does
+    assert event["source"] == "k8s-plugin" and event["path"] == "propeller.config.default-pod-template-name"
+    assert "merges no runtime template" in event["note"]
     assert "runtime-template" not in {s["id"] for s in result.trace.sources}
 
 
@@ -144,5 +145,6 @@ def test_warnings_are_recorded_without_a_trace():
     traced, untraced = engine.evaluate(data), engine.evaluate(data, trace=False)
     assert untraced.pod == traced.pod
     assert [w.to_dict() for w in untraced.warnings] == [
-        {**w.to_dict(), "seq": 1} for w in traced.warnings]
+        {**w.to_dict(), "seq": seq} for seq, w in enumerate(traced.warnings, 1)]
+    assert len(untraced.warnings) == 2  # the OR'ed node-selector terms; the template container noop
     assert untraced.trace.owners == {} and all(e.op == "warn" for e in untraced.trace.events)
