@@ -83,9 +83,10 @@ def _chunks(files, size: int, gate: threading.Semaphore):
 
 
 def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v1", limit: int | None = None,
-                  chunk: int = 16, stderr=sys.stderr, quiet: bool = False) -> dict:
+                  chunk: int = 16, stderr=None, quiet: bool = False) -> dict:
     """Render every scenario of ``source`` into ``out``; returns counts by exit code and the wall time. Errors and
     (unless ``quiet``) warnings go to ``stderr``, each naming its file."""
+    stderr = stderr or sys.stderr  # looked up at the call: sys.stderr may have been replaced since the import
     os.makedirs(out, exist_ok=True)
     counts: dict[int, int] = {}
     started = time.perf_counter()
