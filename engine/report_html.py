@@ -137,7 +137,8 @@ def render_report(result: Any, rules: Any, *, title: str | None = None) -> str:
   <section class="no-effect" aria-labelledby="no-effect-heading">
     <h2 id="no-effect-heading">Inputs with no effect</h2>
     <p class="hint">Values a source offered that did not reach the Pod: template containers that matched nothing,
-    ignored settings, values that could not override the one already there.</p>
+    ignored settings, values that could not override the one already there. An input a warning names is listed
+    under Warnings.</p>
     {_items_html(no_effect, "No input was dropped or lost.")}
     <h2 id="warnings-heading">Warnings</h2>
     {_items_html(warnings, "No warnings.")}

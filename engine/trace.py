@@ -7,7 +7,11 @@ Ops form a closed set; each is emitted when:
 * ``keep``     an incoming value lost: the value already there stays (``rejected`` holds the loser and why);
 * ``append``   list items are added after the ones already there (mergo's WithAppendSlice);
 * ``drop``     an input had no effect at all (an unmatched template container, a template restartPolicy);
-* ``warn``     something legal but surprising happened (a node-selector term OR'ed in unconstrained);
+* ``warn``     something the user must hear about, printed on stderr (docs/errors.md "Warnings"): an input that did
+               nothing while Flyte says nothing (a default-pod-template-name that matches no PodTemplate, a template
+               container that matches no task container: its path is then the input's, ``podTemplates[0]...``), or
+               something legal but surprising (a node-selector term OR'ed in unconstrained); recorded with or
+               without a trace;
 * ``error``    the evaluation stops here: FlytePropeller would refuse to build the Pod.
 
 ``owners`` (path -> source) is not recorded by the walk: it is read off the finished Pod, whose every leaf
