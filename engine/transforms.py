@@ -152,11 +152,12 @@ def pod_template_override(ev, entry) -> None:
 @transform("resolve-pod-template", reads=("cluster",),
            task_name="expression", default_name="expression", namespace="expression",
            fallback_namespace="expression", templates="expression", task_name_source="value",
-           default_source="value", config_source="value")
+           default_source="value", config_source="value", default_name_option="value")
 def resolve_pod_template(ev, entry) -> None:
     """Find the runtime PodTemplate: the task's ``pod_template_name`` if it has one (then the default name is
     ignored, and a missing template fails the task), else ``default-pod-template-name`` (a missing one means no
-    merge). Each name is looked up in the execution namespace, then in FlytePropeller's own namespace."""
+    merge, and a warning at the option ``default_name_option``). Each name is looked up in the execution namespace,
+    then in FlytePropeller's own namespace."""
     task_name = ev.param(entry, "task_name") or ""
     default_name = ev.param(entry, "default_name") or ""
     namespace = ev.param(entry, "namespace") or ""
@@ -183,10 +184,11 @@ def resolve_pod_template(ev, entry) -> None:
                     hint=f"FlytePropeller looked in {looked}; the task fails permanently (FailedToBuildResource), "
                          f"it does not wait{missed}")
         # getBasePodTemplate: a missing default template is no template, silently (LoadOrDefault returns nil)
-        ev.emit("warn", ("propeller", "config", "default-pod-template-name"),
-                entry.params.get("config_source", entry.source), entry.id, value=default_name,
-                note=f"default-pod-template-name {default_name!r} matches no PodTemplate: FlytePropeller looks in "
-                     f"{looked}, finds none and merges no runtime template (no error){missed}")
+        option = entry.params.get("default_name_option")
+        ev.warn(("propeller", "config") + ((option,) if option else ()), entry.params.get("config_source",
+                entry.source), entry.id, value=default_name,
+                note=f"{option or 'the default PodTemplate name'} {default_name!r} matches no PodTemplate: "
+                     f"FlytePropeller looks in {looked}, finds none and merges no runtime template (no error){missed}")
         return
     index, found = found
     meta = found.get("metadata") or {}
@@ -223,7 +225,7 @@ def _missed_pod_template(by_key: dict, name: str, looked_in: tuple) -> str:
     if close:
         said.append(f"did you mean {close[0]!r}?")
     elif not by_key:
-        said.append("no PodTemplates were given (podTemplates, --pod-templates or --cluster)")
+        said.append("the scenario has no PodTemplates at all (podTemplates, --pod-templates, --cluster)")
     elif not nearby:
         said.append("neither namespace has any PodTemplate")
     return "; " + "; ".join(said) if said else ""

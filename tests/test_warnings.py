@@ -188,7 +188,7 @@ def test_a_template_in_a_third_namespace_is_not_used_and_in_the_looked_in_namesp
 def test_no_pod_templates_at_all_says_so():
     [warning] = engine.evaluate({"task": TASK, "execution": EXECUTION,
                                  "propeller": {"config": {"default-pod-template-name": "base"}}}).warnings
-    assert "no PodTemplates were given" in warning.note
+    assert "the scenario has no PodTemplates at all" in warning.note
 
 
 def test_an_unmatched_template_container_is_not_in_the_pod_and_the_drop_stays_in_the_trace():
