@@ -283,3 +283,13 @@ def test_the_html_report_lists_a_warned_input_once_under_warnings_with_its_locat
     line, column = position(scenario, "name: sidecar")
     assert f"{scenario}:{line}:{column}" in warnings
     assert re.search(r"podTemplates\[0\]\.template\.spec\.containers\[name=sidecar\]", warnings)
+
+
+def test_flytes_refusal_is_located_in_the_task_file_it_came_from(capsys, tmp_path):
+    # the same locator serves warnings and exit-3 errors of scenarios assembled from separate files
+    task = tmp_path / "task.yaml"
+    task.write_text(yaml.safe_dump({**TASK, "podTemplateName": "gpu"}))
+    code, out, err = run(capsys, "render", "--task", task, "--namespace", "ns")
+    line, column = position(str(task), "gpu")
+    assert code == 3 and out == ""
+    assert err.startswith(f"podeval: error[pod_template_not_found]: {task}:{line}:{column}: task.podTemplateName: ")
