@@ -376,10 +376,19 @@ class _Normaliser:
             return {}
         view = {}
         for name, item in task_view(template).items():
-            inside = raw_path(value, TEMPLATE_PARTS[name])
-            view[name] = self.shape(item, SCENARIO_SHAPE["task"][name], path + prefix + inside,
-                                    where + prefix + inside)
+            view[name] = self.template_part(item, SCENARIO_SHAPE["task"][name], value, TEMPLATE_PARTS[name],
+                                            path + prefix, where + prefix)
         return view
+
+    def template_part(self, item: Any, shape: Any, template: Any, inside: tuple, path: tuple, where: tuple) -> Any:
+        """A part of the task view, checked at its place in the template (`inside`: its JSON-mapping field path,
+        followed in the raw template, where the fields may be snake_case)."""
+        if isinstance(shape, dict) and isinstance(item, dict):
+            return {key: self.template_part(sub, shape[key], template, inside + (key,), path, where)
+                    for key, sub in item.items() if key in shape}
+        raw = raw_path(template, inside)
+        raw += inside[len(raw):]  # a part the template does not spell out (a default): at its nearest ancestor
+        return self.shape(item, shape, path + raw, where + raw)
 
     def registered_task(self, task: dict, raw: dict, where: tuple) -> dict:
         """The task of a scenario with `task.template`: the template's view; only `task.id` may stand beside it

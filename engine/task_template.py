@@ -108,8 +108,10 @@ def _find(value: Any, cls: Any, json_format: Any, where: tuple) -> TemplateProbl
         try:
             json_format.ParseDict({key: item}, cls())
         except json_format.ParseError as error:
+            enum = field.enum_type
+            hint = f"one of {', '.join(enum.values_by_name)}" if enum else "flyteidl's JSON parser refuses it"
             return _find_inside(field, key, item, cls, json_format, where) or TemplateProblem(
-                "task_template_invalid", _clean(str(error)), where + (key,), hint="flyteidl's JSON parser refuses it")
+                "task_template_invalid", _clean(str(error)), where + (key,), hint=hint)
     return None
 
 
@@ -123,7 +125,7 @@ def _find_inside(field: Any, key: str, item: Any, cls: Any, json_format: Any, wh
         if message_type.fields_by_name["value"].message_type is None or not isinstance(item, dict):
             return None
         elements = [((key, map_key), element, type(holder[str(map_key)])) for map_key, element in item.items()]
-    elif field.label == field.LABEL_REPEATED:
+    elif field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED:
         if not isinstance(item, list):
             return None
         element_cls = type(holder.add())
@@ -165,8 +167,10 @@ def task_view(template: dict) -> dict:
     if "type" in template:
         task["type"] = template["type"]
     task_id = template.get("id") or {}
-    if task_id and not any(_PLACEHOLDER.search(str(task_id.get(part, ""))) for part in _ID_PARTS):
-        task["id"] = {part: task_id.get(part, "") for part in _ID_PARTS}
+    # pyflyte package / serialize leave project, domain and version empty or as `{{ registration.* }}` placeholders
+    # that flytectl register fills: such an id is not the one FlytePropeller sees, so it is not used.
+    if all(task_id.get(part) and not _PLACEHOLDER.search(str(task_id[part])) for part in _ID_PARTS):
+        task["id"] = {part: task_id[part] for part in _ID_PARTS}
     if "k8sPod" in template:
         k8s_pod = template["k8sPod"]
         object_metadata = k8s_pod.get("metadata") or {}
