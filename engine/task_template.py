@@ -325,18 +325,17 @@ def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
     import io
     import tarfile
 
+    named = []
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            for member in archive.getmembers():
+                if member.isfile() and re.search(r"_1\.pb$", member.name):
+                    handle = archive.extractfile(member)
+                    template = _from_binary(path, handle.read() if handle else b"", member.name)
+                    named.append((_template_name(template), template))
     except (tarfile.TarError, gzip.BadGzipFile, EOFError, OSError) as exc:
         raise InputError("task_template_invalid", f"{path} is not a pyflyte package (a .tgz): {exc}", file=path,
                          hint="pyflyte package --output flyte-package.tgz") from None
-    named = []
-    with archive:
-        for member in archive.getmembers():
-            if member.isfile() and re.search(r"_1\.pb$", member.name):
-                handle = archive.extractfile(member)
-                template = _from_binary(path, handle.read() if handle else b"", member.name)
-                named.append((_template_name(template), template))
     if not named:
         raise InputError("task_template_invalid", f"{path} holds no task (no NN_<name>_1.pb file)", file=path,
                          hint="pyflyte package writes one NN_<task name>_1.pb per task")

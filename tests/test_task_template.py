@@ -183,8 +183,8 @@ def test_package_tgz__task_name_picks_the_task(capsys):
 
 @pytest.mark.parametrize(("task_name", "code", "shown"), [
     (None, "task_name_required", "flytekit_tasks.registered.a100_partition, "),
-    ("flytekit_tasks.registered.a100_partitio", "task_name_not_found", "did you mean "
-     "'flytekit_tasks.registered.a100_partition'?"),
+    ("flytekit_tasks.registered.a100_partitio", "task_name_not_found",
+     "did you mean 'flytekit_tasks.registered.a100_partition'?"),
 ])
 def test_package_tgz__task_name_missing_or_wrong_lists_the_names(capsys, task_name, code, shown):
     args = ["--task-template", str(FIXTURES / "flyte-package.tgz"), "--namespace", "ns"]
@@ -229,15 +229,15 @@ def write(tmp_path: Path, text: str) -> str:
     ("task:\n  template:\n    type: python-task\n    contaner: {image: img}\n", "unknown_key", "contaner",
      "task.template.contaner: flyteidl.core.TaskTemplate has no field 'contaner' (hint: did you mean 'container'?)"),
     # an enum name protobuf does not know, inside a repeated message
-    ("task:\n  template:\n    type: python-task\n    container:\n      image: img\n      resources:\n"
-     "        requests: [{name: CPUU, value: '1'}]\n", "task_template_invalid", "CPUU",
+    (("task:\n  template:\n    type: python-task\n    container:\n      image: img\n      resources:\n"
+      "        requests: [{name: CPUU, value: '1'}]\n"), "task_template_invalid", "CPUU",
      "task.template.container.resources.requests[0].name: Invalid enum value CPUU"),
     # a number where protobuf wants a string
     ("task:\n  template:\n    type: python-task\n    container: {image: img, env: [{key: A, value: 1}]}\n",
      "task_template_invalid", "1}", "task.template.container.env[0].value: expected string"),
     # a Kubernetes problem in the pod spec, located through snake_case proto field names
-    ("task:\n  template:\n    type: python-task\n    config: {primary_container_name: p}\n    k8s_pod:\n"
-     "      pod_spec:\n        containers: [{name: p, image: i, resources: {limits: {cpu: 1 core}}}]\n",
+    (("task:\n  template:\n    type: python-task\n    config: {primary_container_name: p}\n    k8s_pod:\n"
+      "      pod_spec:\n        containers: [{name: p, image: i, resources: {limits: {cpu: 1 core}}}]\n"),
      "pod_spec_decode", "1 core", "task.template.k8s_pod.pod_spec.containers[name=p].resources.limits.cpu"),
     # the template together with an authoring key
     ("task:\n  podTemplate: {podSpec: {containers: []}}\n  template: {type: python-task, container: {image: i}}\n",

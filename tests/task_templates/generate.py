@@ -51,7 +51,7 @@ def main() -> None:
                 spec.ParseFromString(archive.extractfile(member).read())
                 specs[spec.template.id.name.rsplit(".", 1)[-1]] = (member.name, spec)
     # the TaskSpec file pyflyte wrote, as it is
-    name, spec = specs["interruptible_with_metadata"]
+    _, spec = specs["interruptible_with_metadata"]
     (HERE / "interruptible_with_metadata_1.pb").write_bytes(spec.SerializeToString())
     # MessageToJson of the TaskTemplate (lowerCamelCase), in JSON and in YAML
     (HERE / "resources_only.json").write_text(MessageToJson(specs["resources_only"][1].template) + "\n")
