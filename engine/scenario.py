@@ -369,13 +369,14 @@ class _Normaliser:
 
         value, prefix = unwrap(value)
         try:
-            template = parse_template(value)
+            view_parts = task_view(parse_template(value))
         except TemplateProblem as problem:
-            self.error(problem.code, problem.message, path + prefix + problem.where, where + prefix + problem.where,
+            inside = raw_path(value, problem.where)
+            self.error(problem.code, problem.message, path + prefix + inside, where + prefix + inside,
                        hint=problem.hint, key=problem.key)
             return {}
         view = {}
-        for name, item in task_view(template).items():
+        for name, item in view_parts.items():
             view[name] = self.template_part(item, SCENARIO_SHAPE["task"][name], value, TEMPLATE_PARTS[name],
                                             path + prefix, where + prefix)
         return view

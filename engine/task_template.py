@@ -60,12 +60,12 @@ def _protobuf(what: str) -> tuple[Any, Any, Any]:
 # -- the JSON mapping ---------------------------------------------------------------------------------------------
 
 
-class TemplateProblem(Exception):
-    """A TaskTemplate that protobuf's JSON parser refuses; ``where`` is the raw path of the culprit in the value."""
+class TemplateProblem(InputError):
+    """A TaskTemplate podeval cannot use; ``where`` is the path of the culprit in the template (as written)."""
 
     def __init__(self, code: str, message: str, where: tuple, *, hint: str | None = None, key: bool = False):
-        super().__init__(message)
-        self.code, self.message, self.where, self.hint, self.key = code, message, where, hint, key
+        super().__init__(code, message, hint=hint)
+        self.where, self.key = where, key
 
 
 def parse_template(value: Any) -> dict:
@@ -163,6 +163,13 @@ def task_view(template: dict) -> dict:
     Flyte reads: the target (`container`, or `k8sPod` with `config.primary_container_name`: BuildRawPod in
     flytek8s/pod_helper.go), `metadata.podTemplateName` (the runtime PodTemplate), `metadata.metadata` labels and
     annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` is kept for plugins."""
+    if template.get("type") == "sidecar" and template.get("taskTypeVersion", 0) < 2:
+        # plugins/k8s/pod/plugin.go BuildResource: versions 0 and 1 of a sidecar task keep the pod spec in `custom`
+        # (a SidecarJob, or the pod spec itself) and skip BuildRawPod; podeval models the K8sPod target only
+        raise TemplateProblem(
+            "task_template_unsupported", f"a sidecar task of task_type_version {template.get('taskTypeVersion', 0)} "
+            "keeps its pod spec in custom, which podeval does not model", ("taskTypeVersion",),
+            hint="re-register the task with a current flytekit (pod_template=...): it writes the K8sPod target")
     task: dict[str, Any] = {}
     if "type" in template:
         task["type"] = template["type"]

@@ -239,6 +239,9 @@ def write(tmp_path: Path, text: str) -> str:
     (("task:\n  template:\n    type: python-task\n    config: {primary_container_name: p}\n    k8s_pod:\n"
       "      pod_spec:\n        containers: [{name: p, image: i, resources: {limits: {cpu: 1 core}}}]\n"),
      "pod_spec_decode", "1 core", "task.template.k8s_pod.pod_spec.containers[name=p].resources.limits.cpu"),
+    # a legacy sidecar task (plugins/k8s/pod/plugin.go: task_type_version 0 and 1 read the pod spec from custom)
+    ("task:\n  template:\n    type: sidecar\n    task_type_version: 1\n    custom: {containers: []}\n",
+     "task_template_unsupported", "1\n", "task.template.task_type_version: a sidecar task of task_type_version 1"),
     # the template together with an authoring key
     ("task:\n  podTemplate: {podSpec: {containers: []}}\n  template: {type: python-task, container: {image: i}}\n",
      "exclusive_keys", "podTemplate", "task.template and task.podTemplate both give the task"),
@@ -289,3 +292,46 @@ def test_read_template_file_error_is_an_input_error():
     with pytest.raises(InputError) as caught:
         read_template_file(str(FIXTURES / "missing.json"))
     assert caught.value.code == "unreadable"
+
+
+def test_flytectl_list_of_tasks__task_name_picks_one(tmp_path, capsys):
+    """`flytectl get task -o yaml` of several tasks prints a list; --task-name picks one, its errors point into it."""
+    tasks = [yaml.safe_load((FIXTURES / name).read_text()) for name in ("flytectl-get-task.yaml",
+                                                                         "flytectl-get-task.json")]
+    listing = tmp_path / "tasks.yaml"
+    listing.write_text(yaml.safe_dump(tasks, sort_keys=False))
+    name = "flytekit_tasks.registered.t4_with_shared_memory"
+    scenario = scenario_file(tmp_path, podTemplates=[BASE_TEMPLATE])
+
+    picked = render(capsys, scenario, "--task-template", str(listing), "--task-name", name)
+    alone = render(capsys, scenario, "--task-template", str(FIXTURES / "flytectl-get-task.json"))
+    missing = render(capsys, scenario, "--task-template", str(listing))
+
+    assert picked[0] == 0 and picked == alone
+    assert missing[0] == 2 and missing[2].startswith("podeval: error[task_name_required]: ")
+    assert f"the file holds 2 tasks: flytekit_tasks.registered.pod_template_and_name, {name}" in missing[2]
+
+
+def test_errors_in_a_list_point_into_the_picked_task(tmp_path, capsys):
+    task = yaml.safe_load((FIXTURES / "flytectl-get-task.json").read_text())
+    task["closure"]["compiledTask"]["template"]["container"]["image"] = 7
+    listing = tmp_path / "tasks.yaml"
+    listing.write_text(yaml.safe_dump([task], sort_keys=False))
+    line = next(number for number, text in enumerate(listing.read_text().splitlines(), 1) if "image: 7" in text)
+
+    code, pod, err = render(capsys, "--task-template", str(listing), "--namespace", "ns")
+
+    assert (code, pod) == (2, None)
+    assert err.startswith(f"podeval: error[task_template_invalid]: {listing}:{line}:"), err
+    assert "task.template.container.image: expected string" in err
+
+
+def test_podeval_scenario_prints_the_task_view(capsys):
+    code = main(["scenario", "--task-template", str(FIXTURES / "resources_only.json"), "--namespace", "ns"])
+    out, err = capsys.readouterr()
+
+    assert code == 0, err
+    task = yaml.safe_load(out)["task"]
+    assert task["type"] == "python-task" and "id" not in task
+    assert task["container"]["resources"]["limits"]["ephemeral-storage"] == "10Gi"
+    assert task["container"]["env"] == [{"name": "MODE", "value": "train"}]
