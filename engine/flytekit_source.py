@@ -141,10 +141,8 @@ def _task_section(template: Any) -> dict:
     """A flytekit TaskTemplate model as the scenario's `task` (registered view): its protobuf, converted as every
     registered TaskTemplate is (engine/task_template.py). The id is left out: its project, domain and version are
     this adapter's placeholders, not a registration's."""
-    from google.protobuf.json_format import MessageToDict
-
-    from engine.task_template import task_view
+    from engine.task_template import task_view, to_json
 
     message = template.to_flyte_idl()
     message.ClearField("id")
-    return task_view(MessageToDict(message))
+    return task_view(to_json(message))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,23 @@ def parse_template(value: Any) -> dict:
         message = json_format.ParseDict(value, tasks_pb2.TaskTemplate())
     except json_format.ParseError as error:
         raise _locate(value, tasks_pb2.TaskTemplate, json_format, str(error)) from None
-    return json_format.MessageToDict(message)
+    return to_json(message)
+
+
+def to_json(message: Any) -> dict:
+    """A protobuf message in its canonical JSON mapping, every mapping's keys sorted: protobuf maps and Structs
+    (labels, config, the pod spec) have no order, and the trace must not depend on the order they come out in."""
+    from google.protobuf import json_format
+
+    return _sorted(json_format.MessageToDict(message))
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def _locate(value: Any, cls: Any, json_format: Any, text: str, where: tuple = ()) -> TemplateProblem:
@@ -242,9 +259,10 @@ def unwrap(value: Any) -> tuple[Any, tuple]:
 
 
 def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, Any, tuple]:
-    """(the TaskTemplate JSON, its yamlio Document or None, its path in that document) of `--task-template FILE`."""
+    """(the TaskTemplate JSON, its yamlio Document or None, its path in that document) of `--task-template FILE`
+    (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml | podeval render --task-template - ...`)."""
     try:
-        data = Path(path).read_bytes()
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
                          hint="check the path") from None
@@ -257,7 +275,7 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
     from .yamlio import load_documents
 
     candidates = []  # (template, document, path in the document)
-    for document in load_documents(data, path):
+    for document in load_documents(data, "<stdin>" if path == "-" else path):
         items = document.value if isinstance(document.value, list) else [document.value]
         for index, item in enumerate(items):
             template, prefix = unwrap(item)
@@ -321,7 +339,7 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
             continue
         template = message.template if cls is task_pb2.TaskSpec else message
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
-            return json_format.MessageToDict(template)
+            return to_json(template)
     raise InputError("task_template_invalid", f"{where} is not a flyteidl TaskSpec or TaskTemplate", file=path,
                      hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb")
 

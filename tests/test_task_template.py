@@ -335,3 +335,17 @@ def test_podeval_scenario_prints_the_task_view(capsys):
     assert task["type"] == "python-task" and "id" not in task
     assert task["container"]["resources"]["limits"]["ephemeral-storage"] == "10Gi"
     assert task["container"]["env"] == [{"name": "MODE", "value": "train"}]
+
+
+def test_task_template_from_stdin(tmp_path, capsys, monkeypatch):
+    """`flytectl get task NAME --version V -o yaml | podeval render --task-template - ...`"""
+    import io
+
+    scenario = scenario_file(tmp_path, podTemplates=[BASE_TEMPLATE])
+    from_file = render(capsys, scenario, "--task-template", str(FIXTURES / "flytectl-get-task.yaml"))
+    stdin = io.TextIOWrapper(io.BytesIO((FIXTURES / "flytectl-get-task.yaml").read_bytes()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+
+    from_stdin = render(capsys, scenario, "--task-template", "-")
+
+    assert from_file[0] == 0 and from_stdin == from_file
