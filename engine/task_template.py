@@ -323,7 +323,7 @@ def _binary(data: bytes) -> bool:
 
 def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
     """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), or a bare TaskTemplate."""
-    json_format, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
+    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
     from google.protobuf.message import DecodeError
 
     where = f"{path}[{member}]" if member else path
