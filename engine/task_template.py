@@ -111,7 +111,7 @@ def _find(value: Any, cls: Any, json_format: Any, where: tuple) -> TemplateProbl
     descriptor = cls.DESCRIPTOR
     if not isinstance(value, dict):
         return TemplateProblem("task_template_invalid", f"expected a mapping ({descriptor.full_name}), got "
-                               f"{_describe(value)}", where)
+                               f"{_describe(value)}", where, hint="a protobuf message is a JSON object: key: value pairs")
     fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
     for key, item in value.items():
         field = fields.get(key)
