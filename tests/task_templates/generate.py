@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -40,31 +39,36 @@ def registered(spec: task_pb2.TaskSpec) -> task_pb2.Task:
     return task
 
 
-def main() -> None:
-    package_path = HERE / "flyte-package.tgz"
-    package(package_path)
+def fixtures(package_path: Path) -> dict:
+    """{file name: its bytes} of every fixture but the package, from the package at `package_path`."""
     specs = {}
     with tarfile.open(package_path) as archive:
         for member in archive.getmembers():
             if member.name.endswith("_1.pb"):
                 spec = task_pb2.TaskSpec()
                 spec.ParseFromString(archive.extractfile(member).read())
-                specs[spec.template.id.name.rsplit(".", 1)[-1]] = (member.name, spec)
-    # the TaskSpec file pyflyte wrote, as it is
-    _, spec = specs["interruptible_with_metadata"]
-    (HERE / "interruptible_with_metadata_1.pb").write_bytes(spec.SerializeToString())
-    # MessageToJson of the TaskTemplate (lowerCamelCase), in JSON and in YAML
-    (HERE / "resources_only.json").write_text(MessageToJson(specs["resources_only"][1].template) + "\n")
-    (HERE / "plain_container_task.json").write_text(MessageToJson(specs["plain_container_task"][1].template) + "\n")
-    a100 = MessageToDict(specs["a100_partition"][1].template)
-    (HERE / "a100_partition.yaml").write_text(yaml.safe_dump(a100, sort_keys=False))
-    # flytectl get task -o json / -o yaml
-    task = registered(specs["t4_with_shared_memory"][1])
-    (HERE / "flytectl-get-task.json").write_text(MessageToJson(task) + "\n")
-    task = registered(specs["pod_template_and_name"][1])
-    (HERE / "flytectl-get-task.yaml").write_text(yaml.safe_dump(json.loads(MessageToJson(task)), sort_keys=False))
+                specs[spec.template.id.name.rsplit(".", 1)[-1]] = spec
+    a100 = MessageToDict(specs["a100_partition"].template)
+    return {
+        # the TaskSpec file pyflyte wrote, as it is
+        "interruptible_with_metadata_1.pb": specs["interruptible_with_metadata"].SerializeToString(),
+        # MessageToJson of the TaskTemplate (lowerCamelCase), in JSON and in YAML
+        "resources_only.json": (MessageToJson(specs["resources_only"].template) + "\n").encode(),
+        "plain_container_task.json": (MessageToJson(specs["plain_container_task"].template) + "\n").encode(),
+        "a100_partition.yaml": yaml.safe_dump(a100, sort_keys=False).encode(),
+        # flytectl get task -o json / -o yaml
+        "flytectl-get-task.json": (MessageToJson(registered(specs["t4_with_shared_memory"])) + "\n").encode(),
+        "flytectl-get-task.yaml": yaml.safe_dump(json.loads(MessageToJson(registered(specs["pod_template_and_name"]))),
+                                                 sort_keys=False).encode(),
+    }
+
+
+def main() -> None:
+    package_path = HERE / "flyte-package.tgz"
+    package(package_path)
+    for name, data in fixtures(package_path).items():
+        (HERE / name).write_bytes(data)
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory():
-        main()
+    main()
