@@ -33,6 +33,11 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
                         help="no warnings on stderr (they stay in the trace); errors are still printed")
     parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
     parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
+    parts.add_argument("--task-template", metavar="FILE",
+                       help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
+                       "pyflyte's .pb or package .tgz; needs podeval[flyteidl])")
+    parts.add_argument("--task-name", metavar="NAME",
+                       help="with --task-template: the task to take from a file of several (the full task name)")
     parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
                        help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents")
     parts.add_argument("--propeller-config", metavar="FILE",
@@ -128,7 +133,14 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     from .scenario import load_scenario
 
     parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace,
-                 args.cluster, args.flytekit))
+                 args.cluster, args.flytekit, args.task_template))
+    given = [option for option, value in (("--task", args.task), ("--task-template", args.task_template),
+                                          ("--flytekit", args.flytekit)) if value]
+    if len(given) > 1:
+        raise InputError("usage", f"{' and '.join(given)} both give the task: give one")
+    if args.task_name and not args.task_template:
+        raise InputError("usage", "--task-name picks a task of --task-template FILE: give the file",
+                         hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit")
     if args.scenario is None and not parts:
         raise InputError("usage", "give a scenario file (or - for stdin), or --task and friends",
                          hint="podeval render examples/flyte-docs/example-3.yaml")
@@ -147,6 +159,13 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
 
         base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
         origins.pop(("task",), None)
+    if args.task_template:
+        from .task_template import read_template_file
+
+        template, document, where = read_template_file(args.task_template, args.task_name)
+        base["task"] = {"template": template}
+        origins.pop(("task",), None)
+        origins[("task", "template")] = (args.task_template, document, where)
     if args.cluster:
         from .cluster import read_cluster
 

@@ -5,7 +5,8 @@ flytekit's own translator (`get_serializable`, what `pyflyte register` and `pyfl
 arrives in the registered view: `k8sPod` + `config` for a task with a pod template, `container` otherwise, with
 `podTemplateName`, task labels and annotations, `interruptible` and `extendedResources` from its metadata. podeval's
 own compile-time serialization (`engine.serialize_pod_template`) is then not involved; the differential test
-(`tests/test_flytekit_differential.py`) checks that both agree.
+(`tests/test_flytekit_differential.py`) checks that both agree. The TaskTemplate becomes the scenario's task through
+the converter that `--task-template` uses (`engine.task_template.task_view`).
 
 flytekit is imported inside the functions: it is an optional dependency, and importing it takes seconds.
 """
@@ -137,70 +138,11 @@ def _serialize(entity: Any, ref: str, *, image: str | None, env: dict | None) ->
 
 
 def _task_section(template: Any) -> dict:
-    """A flytekit TaskTemplate model as the scenario's `task` (registered view), Kubernetes JSON inside."""
-    task: dict[str, Any] = {"type": template.type}
-    if template.k8s_pod is not None:
-        k8s_pod = template.k8s_pod
-        metadata = {}
-        if k8s_pod.metadata is not None:
-            metadata = {
-                key: dict(value)
-                for key, value in (("labels", k8s_pod.metadata.labels), ("annotations", k8s_pod.metadata.annotations))
-                if value
-            }
-        # K8sPod.primary_container_name stays unset on a task (only node overrides set it); config carries it.
-        task["k8sPod"] = {"metadata": metadata, "podSpec": k8s_pod.pod_spec or {}}
-    elif template.container is not None:
-        task["container"] = _container(template.container)
-    if template.config:
-        task["config"] = dict(template.config)
+    """A flytekit TaskTemplate model as the scenario's `task` (registered view): its protobuf, converted as every
+    registered TaskTemplate is (engine/task_template.py). The id is left out: its project, domain and version are
+    this adapter's placeholders, not a registration's."""
+    from engine.task_template import task_view, to_json
 
-    metadata = template.metadata
-    if metadata.pod_template_name:
-        task["podTemplateName"] = metadata.pod_template_name
-    k8s_object_metadata = getattr(metadata, "k8s_object_metadata", None)
-    if k8s_object_metadata is not None:
-        if k8s_object_metadata.labels:
-            task["labels"] = dict(k8s_object_metadata.labels)
-        if k8s_object_metadata.annotations:
-            task["annotations"] = dict(k8s_object_metadata.annotations)
-    if metadata.interruptible is not None:
-        task["interruptible"] = bool(metadata.interruptible)
-    extended = _extended_resources(getattr(template, "extended_resources", None))
-    if extended:
-        task["extendedResources"] = extended
-    return task
-
-
-def _container(container: Any) -> dict:
-    """TaskTemplate.container as the scenario's `task.container`; resource names as flytekit sanitizes them."""
-    result: dict[str, Any] = {
-        "image": container.image,
-        "command": list(container.command or []),
-        "args": list(container.args or []),
-        "env": [{"name": key, "value": value} for key, value in (container.env or {}).items()],
-    }
-    resources = {}
-    for kind in ("requests", "limits"):
-        entries = getattr(container.resources, kind, None) or []
-        if entries:
-            resources[kind] = {_resource_name(entry.name): entry.value for entry in entries}
-    if resources:
-        result["resources"] = resources
-    return result
-
-
-def _resource_name(name: int) -> str:
-    """`_sanitize_resource_name` in flytekit/core/utils.py: the IDL enum name, lower case, `_` -> `-`."""
-    from flyteidl.core import tasks_pb2
-
-    return tasks_pb2.Resources.ResourceName.Name(name).lower().replace("_", "-")
-
-
-def _extended_resources(extended: Any) -> dict:
-    """TaskTemplate.extended_resources (a protobuf message) in its JSON form: gpuAccelerator, sharedMemory."""
-    if extended is None:
-        return {}
-    from google.protobuf.json_format import MessageToDict
-
-    return MessageToDict(extended)
+    message = template.to_flyte_idl()
+    message.ClearField("id")
+    return task_view(to_json(message))

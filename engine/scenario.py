@@ -28,6 +28,7 @@ from typing import Any
 from . import k8s_schema
 from . import paths as _paths
 from .errors import InputError
+from .task_template import TEMPLATE_PARTS
 from .validate import (
     Context,
     K8sChecker,
@@ -68,6 +69,8 @@ SCENARIO_SHAPE: dict = {
         "interruptible": "bool",
         "extendedResources": _EXTENDED_RESOURCES,
         "defaultImage": "str",
+        "template": "tasktemplate",  # the registered flyteidl TaskTemplate (engine/task_template.py)
+        "custom": "any",  # TaskTemplate.custom, kept for plugins
     },
     "execution": {
         "namespace": "namespace",
@@ -154,6 +157,7 @@ class Scenario:
 
 def raw_path(raw: Any, path: tuple) -> tuple:
     """The keys and indices, as written in the file, of a normalised path (as far as they can be followed)."""
+    path = _template_path(raw, tuple(path))
     out: list = []
     node = raw
     for segment in path:
@@ -198,6 +202,17 @@ def raw_path(raw: Any, path: tuple) -> tuple:
     return tuple(out)
 
 
+def _template_path(raw: Any, path: tuple) -> tuple:
+    """A path of the task view of a scenario that gives `task.template`, as the path inside that template."""
+    task = raw.get("task") if isinstance(raw, dict) and path[:1] == ("task",) else None
+    if isinstance(task, dict) and "template" in task and len(path) >= 2 and path[1] not in task \
+            and path[1] in TEMPLATE_PARTS:
+        from .task_template import unwrap
+
+        return ("task", "template") + unwrap(task["template"])[1] + TEMPLATE_PARTS[path[1]] + path[2:]
+    return path
+
+
 class _Normaliser:
     """One pass over the raw scenario: the normalised data, and every problem on the way (in ``problems``)."""
 
@@ -229,6 +244,8 @@ class _Normaliser:
                            where + (key,), hint="keep one spelling: camelCase", key=True)
                 continue
             result[name] = self.shape(item, shape[name], path + (name,), where + (key,))
+        if path == ("task",) and "template" in result:
+            return self.registered_task(result, value, where)
         return result
 
     def unknown(self, key: Any, known: Any, path: tuple, where: tuple) -> None:
@@ -292,6 +309,8 @@ class _Normaliser:
             return self.checkers[kind[8:]].object(value, "PodSpec", path, where)
         if kind == "podtemplates":
             return self.pod_templates(value, path, where)
+        if kind == "tasktemplate":
+            return self.task_template(value, path, where)
         if kind == "config":
             return self.config(value, path, where)
         return _plain(value)
@@ -358,6 +377,52 @@ class _Normaliser:
                                                    where, ("env",))
         self.type_error(value, "a list of env vars or a {NAME: value} mapping", path, where)
         return []
+
+    # -- the registered task ------------------------------------------------------------------------------------
+    def task_template(self, value: Any, path: tuple, where: tuple) -> dict:
+        """`task.template`: a flyteidl TaskTemplate, parsed by protobuf, as the task view (engine/task_template.py);
+        each part is then checked where it is in the template."""
+        from .task_template import TemplateProblem, parse_template, task_view, unwrap
+
+        value, prefix = unwrap(value)
+        try:
+            view_parts = task_view(parse_template(value))
+        except TemplateProblem as problem:
+            inside = raw_path(value, problem.where)
+            self.error(problem.code, problem.message, path + prefix + inside, where + prefix + inside,
+                       hint=problem.hint, key=problem.key)
+            return {}
+        view = {}
+        for name, item in view_parts.items():
+            view[name] = self.template_part(item, SCENARIO_SHAPE["task"][name], value, TEMPLATE_PARTS[name],
+                                            path + prefix, where + prefix)
+        return view
+
+    def template_part(self, item: Any, shape: Any, template: Any, inside: tuple, path: tuple, where: tuple) -> Any:
+        """A part of the task view, checked at its place in the template (`inside`: its JSON-mapping field path,
+        followed in the raw template, where the fields may be snake_case)."""
+        if isinstance(shape, dict) and isinstance(item, dict):
+            return {key: self.template_part(sub, shape[key], template, inside + (key,), path, where)
+                    for key, sub in item.items() if key in shape}
+        raw = raw_path(template, inside)
+        raw += inside[len(raw):]  # a part the template does not spell out (a default): at its nearest ancestor
+        return self.shape(item, shape, path + raw, where + raw)
+
+    def registered_task(self, task: dict, raw: dict, where: tuple) -> dict:
+        """The task of a scenario with `task.template`: the template's view; only `task.id` may stand beside it
+        (pyflyte package leaves `{{ registration.* }}` placeholders in the template's id)."""
+        others = [name for name in task if name not in ("template", "id")]
+        if others:
+            key = next(k for k in raw if isinstance(k, str) and camel(k) == others[0])
+            self.error("exclusive_keys", f"task.template and task.{others[0]} both give the task: give one",
+                       ("task", others[0]), where + (key,), key=True,
+                       hint="task.template is the registered TaskTemplate, with its container or pod spec, config "
+                       "and metadata; only task.id may stand beside it")
+            return {}
+        view = dict(task["template"] or {})
+        if "id" in task:
+            view["id"] = task["id"]
+        return view
 
     # -- pod specs and PodTemplates -----------------------------------------------------------------------------
     def authoring(self, value: Any, decoder: str, path: tuple, where: tuple) -> dict:
