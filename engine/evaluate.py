@@ -107,7 +107,10 @@ class Evaluation:
                 for item in value:
                     merged.update(item)
                 value = merged
-            config[name] = decode_option(option, value)
+            decoded = decode_option(option, value)
+            if option.type == "struct" and isinstance(decoded, dict):  # field by field over the defaults
+                decoded = {**(config.get(name) or {}), **decoded}
+            config[name] = decoded
         return config
 
     # -- events -------------------------------------------------------------------------------------------------
