@@ -63,9 +63,7 @@ _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 def parse_duration(value: Any) -> int:
     """Nanoseconds of a Go duration string (``1h``, ``90m``, ``1.5s``) or of a number (config.Duration's
     UnmarshalJSON takes a number as nanoseconds)."""
-    if isinstance(value, bool):
-        raise ValueError(f"invalid duration {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
     text = str(value)
     sign = -1 if text.startswith("-") else 1
