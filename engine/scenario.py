@@ -515,6 +515,21 @@ class _Normaliser:
                            "PodTemplate.primary_container_name)")
 
 
+def _lift_config_sections(normaliser: _Normaliser, data: dict, raw: Any) -> None:
+    """A whole FlytePropeller config document as ``propeller.config`` also holds its ``storage`` and ``logger``
+    sections (storage.yaml, logger.yaml of its ConfigMap): they become ``propeller.storage`` / ``propeller.logger``
+    unless those are given (co-pilot's command line reads them)."""
+    propeller = raw.get("propeller") if isinstance(raw, dict) else None
+    config = propeller.get("config") if isinstance(propeller, dict) else None
+    if not isinstance(config, dict) or not isinstance(config.get("plugins"), dict):
+        return
+    for section, shape in (("storage", _STORAGE), ("logger", SCENARIO_SHAPE["propeller"]["logger"])):
+        if section in config and section not in (data.get("propeller") or {}):
+            where = raw_path(raw, ("propeller",)) + ("config", section)
+            data.setdefault("propeller", {})[section] = normaliser.shape(config[section], shape,
+                                                                         ("propeller", section), where)
+
+
 def _quote_hint(value: Any) -> str | None:
     if isinstance(value, bool):
         return f'quote it: "{str(value).lower()}"'
@@ -591,6 +606,7 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
     data: dict = {}
     try:
         data = normaliser.shape(raw, SCENARIO_SHAPE, (), ())
+        _lift_config_sections(normaliser, data, raw)
         if not normaliser.problems.items:
             normaliser.contradictions(data, raw)
     except TooManyProblems:
