@@ -323,3 +323,21 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+
+
+def registered_fields(template: dict) -> dict:
+    """What co-pilot reads of a registered ``core.TaskTemplate`` (protobuf's JSON mapping), as scenario ``task``
+    keys: ``interface``, and the data config of the target that is set (``container.dataConfig`` or
+    ``k8sPod.dataConfig``; ApplyFlytePodConfiguration reads the container's, else the K8sPod's). For the converter
+    of registered tasks to merge into the task it builds."""
+    fields: dict[str, Any] = {}
+    if isinstance(template.get("interface"), dict):
+        fields["interface"] = {side: {"variables": dict((template["interface"].get(side) or {}).get("variables")
+                                                        or {})}
+                               for side in ("inputs", "outputs") if side in template["interface"]}
+    for target in ("container", "k8sPod"):
+        if isinstance(template.get(target), dict):
+            if isinstance(template[target].get("dataConfig"), dict):
+                fields[target] = {"dataConfig": dict(template[target]["dataConfig"])}
+            break
+    return fields

@@ -260,3 +260,37 @@ def test_scenario_keys_are_checked():
     with pytest.raises(InputError) as error:
         engine.load_scenario(data)
     assert error.value.path == "task.interface.inputs.variables"
+
+
+# What flytekit 1.16.31 registers for the ContainerTask of examples/container-task-copilot.yaml (get_serializable,
+# then MessageToDict of the TaskTemplate; metadata and id left out): co-pilot's keys come from it unchanged.
+REGISTERED = {
+    "type": "raw-container",
+    "interface": {
+        "inputs": {"variables": {"a": {"type": {"simple": "FLOAT"}, "description": "a"},
+                                 "b": {"type": {"simple": "FLOAT"}, "description": "b"}}},
+        "outputs": {"variables": {"area": {"type": {"simple": "FLOAT"}, "description": "area"},
+                                  "metadata": {"type": {"simple": "STRING"}, "description": "metadata"}}}},
+    "container": {"image": "ghcr.io/flyteorg/rawcontainers-shell:v2",
+                  "command": ["./calculate-ellipse-area.sh", "{{.inputs.a}}", "{{.inputs.b}}", "/var/outputs"],
+                  "resources": {},
+                  "dataConfig": {"enabled": True, "inputPath": "/var/inputs", "outputPath": "/var/outputs"}},
+}
+
+
+@needs_flyteidl
+def test_a_registered_container_task_gives_the_examples_co_pilot():
+    from engine.copilot import registered_fields
+
+    fields = registered_fields(REGISTERED)
+    assert fields == {"interface": REGISTERED["interface"], "container": {"dataConfig": REGISTERED["container"][
+        "dataConfig"]}}
+    example = engine.load_scenario(str(EXAMPLE)).data
+    data = copy.deepcopy(example)
+    data["task"] = {"type": "raw-container", "interface": fields["interface"],
+                    "container": {"image": REGISTERED["container"]["image"],
+                                  "command": REGISTERED["container"]["command"], **fields["container"]}}
+    assert engine.evaluate(data).pod == engine.evaluate(example).pod
+    assert registered_fields({"k8sPod": {"podSpec": {}, "dataConfig": {"enabled": True}}}) == {
+        "k8sPod": {"dataConfig": {"enabled": True}}}
+    assert registered_fields({"container": {"image": "x"}}) == {}
