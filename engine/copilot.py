@@ -281,7 +281,7 @@ def co_pilot_pod(ev, entry) -> None:
         node = wrap(uploader, entry.source, entry.id)
         ev.set_at(("spec", "initContainers"), Node([node] + (list(current.value) if current else []), entry.source,
                                                    entry.id), entry.source, entry.id)
-        grace = timeout // 1_000_000_000  # int64(cfg.Timeout.Duration.Seconds())
+        grace = int(Fraction(timeout, 1_000_000_000))  # int64(cfg.Timeout.Duration.Seconds()): truncated
         ev.set_at(("spec", "terminationGracePeriodSeconds"), Node(grace, entry.source, entry.id), entry.source,
                   entry.id)
         if ev.tracing:
