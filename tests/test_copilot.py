@@ -294,3 +294,12 @@ def test_a_registered_container_task_gives_the_examples_co_pilot():
     assert registered_fields({"k8sPod": {"podSpec": {}, "dataConfig": {"enabled": True}}}) == {
         "k8sPod": {"dataConfig": {"enabled": True}}}
     assert registered_fields({"container": {"image": "x"}}) == {}
+
+
+def test_an_unknown_co_pilot_field_is_ignored_with_a_warning():
+    data = scenario()
+    del data["task"]["interface"]
+    data["propeller"] = {"config": {"co-pilot": {"imag": "x", "cpu": "1"}}}
+    result = engine.evaluate(data)  # FlytePropeller decodes its config non-strictly
+    warnings = [w for w in result.warnings if w.path == ("propeller", "config", "co-pilot", "imag")]
+    assert len(warnings) == 1 and "did you mean 'image'?" in warnings[0].note
