@@ -118,10 +118,10 @@ class Evaluation:
         """FlytePropeller decodes a struct option non-strictly: an unknown field is ignored. Say so."""
         import difflib
 
-        for key in value:
+        for key, item in value.items():
             if key not in (option.fields or {}):
                 close = difflib.get_close_matches(str(key), sorted(option.fields or {}), n=1)
-                self.emit("warn", ("propeller", "config", name, key), "k8s-plugin", name, value=value[key],
+                self.emit("warn", ("propeller", "config", name, key), "k8s-plugin", name, value=item,
                           note=f"FlytePropeller's {name} option has no field {key!r}: it is ignored"
                                + (f" (did you mean {close[0]!r}?)" if close else ""))
 
