@@ -41,7 +41,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "pack.schema.json"
 SCHEMA_ID = "https://podeval.dev/schemas/pack.schema.json"
 PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 FILE_DEFS = {"pack.yaml": "packFile", "profiles.yaml": "profilesFile", "plugin-config.yaml": "pluginConfigFile"}
-OPTION_TYPES = ["bool", "duration", "int", "list", "map", "object", "quantity", "string"]
+OPTION_TYPES = ["bool", "duration", "int", "list", "map", "object", "quantity", "string", "struct"]
 
 
 
@@ -205,7 +205,9 @@ def build_schema(strategies: dict | None = None, transforms: dict | None = None)
                 "properties": {"type": {"enum": OPTION_TYPES}, "default": {}, "shapes-pod": {"type": "boolean"},
                                "doc": text,
                                "k8s": {"type": "string", "description": "the Kubernetes type of the value, or of its "
-                                       "items or values; labels or annotations for maps"}},
+                                       "items or values; labels or annotations for maps"},
+                               "fields": {"type": "object", "description": "a struct's fields, each an option that "
+                                          "defaults on its own", "additionalProperties": {"$ref": "#/$defs/option"}}},
                 "required": ["type"],
                 "additionalProperties": False,
             },

@@ -111,8 +111,23 @@ class Evaluation:
                 for item in value:
                     merged.update(item)
                 value = merged
-            config[name] = decode_option(option, value)
+            decoded = decode_option(option, value)
+            if option.type == "struct" and isinstance(decoded, dict):  # field by field over the defaults
+                decoded = {**(config.get(name) or {}), **decoded}
+                self._warn_unknown_fields(name, option, value)
+            config[name] = decoded
         return config
+
+    def _warn_unknown_fields(self, name: str, option: Any, value: dict) -> None:
+        """FlytePropeller decodes a struct option non-strictly: an unknown field is ignored. Say so."""
+        import difflib
+
+        for key, item in value.items():
+            if key not in (option.fields or {}):
+                close = difflib.get_close_matches(str(key), sorted(option.fields or {}), n=1)
+                self.emit("warn", ("propeller", "config", name, key), "k8s-plugin", name, value=item,
+                          note=f"FlytePropeller's {name} option has no field {key!r}: it is ignored"
+                               + (f" (did you mean {close[0]!r}?)" if close else ""))
 
     # -- events -------------------------------------------------------------------------------------------------
     def emit(self, op: str, path: tuple, source: str, rule: str, *, value: Any = None, previous: Any = None,

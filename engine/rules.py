@@ -146,6 +146,9 @@ class OptionDef:
     doc: str
     #: the Kubernetes type of the value (an object), of its items (a list) or values (a map); `labels`/`annotations`
     k8s: str | None = None
+    #: a `struct` option's fields (name -> OptionDef): each one defaults on its own (mapstructure decodes a struct
+    #: field by field into a copy of the defaults)
+    fields: dict | None = None
 
 
 @dataclass
@@ -292,13 +295,31 @@ def _load_options(reader: _Reader, value: Any) -> dict:
         reader.problem("pack_schema", "plugin-config.yaml must have an 'options' mapping", ())
         return options
     for name, spec in value["options"].items():
-        where = ("options", name)
-        if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc", "k8s"}, required=("type",),
-                           rule=name):
-            continue
-        options[name] = OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
-                                  spec.get("doc", ""), spec.get("k8s"))
+        option = _load_option(reader, name, spec, ("options", name))
+        if option is not None:
+            options[name] = option
     return options
+
+
+def _load_option(reader: _Reader, name: str, spec: Any, where: tuple) -> OptionDef | None:
+    if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc", "k8s", "fields"}, required=("type",),
+                       rule=name):
+        return None
+    fields = None
+    if spec["type"] == "struct":
+        if not isinstance(spec.get("fields"), dict):
+            reader.problem("pack_schema", f"option {name!r} is a struct: it needs a 'fields' mapping", where)
+            return None
+        fields = {}
+        for field_name, field_spec in spec["fields"].items():
+            loaded = _load_option(reader, field_name, field_spec, where + ("fields", field_name))
+            if loaded is not None:
+                fields[field_name] = loaded
+        default = {key: field.default for key, field in fields.items() if field.default is not None}
+        return OptionDef(name, default, "struct", bool(spec.get("shapes-pod", True)), spec.get("doc", ""), None,
+                         fields)
+    return OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
+                     spec.get("doc", ""), spec.get("k8s"))
 
 
 def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict,

@@ -54,14 +54,28 @@ _EXTENDED_RESOURCES = {
     "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }
 TASK_TYPES = ("python-task", "container", "raw-container", "sidecar")
+# flyteidl core.DataLoadingConfig in protobuf's JSON mapping: co-pilot (engine/copilot.py)
+_DATA_CONFIG = {"enabled": "bool", "inputPath": "str", "outputPath": "str", "format": "enum:JSON|YAML|PROTO",
+                "ioStrategy": {"downloadMode": "enum:DOWNLOAD_EAGER|DOWNLOAD_STREAM|DO_NOT_DOWNLOAD",
+                               "uploadMode": "enum:UPLOAD_ON_EXIT|UPLOAD_EAGER|DO_NOT_UPLOAD"}}
+# flyteidl core.TypedInterface: the variables (name -> Variable) are checked by flyteidl when co-pilot encodes them
+_INTERFACE = {"inputs": {"variables": "variables"}, "outputs": {"variables": "variables"}}
+# flytestdlib's storage and logger sections of FlytePropeller's configuration (storage/config.go, logger/config.go)
+_STORAGE = {"type": "str", "container": "str", "enable-multicontainer": "bool",
+            "connection": {"endpoint": "str", "auth-type": "str", "access-key": "str", "secret-key": "str",
+                           "region": "str", "disable-ssl": "bool"},
+            "stow": {"kind": "str", "config": "map"},
+            "cache": "any", "limits": "any", "defaultHttpClient": "any", "signedUrl": "any"}
 SCENARIO_SHAPE: dict = {
     "task": {
         "type": "enum:" + "|".join(TASK_TYPES),
         "id": {"project": "str", "domain": "str", "name": "str", "version": "str"},
         "container": {"image": "str", "command": "strlist", "args": "strlist", "env": "env",
-                      "resources": _RESOURCES},
+                      "resources": _RESOURCES, "dataConfig": _DATA_CONFIG},
+        "interface": _INTERFACE,
         "podTemplate": "authoring:authoring",
-        "k8sPod": {"metadata": {"labels": "labels", "annotations": "annotations"}, "podSpec": "podspec:registered"},
+        "k8sPod": {"metadata": {"labels": "labels", "annotations": "annotations"}, "podSpec": "podspec:registered",
+                   "dataConfig": _DATA_CONFIG},
         "config": "map",
         "podTemplateName": "str",
         "labels": "labels",
@@ -85,6 +99,9 @@ SCENARIO_SHAPE: dict = {
         "annotations": "annotations",
         "envVars": "map",
         "platformResources": _RESOURCES,
+        "inputPath": "str",  # the execution's data locations, for co-pilot's command lines (engine/copilot.py)
+        "outputPrefix": "str",
+        "rawOutputDataPrefix": "str",
         "overrides": {
             "resources": _RESOURCES,
             "containerImage": "str",
@@ -92,7 +109,9 @@ SCENARIO_SHAPE: dict = {
             "extendedResources": _EXTENDED_RESOURCES,
         },
     },
-    "propeller": {"namespace": "namespace", "config": "config", "env": "map", "configSource": "any"},
+    "propeller": {"namespace": "namespace", "config": "config", "env": "map", "configSource": "any",
+                  "storage": _STORAGE, "logger": {"level": "int", "show-source": "any", "mute": "any",
+                                                  "formatter": "any"}},
     "podTemplates": "podtemplates",
     "cluster": "any",
 }
@@ -311,6 +330,12 @@ class _Normaliser:
             return self.pod_templates(value, path, where)
         if kind == "tasktemplate":
             return self.task_template(value, path, where)
+        if kind == "variables":  # an interface's variables: names are the task's, never renamed
+            if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
+                self.type_error(value, "a mapping of variable names to flyteidl Variables", path, where,
+                                hint="inputs: {variables: {x: {type: {simple: INTEGER}}}}")
+                return {}
+            return _plain(value)
         if kind == "config":
             return self.config(value, path, where)
         return _plain(value)
@@ -572,6 +597,21 @@ class _Normaliser:
                            "PodTemplate.primary_container_name)")
 
 
+def _lift_config_sections(normaliser: _Normaliser, data: dict, raw: Any) -> None:
+    """A whole FlytePropeller config document as ``propeller.config`` also holds its ``storage`` and ``logger``
+    sections (storage.yaml, logger.yaml of its ConfigMap): they become ``propeller.storage`` / ``propeller.logger``
+    unless those are given (co-pilot's command line reads them)."""
+    propeller = raw.get("propeller") if isinstance(raw, dict) else None
+    config = propeller.get("config") if isinstance(propeller, dict) else None
+    if not isinstance(config, dict) or not isinstance(config.get("plugins"), dict):
+        return
+    for section, shape in (("storage", _STORAGE), ("logger", SCENARIO_SHAPE["propeller"]["logger"])):
+        if section in config and section not in (data.get("propeller") or {}):
+            where = raw_path(raw, ("propeller",)) + ("config", section)
+            data.setdefault("propeller", {})[section] = normaliser.shape(config[section], shape,
+                                                                         ("propeller", section), where)
+
+
 def _quote_hint(value: Any) -> str | None:
     if isinstance(value, bool):
         return f'quote it: "{str(value).lower()}"'
@@ -648,6 +688,7 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
     data: dict = {}
     try:
         data = normaliser.shape(raw, SCENARIO_SHAPE, (), ())
+        _lift_config_sections(normaliser, data, raw)
         if not normaliser.problems.items:
             normaliser.contradictions(data, raw)
     except TooManyProblems:

@@ -35,6 +35,7 @@ TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
     "interruptible": ("metadata", "interruptible"),
     "extendedResources": ("extendedResources",),
     "custom": ("custom",),
+    "interface": ("interface",),
 }
 # The id parts FlytePropeller puts into FLYTE_INTERNAL_TASK_* (GetExecutionEnvVars) and the task-name label.
 _ID_PARTS = ("project", "domain", "name", "version")
@@ -202,9 +203,16 @@ def task_view(template: dict) -> dict:
                                             if object_metadata.get(key)}}
         if "podSpec" in k8s_pod:  # without it FlytePropeller fails the task (the scenario says so)
             pod["podSpec"] = k8s_pod["podSpec"]
+        if isinstance(k8s_pod.get("dataConfig"), dict):  # co-pilot (ApplyFlytePodConfiguration reads the K8sPod's)
+            pod["dataConfig"] = dict(k8s_pod["dataConfig"])
         task["k8sPod"] = pod
     elif "container" in template:
         task["container"] = _container(template["container"])
+        if isinstance(template["container"].get("dataConfig"), dict):  # co-pilot's data config (copilot.go)
+            task["container"]["dataConfig"] = dict(template["container"]["dataConfig"])
+    if isinstance(template.get("interface"), dict):  # co-pilot's command lines carry the interface
+        task["interface"] = {side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
+                             for side in ("inputs", "outputs") if side in template["interface"]}
     if template.get("config"):
         task["config"] = dict(template["config"])
     metadata = template.get("metadata") or {}

@@ -754,3 +754,4 @@ def system_labels(ev, entry) -> None:
             labels["task-name"] = _sanitize_label_value(str(task_id["name"]))
         labels["interruptible"] = "true" if ev.param(entry, "interruptible") else "false"
     ev.vars["systemLabels"] = labels
+from . import copilot as _copilot  # noqa: F401  (registers the co-pilot transforms: flytek8s/copilot.go)

@@ -640,6 +640,9 @@ def decode_option(option: Any, value: Any) -> Any:
             spec = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
             return {key: _decode(item, spec) for key, item in value.items()}
         return value
+    if kind == "struct" and isinstance(value, dict):
+        fields = getattr(option, "fields", None) or {}  # unknown fields are ignored, as FlytePropeller does
+        return {key: decode_option(fields[key], item) for key, item in value.items() if key in fields}
     if kind == "list":
         return _decode(value, k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "string"))
     if kind == "object" and k8s:
@@ -868,6 +871,15 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
             checker.problems.add("invalid_type", f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "
                                  "FlytePropeller cannot load this configuration", path, path,
                                  hint="a Go duration: a number and a unit")
+    elif kind == "struct":
+        if not isinstance(value, dict):
+            checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"), path, path, (),
+                               struct="K8sPluginConfig")
+            return
+        fields = getattr(option, "fields", None) or {}
+        for key, item in value.items():
+            if key in fields and item is not None:
+                _check_option(checker, fields[key], item, path + (key,))
     elif kind == "object":
         if k8s and k8s_schema.fields(k8s):
             checker.object(value, k8s, path, path)

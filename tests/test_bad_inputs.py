@@ -9,6 +9,7 @@ here (no timing assertions in tests).
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import re
 import subprocess
@@ -100,6 +101,8 @@ def _cases() -> list:
         if case.get("args"):
             name += "--" + Path(case["args"][-1]).name
         marks = [pytest.mark.xfail(strict=True, reason=case["xfail"])] if case.get("xfail") else []
+        if case.get("requires") and importlib.util.find_spec(case["requires"]) is None:  # an optional extra
+            marks.append(pytest.mark.skip(reason=f"needs {case['requires']} (pip install 'podeval[{case['requires']}]')"))
         params.append(pytest.param(case, id=name, marks=marks))
     return params
 

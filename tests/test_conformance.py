@@ -28,8 +28,9 @@ engine = importlib.import_module("engine")
 
 KINDS = ("merge", "scenario", "serialize", "none")
 PATH_OPS = ("equals", "whole", "length", "is_null", "is_not_null", "is_false")
-OPS = (*PATH_OPS, "unique_env_names_in_every_container", "template_origin", "input_unchanged")
-CASE_KEYS = {"id", "note", "origin", "issue", "kind", "input", "expect", "expect_error", "steps", "not_portable"}
+OPS = (*PATH_OPS, "unique_env_names_in_every_container", "template_origin", "input_unchanged", "protobuf")
+CASE_KEYS = {"id", "note", "origin", "issue", "kind", "input", "expect", "expect_error", "steps", "not_portable",
+             "requires"}
 STEP_KEYS = {"name", "note", "kind", "input", "expect", "expect_error"}
 INPUT_KEYS = {
     "merge": ({"template", "base", "primary"}, {"primaryInit"}),
@@ -163,6 +164,12 @@ def validate_assertion(assertion: Any, kind: str) -> list[str]:
         problems.append("'input_unchanged' is for serialize steps and names podTemplate or container")
     if op == "unique_env_names_in_every_container" and kind != "scenario":
         problems.append("'unique_env_names_in_every_container' is for scenario steps")
+    if op == "protobuf":
+        value = assertion[op]
+        if "path" not in assertion:
+            problems.append("'protobuf' needs a 'path'")
+        if not (isinstance(value, dict) and set(value) == {"message", "equals"}):
+            problems.append("'protobuf' is {message: <flyteidl.core interface message>, equals: <its JSON mapping>}")
     return problems
 
 
@@ -254,6 +261,20 @@ def check(assertion: dict, subject: Any, context: dict) -> str | None:
             if duplicates:
                 problems.append(f"container {container.get('name')!r} repeats env {duplicates}")
         return "; ".join(problems) or None
+    if op == "protobuf":  # base64 protobuf bytes, decoded by flyteidl and compared in protobuf's JSON mapping
+        import base64
+
+        from flyteidl.core import interface_pb2
+        from google.protobuf import json_format
+
+        message = getattr(interface_pb2, expected["message"])()
+        try:
+            message.ParseFromString(base64.b64decode(actual or "", validate=True))
+        except Exception as error:  # noqa: BLE001 - reported as the assertion's failure
+            return f"not base64 protobuf of a {expected['message']}: {error}"
+        decoded = json_format.MessageToDict(message)
+        found = differences(decoded, expected["equals"])
+        return None if not found else "decoded message differs: " + "; ".join(found[:20])
     if op == "template_origin":
         sources = [_source_dict(s) for s in context["result"].trace.sources]
         templates = [s for s in sources if TEMPLATE_ORIGIN.match(str(s.get("origin", "")))]
@@ -383,6 +404,8 @@ def describe_error(error: BaseException) -> str:
 @pytest.mark.parametrize("case_file", case_files(), ids=lambda p: p.stem)
 def test_conformance(case_file: Path) -> None:
     case = load_case(case_file)
+    for module in case.get("requires") or []:  # an optional extra the case needs (co-pilot: flyteidl)
+        pytest.importorskip(module, reason=f"{case['id']} needs {module} (pip install 'podeval[{module}]')")
     if all(step["kind"] == "none" for step in steps_of(case)):
         pytest.skip(f"{case['id']}: no portable assertion ({len(case['not_portable'])} listed under not_portable)")
 

@@ -30,7 +30,8 @@ def test_flyte_v1_graph_has_the_docs_nodes_and_flytes_steps_in_order():
     assert {"k8s-plugin", "compile-time", "runtime-template", "pod-template-name"} <= set(pack.sources)
     steps = [step.id for step in pack.steps]
     assert steps == ["build-raw-pod", "pod-template-override", "resolve-runtime-template", "customize-containers",
-                     "require-primary-container", "update-pod", "merge-runtime-template", "extended-resources",
+                     "require-primary-container", "add-co-pilot", "update-pod", "merge-runtime-template",
+                     "extended-resources",
                      "container-image-override", "pod-plugin", "object-metadata"]
     # the task side is built and customized before it is laid onto the runtime template
     assert steps.index("update-pod") < steps.index("merge-runtime-template")

@@ -51,6 +51,7 @@ def _examples() -> dict[str, dict]:
             parts[attributes["part"]] = yaml.safe_load(body)
             if attributes["part"] == "scenario":
                 parts["rules"] = attributes.get("rules", "flyte-v1")
+                parts["requires"] = attributes.get("requires")  # an optional package (extra) the example needs
     return examples
 
 
@@ -101,6 +102,8 @@ _ABSENT = object()
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example(name, tmp_path):
     example = EXAMPLES[name]
+    if example.get("requires"):
+        pytest.importorskip(example["requires"], reason=f"needs {example['requires']}")
     rules = example["rules"]
     files = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
     fragments = {part: example[part] for part in files if part in example}
