@@ -210,7 +210,8 @@ def task_view(template: dict) -> dict:
         task["container"] = _container(template["container"])
         if isinstance(template["container"].get("dataConfig"), dict):  # co-pilot's data config (copilot.go)
             task["container"]["dataConfig"] = dict(template["container"]["dataConfig"])
-    if isinstance(template.get("interface"), dict):  # co-pilot's command lines carry the interface
+    data_config = any("dataConfig" in (task.get(target) or {}) for target in ("container", "k8sPod"))
+    if data_config and isinstance(template.get("interface"), dict):  # only co-pilot's command lines read it
         task["interface"] = {side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
                              for side in ("inputs", "outputs") if side in template["interface"]}
     if template.get("config"):

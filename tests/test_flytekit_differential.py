@@ -222,6 +222,9 @@ container_task_with_pod_template:
   type: raw-container
   config: {primary_container_name: primary}
   podTemplateName: base-template
+  # a ContainerTask registers an enabled data config (on the K8sPod target with a pod template): co-pilot's
+  # command lines need the interface
+  interface: {inputs: {variables: {x: {description: x, type: {simple: INTEGER}}}}, outputs: {variables: {}}}
 """
 )
 
