@@ -7,7 +7,8 @@ Starting `podeval render` once per file costs an interpreter start per file. The
   flight, each Pod is written to ``OUT/NAME.pod.yaml`` by the worker that built it and dropped, and the parent
   only counts results, so memory does not grow with the number of files;
 * reports a scenario Flyte would refuse (exit 3) or podeval cannot read (exit 2) on stderr with its file, as
-  ``podeval render`` would, and goes on; the exit code is the worst one seen.
+  ``podeval render`` would, and goes on; the exit code is the worst one seen. A Pod the API server will refuse
+  (exit 3) is written all the same, as ``podeval render`` prints it, and its violations are reported.
 
 Goldens of `podeval test` that sit beside the scenarios (``*.pod.yaml``, ``*.error.yaml``) are skipped.
 """
@@ -48,7 +49,9 @@ def _render(paths: list) -> list:
             text = dump_yaml(result.pod)
             assert _out is not None
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)
-            results.append((path, 0, ""))
+            refused = result.problems  # the API server will refuse the Pod: written all the same, and reported
+            results.append((path, 3 if refused else 0,
+                            "\n".join(f"podeval: error[{error.code}]: {error}" for error in refused)))
         except PodevalError as error:
             results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}"))
     return results
