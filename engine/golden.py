@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .diff import MISSING, Change, corpus_files, diff_values, format_value, same
-from .errors import FlyteBuildError, InputError, PodevalError
+from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
 
 POD_SUFFIX = ".pod.yaml"
 ERROR_SUFFIX = ".error.yaml"
@@ -183,7 +183,9 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
                          f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
         return done("pass")
     if failure is not None:
-        return done("fail", f"expected a Pod, but the task will not run: error[{failure.code}] {failure}")
+        refuser = "the API server would refuse it" if isinstance(failure, PodRefusedError) else \
+            "Flyte would refuse to build it"
+        return done("fail", f"expected a Pod, but {refuser}: error[{failure.code}] {failure}")
     if same(expected, result.pod):
         return done("pass")
     changes = list(diff_values(expected, result.pod))

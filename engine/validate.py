@@ -803,18 +803,32 @@ def _check_resources(checker: K8sChecker, resources: dict, path: tuple, where: t
     for field in ("requests", "limits"):
         checker.resource_list(resources.get(field) or {}, path + (field,), where + (_raw_key(raw, field),))
     limits = resources.get("limits") or {}
-    for name, request in (resources.get("requests") or {}).items():
+    for name, request in (resources.get("requests") or {}).items():  # ValidateResourceRequirements
+        request_path, request_where = path + ("requests", name), where + (_raw_key(raw, "requests"), name)
+        overcommit = _overcommit_allowed(name)
         if name not in limits:
+            if not overcommit:
+                checker.problems.add("request_over_limit", f"request {request} of {name}: Limit must be set for non "
+                                     "overcommitable resources", request_path, request_where,
+                                     hint=f"an extended resource needs limits.{name}, equal to the request")
             continue
         try:
-            over = quantity.value_of(request) > quantity.value_of(limits[name])
+            wanted, limit = quantity.value_of(request), quantity.value_of(limits[name])
         except quantity.QuantityError:
             continue  # reported as a quantity error already
-        if over:  # ValidateResourceRequirements
+        if not overcommit and wanted != limit:
+            checker.problems.add("request_over_limit", f"request {request}: must be equal to {name} limit of "
+                                 f"{limits[name]}", request_path, request_where,
+                                 hint="an extended resource's request and limit must be equal")
+        elif wanted > limit:
             checker.problems.add("request_over_limit", f"request {request}: must be less than or equal to {name} "
-                                 f"limit of {limits[name]}", path + ("requests", name),
-                                 where + (_raw_key(raw, "requests"), name),
+                                 f"limit of {limits[name]}", request_path, request_where,
                                  hint="Kubernetes refuses a request above its limit")
+
+
+def _overcommit_allowed(name: str) -> bool:
+    """helper.IsOvercommitAllowed: native resources (no prefix, or kubernetes.io/), not hugepages."""
+    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
 
 
 TYPE_CHECKS: dict[str, Callable] = {
