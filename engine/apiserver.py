@@ -37,9 +37,10 @@ ADMIN_REFUSES = ("FlyteAdmin's compiler refuses to register such a pod task as w
 
 
 #: flytek8s/container_helper.go adjustResourceRequirement: for a container other than the primary
-#: (ResourceCustomizationModeEnsureExistingResourcesInRange) cpu and memory are always written, a missing limit as 0
-ZERO_LIMIT = ("FlytePropeller writes a zero limit for a resource a non-primary container requests without a limit "
-              "(adjustResourceRequirement in flytek8s/container_helper.go); give that container a limit too")
+#: (ResourceCustomizationModeEnsureExistingResourcesInRange) a resource's request and limit are both written, the
+#: one that was not set as 0
+ZERO_WRITTEN = ("FlytePropeller writes the request or limit a non-primary container leaves out as 0 "
+                "(adjustResourceRequirement in flytek8s/container_helper.go); give that container both")
 
 
 def _in_registered_containers(path: tuple) -> bool:
@@ -87,8 +88,8 @@ def _attribute(problem: Any, trace: Any, pack: Any, scenario: Any) -> PodRefused
     message = problem.message
     if problem.code == "invalid_name" and input_path is not None and _in_registered_containers(input_path):
         message += f"; {ADMIN_REFUSES}"
-    if problem.code == "request_over_limit" and message.endswith(" limit of 0"):
-        message += f"; {ZERO_LIMIT}"
+    if problem.code == "request_over_limit" and (message.endswith(" limit of 0") or message.startswith("request 0:")):
+        message += f"; {ZERO_WRITTEN}"
     return PodRefusedError(problem.code, message, path=problem.path, file=file, line=line, column=column,
                            hint=hint, rule=rule, source=source,
                            input_path=_paths.render(input_path) if input_path else None)

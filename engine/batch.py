@@ -84,8 +84,9 @@ def _chunks(files, size: int, gate: threading.Semaphore):
 
 
 def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v1", limit: int | None = None,
-                  chunk: int = 16, stderr=sys.stderr) -> dict:
+                  chunk: int = 16, stderr=None) -> dict:
     """Render every scenario of ``source`` into ``out``; returns counts by exit code and the wall time."""
+    stderr = stderr if stderr is not None else sys.stderr  # the current stream, not the one at import time
     os.makedirs(out, exist_ok=True)
     counts: dict[int, int] = {}
     started = time.perf_counter()
