@@ -76,7 +76,10 @@ def check_result(result: Any) -> list[PodRefusedError]:
 
 
 def _attribute(problem: Any, trace: Any, pack: Any, scenario: Any) -> PodRefusedError:
-    path = _paths.parse(problem.path) if problem.path else ()
+    try:
+        path = _paths.parse(problem.path) if problem.path else ()
+    except ValueError:  # a key no path can spell: reported without its origin
+        path = ()
     source, rule = _owner(trace, path)
     input_path = file = line = column = None
     if source is not None:
