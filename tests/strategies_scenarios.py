@@ -53,6 +53,8 @@ def resources(draw, gpu=True):
         result["requests"] = draw(resource_lists(names))
     if draw(st.booleans()):
         result["limits"] = draw(resource_lists(names))
+    if "gpu" in result.get("requests", {}) and "gpu" in result.get("limits", {}):
+        result["limits"]["gpu"] = result["requests"]["gpu"]  # a GPU cannot be overcommitted: request == limit
     return result
 
 
