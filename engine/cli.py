@@ -1,7 +1,8 @@
 """The ``podeval`` command line (contract §5).
 
-Exit codes: 0 done; 1 a check the user asked for failed; 2 podeval cannot use its input; 3 Flyte itself would
-refuse to build this Pod. Errors are one message on stderr (file:line:col, the path in the document, a hint);
+Exit codes: 0 done; 1 a check the user asked for failed; 2 podeval cannot use its input; 3 this task will not run:
+Flyte refuses to build the Pod (nothing on stdout), or the API server will refuse the Pod Flyte builds (the Pod is
+printed, then each violation). Errors are one message on stderr (file:line:col, the path in the document, a hint);
 a traceback only with ``--debug``.
 
 Imports are kept off the path that does not need them: ``podeval render`` must start fast (pre-commit hooks).
@@ -165,6 +166,9 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     if args.task:
         [document] = _read_yaml_documents(args.task)[:1] or [None]
         task = document.value if document is not None else None
+        if task is None:
+            raise InputError("empty_scenario", f"{args.task} is empty: --task needs the task (or a scenario with "
+                             "one)", file=args.task, hint="e.g. container: {image: my-image:1}")
         if isinstance(task, dict) and "task" in task:  # a scenario-shaped file: its task (and execution, ...)
             for key, value in task.items():
                 base[key] = value

@@ -176,6 +176,13 @@ def test_a_scenario_without_a_task_is_unusable_input(text, code):
     assert info.value.code == code
 
 
+def test_an_empty_task_file_is_named(tmp_path, capsys):
+    empty = write(tmp_path, "task.yaml", "# nothing yet\n")
+    code, out, err = run(capsys, "render", "--task", empty)
+    assert code == 2 and out == ""
+    assert err.startswith(f"podeval: error[empty_scenario]: {empty}: {empty} is empty")
+
+
 def test_a_task_without_container_or_pod_spec_is_refused_by_build_raw_pod():
     with pytest.raises(engine.FlyteBuildError) as info:
         engine.evaluate({"task": {"type": "python-task", "podTemplateName": "x"}})
