@@ -14,9 +14,12 @@ What a problem means depends on where the object is, and that decides the error 
 * a PodTemplate: the API server refuses the object, so it cannot be in the cluster -- ``InputError``, exit 2;
 * anything else (the scenario's own structure, FlytePropeller's configuration): ``InputError``, exit 2.
 
-Kubernetes' validation of names, labels and annotations is an ``InputError`` wherever it fails: the API server
-would refuse the PodTemplate or the Pod. Unknown fields are errors everywhere (Go's decoder would drop them
-silently; podeval takes them for typos).
+Kubernetes' validation of names, labels, annotations, required fields, volume mounts and resources (``semantic``)
+runs where the API server runs it: on PodTemplates, the execution and FlytePropeller's configuration as they are
+read (an ``InputError``: such objects could not exist), and on the Pod FlytePropeller renders for what the task
+brings (``engine.apiserver``: the Pod is built, the API server refuses it, exit 3). Unknown fields, and a field given
+under both its camelCase and snake_case names, are errors everywhere (Go's decoder would drop them silently; podeval
+takes them for typos).
 """
 
 from __future__ import annotations
