@@ -4,13 +4,14 @@
     result = engine.evaluate("scenario.yaml")        # rules="flyte-v1" by default
     result.pod                                       # the Pod manifest (a dict)
     result.trace.explain("metadata.labels.label_1")  # every candidate value, its source and rule, the winner
+    result.problems                                  # what the API server will refuse in this Pod (exit 3)
 
 The public surface is what ``__all__`` lists; every other module is private by convention.
 """
 
 from __future__ import annotations
 
-from .errors import FlyteBuildError, InputError, PodevalError, RuleError
+from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError, RuleError
 from .evaluate import Result, evaluate
 from .flytekit import serialize_pod_template
 from .rules import RulePack, load_rules
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "FlyteBuildError",
     "InputError",
+    "PodRefusedError",
     "PodevalError",
     "Result",
     "RuleError",

@@ -8,7 +8,8 @@ Starting `podeval render` once per file costs an interpreter start per file. The
   only counts results, so memory does not grow with the number of files;
 * reports a scenario Flyte would refuse (exit 3) or podeval cannot read (exit 2) on stderr with its file, as
   ``podeval render`` would, and goes on; the exit code is the worst one seen. Warnings go to stderr too, each
-  naming its file (``-q`` silences them).
+  naming its file (``-q`` silences them). A Pod the API server will refuse (exit 3) is written all the same, as
+  ``podeval render`` prints it, and its violations are reported.
 
 Goldens of `podeval test` that sit beside the scenarios (``*.pod.yaml``, ``*.error.yaml``) are skipped.
 """
@@ -38,7 +39,7 @@ def _init(rules: str, out: str) -> None:
 
 
 def _render(paths: list) -> list:
-    """Render a chunk of files; returns (file, exit code, message) for each: the error, or the warnings."""
+    """Render a chunk of files; returns (file, exit code, errors, warnings) for each, as text for stderr."""
     from engine import PodevalError, evaluate
     from engine.warning import format_warning
     from engine.yamlio import dump_yaml
@@ -50,9 +51,12 @@ def _render(paths: list) -> list:
             text = dump_yaml(result.pod)
             assert _out is not None
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)
-            results.append((path, 0, "\n".join(format_warning(w, result.scenario) for w in result.warnings)))
+            refused = result.problems  # the API server will refuse the Pod: written all the same, and reported
+            results.append((path, 3 if refused else 0,
+                            "\n".join(f"podeval: error[{error.code}]: {error}" for error in refused),
+                            "\n".join(format_warning(w, result.scenario) for w in result.warnings)))
         except PodevalError as error:
-            results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}"))
+            results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}", ""))
     return results
 
 
@@ -95,8 +99,9 @@ def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v
     with get_context("spawn").Pool(jobs, _init, (rules, out)) as pool:
         for results in pool.imap_unordered(_render, _chunks(scenario_files(source, limit), chunk, gate)):
             gate.release()
-            for path, code, message in results:
+            for path, code, errors, warnings in results:
                 counts[code] = counts.get(code, 0) + 1
-                if message and (code or not quiet):
-                    stderr.write(message + "\n")
+                for message in (warnings if not quiet else "", errors):
+                    if message:
+                        stderr.write(message + "\n")
     return {"files": sum(counts.values()), "exit_codes": counts, "seconds": time.perf_counter() - started}

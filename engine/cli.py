@@ -1,7 +1,8 @@
 """The ``podeval`` command line (contract §5).
 
-Exit codes: 0 done; 1 a check the user asked for failed; 2 podeval cannot use its input; 3 Flyte itself would
-refuse to build this Pod. Errors are one message on stderr (file:line:col, the path in the document, a hint);
+Exit codes: 0 done; 1 a check the user asked for failed; 2 podeval cannot use its input; 3 this task will not run:
+Flyte refuses to build the Pod (nothing on stdout), or the API server will refuse the Pod Flyte builds (the Pod is
+printed, then each violation). Errors are one message on stderr (file:line:col, the path in the document, a hint);
 a traceback only with ``--debug``.
 
 Imports are kept off the path that does not need them: ``podeval render`` must start fast (pre-commit hooks).
@@ -31,6 +32,8 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
     parser.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder (default flyte-v1)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no warnings on stderr (they stay in the trace); errors are still printed")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say what was read from each input file (e.g. the PodTemplates taken and ignored)")
     parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
     parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
     parts.add_argument("--task-template", metavar="FILE",
@@ -39,7 +42,8 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
     parts.add_argument("--task-name", metavar="NAME",
                        help="with --task-template: the task to take from a file of several (the full task name)")
     parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
-                       help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents")
+                       help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents "
+                       "(helm template); objects of other kinds and empty documents are skipped")
     parts.add_argument("--propeller-config", metavar="FILE",
                        help="FlytePropeller's config (plugins: k8s: ...) or its ConfigMap")
     parts.add_argument("--namespace", help="the execution namespace")
@@ -183,6 +187,9 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     if args.task:
         [document] = _read_yaml_documents(args.task)[:1] or [None]
         task = document.value if document is not None else None
+        if task is None:
+            raise InputError("empty_scenario", f"{args.task} is empty: --task needs the task (or a scenario with "
+                             "one)", file=args.task, hint="e.g. container: {image: my-image:1}")
         if isinstance(task, dict) and "task" in task:  # a scenario-shaped file: its task (and execution, ...)
             for key, value in task.items():
                 base[key] = value
@@ -194,15 +201,14 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     if args.pod_templates:
         origins.pop(("podTemplates",), None)
     for path in args.pod_templates:
-        for document in _read_yaml_documents(path):
-            value, prefix = document.value, ()
-            if isinstance(value, dict) and value.get("kind") == "List":
-                value, prefix = value.get("items") or [], ("items",)
-            items = value if isinstance(value, list) else [value]
-            for index, item in enumerate(items):
-                origins[("podTemplates", len(templates))] = (
-                    path, document, prefix + (index,) if isinstance(value, list) else prefix)
-                templates.append(item)
+        from .podtemplate_files import read_pod_template_file
+
+        found = read_pod_template_file(path, _read_yaml_documents(path))
+        for item, document, where in found.items:
+            origins[("podTemplates", len(templates))] = (path, document, where)
+            templates.append(item)
+        if getattr(args, "verbose", False):
+            sys.stderr.write(f"podeval: --pod-templates {path}: {found.summary()}\n")
     if args.pod_templates:
         base["podTemplates"] = templates
     if args.propeller_config:
@@ -349,7 +355,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             from .report_html import render_report
 
             Path(args.html).write_text(render_report(result, result.rules), encoding="utf-8")
-        return 0
+        return _report_refusals(result)
     if args.command == "explain":
         from . import paths
 
@@ -367,13 +373,13 @@ def run(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(json.dumps(explanation, indent=2, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(format_explain(explanation))
-        return 0
+        return _report_refusals(result)
     if args.command == "trace":
         if args.output == "managed-fields":
             from .managed_fields import format_managed_fields
 
             sys.stdout.write(format_managed_fields(result))
-            return 0
+            return _report_refusals(result)
         data = result.trace.to_dict()
         if args.output == "json":
             sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -385,8 +391,15 @@ def run(argv: Sequence[str] | None = None) -> int:
             lines.append("owners:")
             lines += [f"  {path}: {owner}" for path, owner in data["owners"].items()]
             sys.stdout.write("\n".join(lines) + "\n")
-        return 0
+        return _report_refusals(result)
     raise InputError("usage", f"unknown command {args.command!r}")  # pragma: no cover
+
+
+def _report_refusals(result: Any) -> int:
+    """The API server's objections to the Pod printed (contract §5, exit 3): one line each on stderr."""
+    for problem in result.problems:
+        sys.stderr.write(f"podeval: error[{problem.code}]: {problem}\n")
+    return 3 if result.problems else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -129,15 +129,19 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 
 def _normalised(part: str, path: str) -> Any:
     """A --propeller-config or --pod-templates file, normalised as the scenario's part would be."""
-    from .cli import _propeller_config, _read_yaml_file
+    from .cli import _propeller_config, _read_yaml_documents, _read_yaml_file
     from .scenario import load_scenario
 
-    value = _read_yaml_file(path)
     if part == "config":
-        value = _propeller_config(value, path)
+        value = _propeller_config(_read_yaml_file(path), path)
         loaded = load_scenario({"propeller": {"config": value}})
         return loaded.data["propeller"]["config"]
-    loaded = load_scenario({"podTemplates": value})
+    from .podtemplate_files import read_pod_template_file
+
+    found = read_pod_template_file(path, _read_yaml_documents(path))
+    origins = {("podTemplates", index): (path, document, where)
+               for index, (_, document, where) in enumerate(found.items)}
+    loaded = load_scenario({"podTemplates": [item for item, _, _ in found.items]}, origins=origins)
     return loaded.data.get("podTemplates") or []
 
 

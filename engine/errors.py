@@ -6,6 +6,7 @@ Errors carry data; the message is derived from it. Tests assert ``code`` and ``p
     ├── InputError               exit 2: podeval cannot use its input (usage, YAML, schema, rule pack)
     │   └── RuleError            a rule pack that breaks the pack schema (also carries the rule id)
     └── FlyteBuildError          exit 3: valid input, but FlytePropeller would refuse to build the Pod
+        └── PodRefusedError      exit 3: FlytePropeller builds the Pod, the API server refuses it (the Pod is shown)
 """
 
 from __future__ import annotations
@@ -84,3 +85,35 @@ class FlyteBuildError(PodevalError):
     """The input is valid, but FlytePropeller would fail the task instead of building this Pod: exit 3."""
 
     exit_code = 3
+
+
+class PodRefusedError(FlyteBuildError):
+    """FlytePropeller builds this Pod, but the API server refuses it when FlytePropeller creates it: exit 3.
+
+    One violation of the API server's validation, found on the *rendered* Pod: ``path`` is the path in the Pod,
+    ``source`` and ``rule`` the owner of the value there (from the trace), ``input_path`` and ``file``/``line``/
+    ``column`` where that value was written (when an input wrote it)."""
+
+    def __init__(self, code: str, message: str, *, input_path: str | None = None, **kwargs) -> None:
+        super().__init__(code, message, **kwargs)
+        self.input_path = input_path
+
+    def __str__(self) -> str:
+        head = [p for p in (self.location, self.path) if p]
+        text = ": ".join([*head, self.message])
+        origin = [f"source {self.source}"] if self.source else []
+        if self.rule:
+            origin.append(f"rule {self.rule}")
+        if self.input_path:
+            origin.append(f"from {self.input_path}")
+        if origin:
+            text += f" [{', '.join(origin)}]"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        if self.input_path is not None:
+            data["inputPath"] = self.input_path
+        return data

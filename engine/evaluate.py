@@ -39,6 +39,18 @@ class Result:
     def warnings(self) -> list[Event]:
         return self.trace.warnings
 
+    @property
+    def problems(self) -> list:
+        """What the API server will refuse in this Pod when FlytePropeller creates it: ``PodRefusedError``s (exit
+        3), each at its path in the Pod, with the source and rule that set the value and its input file:line:col
+        (``engine.apiserver``). Empty when the Pod is valid. Computed on first use."""
+        found = self.__dict__.get("_problems")
+        if found is None:
+            from .apiserver import check_result
+
+            found = self.__dict__["_problems"] = check_result(self)
+        return found
+
     def to_k8s(self):
         """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
         import inspect
@@ -299,12 +311,25 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
     return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 
+def _missing_task(scenario: Scenario) -> None:
+    """A scenario without ``task`` (an empty file, or only the other sections): nothing to build a Pod from."""
+    if scenario.document is not None and scenario.document.value is None:
+        raise InputError("empty_scenario", f"{scenario.filename} is empty: a scenario needs at least a task",
+                         file=scenario.filename, hint="e.g. task: {container: {image: my-image:1}}")
+    line, column = scenario.locate(())
+    raise InputError("missing_task", "the scenario has no task: nothing to build a Pod from", path="task",
+                     file=scenario.filename, line=line, column=column,
+                     hint="add a task section (task.container, task.podTemplate or task.k8sPod), or give --task FILE")
+
+
 def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = ()) -> Result:
     """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
 
     ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis)."""
     pack = load_rules(rules)
     loaded = load_scenario(scenario)
+    if "task" not in loaded.data:
+        _missing_task(loaded)
     unknown = sorted(set(without) - set(pack.sources))
     if unknown:
         import difflib

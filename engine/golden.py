@@ -5,8 +5,8 @@ Layout: a case is a scenario file ``NAME.yaml`` (or ``.yml``/``.json``) with its
 ``NAME.pod.yaml``
     the expected Pod, exactly as ``podeval render`` prints it;
 ``NAME.error.yaml``
-    or, for a scenario Flyte refuses to build, the expected error: ``{code: ..., path: ...}`` (``message`` is
-    written for the reader and not compared).
+    or, for a scenario Flyte refuses to build (or whose Pod the API server will refuse: the first violation),
+    the expected error: ``{code: ..., path: ...}`` (``message`` is written for the reader and not compared).
 
 A folder given to ``podeval test`` is walked recursively; every scenario file in it is a case (goldens and hidden
 files are skipped), so keep other inputs (PodTemplate dumps, configs) out of test folders.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .diff import MISSING, Change, corpus_files, diff_values, format_value, same
-from .errors import FlyteBuildError, InputError, PodevalError
+from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
 
 POD_SUFFIX = ".pod.yaml"
 ERROR_SUFFIX = ".error.yaml"
@@ -130,6 +130,8 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
     result = failure = None
     try:
         result = evaluate(load_scenario(scenario), rules)
+        if result.problems:  # the API server will refuse the Pod: the task will not run, as above (exit 3)
+            failure = result.problems[0]
     except FlyteBuildError as error:  # Flyte refuses it, when the scenario is decoded or when the Pod is built
         failure = error
     except InputError as error:
@@ -181,7 +183,9 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
                          f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
         return done("pass")
     if failure is not None:
-        return done("fail", f"expected a Pod, but Flyte would refuse to build it: error[{failure.code}] {failure}")
+        refuser = "the API server would refuse it" if isinstance(failure, PodRefusedError) else \
+            "Flyte would refuse to build it"
+        return done("fail", f"expected a Pod, but {refuser}: error[{failure.code}] {failure}")
     if same(expected, result.pod):
         return done("pass")
     changes = list(diff_values(expected, result.pod))

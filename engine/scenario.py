@@ -132,12 +132,17 @@ _MISPLACED = {
 
 # What refuses a type error in each kind of Kubernetes object (for the message).
 _POD_TEMPLATE_REFUSAL = "the API server refuses such a PodTemplate, so it cannot be in the cluster"
+# What the task brings (its pod specs, labels, container) is checked here only as far as Flyte decodes it (types,
+# field names): FlytePropeller builds a Pod from a container name or a label value the API server refuses, and the
+# API server refuses that Pod. Those checks run on the rendered Pod (engine.apiserver), not here (semantic=False).
+# PodTemplates exist only once the API server accepted them: checked whole here.
 _CONTEXTS = {
-    "registered": Context(decoder="registered", explain="pod.spec"),
-    "authoring": Context(decoder="authoring", explain="pod.spec"),
-    "override": Context(decoder="override", explain="pod.spec"),
+    "registered": Context(decoder="registered", explain="pod.spec", semantic=False),
+    "authoring": Context(decoder="authoring", explain="pod.spec", semantic=False),
+    "override": Context(decoder="override", explain="pod.spec", semantic=False),
     "podTemplate": Context(refused_by=_POD_TEMPLATE_REFUSAL, explain="podtemplate"),
     "scenario": Context(),
+    "task": Context(semantic=False),
 }
 
 @dataclass
@@ -340,6 +345,11 @@ class _Normaliser:
             return self.config(value, path, where)
         return _plain(value)
 
+    def checker(self, path: tuple) -> K8sChecker:
+        """The task's own parts (and the override's pod template) are checked on the rendered Pod."""
+        task_part = path[:1] == ("task",) or path[:3] == ("execution", "overrides", "podTemplate")
+        return self.checkers["task" if task_part else "scenario"]
+
     def type_error(self, value: Any, wanted: str, path: tuple, where: tuple, hint: str | None = None) -> None:
         self.error("invalid_type", f"expected {wanted}, got {describe(value)}", path, where,
                    hint=hint or "docs/scenario.md shows the scenario's shape")
@@ -373,7 +383,9 @@ class _Normaliser:
                 self.type_error(item, "a string", path + (str(key),), where + (key,), hint=_quote_hint(item))
                 continue
             result[str(key)] = item
-        checker = self.checkers["scenario"]
+        checker = self.checker(path)
+        if not checker.context.semantic:
+            return result
         if kind == "labels":
             checker.labels(result, path, where)
         elif kind == "annotations":
@@ -382,9 +394,9 @@ class _Normaliser:
 
     def quantities(self, value: Any, path: tuple, where: tuple) -> dict:
         """A resource list (``{cpu: 500m, memory: 1Gi}``): quantities, none negative."""
-        checker = self.checkers["scenario"]
+        checker = self.checker(path)
         result = checker.field(value, _RESOURCE_LIST, "ResourceRequirements", path, where, (str(path[-1]),))
-        if isinstance(result, dict):
+        if isinstance(result, dict) and checker.context.semantic:
             checker.resource_list(result, path, where)
         return result
 
@@ -398,8 +410,8 @@ class _Normaliser:
                 result.append({"name": str(key), "value": _string(item)})
             return result
         if isinstance(value, list):
-            return self.checkers["scenario"].field(value, k8s_schema.field("Container", "env"), "Container", path,
-                                                   where, ("env",))
+            return self.checker(path).field(value, k8s_schema.field("Container", "env"), "Container", path, where,
+                                            ("env",))
         self.type_error(value, "a list of env vars or a {NAME: value} mapping", path, where)
         return []
 
@@ -475,7 +487,8 @@ class _Normaliser:
                 if item is not None:
                     context = _CONTEXTS[decoder]
                     checker = K8sChecker(self.problems, Context(decoder=context.decoder, explain=context.explain,
-                                                                primary=primary if isinstance(primary, str) else None))
+                                                                primary=primary if isinstance(primary, str) else None,
+                                                                semantic=context.semantic))
                     result[name] = checker.object(item, "PodSpec", path + (name,), where + (key,))
                 continue
             result[name] = self.leaf(item, _AUTHORING[name], path + (name,), where + (key,))

@@ -91,7 +91,11 @@ def container_target(ev, entry) -> None:
     """The container target (BuildRawContainer): one container named after the execution's generated pod name
     (a random 4-character name if that is not a DNS-1123 label), with the task's image, command, args, env and
     resources."""
-    container = ev.param(entry, "container") or {}
+    container = ev.param(entry, "container")
+    if container is None:  # BuildRawPod: neither a Container nor a K8sPod target (flytek8s/pod_helper.go)
+        ev.fail(entry, "no_task_target", "invalid TaskSpecification, unable to determine Pod configuration",
+                path=("task",), hint="FlytePropeller fails the task (BadTaskSpecification): give the task a "
+                "container (task.container) or a pod spec (task.podTemplate or task.k8sPod)")
     name = ev.param(entry, "name") or ""
     note = None
     if not _DNS1123_LABEL.match(name) or len(name) > 63:

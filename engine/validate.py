@@ -14,9 +14,12 @@ What a problem means depends on where the object is, and that decides the error 
 * a PodTemplate: the API server refuses the object, so it cannot be in the cluster -- ``InputError``, exit 2;
 * anything else (the scenario's own structure, FlytePropeller's configuration): ``InputError``, exit 2.
 
-Kubernetes' validation of names, labels and annotations is an ``InputError`` wherever it fails: the API server
-would refuse the PodTemplate or the Pod. Unknown fields are errors everywhere (Go's decoder would drop them
-silently; podeval takes them for typos).
+Kubernetes' validation of names, labels, annotations, required fields, volume mounts and resources (``semantic``)
+runs where the API server runs it: on PodTemplates, the execution and FlytePropeller's configuration as they are
+read (an ``InputError``: such objects could not exist), and on the Pod FlytePropeller renders for what the task
+brings (``engine.apiserver``: the Pod is built, the API server refuses it, exit 3). Unknown fields, and a field given
+under both its camelCase and snake_case names, are errors everywhere (Go's decoder would drop them silently; podeval
+takes them for typos).
 """
 
 from __future__ import annotations
@@ -376,12 +379,19 @@ class K8sChecker:
             self.type_error(value, spec, path, where, go, struct=parent or "")
             return {}
         result: dict = {}
+        spelled: dict = {}
         for key, item in value.items():
             name = key if key in fields else camel(str(key))
             spec = fields.get(name)
             if spec is None:
                 self.unknown(key, list(fields), type_name, path, where, go)
                 continue
+            if name in spelled:  # hostNetwork and host_network: which one wins depends on the reader
+                self.problems.add("duplicate_key", f"{name!r} is given twice: as {str(spelled[name])!r} and as "
+                                  f"{str(key)!r}", path + (name,), where + (key,), key=True,
+                                  hint="keep one spelling: camelCase, as Kubernetes writes it")
+                continue
+            spelled[name] = key
             if item is None:
                 continue  # JSON null: Go leaves the zero value
             result[name] = self.field(item, spec, type_name, path + (name,), where + (key,), go + (name,))
@@ -557,8 +567,8 @@ class K8sChecker:
 
     def required(self, result: dict, type_name: str, fields: Any, path: tuple, where: tuple, go: tuple) -> None:
         for name, spec in fields.items():
-            if not spec.required or result.get(name) is not None:
-                continue
+            if not spec.required or result.get(name) not in (None, ""):
+                continue  # the API server's Required() tests a string's length: "" is missing too
             if type_name == "PodSpec" and name == "containers":
                 continue  # flytekit adds the primary; FlytePropeller's own check names it; PodTemplates: scenario.py
             explain = self.explain((*go, name))
@@ -761,6 +771,31 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
     if "nodeSelector" in spec:
         checker.labels(spec["nodeSelector"], path + ("nodeSelector",), where + (_raw_key(raw, "nodeSelector"),),
                        what="nodeSelector")
+    _check_volume_mounts(checker, spec, volume_names, path, where, raw)
+
+
+def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: tuple, where: tuple,
+                         raw: dict) -> None:
+    """validateVolumeMounts: every mount names a volume of the pod (``Not found``)."""
+    for field in ("containers", "initContainers", "ephemeralContainers"):
+        items = spec.get(field) or []
+        raw_key = field if field in raw else snake(field)
+        for segment, index, item in zip(item_segments(field, items), range(len(items)), items):
+            mounts = item.get("volumeMounts") if isinstance(item, dict) else None
+            if not isinstance(mounts, list):
+                continue
+            mounts_path = path + (field, segment, "volumeMounts")
+            for mount_segment, mount_index, mount in zip(item_segments("volumeMounts", mounts), range(len(mounts)),
+                                                         mounts):
+                name = mount.get("name") if isinstance(mount, dict) else None
+                if not isinstance(name, str) or not name or name in volumes:
+                    continue
+                known = ", ".join(sorted(volumes)) or "none"
+                checker.problems.add("volume_not_found", f"volumeMount names the volume {json.dumps(name)}, which "
+                                     f"is not in the pod's volumes (Not found; volumes: {known})",
+                                     mounts_path + (mount_segment, "name"),
+                                     where + (raw_key, index, "volumeMounts", mount_index, "name"),
+                                     hint="add the volume to the pod spec's volumes, or fix the name")
 
 
 def _check_object_meta(checker: K8sChecker, meta: dict, path: tuple, where: tuple, raw: dict) -> None:
@@ -773,6 +808,33 @@ def _check_object_meta(checker: K8sChecker, meta: dict, path: tuple, where: tupl
 def _check_resources(checker: K8sChecker, resources: dict, path: tuple, where: tuple, raw: dict) -> None:
     for field in ("requests", "limits"):
         checker.resource_list(resources.get(field) or {}, path + (field,), where + (_raw_key(raw, field),))
+    limits = resources.get("limits") or {}
+    for name, request in (resources.get("requests") or {}).items():  # ValidateResourceRequirements
+        request_path, request_where = path + ("requests", name), where + (_raw_key(raw, "requests"), name)
+        overcommit = _overcommit_allowed(name)
+        if name not in limits:
+            if not overcommit:
+                checker.problems.add("request_over_limit", f"request {request} of {name}: Limit must be set for non "
+                                     "overcommitable resources", request_path, request_where,
+                                     hint=f"an extended resource needs limits.{name}, equal to the request")
+            continue
+        try:
+            wanted, limit = quantity.value_of(request), quantity.value_of(limits[name])
+        except quantity.QuantityError:
+            continue  # reported as a quantity error already
+        if not overcommit and wanted != limit:
+            checker.problems.add("request_over_limit", f"request {request}: must be equal to {name} limit of "
+                                 f"{limits[name]}", request_path, request_where,
+                                 hint="an extended resource's request and limit must be equal")
+        elif wanted > limit:
+            checker.problems.add("request_over_limit", f"request {request}: must be less than or equal to {name} "
+                                 f"limit of {limits[name]}", request_path, request_where,
+                                 hint="Kubernetes refuses a request above its limit")
+
+
+def _overcommit_allowed(name: str) -> bool:
+    """helper.IsOvercommitAllowed: native resources (no prefix, or kubernetes.io/), not hugepages."""
+    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
 
 
 TYPE_CHECKS: dict[str, Callable] = {

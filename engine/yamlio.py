@@ -952,6 +952,25 @@ def _json_with_tabs(text: str, exc: InputError) -> str | None:
     return text.replace("\t", " ")
 
 
+def _document_start(stream: _Stream, index: int) -> tuple[int | None, int | None]:
+    """1-based (line, column) where document ``index`` starts: its ``---`` when it has one, else its content."""
+    loader = stream.loader_cls(stream.text)
+    try:
+        seen = -1
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                seen += 1
+                if seen == index:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+    finally:
+        loader.dispose()
+    loc = stream.loc(index)
+    return (loc[0] + 1, loc[1] + 1) if loc else (None, None)
+
+
 def load_documents(data: str | bytes, filename: str = "<input>", *, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """Every document of a (``---`` separated) YAML stream; ``[]`` for an empty stream."""
     return _load_stream(data, filename, limits)
@@ -963,8 +982,7 @@ def load_document(data: str | bytes, filename: str = "<input>", *, limits: Limit
     if not documents:
         return Document(None, filename, None, 0)
     if len(documents) > 1:
-        loc = documents[1]._stream.loc(1)
-        line, column = (loc[0] + 1, loc[1] + 1) if loc else (None, None)
+        line, column = _document_start(documents[1]._stream, 1)
         raise _error(
             "yaml_syntax",
             f"expected a single YAML document, found {len(documents)}",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from engine import quantity
+
 NAMESPACES = ("flyte", "flytesnacks-development")
 TEMPLATE_NAMES = ("flyte-template", "gpu-template", "base")
 
@@ -51,6 +53,8 @@ def resources(draw, gpu=True):
         result["requests"] = draw(resource_lists(names))
     if draw(st.booleans()):
         result["limits"] = draw(resource_lists(names))
+    if "gpu" in result.get("requests", {}) and "gpu" in result.get("limits", {}):
+        result["limits"]["gpu"] = result["requests"]["gpu"]  # a GPU cannot be overcommitted: request == limit
     return result
 
 
@@ -114,6 +118,11 @@ def pod_specs(draw, required=(), names=container_names, image=True):
     }
     for field in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=5)):
         spec[field] = draw(optional[field])
+    # every mount names a volume of the pod, or the API server refuses it (validateVolumeMounts: Not found)
+    mounted = sorted({m["name"] for c in spec["containers"] for m in c.get("volumeMounts", [])})
+    have = {volume["name"] for volume in spec.get("volumes", [])}
+    if set(mounted) - have:
+        spec["volumes"] = spec.get("volumes", []) + [{"name": n, "emptyDir": {}} for n in mounted if n not in have]
     return spec
 
 
@@ -124,8 +133,15 @@ def runtime_templates(draw):
     for name, namespace in draw(st.lists(st.tuples(st.sampled_from(TEMPLATE_NAMES), st.sampled_from(NAMESPACES)),
                                          unique=True, max_size=3)):
         required = draw(st.lists(st.sampled_from(["default", "primary", "noop"]), unique=True, min_size=1))
+        spec = draw(pod_specs(required=required, names=st.just("noop")))
+        for container in spec["containers"]:  # the API server refuses a request above its limit in a PodTemplate
+            requests = (container.get("resources") or {}).get("requests") or {}
+            limits = (container.get("resources") or {}).get("limits") or {}
+            for resource in set(requests) & set(limits):
+                if quantity.value_of(requests[resource]) > quantity.value_of(limits[resource]):
+                    requests[resource] = limits[resource]
         template = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name, "namespace": namespace},
-                    "template": {"spec": draw(pod_specs(required=required, names=st.just("noop")))}}
+                    "template": {"spec": spec}}
         if draw(st.booleans()):
             template["template"]["metadata"] = {"labels": draw(labels), "annotations": draw(annotations)}
         templates.append(template)

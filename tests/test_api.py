@@ -13,7 +13,8 @@ EXAMPLE_3 = "examples/flyte-docs/example-3.yaml"
 
 def test_public_names_are_pinned():
     assert sorted(engine.__all__) == [
-        "Event", "FlyteBuildError", "InputError", "PodevalError", "Result", "RuleError", "RulePack", "Scenario",
+        "Event", "FlyteBuildError", "InputError", "PodRefusedError", "PodevalError", "Result", "RuleError", "RulePack",
+        "Scenario",
         "Trace", "__version__", "evaluate", "load_rules", "load_scenario", "merge_pod_spec_onto_template",
         "serialize_pod_template",
     ]

@@ -1,6 +1,8 @@
 """Properties of evaluation over generated valid scenarios (tests/strategies_scenarios.py):
 
 * evaluation raises nothing but podeval's own errors, each with a code docs/errors.md documents;
+* a Pod built from valid inputs is one the API server accepts (no false alarm from engine.apiserver), but for the
+  refusals FlytePropeller's own steps cause (a zero limit on a sidecar, volumes appended twice);
 * the output (Pod and trace) is byte-identical across runs, and across processes with different PYTHONHASHSEEDs;
 * the inputs -- dicts, and kubernetes.client objects -- are unchanged after evaluation;
 * every leaf of the Pod has exactly one owner in the trace, and no owner points outside the Pod.
@@ -19,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import paths
+from engine import apiserver, paths
 from engine.yamlio import dump_yaml
 from tests.strategies_scenarios import scenarios
 from tests.test_bad_inputs import documented_codes
@@ -60,6 +62,26 @@ def test_valid_scenarios_are_never_refused_as_input(scenario):
         engine.evaluate(scenario, rules=RULES)
     except engine.PodevalError as error:
         assert error.exit_code == 3, error
+
+
+@SETTINGS
+@given(scenarios())
+def test_valid_scenarios_give_pods_the_api_server_accepts(scenario):
+    """The checks on the rendered Pod (engine.apiserver) find nothing in Pods built from valid inputs -- no false
+    alarm from what FlytePropeller adds (system labels, env vars ...) -- except what FlytePropeller's own steps
+    make of valid inputs, each attributed to its source and rule."""
+    result = evaluate(scenario)
+    if result is None:
+        return
+    # Refusals valid inputs do lead to, as FlytePropeller builds the Pod: a secondary container with a request and
+    # no limit (or the reverse) gets an explicit zero for the other (adjustResourceRequirement,
+    # flytek8s/container_helper.go); the runtime template's volumes are appended to the task's, a name in both is
+    # then there twice (mergo WithAppendSlice)
+    for problem in result.problems:
+        assert problem.source and problem.rule, str(problem)
+    others = [p for p in result.problems if not (p.code == "request_over_limit" and apiserver.ZERO_WRITTEN in p.message)
+              and not (p.code == "duplicate_name" and p.path.startswith("spec.volumes["))]
+    assert others == [], [str(p) for p in others]
 
 
 @SETTINGS

@@ -273,7 +273,9 @@ def test_load_documents():
 
 def test_single_document_loader_refuses_a_stream():
     err = refused("a: 1\n---\nb: 2\n", "yaml_syntax")
-    assert at(err) == (3, 1)
+    assert at(err) == (2, 1)  # the second document's ---
+    err = refused("a: 1\n...\n# two\nb: 2\n", "yaml_syntax")
+    assert at(err) == (4, 1)  # no ---: where the second document starts
 
 
 def test_limits_are_per_stream():
