@@ -57,9 +57,10 @@ class Evaluation:
     """The state of one evaluation; transforms receive it."""
 
     def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
-                 without: frozenset = frozenset()) -> None:
+                 without: frozenset = frozenset(), strict: bool = False) -> None:
         self.pack = pack
         self.without = without
+        self.strict = strict
         self.scenario = scenario
         self.tracing = tracing
         self.events: list[Event] = []
@@ -90,17 +91,28 @@ class Evaluation:
         for name, option in options.items():
             if option.default is not None:
                 config[name] = copy.deepcopy(option.default)
+        from . import propeller_config
+
+        source = propeller_config.config_source(self.pack)
+        for warning in propeller_config.loader_warnings(self.scenario):
+            self.emit("warn", warning[0], source, "config-loader", note=warning[1])
         for name, value in user.items():
             option = options.get(name)
             if option is None:
+                # FlytePropeller decodes its config non-strictly (ErrorUnused = strict mode, off): the key is ignored
                 import difflib
 
                 close = difflib.get_close_matches(str(name), sorted(options), n=1)
-                line, column = self.scenario.locate(("propeller", "config", name))
-                raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
-                                 path=_paths.render(("propeller", "config", name)), file=self.scenario.filename,
-                                 line=line, column=column,
-                                 hint=f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md")
+                where = propeller_config.option_where(self.scenario, name)
+                hint = f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md"
+                if self.strict:
+                    raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
+                                     path=_paths.render(("propeller", "config", name)), file=where.file,
+                                     line=where.line, column=where.column, hint=hint)
+                self.emit("warn", ("propeller", "config", name), source, "config-loader",
+                          note=f"{where.text()}: FlytePropeller ignores the unknown K8s plugin option {name!r} "
+                          f"(it loads its config non-strictly; --strict refuses it) (hint: {hint})")
+                continue
             if option.type == "map" and isinstance(value, list) and all(
                     isinstance(item, dict) and len(item) == 1 for item in value):
                 merged: dict = {}
@@ -108,6 +120,9 @@ class Evaluation:
                     merged.update(item)
                 value = merged
             config[name] = decode_option(option, value)
+        origin = propeller_config.provenance(self.scenario, self.pack, user)
+        if origin is not None:
+            self.sources.append(origin)
         return config
 
     # -- events -------------------------------------------------------------------------------------------------
@@ -273,10 +288,23 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
     return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 
-def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = ()) -> Result:
+def _config_origins(pack: RulePack, sources: list) -> dict:
+    """rule -> where each plugins.k8s option it reads came from (for explain)."""
+    from .propeller_config import options_read
+
+    origins = next((s.get("options") for s in sources if "options" in s), None)
+    if origins is None:
+        return {}
+    return {rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+            for rule, names in options_read(pack).items() if any(name in origins for name in names)}
+
+
+def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (),
+             strict: bool = False) -> Result:
     """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
 
-    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis)."""
+    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis).
+    ``strict``: an unknown K8s plugin option is an error (``unknown_option``), not a warning."""
     pack = load_rules(rules)
     loaded = load_scenario(scenario)
     unknown = sorted(set(without) - set(pack.sources))
@@ -286,7 +314,7 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
         close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
         raise InputError("unknown_source", f"the pack {pack.name} has no source {unknown[0]!r}",
                          hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}")
-    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without))
+    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without), strict=strict)
     try:
         evaluation.run()
     except PodevalError as error:
@@ -304,4 +332,5 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
     owners = {path: source for path, (source, _) in (leaves or {}).items()}
     owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
+    result_trace.config_origins = _config_origins(pack, evaluation.sources)
     return Result(pod, result_trace, pack, loaded)

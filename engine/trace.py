@@ -89,6 +89,8 @@ class Trace:
     pod: dict | None = None
     #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
     owner_rules: dict[str, str] = field(default_factory=dict)
+    #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
+    config_origins: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -98,6 +100,7 @@ class Trace:
             "events": [event.to_dict() for event in self.events],
             "owners": dict(self.owners),
             "ownerRules": dict(self.owner_rules),
+            **({"configOrigins": dict(self.config_origins)} if self.config_origins else {}),
         }
 
     @property
@@ -212,6 +215,9 @@ class Trace:
             winner["why"] = (f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
                              + (f"; it beat {', '.join(losers)}" if losers else "")
                              + ("" if found else "; the Pod omits it (a zero value or an empty list)"))
+        for candidate in candidates:  # the config options behind a candidate, and where each was set
+            if candidate.get("rule") in self.config_origins:
+                candidate["from"] = self.config_origins[candidate["rule"]]
         return {
             "path": text,
             "present": found,

@@ -122,6 +122,6 @@ def test_ci_runs_the_lowest_kubernetes_client_the_pins_allow():
     root = Path(__file__).resolve().parents[1]
     pin = re.search(r'"kubernetes>=([0-9.]+),<(\d+)"', (root / "pyproject.toml").read_text())
     assert pin, "pyproject.toml pins kubernetes to a range"
-    lowest = re.search(r"^K8S_LOWEST=([0-9.]+)$", (root / ".ci" / "run").read_text(), re.M)
+    lowest = re.search(r"^K8S_LOWEST=([0-9.]+)$", (root / ".ci" / "run").read_text(), re.MULTILINE)
     assert lowest, ".ci/run installs the lowest client in a venv of its own"
     assert lowest.group(1).split(".")[0] == pin.group(1).split(".")[0] and lowest.group(1).endswith(".0.0")
