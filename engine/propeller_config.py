@@ -323,13 +323,31 @@ def _prune(settings: dict, parts: list) -> None:
         del settings[head]
 
 
+def viper_settings(trees: list, loader: Loader = Loader(), notes: list | None = None) -> dict:
+    """The whole settings tree flytestdlib decodes its sections from, for config files read in order (steps 1-4
+    of the module's docstring). ``notes[i](path, kind, value)`` hears what file ``i`` set, and what viper ignored."""
+    notes = notes or [lambda path, kind, value: None] * len(trees)
+    merged: dict = {}
+    for tree, note in zip(trees, notes, strict=True):
+        if isinstance(tree, dict):  # a file that is not a mapping: FlytePropeller fails at start (checked earlier)
+            _merge(_lower_keys(tree, loader.lowercase_in_lists), merged, (), note)
+    settings = _all_settings(merged)
+    for tree, note in zip(trees, notes, strict=True):  # parseViperConfig: file after file
+        if not isinstance(tree, dict):
+            continue
+        if loader.restore_lists:
+            _restore_lists(settings, tree, (), note)
+        if loader.restore_dotted_keys:
+            _restore_dotted(settings, tree, (), note)
+    return settings
+
+
 def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     """The ``plugins.k8s`` section FlytePropeller holds after loading ``files`` in order, with each option's
     origin and the warnings about keys FlytePropeller reads differently from how they are written."""
     loader = Loader.from_pack(pack)
     options = getattr(pack, "options", None) or {}
     loaded = Loaded({}, list(files))
-    merged: dict = {}
     origins: dict[str, list[ConfigFile]] = {}
 
     def noter(file: ConfigFile):
@@ -356,20 +374,9 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
         return note
 
     for file in files:
-        tree = file.tree()
-        if not isinstance(tree, dict):
-            continue
-        _case_warnings(file, options, loader, loaded.warnings)
-        _merge(_lower_keys(tree, loader.lowercase_in_lists), merged, (), noter(file))
-    settings = _all_settings(merged)
-    for file in files:
-        tree = file.tree()
-        if not isinstance(tree, dict):
-            continue
-        if loader.restore_lists:
-            _restore_lists(settings, tree, (), noter(file))
-        if loader.restore_dotted_keys:
-            _restore_dotted(settings, tree, (), noter(file))
+        if isinstance(file.tree(), dict):
+            _case_warnings(file, options, loader, loaded.warnings)
+    settings = viper_settings([f.tree() for f in files], loader, [noter(f) for f in files])
     plugins = settings.get("plugins")
     k8s = plugins.get("k8s") if isinstance(plugins, dict) else None
     k8s = k8s if isinstance(k8s, dict) else {}
@@ -579,10 +586,10 @@ def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
         return ConfigFile(value, path, document)
     if any(k.lower() in options for k in keys) or not options:
         return ConfigFile(value, path, document, bare=True)  # podeval's shorthand: the plugins.k8s section itself
-    nested = _plugin_sections(value, ())
+    nested = sorted(_plugin_sections(value, ()), key=lambda p: p[-1] != "k8s")  # flyte-core: configmap.k8s first
     if nested:
         shown = ", ".join(format_path(p + ("plugins", "k8s")) for p in nested)
-        line, column = document.locate_key(nested[0][:1]) or (None, None)
+        line, column = document.locate_key(nested[0] + ("plugins", "k8s")) or (None, None)
         raise InputError(
             "helm_values", f"{path} looks like a Helm chart's values file, not FlytePropeller's config: its K8s "
             f"plugin section is at {shown}", file=path, line=line, column=column,
