@@ -196,6 +196,8 @@ class Warning_:
     where: Where
     path: tuple  # the path in the config tree (``plugins.k8s.default-env-vars.MY_VAR``)
     hint: str | None = None
+    #: FlytePropeller cannot load such a config: ``load`` raises it (``invalid_type``, exit 2)
+    fatal: bool = False
 
 
 @dataclass
@@ -366,7 +368,7 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
                     origins[option] = [file]
                 return
             contributors = origins.setdefault(path[2], [])
-            if kind == "set" and len(path) == 3:
+            if len(path) == 3:  # the option's whole value: set by this file, or put back as this file has it
                 contributors.clear()
             if file in contributors:
                 contributors.remove(file)
@@ -376,6 +378,11 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     for file in files:
         if isinstance(file.tree(), dict):
             _case_warnings(file, options, loader, loaded.warnings)
+    fatal = [w for w in loaded.warnings if w.fatal]
+    if fatal:
+        raise InputError("invalid_type", fatal[0].message, file=fatal[0].where.file, line=fatal[0].where.line,
+                         column=fatal[0].where.column, hint=fatal[0].hint,
+                         path=format_path(("propeller", "config") + fatal[0].path[2:]))
     settings = viper_settings([f.tree() for f in files], loader, [noter(f) for f in files])
     plugins = settings.get("plugins")
     k8s = plugins.get("k8s") if isinstance(plugins, dict) else None
@@ -496,12 +503,12 @@ def _data_keys(file: ConfigFile, path: tuple, value: dict, option: str, loader: 
         if element is not None and isinstance(item, list):  # resource-tolerations: the tolerations themselves
             for index, toleration in enumerate(item):
                 _walk_object(file, path + (key, index), toleration, element, option, loader, warnings, in_list=True)
-        if "." in key and not restored:
-            if not loader.restore_dotted_keys:
+        if "." in key and not restored and not (in_list and not loader.lowercase_in_lists):
+            if not loader.restore_dotted_keys:  # viper < 1.21 flytestdlib: the split stays
                 warnings.append(Warning_(
                     f"viper splits the key {key!r} of {option} on its dots ({key.lower().replace('.', ' > ')}): "
-                    "this Flyte version cannot read a key with a dot in a mapping",
-                    file.where(path + (key,)), path + (key,),
+                    "this Flyte version reads nested mappings there, not the key, and cannot load its config",
+                    file.where(path + (key,)), path + (key,), fatal=True,
                     hint=f"write {option} as a list of single-key mappings: {option}: [{{{key}: ...}}]"))
             continue  # restoreDottedMapKeys puts the key back as written
         if key.lower() in seen and seen[key.lower()] != key:
@@ -619,24 +626,27 @@ def _plugin_sections(value: Any, path: tuple, depth: int = 0) -> list[tuple]:
 
 def _configmap_files(path: str, maps: list, wanted: str | None) -> list[ConfigFile]:
     names = [_configmap_name(obj) for _, obj, _ in maps]
+    first = maps[0][0].locate(maps[0][2]) if maps else None
+    line, column = first or (None, None)  # errors about the choice point at the first ConfigMap
     if wanted:
         chosen = [m for m, name in zip(maps, names, strict=True) if wanted in (name, name.split("/")[-1])]
         if not chosen:
             raise InputError("configmap_not_found", f"{path} has no ConfigMap {wanted!r} (ConfigMaps: "
-                             f"{', '.join(names) or 'none'})", file=path,
+                             f"{', '.join(names) or 'none'})", file=path, line=line, column=column,
                              hint="name one of them with --propeller-configmap")
     else:
         chosen = [m for m in maps if any(_has_plugins(t) for t in ((m[1].get("data") or {}).values()))]
         if not chosen:
             raise InputError("propeller_config_missing", f"no ConfigMap of {path} has a file with a plugins "
-                             f"section (ConfigMaps: {', '.join(names)})", file=path,
+                             f"section (ConfigMaps: {', '.join(names)})", file=path, line=line, column=column,
                              hint="FlytePropeller's ConfigMap is flyte-propeller-config (flyte-core) or "
                              "flyte-binary-config / flyte-sandbox-config (flyte-binary)")
     if len(chosen) > 1:
         shown = ", ".join(_configmap_name(obj) + (f" (line {d.locate(where)[0]})" if d.locate(where) else "")
                           for d, obj, where in chosen)
+        line, column = chosen[0][0].locate(chosen[0][2]) or (None, None)
         raise InputError("several_configmaps", f"{path} holds {len(chosen)} ConfigMaps with a plugins section: "
-                         f"{shown}", file=path, hint="pick FlytePropeller's with --propeller-configmap NAME")
+                         f"{shown}", file=path, line=line, column=column, hint="pick FlytePropeller's with --propeller-configmap NAME")
     document, obj, where = chosen[0]
     return configmap_files(obj.get("data") or {}, filename=path, configmap=_configmap_name(obj), document=document,
                            prefix=where + ("data",))
