@@ -8,6 +8,7 @@ stream. Layers are applied here; transforms live in ``transforms``.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,9 +121,6 @@ class Evaluation:
                     merged.update(item)
                 value = merged
             config[name] = decode_option(option, value)
-        origin = propeller_config.provenance(self.scenario, self.pack, user)
-        if origin is not None:
-            self.sources.append(origin)
         return config
 
     # -- events -------------------------------------------------------------------------------------------------
@@ -288,15 +286,18 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
     return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 
-def _config_origins(pack: RulePack, sources: list) -> dict:
-    """rule -> where each plugins.k8s option it reads came from (for explain)."""
-    from .propeller_config import options_read
+def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None, dict]:
+    """The trace's ``sources`` entry of FlytePropeller's config (where each option was set), and rule -> the options
+    it reads with their origins (for explain). Computed when the trace is read: locating keys re-reads the file."""
+    from .propeller_config import options_read, provenance
 
-    origins = next((s.get("options") for s in sources if "options" in s), None)
-    if origins is None:
-        return {}
-    return {rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
-            for rule, names in options_read(pack).items() if any(name in origins for name in names)}
+    user = ((scenario.data.get("propeller") or {}).get("config")) or {}
+    entry = provenance(scenario, pack, user)
+    if entry is None:
+        return None, {}
+    origins = entry["options"]
+    return entry, {rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+                   for rule, names in options_read(pack).items() if any(name in origins for name in names)}
 
 
 def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (),
@@ -332,5 +333,5 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
     owners = {path: source for path, (source, _) in (leaves or {}).items()}
     owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
-    result_trace.config_origins = _config_origins(pack, evaluation.sources)
+    result_trace.provenance = functools.partial(_config_provenance, pack, loaded)
     return Result(pod, result_trace, pack, loaded)

@@ -219,7 +219,11 @@ class Loaded:
         origins = {}
         for option, files in self.origins.items():
             last = files[-1]
-            origins[prefix + (option,)] = (last.filename, OptionDocument(last, ("plugins", "k8s", option)), ())
+            where = last.where(("plugins", "k8s", option))
+            # positions inside a key's text (a ConfigMap read from the cluster) name the key with the file
+            name = " ".join(p for p in (last.filename, f"ConfigMap {last.configmap}" if last.configmap else None,
+                                        where.key) if p) if where.relative else last.filename
+            origins[prefix + (option,)] = (name, OptionDocument(last, ("plugins", "k8s", option)), ())
         return origins
 
     def describe(self) -> dict:
@@ -565,7 +569,7 @@ def read_files(paths: list[str], *, configmap: str | None = None, pack: Any = No
         data = read(path) if read is not None else Path(path).read_bytes()
         documents = [d for d in load_documents(data, path) if d.value is not None]
         maps = [(d, obj, where) for d in documents for obj, where in _objects(d) if _is_configmap(obj)]
-        if maps or configmap:
+        if maps:
             files.extend(_configmap_files(path, maps, configmap))
             continue
         plain = [d for d in documents if not (isinstance(d.value, dict) and "kind" in d.value)]

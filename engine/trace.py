@@ -91,8 +91,19 @@ class Trace:
     owner_rules: dict[str, str] = field(default_factory=dict)
     #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
     config_origins: dict[str, list] = field(default_factory=dict)
+    #: computes the config's ``sources`` entry and ``config_origins`` when the trace is first read (locating the
+    #: options' keys re-reads their files: a cost a render that does not read the trace should not pay)
+    provenance: Any = field(default=None, repr=False, compare=False)
+
+    def _resolve(self) -> None:
+        if self.provenance is not None:
+            entry, self.config_origins = self.provenance()
+            self.provenance = None
+            if entry is not None:
+                self.sources.insert(0, entry)
 
     def to_dict(self) -> dict:
+        self._resolve()
         return {
             "version": 1,
             "rules": {"name": self.rules_name, "digest": self.rules_digest},
@@ -141,6 +152,7 @@ class Trace:
 
     def explain(self, path: str | tuple) -> dict:
         """The history of one field: every candidate value, its source and rule, which one won and why."""
+        self._resolve()
         target = _paths.parse(path) if isinstance(path, str) else tuple(path)
         text = _paths.render(target)
         found, value = _sub_value(self.pod or {}, target)

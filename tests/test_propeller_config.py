@@ -298,3 +298,15 @@ def test_a_bad_value_in_a_configmap_is_reported_at_its_line_in_the_manifest(tmp_
     assert main(["render", str(task), "--propeller-config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"podeval: error[invalid_type]: {path}:8:37: propeller.config.enable-host-networking-pod: ")
+
+
+def test_cluster_config_errors_name_the_configmap_key():
+    from engine.cluster import _k8s_plugin_config
+
+    _, loaded = _k8s_plugin_config({"k8s.yaml": "plugins:\n  k8s:\n    enable-host-networking-pod: maybe\n"},
+                                   "flyte", "flyte-propeller-config", label="cluster ctx")
+    scenario = engine.load_scenario({**TASK, "propeller": {"config": loaded.k8s}})
+    scenario.config_origin = loaded
+    with pytest.raises(engine.InputError) as error:
+        engine.evaluate(scenario)
+    assert error.value.location == "cluster ctx ConfigMap flyte/flyte-propeller-config data[k8s.yaml]:3:33"
