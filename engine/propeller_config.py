@@ -522,8 +522,8 @@ def _data_keys(file: ConfigFile, path: tuple, value: dict, option: str, loader: 
                 hint=f"keep one, or write {option} as a list of single-key mappings"))
         seen[key.lower()] = key
         if lowered and not restored and key != key.lower():
-            hint = (f"to keep the case, write {option} as a list of single-key mappings: "
-                    f"{option}: [{{{key}: ...}}] (FlytePropeller reads such a list as a mapping)"
+            hint = (f"to keep the case, write {option} as a list of single-key mappings, which FlytePropeller "
+                    f"reads as a mapping: {option}: [{{{key}: ...}}]"
                     if not in_list else "this Flyte version lowercases keys inside lists too")
             warnings.append(Warning_(
                 f"FlytePropeller reads the key {key!r} of {option} as {key.lower()!r}: viper lowercases every "
