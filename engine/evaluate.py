@@ -110,9 +110,10 @@ class Evaluation:
                     raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
                                      path=_paths.render(("propeller", "config", name)), file=where.file,
                                      line=where.line, column=where.column, hint=hint)
+                place = where.text()
                 self.emit("warn", ("propeller", "config", name), source, "config-loader",
-                          note=f"{where.text()}: FlytePropeller ignores the unknown K8s plugin option {name!r} "
-                          f"(it loads its config non-strictly; --strict refuses it) (hint: {hint})")
+                          note=(f"{place}: " if place else "") + f"FlytePropeller ignores the unknown K8s plugin "
+                          f"option {name!r} (it loads its config non-strictly; --strict refuses it) (hint: {hint})")
                 continue
             if option.type == "map" and isinstance(value, list) and all(
                     isinstance(item, dict) and len(item) == 1 for item in value):

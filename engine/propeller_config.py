@@ -89,6 +89,8 @@ class Where:
         if self.relative:
             inner = f"{self.key}:{position}" if position else self.key
             return " ".join(p for p in (configmap, inner, f"(in {self.file})" if self.file else None) if p)
+        if not (self.file or self.key):
+            return ""  # a dict given to the Python API: nowhere to point
         place = ":".join(p for p in (self.file or "<input>", position) if p)
         inside = ", ".join(p for p in (configmap, self.key) if p)
         return f"{place} ({inside})" if inside else place
@@ -751,7 +753,8 @@ def loader_warnings(scenario: Any) -> list[tuple[tuple, str]]:
     for warning in loaded.warnings:
         path = ("propeller", "config") + tuple(warning.path[2:]) if warning.path[:2] == ("plugins", "k8s") else \
             ("propeller", "config")
-        note = f"{warning.where.text()}: {warning.message}" + (f" (hint: {warning.hint})" if warning.hint else "")
+        where = warning.where.text()
+        note = (f"{where}: " if where else "") + warning.message + (f" (hint: {warning.hint})" if warning.hint else "")
         out.append((path, note))
     return out
 
@@ -761,7 +764,7 @@ def provenance(scenario: Any, pack: Any, user: dict) -> dict | None:
     if not user:
         return None
     loaded = getattr(scenario, "config_origin", None)
-    options = {name: option_where(scenario, name).text() for name in user}
+    options = {name: option_where(scenario, name).text() or "propeller.config" for name in user}
     if loaded is not None:
         options.update({k: v for k, v in loaded.describe().items() if k in user})
         names = []
@@ -772,7 +775,8 @@ def provenance(scenario: Any, pack: Any, user: dict) -> dict | None:
         keys = [f.key for f in loaded.files if f.key and any(f in fs for fs in loaded.origins.values())]
         origin = ", ".join(str(n) for n in names) + (f" data[{', '.join(keys)}]" if keys else "")
     else:
-        origin = f"{getattr(scenario, 'filename', None) or '<input>'} propeller.config"
+        filename = getattr(scenario, "filename", None)
+        origin = f"{filename} propeller.config" if filename else "propeller.config"
     return {"id": config_source(pack), "origin": origin, "options": options}
 
 
