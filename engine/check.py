@@ -196,8 +196,22 @@ def build_schema(strategies: dict | None = None, transforms: dict | None = None)
             "pluginConfigFile": {
                 "description": "plugin-config.yaml: the FlytePropeller K8s plugin options the pack knows",
                 "type": "object",
-                "properties": {"options": {"type": "object", "additionalProperties": {"$ref": "#/$defs/option"}}},
+                "properties": {"options": {"type": "object", "additionalProperties": {"$ref": "#/$defs/option"}},
+                               "loader": {"$ref": "#/$defs/loader"}},
                 "required": ["options"],
+                "additionalProperties": False,
+            },
+            "loader": {
+                "description": "how FlytePropeller's config loader (viper and flytestdlib) treats map keys",
+                "type": "object",
+                "properties": {
+                    "lowercase-in-lists": {"type": "boolean", "description": "viper lowercases keys inside lists "
+                                           "too (viper >= 1.20; 1.11 does not)"},
+                    "restore-lists": {"type": "boolean", "description": "flytestdlib puts lists back as written "
+                                      "(restoreCaseSensitiveArrayKeys, flyte#7013)"},
+                    "restore-dotted-keys": {"type": "boolean", "description": "flytestdlib puts dotted keys back as "
+                                            "written (restoreDottedMapKeys, flyte#7369)"},
+                },
                 "additionalProperties": False,
             },
             "option": {

@@ -34,6 +34,8 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
                         help="no warnings on stderr (they stay in the trace); errors are still printed")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say what was read from each input file (e.g. the PodTemplates taken and ignored)")
+    parser.add_argument("--strict", action="store_true",
+                        help="an unknown K8s plugin option is an error (exit 2), not a warning")
     parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
     parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
     parts.add_argument("--task-template", metavar="FILE",
@@ -44,8 +46,10 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
     parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
                        help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents "
                        "(helm template); objects of other kinds and empty documents are skipped")
-    parts.add_argument("--propeller-config", metavar="FILE",
-                       help="FlytePropeller's config (plugins: k8s: ...) or its ConfigMap")
+    parts.add_argument("--propeller-config", metavar="FILE", action="append", default=[],
+                       help="FlytePropeller's config: a config file (plugins: k8s: ...), its ConfigMap, or a "
+                       "manifest holding it (helm template, kubectl get -o yaml); repeat it for several files, "
+                       "merged in the order given")
     parts.add_argument("--namespace", help="the execution namespace")
     parts.add_argument("--propeller-namespace", help="the namespace FlytePropeller runs in (default flyte)")
     live = parser.add_argument_group("read the inputs where they live")
@@ -53,8 +57,9 @@ def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = Tr
                       help="read the runtime PodTemplates and FlytePropeller's config from the cluster (read-only)")
     live.add_argument("--context", help="the kubeconfig context (default: the current one)")
     live.add_argument("--kubeconfig", help="the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    live.add_argument("--propeller-configmap", default="flyte-propeller-config",
-                      help="FlytePropeller's ConfigMap (default flyte-propeller-config)")
+    live.add_argument("--propeller-configmap", metavar="NAME",
+                      help="FlytePropeller's ConfigMap: with --cluster (default flyte-propeller-config), or the one "
+                      "to take from a --propeller-config manifest that holds several")
     live.add_argument("--flytekit", metavar="MODULE:TASK",
                       help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])")
     live.add_argument("--image", help="with --flytekit: the task image, as pyflyte's --image")
@@ -119,18 +124,22 @@ def _read_yaml_file(path: str) -> Any:
     return documents[0] if len(documents) == 1 else documents
 
 
-def _propeller_config(value: Any, path: str) -> Any:
-    """A ConfigMap (FlytePropeller's), or the config document itself."""
-    if isinstance(value, dict) and value.get("kind") == "ConfigMap":
-        from .yamlio import load_document
+def _read_bytes(path: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
+                         hint="check the path") from None
 
-        for key, text in sorted((value.get("data") or {}).items()):
-            document = load_document(text, f"{path}[data.{key}]").value
-            if isinstance(document, dict) and isinstance(document.get("plugins"), dict) and "k8s" in document["plugins"]:
-                return document
-        raise InputError("propeller_config_missing", "no key of the ConfigMap holds plugins.k8s", file=path,
-                         hint="pass the file of the key that configures the k8s plugin")
-    return value
+
+def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
+    """FlytePropeller's config files given on the command line, loaded as FlytePropeller loads them
+    (``engine.propeller_config``): an ``engine.propeller_config.Loaded``."""
+    from .propeller_config import load, read_files
+    from .rules import load_rules
+
+    pack = load_rules(rules)
+    return load(read_files(list(paths), configmap=configmap, pack=pack, read=_read_bytes), pack)
 
 
 def load_cli_scenario(args: argparse.Namespace) -> Any:
@@ -170,13 +179,16 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
         base["task"] = {"template": template}
         origins.pop(("task",), None)
         origins[("task", "template")] = (args.task_template, document, where)
+    loaded_config: list = []  # how propeller.config was read (engine.propeller_config.Loaded)
     if args.cluster:
         from .cluster import read_cluster
 
         namespace = args.namespace or (base.get("execution") or {}).get("namespace")
         live = read_cluster(namespace=namespace, kubeconfig=args.kubeconfig, context=args.context,
                             propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get(
-                                "namespace") or "flyte", propeller_configmap=args.propeller_configmap)
+                                "namespace") or "flyte",
+                            propeller_configmap=args.propeller_configmap or "flyte-propeller-config",
+                            rules=args.rules, on_config=loaded_config.append)
         base.setdefault("execution", {}).update(live.get("execution") or {})
         base.setdefault("propeller", {}).update(live.get("propeller") or {})
         base["podTemplates"] = live.get("podTemplates") or []
@@ -212,16 +224,19 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     if args.pod_templates:
         base["podTemplates"] = templates
     if args.propeller_config:
-        [document] = _read_yaml_documents(args.propeller_config)[:1] or [None]
-        config = _propeller_config(document.value if document is not None else None, args.propeller_config)
-        base.setdefault("propeller", {})["config"] = config
-        if document is not None and config is document.value:
-            origins[("propeller", "config")] = (args.propeller_config, document, ())
+        loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
+        base.setdefault("propeller", {})["config"] = loaded.k8s
+        origins.pop(("propeller", "config"), None)
+        origins.update(loaded.scenario_origins())
+        loaded_config[:] = [loaded]
     if args.propeller_namespace:
         base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
     if args.namespace:
         base.setdefault("execution", {})["namespace"] = args.namespace
-    return load_scenario(base, origins=origins)
+    scenario = load_scenario(base, origins=origins)
+    if loaded_config:
+        scenario.config_origin = loaded_config[-1]
+    return scenario
 
 
 def _dump(value: Any, output: str) -> str:
@@ -248,6 +263,8 @@ def format_explain(explanation: dict) -> str:
         for candidate in explanation["candidates"]:
             lines.append(f"    {candidate['outcome']:<7} {candidate['source']:<20} {_format_value(candidate['value'])}")
             lines.append(f"            {candidate['why']}")
+            for option in candidate.get("from") or ():  # the config options behind it, where each was set
+                lines.append(f"            {option['option']}: {option['origin']}")
     if explanation["history"]:
         lines.append("  history:")
         for event in explanation["history"]:
@@ -343,7 +360,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
     tracing = args.command != "render" or bool(args.trace or args.html)
-    result = evaluate(scenario, args.rules, trace=tracing)
+    result = evaluate(scenario, args.rules, trace=tracing, strict=args.strict)
     from .warning import write_warnings
 
     write_warnings(result, sys.stderr, quiet=args.quiet)  # once, for render, explain and trace alike

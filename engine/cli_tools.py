@@ -127,14 +127,15 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
     return (short_old, short_new) if short_old != short_new else (old, new)
 
 
-def _normalised(part: str, path: str) -> Any:
-    """A --propeller-config or --pod-templates file, normalised as the scenario's part would be."""
-    from .cli import _propeller_config, _read_yaml_documents, _read_yaml_file
+def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
+    """A --propeller-config or --pod-templates file, normalised as the scenario's part would be (a config file,
+    ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``' config loader)."""
+    from .cli import _read_yaml_documents, read_propeller_config
     from .scenario import load_scenario
 
     if part == "config":
-        value = _propeller_config(_read_yaml_file(path), path)
-        loaded = load_scenario({"propeller": {"config": value}})
+        config = read_propeller_config([path], rules)
+        loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
         return loaded.data["propeller"]["config"]
     from .podtemplate_files import read_pod_template_file
 
@@ -169,10 +170,10 @@ def _diff(args: argparse.Namespace) -> int:
             labels_old.append(label_old)
             labels_new.append(label_new)
     old_side = Side(" + ".join(labels_old) or "old", pack_old,
-                    _normalised("config", config_old) if config_old else None,
+                    _normalised("config", config_old, pack_old) if config_old else None,
                     _normalised("templates", templates_old) if templates_old else None)
     new_side = Side(" + ".join(labels_new) or "new", pack_new,
-                    _normalised("config", config_new) if config_new else None,
+                    _normalised("config", config_new, pack_new) if config_new else None,
                     _normalised("templates", templates_new) if templates_new else None)
     if old_side.label == new_side.label:
         old_side.label, new_side.label = "old", "new"

@@ -9,9 +9,9 @@ It decides three things:
 - What it reads, and nothing more: `list` PodTemplates in the execution namespace and in FlytePropeller's namespace
   (FlytePropeller looks a template up in the execution namespace first, then in its own), and `get` one ConfigMap.
   Every call is a read; the kubeconfig is never written back (no token refresh persisted).
-- Which ConfigMap key holds the K8s plugin config: every data value is a YAML document; the ones with
-  `plugins.k8s` are deep-merged in key order, as flytestdlib merges the config files it globs from the mounted
-  ConfigMap (`viper.MergeInConfig`, one file after another).
+- FlytePropeller's config: every `*.yaml` data key is a config file, loaded as FlytePropeller loads its mounted
+  config folder (`engine.propeller_config`: name order, viper's merge and key case, flytestdlib's restoring), the
+  same function as for `--propeller-config`.
 - How failures read: an `InputError` (exit 2) with a stable code and a hint, never a traceback.
 
 The `kubernetes` client is imported inside `read_cluster`: importing it costs about half a second, which every
@@ -42,6 +42,8 @@ def read_cluster(
     context: str | None = None,
     propeller_namespace: str = "flyte",
     propeller_configmap: str = "flyte-propeller-config",
+    rules: Any = "flyte-v1",
+    on_config: Any = None,
 ) -> dict:
     """Read PodTemplates and FlytePropeller's `plugins.k8s` config from the cluster of a kubeconfig context.
 
@@ -57,6 +59,10 @@ def read_cluster(
          "podTemplates": [{"apiVersion": "v1", "kind": "PodTemplate",
                            "metadata": {"name", "namespace", "resourceVersion"}, "template": {...}}, ...],
          "cluster": {"context": ..., "server": ...}}
+
+    `rules`: the rule pack whose config loader reads the ConfigMap (key case differs between Flyte versions);
+    `on_config`, if given, is called with the `engine.propeller_config.Loaded` (each option's key and position, the
+    loader's warnings).
 
     Raises `InputError` with code `kubeconfig_invalid`, `cluster_unreachable`, `cluster_unauthorized`,
     `cluster_forbidden`, `configmap_not_found`, `propeller_config_missing` or `cluster_error`.
@@ -89,7 +95,11 @@ def read_cluster(
         namespace=propeller_namespace,
         name=propeller_configmap,
     )
-    keys, k8s_plugin_config = _k8s_plugin_config(config_map.data or {}, propeller_namespace, propeller_configmap)
+    keys, loaded = _k8s_plugin_config(config_map.data or {}, propeller_namespace, propeller_configmap, rules,
+                                      label=f"cluster {context_name}")
+    k8s_plugin_config = loaded.k8s
+    if on_config is not None:
+        on_config(loaded)
 
     return {
         "execution": {"namespace": namespace},
@@ -241,21 +251,18 @@ def _pod_template_dict(api_client: Any, item: Any, namespace: str) -> dict:
     return result
 
 
-def _k8s_plugin_config(data: dict, namespace: str, name: str) -> tuple[list[str], dict]:
-    """The keys of the ConfigMap that hold `plugins.k8s`, and that section deep-merged over them in key order."""
-    keys: list[str] = []
-    merged: dict = {}
-    for key in sorted(data):
-        try:
-            document = yaml.safe_load(data[key])
-        except yaml.YAMLError:
-            continue  # not every key is a YAML document; flytestdlib would only load the *.yaml ones
-        plugins = document.get("plugins") if isinstance(document, dict) else None
-        section = plugins.get("k8s") if isinstance(plugins, dict) else None
-        if isinstance(section, dict):
-            keys.append(key)
-            merged = _deep_merge(merged, section)
-    if not keys:
+def _k8s_plugin_config(data: dict, namespace: str, name: str, rules: Any = "flyte-v1", *,
+                       label: str | None = None) -> tuple[list[str], Any]:
+    """The keys of the ConfigMap that hold `plugins.k8s`, and FlytePropeller's config loaded from all its files
+    (`engine.propeller_config.load`: the one function every way in uses)."""
+    from engine.propeller_config import configmap_files, load
+    from engine.rules import load_rules
+
+    pack = load_rules(rules)
+    files = configmap_files(data, filename=label, configmap=f"{namespace}/{name}")
+    loaded = load(files, pack)
+    keys = [f.key for f in files if any(f in contributors for contributors in loaded.origins.values())]
+    if not keys and not any(_has_k8s_section(f.tree()) for f in files):
         raise InputError(
             "propeller_config_missing",
             f"no key of ConfigMap {namespace}/{name} holds a plugins.k8s section "
@@ -263,18 +270,12 @@ def _k8s_plugin_config(data: dict, namespace: str, name: str) -> tuple[list[str]
             hint="name FlytePropeller's own ConfigMap with --propeller-configmap, "
             "or pass the K8s plugin config with --propeller-config FILE",
         )
-    return keys, merged
+    return keys, loaded
 
 
-def _deep_merge(base: dict, incoming: dict) -> dict:
-    """viper's MergeInConfig: maps merge key by key, anything else is replaced by the later file."""
-    result = dict(base)
-    for key, value in incoming.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _deep_merge(result[key], value)
-        else:
-            result[key] = value
-    return result
+def _has_k8s_section(tree: Any) -> bool:
+    plugins = tree.get("plugins") if isinstance(tree, dict) else None
+    return isinstance(plugins, dict) and isinstance(plugins.get("k8s"), dict)
 
 
 def _status_message(error: Any) -> str:

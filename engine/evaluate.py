@@ -8,6 +8,7 @@ stream. Layers are applied here; transforms live in ``transforms``.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,9 +74,10 @@ class Evaluation:
     """The state of one evaluation; transforms receive it."""
 
     def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
-                 without: frozenset = frozenset()) -> None:
+                 without: frozenset = frozenset(), strict: bool = False) -> None:
         self.pack = pack
         self.without = without
+        self.strict = strict
         self.scenario = scenario
         self.tracing = tracing
         self.events: list[Event] = []
@@ -106,17 +108,28 @@ class Evaluation:
         for name, option in options.items():
             if option.default is not None:
                 config[name] = copy.deepcopy(option.default)
+        from . import propeller_config
+
+        source = propeller_config.config_source(self.pack)
+        for path, note, where in propeller_config.loader_warnings(self.scenario):
+            self.emit("warn", path, source, "config-loader", note=note, where=where)
         for name, value in user.items():
             option = options.get(name)
             if option is None:
+                # FlytePropeller decodes its config non-strictly (ErrorUnused = strict mode, off): the key is ignored
                 import difflib
 
                 close = difflib.get_close_matches(str(name), sorted(options), n=1)
-                line, column = self.scenario.locate(("propeller", "config", name))
-                raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
-                                 path=_paths.render(("propeller", "config", name)), file=self.scenario.filename,
-                                 line=line, column=column,
-                                 hint=f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md")
+                where = propeller_config.option_where(self.scenario, name)
+                hint = f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md"
+                if self.strict:
+                    raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
+                                     path=_paths.render(("propeller", "config", name)), file=where.file,
+                                     line=where.line, column=where.column, hint=hint)
+                self.emit("warn", ("propeller", "config", name), source, "config-loader",
+                          note=f"FlytePropeller ignores the unknown K8s plugin option {name!r} (it loads its config "
+                          f"non-strictly; --strict refuses it) (hint: {hint})", where=where.text())
+                continue
             if option.type == "map" and isinstance(value, list) and all(
                     isinstance(item, dict) and len(item) == 1 for item in value):
                 merged: dict = {}
@@ -143,9 +156,10 @@ class Evaluation:
 
     # -- events -------------------------------------------------------------------------------------------------
     def emit(self, op: str, path: tuple, source: str, rule: str, *, value: Any = None, previous: Any = None,
-             previous_source: str | None = None, rejected: dict | None = None, note: str | None = None) -> None:
+             previous_source: str | None = None, rejected: dict | None = None, note: str | None = None,
+             where: str | None = None) -> None:
         self.events.append(Event(len(self.events) + 1, tuple(path), op, source, rule, value, previous,
-                                 previous_source, rejected, note))
+                                 previous_source, rejected, note, where or None))
 
     def add_source(self, source_id: str, origin: str) -> None:
         if not any(s["id"] == source_id for s in self.sources):
@@ -322,10 +336,26 @@ def _missing_task(scenario: Scenario) -> None:
                      hint="add a task section (task.container, task.podTemplate or task.k8sPod), or give --task FILE")
 
 
-def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = ()) -> Result:
+def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None, dict]:
+    """The trace's ``sources`` entry of FlytePropeller's config (where each option was set), and rule -> the options
+    it reads with their origins (for explain). Computed when the trace is read: locating keys re-reads the file."""
+    from .propeller_config import options_read, provenance
+
+    user = ((scenario.data.get("propeller") or {}).get("config")) or {}
+    entry = provenance(scenario, pack, user)
+    if entry is None:
+        return None, {}
+    origins = entry["options"]
+    return entry, {rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+                   for rule, names in options_read(pack).items() if any(name in origins for name in names)}
+
+
+def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (),
+             strict: bool = False) -> Result:
     """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
 
-    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis)."""
+    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis).
+    ``strict``: an unknown K8s plugin option is an error (``unknown_option``), not a warning."""
     pack = load_rules(rules)
     loaded = load_scenario(scenario)
     if "task" not in loaded.data:
@@ -337,7 +367,7 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
         close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
         raise InputError("unknown_source", f"the pack {pack.name} has no source {unknown[0]!r}",
                          hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}")
-    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without))
+    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without), strict=strict)
     try:
         evaluation.run()
     except PodevalError as error:
@@ -356,4 +386,5 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
     owners = {path: source for path, (source, _) in (leaves or {}).items()}
     owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
+    result_trace.provenance = functools.partial(_config_provenance, pack, loaded)
     return Result(pod, result_trace, pack, loaded)

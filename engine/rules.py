@@ -164,6 +164,8 @@ class RulePack:
     options: dict
     dag: PrecedenceGraph  # the precedence graph as plain data (engine.graph)
     order: list
+    #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``; engine.propeller_config)
+    loader: Any = None
 
     def profile(self, profile_id: str) -> Profile:
         return self.profiles[profile_id]
@@ -287,6 +289,24 @@ def _load_profiles(reader: _Reader, value: Any) -> dict:
         if default is not None:
             profiles[profile_id] = Profile(profile_id, default, compiled)
     return profiles
+
+
+def _load_loader(reader: _Reader, value: Any, base: Any) -> Any:
+    """plugin-config.yaml's ``loader``: how FlytePropeller's config loader treats keys (engine.propeller_config)."""
+    from .propeller_config import LOADER_KEYS, Loader
+
+    spec = value.get("loader") if isinstance(value, dict) else None
+    if spec is None:
+        return base
+    if not reader.keys(spec, ("loader",), set(LOADER_KEYS)):
+        return base
+    settings = dict(vars(base or Loader()))
+    for key, item in spec.items():
+        if not isinstance(item, bool):
+            reader.problem("pack_schema", f"loader.{key} must be true or false", ("loader", key))
+            continue
+        settings[LOADER_KEYS[key]] = item
+    return Loader(**settings)
 
 
 def _load_options(reader: _Reader, value: Any) -> dict:
@@ -514,6 +534,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         return None, problems
     profiles: dict = {}
     options: dict = {}
+    loader: Any = None
     pack_doc: dict = {}
     reader: _Reader | None = None
     for layer in layers:
@@ -523,6 +544,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         if "plugin-config.yaml" in layer:
             document, layer_reader = layer["plugin-config.yaml"]
             options.update(_load_options(layer_reader, document.value))
+            loader = _load_loader(layer_reader, document.value, loader)
         document, layer_reader = layer["pack.yaml"]
         if isinstance(document.value, dict):
             if not layer_reader.keys(document.value, (), {"name", "description", "root", "sources", "steps",
@@ -604,7 +626,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=folder,
         digest="sha256:" + digest.hexdigest(), root=str(pack_doc.get("root", "PodTemplateSpec")), sources=sources,
         steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, dag=graph,
-        order=order,
+        order=order, loader=loader,
     )
     return pack, problems
 

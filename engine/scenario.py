@@ -156,6 +156,9 @@ class Scenario:
     #: where each part came from (``load_scenario``'s ``origins``)
     raw: Any = field(default=None, repr=False)
     origins: dict | None = field(default=None, repr=False)
+    #: how ``propeller.config`` was read from FlytePropeller's config files, when the CLI read them
+    #: (``engine.propeller_config.Loaded``: each option's file and position, the loader's warnings)
+    config_origin: Any = None
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
         """``(line, column)`` in the file of a path of the normalised scenario (keyed list items, camelCase keys,

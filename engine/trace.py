@@ -40,6 +40,9 @@ class Event:
     previous_source: str | None = None
     rejected: dict | None = None
     note: str | None = None
+    #: where in the inputs the event's value was written, when the step that emits it knows better than the path
+    #: (a config key's own position, a ConfigMap key): ``file:line:col`` as text
+    where: str | None = None
 
     @property
     def path_text(self) -> str:
@@ -63,6 +66,8 @@ class Event:
             data["rejected"] = self.rejected
         if self.note:
             data["note"] = self.note
+        if self.where:
+            data["where"] = self.where
         return data
 
 
@@ -93,8 +98,21 @@ class Trace:
     pod: dict | None = None
     #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
     owner_rules: dict[str, str] = field(default_factory=dict)
+    #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
+    config_origins: dict[str, list] = field(default_factory=dict)
+    #: computes the config's ``sources`` entry and ``config_origins`` when the trace is first read (locating the
+    #: options' keys re-reads their files: a cost a render that does not read the trace should not pay)
+    provenance: Any = field(default=None, repr=False, compare=False)
+
+    def _resolve(self) -> None:
+        if self.provenance is not None:
+            entry, self.config_origins = self.provenance()
+            self.provenance = None
+            if entry is not None:
+                self.sources.insert(0, entry)
 
     def to_dict(self) -> dict:
+        self._resolve()
         return {
             "version": 1,
             "rules": {"name": self.rules_name, "digest": self.rules_digest},
@@ -102,6 +120,7 @@ class Trace:
             "events": [event.to_dict() for event in self.events],
             "owners": dict(self.owners),
             "ownerRules": dict(self.owner_rules),
+            **({"configOrigins": dict(self.config_origins)} if self.config_origins else {}),
         }
 
     @property
@@ -142,6 +161,7 @@ class Trace:
 
     def explain(self, path: str | tuple) -> dict:
         """The history of one field: every candidate value, its source and rule, which one won and why."""
+        self._resolve()
         target = _paths.parse(path) if isinstance(path, str) else tuple(path)
         text = _paths.render(target)
         found, value = _sub_value(self.pod or {}, target)
@@ -216,6 +236,9 @@ class Trace:
             winner["why"] = (f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
                              + (f"; it beat {', '.join(losers)}" if losers else "")
                              + ("" if found else "; the Pod omits it (a zero value or an empty list)"))
+        for candidate in candidates:  # the config options behind a candidate, and where each was set
+            if candidate.get("rule") in self.config_origins:
+                candidate["from"] = self.config_origins[candidate["rule"]]
         return {
             "path": text,
             "present": found,

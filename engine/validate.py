@@ -901,7 +901,8 @@ def check_plugin_config(scenario: Any, options: dict) -> None:
     ``list`` and ``map``, or ``labels``/``annotations`` for maps) is checked as that type. Unknown options are left
     to the caller (it knows the pack)."""
     config = ((scenario.data.get("propeller") or {}).get("config")) or {}
-    problems = Problems(scenario.filename, _ConfigDocument(scenario))
+    loaded = getattr(scenario, "config_origin", None)  # read from config files: each option located in its file
+    problems = Problems(scenario.filename, _ConfigDocument(scenario), loaded.scenario_origins() if loaded else None)
     checker = K8sChecker(problems, Context(weak=True))
     try:
         for name, value in config.items():

@@ -21,6 +21,8 @@ from .evaluate import INPUT_SECTIONS
 
 def location(event: Any, scenario: Any) -> str:
     """``file:line:col`` of the warning's input (the parts that are known), or the scenario's file, or ``""``."""
+    if getattr(event, "where", None):  # the step that warned knew the place (a config key, a ConfigMap key)
+        return event.where
     file = line = column = None
     if event.path and event.path[0] in INPUT_SECTIONS:
         file, line, column = scenario.where(event.path)

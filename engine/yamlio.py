@@ -846,6 +846,11 @@ class Document:
     def __repr__(self) -> str:
         return f"Document({self.filename!r}, {type(self.value).__name__})"
 
+    @property
+    def text(self) -> str | None:
+        """The decoded text of the stream the document is part of (None for an empty document)."""
+        return self._stream.text if self._stream is not None else None
+
     def _walk(self, path):
         """(key_position_or_None, loc) of the deepest existing node along ``path``."""
         if self._stream is None:

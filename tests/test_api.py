@@ -52,7 +52,9 @@ def test_result_shapes(repo_root):
     result = engine.evaluate(str(repo_root / EXAMPLE_3))
     assert list(result.pod) == ["apiVersion", "kind", "metadata", "spec"]
     trace = result.trace.to_dict()
-    assert set(trace) == {"version", "rules", "sources", "events", "owners", "ownerRules"}
+    assert set(trace) == {"version", "rules", "sources", "events", "owners", "ownerRules", "configOrigins"}
+    assert trace["configOrigins"]["default-labels"] == [{"option": "default-labels",
+                                                        "origin": f"{repo_root / EXAMPLE_3}:39:5"}]
     assert {s["id"] for s in trace["sources"]} >= {"compile-time", "runtime-template"}
     assert {"id": "runtime-template", "origin": "podTemplates[flyte/flyte-template]"} in trace["sources"]
     assert [e["seq"] for e in trace["events"]] == list(range(1, len(trace["events"]) + 1))

@@ -380,9 +380,21 @@ def test_options_that_do_not_shape_the_pod_are_accepted():
             "co-pilot": {"image": "x"}, "inject-finalizer": False, "default-pod-template-resync": "30s"})
 
 
-def test_a_misspelled_option_suggests_the_right_one():
+def test_an_unknown_option_is_ignored_with_a_warning_that_suggests_the_right_one():
+    """FlytePropeller decodes its config non-strictly (flytestdlib viper.go: ErrorUnused = strictMode, and
+    flytepropeller's root.go loads with StrictMode false): the key is ignored, the Pod is the same."""
+    result = render({"default-label": {"a": "b"}, "default-labels": {"c": "d"}})
+    assert result.pod == render({"default-labels": {"c": "d"}}).pod
+    [warning] = [w for w in result.warnings if w.path_text == "propeller.config.default-label"]
+    assert "ignores the unknown K8s plugin option 'default-label'" in warning.note
+    assert "did you mean 'default-labels'?" in warning.note
+
+
+def test_strict_makes_an_unknown_option_an_error():
+    scenario = copy.deepcopy(BASE)
+    scenario["propeller"]["config"] = {"default-label": {"a": "b"}}
     with pytest.raises(engine.InputError) as error:
-        render({"default-label": {"a": "b"}})
+        engine.evaluate(scenario, strict=True)
     assert error.value.code == "unknown_option" and "default-labels" in error.value.hint
     assert error.value.path == "propeller.config.default-label"
 

@@ -62,10 +62,14 @@ def test_v1_15_merges_a_magic_template_container_twice():
     assert env == {"flyte-v1": ["FROM_TEMPLATE"], "flyte-v1.15": ["FROM_TEMPLATE", "FROM_TEMPLATE"]}
 
 
-def test_v1_15_is_flyte_v1_but_for_the_exact_name_parameters():
+def test_v1_15_is_flyte_v1_but_for_the_exact_name_parameters_and_the_config_loader():
     pack = _yaml(RULES / "flyte-v1.15" / "pack.yaml")
     assert pack["extends"] == "flyte-v1" and set(pack) == {"name", "extends", "description"}
-    assert not (RULES / "flyte-v1.15" / "plugin-config.yaml").exists()
+    # its options are flyte-v1's; only the config loader differs (viper 1.11, before flyte#7013 and #7369)
+    plugin_config = _yaml(RULES / "flyte-v1.15" / "plugin-config.yaml")
+    assert plugin_config == {"options": {}, "loader": {"lowercase-in-lists": False, "restore-lists": False,
+                                                       "restore-dotted-keys": False}}
+    assert load_rules("flyte-v1.15").options == load_rules("flyte-v1").options
     profiles = _yaml(RULES / "flyte-v1.15" / "profiles.yaml")["profiles"]
     assert set(profiles) == {"pod-spec"}
     expected = copy.deepcopy(_yaml(RULES / "flyte-v1" / "profiles.yaml")["profiles"]["pod-spec"])
