@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from . import k8s_schema
 from .errors import FlyteBuildError
-from .paths import item_segments
+from .paths import item_segments, render
 from .tree import Node, is_zero, node_key, plain
 
 SCALARS = {"string", "bool", "int", "float"}
@@ -101,13 +101,14 @@ class Merger:
         self.emit_event(op, at.path, source, rule_id, value=value, previous=previous,
                         previous_source=previous_source, rejected=rejected, note=note)
 
-    def warn(self, at: At, source: str, value: Any = None, *, rule: Rule | None = None, note: str,
+    def warn(self, path: tuple, source: str, value: Any = None, *, rule: Rule | None = None, note: str,
              in_lower: bool = False) -> None:
-        """A warning: something the user should hear about (an input without effect, a Flyte bug). ``in_lower``:
-        ``at`` names a part of the lower layer that is not in the result (the receiver may name it in its input)."""
+        """A warning: something the user should hear about (an input without effect, a Flyte bug), recorded with or
+        without a trace. ``in_lower``: ``path`` names a part of the lower layer that is not in the result (the
+        receiver may name it in its input)."""
         if self.warn_event is not None:
             rule_id = rule.id if rule is not None and rule.id else self.rule_id
-            self.warn_event(at.path, source, rule_id, value=value, note=note, in_lower=in_lower)
+            self.warn_event(path, source, rule_id, value=value, note=note, in_lower=in_lower)
 
     def incoming(self, lower: Node | None, higher: Node | None) -> Node | None:
         return higher if self.incoming_is_higher else lower
@@ -335,7 +336,8 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
     onto, in order: the template's ``default`` container, then its ``primary`` one (if this is the primary
     container), then every template container with the same name (unless this is the primary container or is
     named ``default``: flyte#6733), then the task container itself. Template containers that shaped nothing
-    are dropped, and the trace names them."""
+    are dropped, and the trace names them. With ``aliasing``, a template container that feeds two task containers
+    shares its pointers and maps between them as Go does (``aliasing``), and each value that leaks is a warning."""
     params = rule.params
     default_name = params.get("default", "default")
     primary_name = params.get("primary", "primary")
@@ -351,35 +353,38 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             default_tpl = container
         elif _name(container) == primary_name:
             primary_tpl = container
-    used: set[int] = set()
-    merged_items: list[Node] = []
+    # each task container's plan: the template containers that shape it, in order, and whether by role
+    # (default/primary: DeepCopied when first) or by exact name (Go's range variable: a shallow copy when first)
+    plans: list[list[tuple[Node, bool]]] = []
+    for container in base:
+        name = _name(container)
+        plan = [(default_tpl, True)] if default_tpl is not None else []
+        if name == primary and primary_tpl is not None:
+            plan.append((primary_tpl, True))
+        if exact and not ((skip_primary and name == primary) or name in skip_names):
+            plan.extend((candidate, False) for candidate in template if _name(candidate) == name)
+        plans.append(plan)
+    used = {id(shape) for plan in plans for shape, _ in plan}
     item_merger = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
                          emit_event=merger.emit_event, variables=merger.vars, warn_event=merger.warn_event)
     quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
                    emit_event=None, variables=merger.vars)
     base_segments = item_segments(_list_field(at), base, node_key)
+    item_ats = [at.item(segment) for segment in base_segments]
+    shared = bool(params.get("aliasing")) and _feeds_two(plans, default_tpl)
+    merged_items: list[Node] = []  # read as values: every template container copied before use
     for position, container in enumerate(base):
-        name = _name(container)
-        item_at = at.item(base_segments[position])
         shape: Node | None = None
-        if default_tpl is not None:
-            shape = default_tpl
-            used.add(id(default_tpl))
-        if name == primary and primary_tpl is not None:
-            shape = primary_tpl if shape is None else quiet.merge(item_at, shape, primary_tpl)
-            used.add(id(primary_tpl))
-        if exact:
-            for candidate in template:
-                if _name(candidate) != name:
-                    continue
-                if (skip_primary and name == primary) or name in skip_names:
-                    continue
-                shape = candidate if shape is None else quiet.merge(item_at, shape, candidate)
-                used.add(id(candidate))
+        for template_container, _ in plans[position]:
+            shape = template_container if shape is None else quiet.merge(item_ats[position], shape, template_container)
         if shape is None:
             merged_items.append(container)
         else:
-            merged_items.append(item_merger.merge(item_at, shape, container))
+            merged_items.append((quiet if shared else item_merger).merge(item_ats[position], shape, container))
+    if shared:
+        type_name = at.spec.elem if at.spec is not None and at.spec.elem_is_type else "Container"
+        merged_items = _merge_sharing(merger, rule, item_merger, quiet, item_ats, base, plans, default_tpl,
+                                      merged_items, type_name)
     if merger.tracing or merger.warn_event is not None:
         template_segments = item_segments(_list_field(at), template, node_key)
         for index, candidate in enumerate(template):
@@ -406,11 +411,72 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             item_at = at.item(template_segments[index])
             merger.emit("drop", item_at, candidate.source, plain(candidate), rule=rule, note=why)
             if warn:
-                merger.warn(item_at, candidate.source, plain(candidate), rule=rule,
+                merger.warn(item_at.path, candidate.source, plain(candidate), rule=rule,
                             note=f"template container {name!r} has no effect, Flyte ignores it: {why}", in_lower=True)
     if not base:
         return None if higher is None or not higher.value else higher
     return Node(merged_items, higher.source, higher.rule)
+
+
+def _feeds_two(plans: list[list[tuple[Node, bool]]], default_tpl: Node | None) -> bool:
+    """Whether a template container other than ``default`` (always DeepCopied) shapes two task containers."""
+    seen: set[int] = set()
+    for plan in plans:
+        ids = {id(shape) for shape, _ in plan if shape is not default_tpl}
+        if ids & seen:
+            return True
+        seen |= ids
+    return False
+
+
+def _merge_sharing(merger: Merger, rule: Rule, item_merger: Merger, quiet: Merger, item_ats: list[At],
+                   base: list[Node], plans: list[list[tuple[Node, bool]]], default_tpl: Node | None,
+                   own: list[Node], type_name: str) -> list[Node]:
+    """The matching again, over Go's memory, and a warning at each value that differs from ``own`` (the matching
+    read as values), naming the container it came from."""
+    from . import aliasing
+
+    memory = aliasing.Memory(type_name)
+    templates = {id(shape): memory.load(shape) for plan in plans for shape, _ in plan}
+    results: list[aliasing.GoValue] = []
+    for position, container in enumerate(base):
+        item_at = item_ats[position]
+        shape: aliasing.GoValue | None = None
+        for template_container, by_role in plans[position]:
+            value = templates[id(template_container)]
+            if shape is None:
+                shape = memory.deep_copy(value) if by_role else memory.shallow_copy(value)
+            else:
+                shape = memory.merge(lambda dst, src, at=item_at: quiet.merge(at, dst, src), shape, value)
+        task = memory.load(container)
+        results.append(memory.deep_copy(task) if shape is None else
+                       memory.merge(lambda dst, src, at=item_at: item_merger.merge(at, dst, src), shape, task))
+    owners = aliasing.owners_of(base)
+    merged = []
+    for position, result in enumerate(results):
+        node = memory.resolve(result)[0]
+        merged.append(node)
+        mine = {id(shape) for shape, _ in plans[position] if shape is not default_tpl}
+        partners = [other for other in range(len(base)) if other != position
+                    and mine & {id(shape) for shape, _ in plans[other]}]
+        for relative, leaf, value in aliasing.leaks(node, own[position], type_name):
+            source = aliasing.origin(leaf, owners)
+            others = [source] if source is not None and source != position else partners
+            via = next((_name(shape) for shape, _ in plans[position] if id(shape) in mine
+                        and any(shape is s for other in others for s, _ in plans[other])), "")
+            this = _name(base[position])
+            names = " and ".join(repr(_name(base[other])) for other in others) or "another container"
+            fix = (f"give the task containers named {this!r} distinct names" if others
+                   and all(_name(base[other]) == this for other in others)
+                   else f"name the sidecar anything but {via!r}")
+            # MergeBasePodSpecOntoTemplate (flytek8s/pod_helper.go): the template container's pointers and maps
+            # are shared, not copied, by the task containers it shapes, and mergo writes into them
+            merger.warn(item_ats[position].path + relative, leaf.source if leaf is not None else base[position].source,
+                        value, rule=rule,
+                        note=f"container {this!r} gets this value from container {names}: both are shaped by the "
+                             f"template container {via!r}, whose pointers and maps Flyte shares between them instead "
+                             f"of copying (MergeBasePodSpecOntoTemplate), a Flyte bug; {fix}")
+    return merged
 
 
 STRATEGIES: dict[str, Callable] = {
@@ -431,14 +497,16 @@ STRATEGY_PARAMS: dict[str, set[str]] = {
     "dedupe-by-key": {"keys"},
     "ignore": set(),
     "template-containers": {"default", "primary", "primary_var", "exact_name", "exact_name_skips_primary",
-                            "exact_name_skips"},
+                            "exact_name_skips", "aliasing"},
 }
 
 
 def merge_pod_spec_onto_template(template_spec: Any, base_spec: Any, primary_container_name: str,
-                                 primary_init_container_name: str = "", *, rules: Any = None) -> dict:
+                                 primary_init_container_name: str = "", *, rules: Any = None,
+                                 warnings: list | None = None) -> dict:
     """Flyte's MergeBasePodSpecOntoTemplate as a pure function over Kubernetes-JSON dicts, driven by the pack's
-    ``pod-spec`` merge profile. Raises FlyteBuildError where Flyte errors (a nil spec)."""
+    ``pod-spec`` merge profile. Raises FlyteBuildError where Flyte errors (a nil spec). ``warnings``, a list,
+    receives the warnings (``{"path", "source", "value", "note"}``: values leaked between containers)."""
     from .rules import load_rules
     from .scenario import to_plain_k8s
     from .tree import wrap
@@ -448,9 +516,14 @@ def merge_pod_spec_onto_template(template_spec: Any, base_spec: Any, primary_con
                               hint="pass a pod spec dict (it may be empty) for both")
     pack = load_rules(rules or "flyte-v1")
     profile = pack.profile("pod-spec")
+    def warn(path: tuple, source: str, rule: str, *, value: Any = None, note: str | None = None,
+             in_lower: bool = False) -> None:
+        if warnings is not None:
+            warnings.append({"path": render(path), "source": source, "value": value, "note": note})
+
     merger = Merger(profile.rules, profile.default, incoming_is_higher=False, rule_id=profile.id, emit_event=None,
                     variables={"primaryContainerName": primary_container_name or "",
-                               "primaryInitContainerName": primary_init_container_name or ""})
+                               "primaryInitContainerName": primary_init_container_name or ""}, warn_event=warn)
     at = At((), (), None, "PodSpec")
     merged = merger.merge(at, wrap(to_plain_k8s(template_spec, "PodSpec"), "template", ""),
                           wrap(to_plain_k8s(base_spec, "PodSpec"), "base", ""))

@@ -4,10 +4,10 @@ Hypothesis generates runtime-template and task pod specs over the fields the Go 
 ``merge_pod_spec_onto_template`` (driven by the flyte-v1 pack's ``pod-spec`` profile) must print exactly what
 ``mergo.Merge(template, task, WithOverride, WithAppendSlice)`` prints, through Go's encoding/json.
 
-Containers are the deliberate difference: Flyte matches them (MergeBasePodSpecOntoTemplate is Flyte code, not
-mergo), so the pod-level comparison leaves ``containers``/``initContainers`` out, and a second test checks the
-container merge through Flyte's own path: a template ``default`` container merged with mergo into each task
-container. Each example carries a batch of cases, so that one oracle process checks many (2,000+ per test).
+Flyte matches containers (MergeBasePodSpecOntoTemplate is Flyte code, not mergo), so the pod-level comparison
+leaves ``containers``/``initContainers`` out, and a second test checks the container merge through Flyte's own
+path: a template ``default`` container merged with mergo into each task container. The whole function, container
+matching and aliasing included, is compared in test_aliasing_differential.py. Each example carries a batch of cases, so that one oracle process checks many (2,000+ per test).
 """
 
 from __future__ import annotations

@@ -172,7 +172,10 @@ def test_batch_results_in_order():
 
 @pytest.mark.parametrize("case", [
     {"mode": "pod", "dst": {"containers": []}, "src": {"containers": [], "hostAliases": []}},
-    {"mode": "container", "dst": {"name": "c", "livenessProbe": {}}, "src": {"name": "c"}},
+    {"mode": "container", "dst": {"name": "c", "lifecycle": {}}, "src": {"name": "c"}},
+    {"mode": "pod", "dst": {"containers": []}, "src": {"containers": []}, "primary": "main"},
+    {"mode": "template", "dst": {"containers": [{"name": "primary", "livenessProbe": {"httpGet": {}}}]},
+     "src": {"containers": []}, "primary": "main"},
     {"mode": "pod", "dst": {"containers": [], "hostNetwork": "true"}, "src": {"containers": []}},
     {"mode": "pod", "dst": {"containers": []}, "src": {"containers": []}, "extra": 1},
     {"mode": "deployment", "dst": {}, "src": {}},

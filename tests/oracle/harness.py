@@ -3,7 +3,9 @@
 The oracle is a small Go program (``mergo_oracle/main.go``) that runs
 FlytePropeller's ``mergo.Merge(dst, src, mergo.WithOverride,
 mergo.WithAppendSlice)`` with the real mergo library on Go structs mirroring a
-subset of ``k8s.io/api`` core/v1.  This module
+subset of ``k8s.io/api`` core/v1, and (mode ``template``,
+``mergo_oracle/template.go``) FlytePropeller's MergeBasePodSpecOntoTemplate
+over the same structs, with Go's pointer semantics.  This module
 
 * finds (and, when Go and mergo are installed, builds) the binary:
   :func:`oracle_available`, :func:`oracle_unavailable_reason`;
@@ -44,11 +46,12 @@ from hypothesis import strategies as st
 ORACLE_DIR = Path(__file__).resolve().parent
 BUILD_SCRIPT = ORACLE_DIR / "build.sh"
 SOURCE = ORACLE_DIR / "mergo_oracle" / "main.go"
+SOURCES = (SOURCE, ORACLE_DIR / "mergo_oracle" / "template.go")
 DEFAULT_BINARY = ORACLE_DIR / "bin" / "mergo-oracle"
 # PODEVAL_MERGO_ORACLE may name a prebuilt binary; it is then used as is.
 BINARY = Path(os.environ.get("PODEVAL_MERGO_ORACLE", DEFAULT_BINARY))
 
-MODES = ("pod", "container")
+MODES = ("pod", "container", "template")
 
 
 class OracleError(RuntimeError):
@@ -62,7 +65,7 @@ def _binary_is_fresh() -> bool:
     if not (BINARY.is_file() and os.access(BINARY, os.X_OK)):
         return False
     try:
-        return BINARY.stat().st_mtime >= SOURCE.stat().st_mtime
+        return all(BINARY.stat().st_mtime >= source.stat().st_mtime for source in SOURCES)
     except FileNotFoundError:  # source absent: trust an explicitly given binary
         return True
 
@@ -111,7 +114,11 @@ def run_oracle(cases: list[dict], *, timeout: float = 300) -> list[dict]:
     """Merge every case with real mergo in one oracle process.
 
     Each case is ``{"mode": "pod"|"container", "dst": {...}, "src": {...}}``;
-    ``dst`` is the template side (merged into), ``src`` the task side.
+    ``dst`` is the template side (merged into), ``src`` the task side.  Mode
+    ``template`` (MergeBasePodSpecOntoTemplate: ``dst`` the template's pod
+    spec, ``src`` the task's) also takes ``"primary"`` and ``"primaryInit"``
+    (container names) and ``"isolate": true`` (not Flyte: every template
+    container copied before use, the counterfactual without aliasing).
     Returns the merged ``dst`` of each case, in order.  Raises
     :class:`OracleError` if the oracle rejects any case (unknown field, wrong
     kind, bad mode) or is unavailable.
@@ -234,12 +241,28 @@ def _dns_config() -> st.SearchStrategy:
 
 
 def _container_security_context() -> st.SearchStrategy:
+    capabilities = _obj(optional={"add": _small_list(_nonempty_short), "drop": _small_list(_nonempty_short)})
     return _obj(optional={
+        "capabilities": capabilities,
+        "runAsGroup": _ptr_int64,
         "privileged": _ptr_bools,
         "runAsUser": _ptr_int64,
         "runAsNonRoot": _ptr_bools,
         "allowPrivilegeEscalation": _ptr_bools,
         "readOnlyRootFilesystem": _ptr_bools,
+    })
+
+
+def _probe() -> st.SearchStrategy:
+    exec_action = _obj(optional={"command": _small_list(_words)})
+    grpc = _obj({"port": _int32, "service": _short})  # service: a *string without omitempty
+    return _obj(optional={
+        "exec": exec_action,
+        "grpc": grpc,
+        "initialDelaySeconds": _int32,
+        "periodSeconds": _ptr_int32,
+        "failureThreshold": _ptr_int32,
+        "terminationGracePeriodSeconds": _ptr_int64,
     })
 
 
@@ -268,6 +291,10 @@ def containers(names: st.SearchStrategy | None = None) -> st.SearchStrategy:
             "volumeMounts": _small_list(mount),
             "terminationMessagePath": _words,
             "terminationMessagePolicy": st.sampled_from(["", "File", "FallbackToLogsOnError"]),
+            "restartPolicy": st.sampled_from(["", "Always"]),
+            "livenessProbe": _probe(),
+            "readinessProbe": _probe(),
+            "startupProbe": _probe(),
             "imagePullPolicy": st.sampled_from(["", "Always", "IfNotPresent", "Never"]),
             "securityContext": _container_security_context(),
             "stdin": _bools,
@@ -326,3 +353,54 @@ def pod_cases() -> st.SearchStrategy:
 def container_cases() -> st.SearchStrategy:
     """A ``{"mode": "container", "dst": ..., "src": ...}`` case."""
     return st.builds(lambda d, s: {"mode": "container", "dst": d, "src": s}, containers(), containers())
+
+
+# ---------------------------------------------------------------------------
+# MergeBasePodSpecOntoTemplate cases (mode "template"), biased to aliasing: the
+# template has `default` and `primary` (`default-init`, `primary-init`)
+# containers, the task a sidecar literally named `primary` (`primary-init`)
+# beside a primary container of another name, and the containers carry the
+# fields Go shares through pointers and maps (securityContext, probes,
+# resources, restartPolicy).
+# ---------------------------------------------------------------------------
+
+
+def _pointer_containers(names: st.SearchStrategy) -> st.SearchStrategy:
+    """Containers with only the fields that live behind pointers and maps (and one list, command)."""
+    resources = _obj(optional={"limits": _resource_list(), "requests": _resource_list()})
+    return _obj(
+        {"name": names},
+        {
+            "command": _small_list(_words),
+            "resources": resources,
+            "restartPolicy": st.sampled_from(["", "Always"]),
+            "livenessProbe": _probe(),
+            "readinessProbe": _probe(),
+            "startupProbe": _probe(),
+            "securityContext": _container_security_context(),
+        },
+    )
+
+
+def _template_side(names: list[str], init_names: list[str]) -> st.SearchStrategy:
+    def ctr(pool: list[str]) -> st.SearchStrategy:
+        name = st.sampled_from(pool)
+        return st.one_of(_pointer_containers(name), containers(name))
+
+    return _obj(
+        {"containers": st.lists(ctr(names), max_size=3)},
+        {"initContainers": st.lists(ctr(init_names), max_size=3),
+         "restartPolicy": st.sampled_from(["", "Never"]),
+         "nodeSelector": _string_map(),
+         "hostNetwork": _bools},
+    )
+
+
+def template_cases() -> st.SearchStrategy:
+    """A ``{"mode": "template", ...}`` case: a runtime template's pod spec, a task's, the primary names."""
+    template = _template_side(["default", "primary", "main", "sidecar"], ["default-init", "primary-init", "init"])
+    task = _template_side(["main", "primary", "sidecar", "default"], ["init", "primary-init", "default-init"])
+    return st.builds(
+        lambda d, s, p, pi: {"mode": "template", "dst": d, "src": s, "primary": p, "primaryInit": pi},
+        template, task, st.sampled_from(["main", "primary", "sidecar"]), st.sampled_from(["", "init", "primary-init"]),
+    )

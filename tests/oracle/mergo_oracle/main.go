@@ -16,9 +16,15 @@
 // purpose; sending one is an error (see DisallowUnknownFields below), so a
 // generator cannot silently send data the oracle drops.
 //
+// Mode "template" runs FlytePropeller's MergeBasePodSpecOntoTemplate instead
+// (template.go): dst is the runtime template's pod spec, src the task's, and
+// the case also names the primary container ("primary") and the primary init
+// container ("primaryInit").
+//
 // Input on stdin, either one case
 //
 //	{"mode": "pod"|"container", "dst": {...}, "src": {...}}
+//	{"mode": "template", "dst": {...}, "src": {...}, "primary": "main", "primaryInit": ""}
 //
 // or a JSON array of such cases. Output on stdout: the merged dst as JSON
 // (encoding/json, so omitempty drops zero plain fields, nil pointers and
@@ -185,10 +191,44 @@ type Container struct {
 	VolumeMounts             []VolumeMount        `json:"volumeMounts,omitempty"`
 	TerminationMessagePath   string               `json:"terminationMessagePath,omitempty"`
 	TerminationMessagePolicy string               `json:"terminationMessagePolicy,omitempty"`
+	RestartPolicy            *string              `json:"restartPolicy,omitempty"`
+	LivenessProbe            *Probe               `json:"livenessProbe,omitempty"`
+	ReadinessProbe           *Probe               `json:"readinessProbe,omitempty"`
+	StartupProbe             *Probe               `json:"startupProbe,omitempty"`
 	ImagePullPolicy          string               `json:"imagePullPolicy,omitempty"`
 	SecurityContext          *SecurityContext     `json:"securityContext,omitempty"`
 	Stdin                    bool                 `json:"stdin,omitempty"`
 	TTY                      bool                 `json:"tty,omitempty"`
+}
+
+// Probe embeds ProbeHandler exactly like core/v1 (json:",inline" there).
+type Probe struct {
+	ProbeHandler                  `json:""`
+	InitialDelaySeconds           int32  `json:"initialDelaySeconds,omitempty"`
+	TimeoutSeconds                int32  `json:"timeoutSeconds,omitempty"`
+	PeriodSeconds                 int32  `json:"periodSeconds,omitempty"`
+	SuccessThreshold              int32  `json:"successThreshold,omitempty"`
+	FailureThreshold              int32  `json:"failureThreshold,omitempty"`
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+type ProbeHandler struct {
+	Exec *ExecAction `json:"exec,omitempty"`
+	GRPC *GRPCAction `json:"grpc,omitempty"`
+}
+
+type ExecAction struct {
+	Command []string `json:"command,omitempty"`
+}
+
+type GRPCAction struct {
+	Port    int32   `json:"port"`
+	Service *string `json:"service"`
+}
+
+type Capabilities struct {
+	Add  []string `json:"add,omitempty"`
+	Drop []string `json:"drop,omitempty"`
 }
 
 type ContainerPort struct {
@@ -214,11 +254,13 @@ type VolumeMount struct {
 }
 
 type SecurityContext struct {
-	Privileged               *bool  `json:"privileged,omitempty"`
-	RunAsUser                *int64 `json:"runAsUser,omitempty"`
-	RunAsNonRoot             *bool  `json:"runAsNonRoot,omitempty"`
-	ReadOnlyRootFilesystem   *bool  `json:"readOnlyRootFilesystem,omitempty"`
-	AllowPrivilegeEscalation *bool  `json:"allowPrivilegeEscalation,omitempty"`
+	Capabilities             *Capabilities `json:"capabilities,omitempty"`
+	Privileged               *bool         `json:"privileged,omitempty"`
+	RunAsUser                *int64        `json:"runAsUser,omitempty"`
+	RunAsGroup               *int64        `json:"runAsGroup,omitempty"`
+	RunAsNonRoot             *bool         `json:"runAsNonRoot,omitempty"`
+	ReadOnlyRootFilesystem   *bool         `json:"readOnlyRootFilesystem,omitempty"`
+	AllowPrivilegeEscalation *bool         `json:"allowPrivilegeEscalation,omitempty"`
 }
 
 // ---------------------------------------------------------------------------
@@ -229,6 +271,11 @@ type envelope struct {
 	Mode *string         `json:"mode"`
 	Dst  json.RawMessage `json:"dst"`
 	Src  json.RawMessage `json:"src"`
+	// mode "template" only: the primary (init) container's name
+	Primary     *string `json:"primary"`
+	PrimaryInit *string `json:"primaryInit"`
+	// mode "template" only, not Flyte: copy every template container before use (nothing shared)
+	Isolate bool `json:"isolate"`
 }
 
 // decodeStrict decodes exactly one JSON value into v, rejecting unknown
@@ -285,13 +332,18 @@ func runCase(raw json.RawMessage) (interface{}, error) {
 	if err := requireObject("src", env.Src); err != nil {
 		return nil, err
 	}
+	if *env.Mode != "template" && (env.Primary != nil || env.PrimaryInit != nil || env.Isolate) {
+		return nil, fmt.Errorf(`"primary", "primaryInit" and "isolate" belong to mode "template" only`)
+	}
 	switch *env.Mode {
+	case "template":
+		return runTemplate(env)
 	case "pod":
 		return mergeInto(&PodSpec{}, &PodSpec{}, env.Dst, env.Src)
 	case "container":
 		return mergeInto(&Container{}, &Container{}, env.Dst, env.Src)
 	default:
-		return nil, fmt.Errorf(`unknown mode %q (want "pod" or "container")`, *env.Mode)
+		return nil, fmt.Errorf(`unknown mode %q (want "pod", "container" or "template")`, *env.Mode)
 	}
 }
 
