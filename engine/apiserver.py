@@ -157,7 +157,7 @@ def _bases(source: str, rule: str | None, pack: Any, scenario: Any, trace: Any) 
         bases.extend(p for p in _paths_in(text) if p[0] != "podTemplates")
     unique = []
     for base in bases:
-        if base not in unique and _lookup(scenario.data, base)[0]:
+        if base not in unique and _paths.lookup(scenario.data, base)[0]:
             unique.append(base)
     return sorted(unique, key=len, reverse=True)
 
@@ -177,15 +177,15 @@ def _input_path(path: tuple, pod: dict, source: str, rule: str | None, pack: Any
     bases = _bases(source, rule, pack, scenario, trace)
     if not bases:
         return None
-    present, value = _lookup(pod, path)
+    present, value = _paths.lookup(pod, path)
     target = path if present else path[:-1]  # a required field that is missing: the object that lacks it
     leaf = present and not isinstance(value, (dict, list))
     for start in range(1, len(target)):
         tail = target[start:]
         for base in bases:
-            _, node = _lookup(scenario.data, base)
+            _, node = _paths.lookup(scenario.data, base)
             for prefix, inner in _descendants(node, 2):
-                ok, found = _lookup(inner, tail)
+                ok, found = _paths.lookup(inner, tail)
                 if ok and (not leaf or target != path or _same(found, value)):
                     return base + prefix + tail
     for base in bases:  # the value came whole from there (a label map, a resource list)
@@ -199,23 +199,6 @@ def _descendants(node: Any, depth: int):
         for key, child in node.items():
             for prefix, inner in _descendants(child, depth - 1):
                 yield (key, *prefix), inner
-
-
-def _lookup(value: Any, path: tuple) -> tuple[bool, Any]:
-    for segment in path:
-        if isinstance(segment, str) and isinstance(value, dict) and segment in value:
-            value = value[segment]
-        elif isinstance(segment, _paths.Key) and isinstance(value, list):
-            matches = [v for v in value if isinstance(v, dict) and str(v.get(segment.field)) == segment.value]
-            if len(matches) < segment.occurrence:
-                return False, None
-            value = matches[segment.occurrence - 1]
-        elif isinstance(segment, int) and not isinstance(segment, bool) and isinstance(value, list) \
-                and 0 <= segment < len(value):
-            value = value[segment]
-        else:
-            return False, None
-    return True, value
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -143,3 +143,22 @@ def parse(text: str) -> Path:
 
 def is_prefix(prefix: Path, path: Path) -> bool:
     return len(prefix) <= len(path) and path[: len(prefix)] == prefix
+
+
+def lookup(value: object, path: Path) -> tuple[bool, object]:
+    """The part of a plain value (dicts and lists) that ``path`` addresses: ``(found, value)``. A ``Key`` segment
+    picks the n-th item whose key field prints as the key's value; an int, the item at that index."""
+    for segment in path:
+        if isinstance(segment, str) and isinstance(value, dict) and segment in value:
+            value = value[segment]
+        elif isinstance(segment, Key) and isinstance(value, list):
+            matches = [v for v in value if isinstance(v, dict) and str(v.get(segment.field)) == segment.value]
+            if len(matches) < segment.occurrence:
+                return False, None
+            value = matches[segment.occurrence - 1]
+        elif isinstance(segment, int) and not isinstance(segment, bool) and isinstance(value, list) \
+                and 0 <= segment < len(value):
+            value = value[segment]
+        else:
+            return False, None
+    return True, value

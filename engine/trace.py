@@ -71,23 +71,6 @@ class Event:
         return data
 
 
-def _sub_value(value: Any, relative: tuple) -> tuple[bool, Any]:
-    """The part of an event's value at a relative path: (found, value)."""
-    for segment in relative:
-        if isinstance(segment, str) and isinstance(value, dict) and segment in value:
-            value = value[segment]
-        elif isinstance(segment, _paths.Key) and isinstance(value, list):
-            matches = [v for v in value if isinstance(v, dict) and str(v.get(segment.field)) == segment.value]
-            if len(matches) < segment.occurrence:
-                return False, None
-            value = matches[segment.occurrence - 1]
-        elif isinstance(segment, int) and isinstance(value, list) and segment < len(value):
-            value = value[segment]
-        else:
-            return False, None
-    return True, value
-
-
 @dataclass
 class Trace:
     rules_name: str
@@ -152,7 +135,7 @@ class Trace:
             wanted = target[position]
             if isinstance(segment, int) and isinstance(wanted, int) and segment != wanted and \
                     path[:position] == target[:position] and position == len(path) - 1 and event.op in ("append", "set"):
-                ok, current = _sub_value(self.pod or {}, target[: position + 1])
+                ok, current = _paths.lookup(self.pod or {}, target[: position + 1])
                 if ok and current == event.value:
                     return target[: position + 1]
             if segment != wanted:
@@ -164,7 +147,7 @@ class Trace:
         self._resolve()
         target = _paths.parse(path) if isinstance(path, str) else tuple(path)
         text = _paths.render(target)
-        found, value = _sub_value(self.pod or {}, target)
+        found, value = _paths.lookup(self.pod or {}, target)
         owner = self.owners.get(text)
         if owner is None and found:
             owners_below = {o for p, o in self.owners.items() if p.startswith(text)}
@@ -185,23 +168,23 @@ class Trace:
             relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
             if relative is None:
                 continue  # an event below the field: part of its history, not a candidate for its value
-            ok, candidate = _sub_value(event.value, relative)
+            ok, candidate = _paths.lookup(event.value, relative)
             if event.op in ("set", "append") and ok:
                 add(event.source, event.rule, candidate, "won", "")
             elif event.op == "override":
-                prev_ok, previous = _sub_value(event.previous, relative)
+                prev_ok, previous = _paths.lookup(event.previous, relative)
                 if prev_ok:
                     add(event.previous_source, event.rule, previous, "lost",
                         f"overridden by {event.source} (rule {event.rule})" + (f": {event.note}" if event.note else ""))
                 if ok:
                     add(event.source, event.rule, candidate, "won", "")
             elif event.op == "keep" and event.rejected is not None:
-                rej_ok, rejected = _sub_value(event.rejected.get("value"), relative)
+                rej_ok, rejected = _paths.lookup(event.rejected.get("value"), relative)
                 if rej_ok:
                     add(event.rejected.get("source"), event.rule, rejected, "lost",
                         f"rule {event.rule}: " + (event.note or f"{event.source}'s value stays"))
             elif event.op == "drop":
-                drop_ok, dropped = _sub_value(event.value, relative)
+                drop_ok, dropped = _paths.lookup(event.value, relative)
                 if drop_ok:
                     add(event.source, event.rule, dropped, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
         winner = None
@@ -214,7 +197,7 @@ class Trace:
                 relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
                 if relative is None or event.op not in ("set", "override", "keep", "append"):
                     continue
-                ok, last = _sub_value(event.value, relative)
+                ok, last = _paths.lookup(event.value, relative)
                 if ok:
                     decided_by, value, rule_of_owner = event.source, last, event.rule
                 break

@@ -13,7 +13,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from oracle.harness import oracle_available, oracle_unavailable_reason, run_oracle, strip_nulls
-from test_aliasing_differential import printed_by_go, printed_by_podeval
+from test_aliasing_differential import merged_by_podeval, printed_by_go
 
 import engine
 from engine.cli import main
@@ -140,7 +140,7 @@ def test_small_cases_against_go(name):
     template, base, primary, primary_init, leaked = CASES[name]
     case = {"mode": "template", "dst": template, "src": base, "primary": primary, "primaryInit": primary_init}
     go = strip_nulls(run_oracle([case])[0])
-    assert printed_by_podeval(case) == printed_by_go(go)
+    assert merged_by_podeval(case) == printed_by_go(go)
     warnings: list = []
     ours = engine.merge_pod_spec_onto_template(template, base, primary, primary_init, warnings=warnings)
     field = "initContainers" if base.get("initContainers") else "containers"

@@ -19,12 +19,17 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from oracle.harness import oracle_available, oracle_unavailable_reason, run_oracle, strip_nulls, template_cases
+from oracle.harness import (
+    oracle_available,
+    oracle_unavailable_reason,
+    printed_by_go,
+    printed_by_podeval,
+    run_oracle,
+    template_cases,
+)
 
 import engine
 from engine import paths
-from engine.output import render_node
-from engine.tree import wrap
 
 pytestmark = pytest.mark.skipif(not oracle_available(), reason=oracle_unavailable_reason() or "no oracle")
 
@@ -32,27 +37,10 @@ BATCH = 20
 EXAMPLES = 100  # 2,000 cases
 
 
-def _printed(spec: dict) -> dict:
-    """A pod spec as Go's encoding/json prints it (``resources: {}`` aside, which Go prints for every container)."""
-    return _drop_empty_resources(render_node(wrap(spec, "x", ""), "PodSpec", (), None))
-
-
-def _drop_empty_resources(value):
-    if isinstance(value, dict):
-        return {k: _drop_empty_resources(v) for k, v in value.items() if not (k == "resources" and v == {})}
-    if isinstance(value, list):
-        return [_drop_empty_resources(v) for v in value]
-    return value
-
-
-def printed_by_go(result: dict) -> dict:
-    return _drop_empty_resources(strip_nulls(result))
-
-
-def printed_by_podeval(case: dict, warnings: list | None = None) -> dict:
+def merged_by_podeval(case: dict, warnings: list | None = None) -> dict:
     merged = engine.merge_pod_spec_onto_template(case["dst"], case["src"], case["primary"], case["primaryInit"],
                                                  warnings=warnings)
-    return _printed(merged)
+    return printed_by_podeval(merged, "PodSpec")
 
 
 def _check(cases: list[dict]) -> int:
@@ -62,7 +50,7 @@ def _check(cases: list[dict]) -> int:
     aliased = 0
     for case, want, alone in zip(cases, flyte, isolated):
         warnings: list = []
-        got = printed_by_podeval(case, warnings)
+        got = merged_by_podeval(case, warnings)
         assert got == printed_by_go(want), f"case={case!r}"
         leaks = printed_by_go(want) != printed_by_go(alone)
         aliased += leaks

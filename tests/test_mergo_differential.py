@@ -26,32 +26,17 @@ from oracle.harness import (
     oracle_available,
     oracle_unavailable_reason,
     pod_specs,
+    printed_by_go,
+    printed_by_podeval,
     run_oracle,
-    strip_nulls,
 )
 
 import engine
-from engine.output import render_node
-from engine.tree import wrap
 
 pytestmark = pytest.mark.skipif(not oracle_available(), reason=oracle_unavailable_reason() or "no oracle")
 
 BATCH = 20
 EXAMPLES = 110  # 2,200 cases per test
-
-
-def _printed(value: dict, type_name: str) -> dict:
-    """A Kubernetes object as Go's encoding/json prints it (omitempty, pointers kept, structs always)."""
-    printed = render_node(wrap(value, "x", ""), type_name, (), None)
-    return _drop_empty_resources(printed)
-
-
-def _drop_empty_resources(value):
-    if isinstance(value, dict):
-        return {k: _drop_empty_resources(v) for k, v in value.items() if not (k == "resources" and v == {})}
-    if isinstance(value, list):
-        return [_drop_empty_resources(v) for v in value]
-    return value
 
 
 def _without_containers(spec: dict) -> dict:
@@ -65,8 +50,8 @@ def test_pod_level_merge_equals_mergo(pairs):
     expected = run_oracle(cases)
     for (template, base), oracle_result in zip(pairs, expected):
         ours = engine.merge_pod_spec_onto_template(template, base, "")
-        want = _without_containers(_drop_empty_resources(strip_nulls(oracle_result)))
-        got = _without_containers(_printed(ours, "PodSpec"))
+        want = _without_containers(printed_by_go(oracle_result))
+        got = _without_containers(printed_by_podeval(ours, "PodSpec"))
         assert got == want, f"template={template!r}\nbase={base!r}"
 
 
@@ -83,6 +68,6 @@ def test_default_template_container_merge_equals_mergo(pairs):
     for (template_container, task_container), oracle_result in zip(inputs, expected):
         merged = engine.merge_pod_spec_onto_template({"containers": [template_container]},
                                                      {"containers": [task_container]}, "")
-        got = _printed(merged["containers"][0], "Container")
-        want = _drop_empty_resources(strip_nulls(oracle_result))
+        got = printed_by_podeval(merged["containers"][0], "Container")
+        want = printed_by_go(oracle_result)
         assert got == want, f"template={template_container!r}\ntask={task_container!r}"

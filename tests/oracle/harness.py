@@ -146,6 +146,29 @@ def run_oracle(cases: list[dict], *, timeout: float = 300) -> list[dict]:
     return results
 
 
+def printed_by_go(result: Any) -> Any:
+    """What the oracle printed, as compared: nulls stripped, and ``resources: {}`` (which Go prints for every
+    container, podeval only when set) dropped."""
+    return drop_empty_resources(strip_nulls(result))
+
+
+def printed_by_podeval(value: dict, type_name: str) -> Any:
+    """A Kubernetes object as podeval prints it (Go's encoding/json: omitempty, pointers kept, structs always),
+    ``resources: {}`` dropped as in ``printed_by_go``."""
+    from engine.output import render_node
+    from engine.tree import wrap
+
+    return drop_empty_resources(render_node(wrap(value, "x", ""), type_name, (), None))
+
+
+def drop_empty_resources(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: drop_empty_resources(v) for k, v in value.items() if not (k == "resources" and v == {})}
+    if isinstance(value, list):
+        return [drop_empty_resources(v) for v in value]
+    return value
+
+
 def strip_nulls(obj: Any) -> Any:
     """Recursively drop dict entries whose value is ``None``.
 
