@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
-from multiprocessing import get_context
 from pathlib import Path
 
-SUFFIXES = (".yaml", ".yml", ".json")
-GOLDEN_SUFFIXES = (".pod.yaml", ".error.yaml")  # `podeval test` goldens that may sit beside the scenarios
+from .corpus import GOLDEN_SUFFIXES, SCENARIO_SUFFIXES
+from .workers import stream
 
 _pack = None
 _out: Path | None = None
@@ -68,22 +66,9 @@ def scenario_files(folder: str, limit: int | None = None):
             if limit is not None and count >= limit:
                 return
             name = entry.name
-            if entry.is_file() and name.endswith(SUFFIXES) and not name.endswith(GOLDEN_SUFFIXES):
+            if entry.is_file() and name.endswith(SCENARIO_SUFFIXES) and not name.endswith(GOLDEN_SUFFIXES):
                 count += 1
                 yield entry.path
-
-
-def _chunks(files, size: int, gate: threading.Semaphore):
-    chunk: list = []
-    for path in files:
-        chunk.append(path)
-        if len(chunk) == size:
-            gate.acquire()  # bounded in flight: released when a chunk's results come back
-            yield chunk
-            chunk = []
-    if chunk:
-        gate.acquire()
-        yield chunk
 
 
 def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v1", limit: int | None = None,
@@ -94,14 +79,10 @@ def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v
     os.makedirs(out, exist_ok=True)
     counts: dict[int, int] = {}
     started = time.perf_counter()
-    gate = threading.Semaphore(2 * jobs)
-    # spawn, not fork: a fresh interpreter per worker (fork with a pool's threads around can deadlock)
-    with get_context("spawn").Pool(jobs, _init, (rules, out)) as pool:
-        for results in pool.imap_unordered(_render, _chunks(scenario_files(source, limit), chunk, gate)):
-            gate.release()
-            for path, code, errors, warnings in results:
-                counts[code] = counts.get(code, 0) + 1
-                for message in (warnings if not quiet else "", errors):
-                    if message:
-                        stderr.write(message + "\n")
+    for path, code, errors, warnings in stream(_render, scenario_files(source, limit), jobs=jobs, init=_init,
+                                               initargs=(rules, out), chunk=chunk, ordered=False):
+        counts[code] = counts.get(code, 0) + 1
+        for message in (warnings if not quiet else "", errors):
+            if message:
+                stderr.write(message + "\n")
     return {"files": sum(counts.values()), "exit_codes": counts, "seconds": time.perf_counter() - started}

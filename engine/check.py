@@ -680,7 +680,7 @@ def check_pack(rules: Any, scenarios: Iterable[Any] = ()) -> Report:
     if pack is not None:
         findings += _graph_findings(pack, locator)
         reads = _reads(pack)
-        from .diff import corpus_files
+        from .corpus import corpus_files
 
         paths = [s for s in scenarios if isinstance(s, (str, Path))]
         others = [s for s in scenarios if not isinstance(s, (str, Path))]

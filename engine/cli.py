@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--trace", metavar="FILE", help="also write the trace (JSON) to FILE")
     render.add_argument("--html", metavar="FILE", help="also write a self-contained HTML provenance report to FILE")
     render.add_argument("--out", metavar="DIR", help="with a folder of scenarios: write each Pod to DIR/NAME.pod.yaml")
-    render.add_argument("--jobs", type=int, default=2, help="with a folder: worker processes (default 2)")
+    render.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="with a folder: worker processes (default 2)")
 
     explain = sub.add_parser("explain", help="the history of one field")
     _add_scenario_inputs(explain)

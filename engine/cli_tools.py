@@ -37,6 +37,8 @@ def register(sub, add_scenario_inputs) -> None:
     test.add_argument("--update", action="store_true", help="write or rewrite the goldens from the actual Pods")
     test.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
     test.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
+    test.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                      help="worker processes (default 1); the output is the same for every N")
     COMMANDS["test"] = _test
 
     diff = sub.add_parser("diff", help="what-if: which Pods and fields change between two packs or configs",
@@ -54,10 +56,22 @@ def register(sub, add_scenario_inputs) -> None:
                       help="twice: the old and the new PodTemplates (a kind: List is fine), replacing the "
                            "scenarios' podTemplates; once: for both sides")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when some Pod changed")
+    diff.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                      help="worker processes (default 1); the output is the same for every N")
     diff.add_argument("-o", "--output", choices=("text", "json"), default="text")
     diff.add_argument("--html", metavar="FILE", help="also write the changed Pods side by side, with provenance, "
                       "as a self-contained HTML report")
     COMMANDS["diff"] = _diff
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +102,7 @@ def _test(args: argparse.Namespace) -> int:
 
     rules = load_rules(args.rules)
     results = []
-    for case in run_cases(args.paths, rules, update=args.update):
+    for case in run_cases(args.paths, rules, update=args.update, jobs=args.jobs):
         results.append(case)
         if not (args.quiet and case.status == "pass"):
             sys.stdout.write(format_result(case))
@@ -147,7 +161,7 @@ def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import Side, run_corpus
+    from .corpus import Side, run_corpus
     from .rules import load_rules
 
     rules_old, rules_new = _side_part(args.rules, "--rules")
@@ -178,7 +192,7 @@ def _diff(args: argparse.Namespace) -> int:
     if old_side.label == new_side.label:
         old_side.label, new_side.label = "old", "new"
     changed: list | None = [] if args.html else None
-    summary = run_corpus(args.paths, old_side, new_side, output=args.output, changed=changed)
+    summary = run_corpus(args.paths, old_side, new_side, output=args.output, changed=changed, jobs=args.jobs)
     if args.html:
         from pathlib import Path
 

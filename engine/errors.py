@@ -62,6 +62,10 @@ class PodevalError(Exception):
             text += f" (hint: {self.hint})"
         return text
 
+    def __reduce__(self):
+        # picklable whatever the subclass's constructor: worker processes (engine.workers) send errors back
+        return _restore, (type(self), self.message, dict(self.__dict__))
+
     def to_dict(self) -> dict:
         data = {"code": self.code, "message": self.message, "exit_code": self.exit_code}
         for key in ("path", "file", "line", "column", "hint", "rule", "source"):
@@ -117,3 +121,10 @@ class PodRefusedError(FlyteBuildError):
         if self.input_path is not None:
             data["inputPath"] = self.input_path
         return data
+
+
+def _restore(cls: type, message: str, state: dict) -> PodevalError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error

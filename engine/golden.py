@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diff import MISSING, Change, corpus_files, diff_values, format_value, same
+from .corpus import ERROR_SUFFIX, POD_SUFFIX, corpus_files
+from .diff import MISSING, Change, diff_values, format_value, same
 from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
-
-POD_SUFFIX = ".pod.yaml"
-ERROR_SUFFIX = ".error.yaml"
+from .workers import stream
 
 
 def golden_paths(scenario: Path) -> tuple[Path, Path]:
@@ -198,9 +197,30 @@ def _same_error(expected: dict, error: PodevalError) -> bool:
     return expected.get("code") == error.code and ("path" not in expected or expected.get("path") == error.path)
 
 
-def run_cases(inputs: Iterable[str | Path], rules: Any, *, update: bool = False) -> Iterator[CaseResult]:
-    for scenario in discover(inputs):
-        yield run_case(scenario, rules, update=update)
+_worker: tuple[Any, bool] | None = None
+
+
+def _init_worker(rules: str, update: bool) -> None:
+    global _worker
+    from .rules import load_rules  # a worker process compiles the pack it is sent (a pack does not pickle)
+
+    _worker = (load_rules(rules), update)
+
+
+def _run_chunk(scenarios: list) -> list:
+    assert _worker is not None
+    return [run_case(scenario, _worker[0], update=_worker[1]) for scenario in scenarios]
+
+
+def run_cases(inputs: Iterable[str | Path], rules: Any, *, update: bool = False, jobs: int = 1) -> Iterator[CaseResult]:
+    """Run every case, in the order ``discover`` finds them; ``jobs`` > 1: in worker processes (engine.workers),
+    the results streamed back in that order."""
+    if jobs <= 1:
+        for scenario in discover(inputs):
+            yield run_case(scenario, rules, update=update)
+        return
+    yield from stream(_run_chunk, discover(inputs), jobs=jobs, init=_init_worker, initargs=(str(rules.folder), update),
+                      chunk=8)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import yaml
 
-from engine import diff as diff_module
+from engine import corpus as diff_module
 from engine.cli import main
-from engine.diff import MISSING, Side, diff_values, run_corpus
+from engine.corpus import Side, run_corpus
+from engine.diff import MISSING, diff_values
 from engine.paths import Key
 from engine.rules import load_rules
 
@@ -217,3 +219,35 @@ def test_diff_writes_the_html_report_of_the_changed_pods(tmp_path, repo_root):
     html = report.read_text()
     assert "example-3.yaml" in html and "label_1" in html and "value-plugin" in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_jobs_give_the_same_output_in_the_same_order(tmp_path, capsys):
+    """`--jobs 2` diffs in worker processes; the records come back in corpus order, so the output (text and JSON)
+    and the exit code are those of one process. A changed Pod and an unreadable file are among them."""
+    folder = corpus(tmp_path, 9)
+    (folder / "nested" / "broken.yaml").write_text("task: [\n")
+    for name in ("example-1.yaml", "example-3.yaml"):
+        shutil.copy(DOCS_EXAMPLES / name, folder / name)
+    argv = ("diff", "--rules", "flyte-v1", "--rules", "flyte-docs", folder)
+    for output in ("text", "json"):
+        one = run(capsys, *argv, "-o", output)
+        two = run(capsys, *argv, "-o", output, "--jobs", "2")
+        assert one == two
+        assert one[0] == 2  # the unreadable file
+    summary = json.loads(two[1])["summary"]
+    assert (summary["scenarios"], summary["unreadable"]) == (12, 1) and summary["changed"] >= 1
+
+
+def test_jobs_with_html_report_the_changed_pods(tmp_path, capsys):
+    report = tmp_path / "report.html"
+    code, _, _ = run(capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES, "--jobs", "2",
+                     "--html", report)
+    assert code == 0
+    html = report.read_text()
+    assert "example-3.yaml" in html
+
+
+def test_jobs_must_be_a_positive_number(capsys):
+    for bad in ("0", "two"):
+        code, _, err = run(capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES, "--jobs", bad)
+        assert code == 2 and "error[usage]" in err and "--jobs" in err

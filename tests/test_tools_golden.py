@@ -136,3 +136,18 @@ def test_junit_xml(cases, capsys, tmp_path):
 def test_no_cases_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(capsys, "test", tmp_path)
     assert code == 2 and "no_cases" in err
+
+
+def test_jobs_give_the_same_results_in_the_same_order(cases, capsys, tmp_path):
+    """`podeval test --jobs 2` runs the cases in worker processes; what it prints and writes (JUnit too, but
+    for the timings) and its exit code are those of one process, failures included."""
+    set_field(cases / "container-task.pod.yaml", lambda pod: pod["metadata"]["labels"].update(team="platform"))
+    one = run(capsys, "test", cases, "--junit", tmp_path / "one.xml")
+    two = run(capsys, "test", cases, "--jobs", "2", "--junit", tmp_path / "two.xml")
+    assert one == two and one[0] == 1
+    assert "3 cases: 2 passed, 1 failed" in one[1]
+
+    def cases_of(path):
+        return [(c.get("name"), [child.tag for child in c]) for c in ET.parse(path).getroot().iter("testcase")]
+
+    assert cases_of(tmp_path / "one.xml") == cases_of(tmp_path / "two.xml")
