@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError, RuleError
 from .evaluate import Result, evaluate
+from .flyte import merge_pod_spec_onto_template
 from .flytekit import serialize_pod_template
 from .rules import RulePack, load_rules
 from .scenario import Scenario, load_scenario
-from .strategies import merge_pod_spec_onto_template
 from .trace import Event, Trace
 
 __version__ = "0.1.0"

@@ -18,6 +18,7 @@ rule that set the value back to the part of the scenario it reads.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import paths as _paths
@@ -62,16 +63,15 @@ def violations(pod: dict) -> list:
     return problems.items
 
 
-def check_result(result: Any) -> list[PodRefusedError]:
-    """The violations of ``result.pod``, each with its owner and input location (from ``result.trace``)."""
+def check_result(result: Any, traced: Callable[[], Any]) -> list[PodRefusedError]:
+    """The violations of ``result.pod``, each with its owner and input location (from ``result.trace``; when the
+    result was evaluated without one, from ``traced()``: the same evaluation with its trace)."""
     found = violations(result.pod)
     if not found:
         return []
     trace = result.trace
     if not trace.owners and result.pod:  # evaluated without the trace: build again with it, to say who set what
-        from .evaluate import evaluate
-
-        trace = evaluate(result.scenario, result.rules, trace=True).trace
+        trace = traced()
     return [_attribute(problem, trace, result.rules, result.scenario) for problem in found]
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_inputs import load_cli_scenario
 from .errors import InputError, PodevalError
+from .text import dump, format_event, format_explain, format_graph
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,220 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def _read_yaml_documents(path: str) -> list:
-    """The documents of a YAML file (``-`` for stdin), each a ``yamlio.Document`` (values and positions)."""
-    from .yamlio import load_documents
-
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
-                         hint="check the path") from None
-    return load_documents(data, path)
-
-
-def _read_yaml_file(path: str) -> Any:
-    documents = [d.value for d in _read_yaml_documents(path)]
-    return documents[0] if len(documents) == 1 else documents
-
-
-def _read_bytes(path: str) -> bytes:
-    try:
-        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
-                         hint="check the path") from None
-
-
-def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
-    """FlytePropeller's config files given on the command line, loaded as FlytePropeller loads them
-    (``engine.propeller_config``): an ``engine.propeller_config.Loaded``."""
-    from .propeller_config import load, read_files
-    from .rules import load_rules
-
-    pack = load_rules(rules)
-    return load(read_files(list(paths), configmap=configmap, pack=pack, read=_read_bytes), pack)
-
-
-def load_cli_scenario(args: argparse.Namespace) -> Any:
-    from .scenario import load_scenario
-
-    parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace,
-                 args.cluster, args.flytekit, args.task_template))
-    given = [option for option, value in (("--task", args.task), ("--task-template", args.task_template),
-                                          ("--flytekit", args.flytekit)) if value]
-    if len(given) > 1:
-        raise InputError("usage", f"{' and '.join(given)} both give the task: give one")
-    if args.task_name and not args.task_template:
-        raise InputError("usage", "--task-name picks a task of --task-template FILE: give the file",
-                         hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit")
-    if args.scenario is None and not parts:
-        raise InputError("usage", "give a scenario file (or - for stdin), or --task and friends",
-                         hint="podeval render examples/flyte-docs/example-3.yaml")
-    if not parts:
-        return load_scenario(args.scenario)
-    base: dict = {}
-    # where each part came from, so that a problem in any of the files is reported at its file:line:col
-    origins: dict = {}
-    if args.scenario is not None:
-        scenario = load_scenario(args.scenario)
-        base = dict(scenario.data)
-        if scenario.document is not None:
-            origins.update({(key,): (scenario.filename, scenario.document, (key,)) for key in base})
-    if args.flytekit:
-        from .flytekit_source import scenario_from_flytekit
-
-        base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
-        origins.pop(("task",), None)
-    if args.task_template:
-        from .task_template import read_template_file
-
-        template, document, where = read_template_file(args.task_template, args.task_name)
-        base["task"] = {"template": template}
-        origins.pop(("task",), None)
-        origins[("task", "template")] = (args.task_template, document, where)
-    loaded_config: list = []  # how propeller.config was read (engine.propeller_config.Loaded)
-    if args.cluster:
-        from .cluster import read_cluster
-
-        namespace = args.namespace or (base.get("execution") or {}).get("namespace")
-        live = read_cluster(namespace=namespace, kubeconfig=args.kubeconfig, context=args.context,
-                            propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get(
-                                "namespace") or "flyte",
-                            propeller_configmap=args.propeller_configmap or "flyte-propeller-config",
-                            rules=args.rules, on_config=loaded_config.append)
-        base.setdefault("execution", {}).update(live.get("execution") or {})
-        base.setdefault("propeller", {}).update(live.get("propeller") or {})
-        base["podTemplates"] = live.get("podTemplates") or []
-        if live.get("cluster"):
-            base["cluster"] = live["cluster"]
-        for key in ("execution", "propeller", "podTemplates"):
-            origins.pop((key,), None)
-    if args.task:
-        [document] = _read_yaml_documents(args.task)[:1] or [None]
-        task = document.value if document is not None else None
-        if task is None:
-            raise InputError("empty_scenario", f"{args.task} is empty: --task needs the task (or a scenario with "
-                             "one)", file=args.task, hint="e.g. container: {image: my-image:1}")
-        if isinstance(task, dict) and "task" in task:  # a scenario-shaped file: its task (and execution, ...)
-            for key, value in task.items():
-                base[key] = value
-                origins[(key,)] = (args.task, document, (key,))
-        else:
-            base["task"] = task
-            origins[("task",)] = (args.task, document, ())
-    templates: list = list(base.get("podTemplates") or [])
-    if args.pod_templates:
-        origins.pop(("podTemplates",), None)
-    for path in args.pod_templates:
-        from .podtemplate_files import read_pod_template_file
-
-        found = read_pod_template_file(path, _read_yaml_documents(path))
-        for item, document, where in found.items:
-            origins[("podTemplates", len(templates))] = (path, document, where)
-            templates.append(item)
-        if getattr(args, "verbose", False):
-            sys.stderr.write(f"podeval: --pod-templates {path}: {found.summary()}\n")
-    if args.pod_templates:
-        base["podTemplates"] = templates
-    if args.propeller_config:
-        loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
-        base.setdefault("propeller", {})["config"] = loaded.k8s
-        origins.pop(("propeller", "config"), None)
-        origins.update(loaded.scenario_origins())
-        loaded_config[:] = [loaded]
-    if args.propeller_namespace:
-        base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
-    if args.namespace:
-        base.setdefault("execution", {})["namespace"] = args.namespace
-    scenario = load_scenario(base, origins=origins)
-    if loaded_config:
-        scenario.config_origin = loaded_config[-1]
-    return scenario
-
-
-def _dump(value: Any, output: str) -> str:
-    if output == "json":
-        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-    from .yamlio import dump_yaml
-
-    return dump_yaml(value)
-
-
-def _format_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
-
-
-def format_explain(explanation: dict) -> str:
-    lines = [f"{explanation['path']}"]
-    if explanation["present"]:
-        lines.append(f"  value: {_format_value(explanation['value'])}")
-        lines.append(f"  owner: {explanation['owner']}" + (f" (rule {explanation['rule']})" if explanation["rule"] else ""))
-    else:
-        lines.append("  not in the Pod")
-    if explanation["candidates"]:
-        lines.append("  candidates:")
-        for candidate in explanation["candidates"]:
-            lines.append(f"    {candidate['outcome']:<7} {candidate['source']:<20} {_format_value(candidate['value'])}")
-            lines.append(f"            {candidate['why']}")
-            for option in candidate.get("from") or ():  # the config options behind it, where each was set
-                lines.append(f"            {option['option']}: {option['origin']}")
-    if explanation["history"]:
-        lines.append("  history:")
-        for event in explanation["history"]:
-            lines.append("    " + format_event(event))
-    return "\n".join(lines) + "\n"
-
-
-def format_event(event: dict) -> str:
-    text = f"#{event['seq']:<3} {event['op']:<8} {event['path']}  [{event['source']} / {event['rule']}]"
-    if "value" in event and event["op"] not in ("drop",):
-        text += f" = {_truncate(_format_value(event['value']))}"
-    if "previous" in event:
-        text += f" (was {_truncate(_format_value(event['previous']))} from {event.get('previousSource')})"
-    if "rejected" in event:
-        rejected = event["rejected"]
-        text += f" (rejected {_truncate(_format_value(rejected['value']))} from {rejected['source']})"
-    if event["op"] == "drop":
-        text += f" dropped {_truncate(_format_value(event.get('value')))}"
-    if event.get("note"):
-        text += f" -- {event['note']}"
-    return text
-
-
-def _truncate(text: str, limit: int = 100) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _mermaid_id(node: str) -> str:
-    return re.sub(r"\W", "_", node) + "_"  # never a mermaid keyword (`end`), never a dot
-
-
-def format_graph(pack: Any, output: str) -> str:
-    """The pack's DAG. Mermaid and dot draw bottom-up (``graph BT``), as the docs page draws its precedence diagram:
-    sources (rounded) feed FlytePropeller's steps (boxes), which run upwards in order."""
-    graph = pack.graph_dict()
-    sources = [node for node in graph["nodes"] if node["kind"] == "source"]
-    steps = [node for node in graph["nodes"] if node["kind"] == "step"]
-    if output == "json":
-        return json.dumps(graph, indent=2) + "\n"
-    if output == "dot":
-        lines = [f'digraph "{graph["name"]}" {{', "  rankdir=BT;"]
-        for node in sources + steps:
-            shape = "box" if node["kind"] == "step" else "ellipse"
-            lines.append(f'  "{node["id"]}" [label="{node["label"]}", shape={shape}];')
-        lines += [f'  "{a}" -> "{b}";' for a, b in graph["edges"]]
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-    lines = ["graph BT", "  subgraph sources"]
-    lines += [f'    {_mermaid_id(n["id"])}(["{n["label"]}"])' for n in sources]
-    lines += ["  end", "  subgraph steps [FlytePropeller's steps]"]
-    lines += [f'    {_mermaid_id(n["id"])}["{n["label"]}"]' for n in steps]
-    lines.append("  end")
-    lines += [f"  {_mermaid_id(a)} --> {_mermaid_id(b)}" for a, b in graph["edges"]]
-    return "\n".join(lines) + "\n"
-
-
 def _render_folder(args: argparse.Namespace) -> int:
     """`podeval render DIR --out OUT`: every scenario of the folder, streamed over ``--jobs`` processes."""
     if not args.out:
@@ -356,7 +143,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _render_folder(args)
     scenario = load_cli_scenario(args)
     if args.command == "scenario":
-        sys.stdout.write(_dump(scenario.data, "yaml"))
+        sys.stdout.write(dump(scenario.data, "yaml"))
         return 0
     # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
     tracing = args.command != "render" or bool(args.trace or args.html)
@@ -365,7 +152,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     write_warnings(result, sys.stderr, quiet=args.quiet)  # once, for render, explain and trace alike
     if args.command == "render":
-        sys.stdout.write(_dump(result.pod, args.output))
+        sys.stdout.write(dump(result.pod, args.output))
         if args.trace:
             Path(args.trace).write_text(json.dumps(result.trace.to_dict(), indent=2, ensure_ascii=False) + "\n")
         if args.html:

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .cli_inputs import read_propeller_config, read_yaml_documents
 from .errors import FlyteBuildError, InputError
+from .text import format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -144,7 +146,6 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
     """A --propeller-config or --pod-templates file, normalised as the scenario's part would be (a config file,
     ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``' config loader)."""
-    from .cli import _read_yaml_documents, read_propeller_config
     from .scenario import load_scenario
 
     if part == "config":
@@ -153,7 +154,7 @@ def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
         return loaded.data["propeller"]["config"]
     from .podtemplate_files import read_pod_template_file
 
-    found = read_pod_template_file(path, _read_yaml_documents(path))
+    found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {("podTemplates", index): (path, document, where)
                for index, (_, document, where) in enumerate(found.items)}
     loaded = load_scenario({"podTemplates": [item for item, _, _ in found.items]}, origins=origins)
@@ -216,7 +217,6 @@ def format_what_if(scenario: Any, rules: Any, path: str, without: list[str], out
                    actual: Any = None) -> str:
     """The field as it is (``actual``: the evaluation with every source, if already done), and as it would be if
     the ``without`` sources were absent."""
-    from .cli import format_explain
     from .evaluate import evaluate
 
     actual = (actual if actual is not None else evaluate(scenario, rules)).trace.explain(path)

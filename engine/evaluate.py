@@ -14,6 +14,7 @@ from typing import Any
 
 from . import k8s_schema
 from . import paths as _paths
+from .apiserver import check_result
 from .errors import FlyteBuildError, InputError, PodevalError
 from .output import render_pod
 from .rules import Entry, RulePack, load_rules
@@ -47,9 +48,8 @@ class Result:
         (``engine.apiserver``). Empty when the Pod is valid. Computed on first use."""
         found = self.__dict__.get("_problems")
         if found is None:
-            from .apiserver import check_result
-
-            found = self.__dict__["_problems"] = check_result(self)
+            found = self.__dict__["_problems"] = check_result(
+                self, lambda: evaluate(self.scenario, self.rules, trace=True).trace)
         return found
 
     def to_k8s(self):

@@ -27,6 +27,7 @@ from typing import Any
 from .corpus import ERROR_SUFFIX, POD_SUFFIX, corpus_files
 from .diff import MISSING, Change, diff_values, format_value, same
 from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
+from .text import format_explain
 from .workers import stream
 
 
@@ -93,7 +94,6 @@ def _error_golden(error: PodevalError) -> dict:
 
 
 def _explain_lines(result: Any, change: Change) -> list[str]:
-    from .cli import format_explain
 
     if result is None:
         return []
