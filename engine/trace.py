@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import paths as _paths
+from .explain import explain_field
 
 OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
 
@@ -143,110 +144,10 @@ class Trace:
         return path
 
     def explain(self, path: str | tuple) -> dict:
-        """The history of one field: every candidate value, its source and rule, which one won and why."""
+        """The history of one field: every candidate value, its source and rule, which one won and why
+        (``engine.explain``)."""
         self._resolve()
-        target = _paths.parse(path) if isinstance(path, str) else tuple(path)
-        text = _paths.render(target)
-        found, value = _paths.lookup(self.pod or {}, target)
-        owner = self.owners.get(text)
-        if owner is None and found:
-            owners_below = {o for p, o in self.owners.items() if p.startswith(text)}
-            owner = ", ".join(sorted(owners_below)) or None
-        history = self.history(target)
-        candidates: list[dict] = []
-
-        def add(source: str | None, rule: str, candidate: Any, outcome: str, why: str) -> None:
-            if source is None:
-                return
-            for existing in candidates:
-                if existing["source"] == source and existing["value"] == candidate:
-                    existing.update(outcome=outcome, why=why, rule=rule)
-                    return
-            candidates.append({"source": source, "value": candidate, "rule": rule, "outcome": outcome, "why": why})
-
-        for event in history:
-            relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
-            if relative is None:
-                continue  # an event below the field: part of its history, not a candidate for its value
-            ok, candidate = _paths.lookup(event.value, relative)
-            if event.op in ("set", "append") and ok:
-                add(event.source, event.rule, candidate, "won", "")
-            elif event.op == "override":
-                prev_ok, previous = _paths.lookup(event.previous, relative)
-                if prev_ok:
-                    add(event.previous_source, event.rule, previous, "lost",
-                        f"overridden by {event.source} (rule {event.rule})" + (f": {event.note}" if event.note else ""))
-                if ok:
-                    add(event.source, event.rule, candidate, "won", "")
-            elif event.op == "keep" and event.rejected is not None:
-                rej_ok, rejected = _paths.lookup(event.rejected.get("value"), relative)
-                if rej_ok:
-                    add(event.rejected.get("source"), event.rule, rejected, "lost",
-                        f"rule {event.rule}: " + (event.note or f"{event.source}'s value stays"))
-            elif event.op == "drop":
-                drop_ok, dropped = _paths.lookup(event.value, relative)
-                if drop_ok:
-                    add(event.source, event.rule, dropped, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
-        winner = None
-        rule_of_owner = self.owner_rules.get(text)
-        decided_by = owner
-        if not found:
-            # A value the Pod does not show (a zero value Kubernetes omits, an empty list): the last decision about
-            # the field tells which source left it so.
-            for event in reversed(history):
-                relative = target[len(event.path):] if _paths.is_prefix(event.path, target) else None
-                if relative is None or event.op not in ("set", "override", "keep", "append"):
-                    continue
-                ok, last = _paths.lookup(event.value, relative)
-                if ok:
-                    decided_by, value, rule_of_owner = event.source, last, event.rule
-                break
-        if decided_by and (found or decided_by != owner) and not any(
-                c["source"] == decided_by and _same(c["value"], value) for c in candidates):
-            candidates.append({"source": decided_by, "value": value, "rule": rule_of_owner, "outcome": "won",
-                               "why": ""})
-        for candidate in candidates:
-            if decided_by and candidate["source"] == decided_by and _same(candidate["value"], value) and winner is None:
-                winner = candidate
-            elif candidate["outcome"] == "won":
-                candidate["outcome"] = "lost"
-                candidate["why"] = "replaced by a later rule"
-        if winner is not None:
-            winner["outcome"] = "won"
-            if rule_of_owner:
-                winner["rule"] = rule_of_owner
-            losers = [c["source"] for c in candidates if c is not winner and c["outcome"] == "lost"]
-            winner["why"] = (f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
-                             + (f"; it beat {', '.join(losers)}" if losers else "")
-                             + ("" if found else "; the Pod omits it (a zero value or an empty list)"))
-        for candidate in candidates:  # the config options behind a candidate, and where each was set
-            if candidate.get("rule") in self.config_origins:
-                candidate["from"] = self.config_origins[candidate["rule"]]
-        return {
-            "path": text,
-            "present": found,
-            "value": value,
-            "owner": owner,
-            "decidedBy": decided_by,
-            "rule": winner["rule"] if winner else None,
-            "candidates": candidates,
-            "history": [event.to_dict() for event in history],
-        }
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal values; quantities compare by amount (the trace carries ``1000m``, the Pod prints ``1``)."""
-    if a == b:
-        return True
-    if isinstance(a, (str, int, float)) and isinstance(b, (str, int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
-        from . import quantity
-
-        try:
-            return quantity.value_of(a) == quantity.value_of(b)
-        except quantity.QuantityError:
-            return False
-    return False
+        return explain_field(self, path)
 
 
 def _moved(event: Event, path: tuple) -> Event:
