@@ -94,7 +94,6 @@ def _error_golden(error: PodevalError) -> dict:
 
 
 def _explain_lines(result: Any, change: Change) -> list[str]:
-
     if result is None:
         return []
     text = format_explain(result.trace.explain(change.path))
@@ -117,7 +116,8 @@ def mismatch_lines(expected: Any, actual: Any, result: Any) -> list[str]:
 
 
 def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
-    from .evaluate import evaluate
+    """Evaluate one case and compare it with its golden (``update``: write the golden instead)."""
+    from .evaluate import evaluate  # the evaluation pulls in the whole engine: only when a case runs
     from .scenario import load_scenario
 
     started = time.monotonic()
@@ -137,31 +137,8 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
         return done("error", f"the scenario cannot be used: error[{error.code}] {error}")
     if pod_golden.exists() and error_golden.exists() and not update:
         return done("error", f"two goldens: {pod_golden.name} and {error_golden.name}; keep one")
-
     if update:
-        if failure is not None:
-            target, stale, wanted = error_golden, pod_golden, _error_golden(failure)
-        else:
-            target, stale, wanted = pod_golden, error_golden, result.pod
-        removed = stale.exists()
-        if removed:
-            stale.unlink()
-        if not target.exists():
-            _write(target, wanted)
-            return done("written", f"wrote {target.name}" + (f", removed {stale.name}" if removed else ""))
-        try:
-            current = _read_golden(target)
-        except InputError:
-            current = MISSING
-        if failure is None:
-            unchanged = same(current, wanted)
-        else:
-            unchanged = isinstance(current, dict) and _same_error(current, failure)
-        if unchanged:
-            return done("updated", f"removed {stale.name}") if removed else done("pass")
-        _write(target, wanted)
-        return done("updated", f"rewrote {target.name}" + (f", removed {stale.name}" if removed else ""))
-
+        return done(*_update(pod_golden, error_golden, result, failure))
     if not pod_golden.exists() and not error_golden.exists():
         return done("missing", f"no golden: expected {pod_golden.name} (or {error_golden.name}) beside it",
                     [f"  run `podeval test --update {scenario}` to write it, then review it like code"])
@@ -169,28 +146,62 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
         expected = _read_golden(pod_golden if pod_golden.exists() else error_golden)
     except InputError as error:
         return done("error", f"the golden cannot be read: error[{error.code}] {error}")
-
     if error_golden.exists():
-        if not isinstance(expected, dict) or "code" not in expected:
-            return done("error", f"{error_golden.name} must be a mapping with a 'code' (and optionally 'path')")
-        if failure is None:
-            return done("fail", f"expected Flyte to refuse the Pod with error[{expected['code']}], but it builds",
-                        [f"  actual Pod: {format_value(result.pod, 400)}"])
-        if not _same_error(expected, failure):
-            return done("fail", "a different error than expected",
-                        [f"  expected: error[{expected.get('code')}] at {expected.get('path')}",
-                         f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
-        return done("pass")
+        return done(*_compare_error(error_golden, expected, result, failure))
+    return done(*_compare_pod(pod_golden, expected, result, failure))
+
+
+def _update(pod_golden: Path, error_golden: Path, result: Any, failure: PodevalError | None) -> tuple:
+    """Write the golden the case now has (a Pod or an error), removing the other kind: ``(status, message)``."""
+    if failure is not None:
+        target, stale, wanted = error_golden, pod_golden, _error_golden(failure)
+    else:
+        target, stale, wanted = pod_golden, error_golden, result.pod
+    removed = stale.exists()
+    if removed:
+        stale.unlink()
+    if not target.exists():
+        _write(target, wanted)
+        return "written", f"wrote {target.name}" + (f", removed {stale.name}" if removed else "")
+    try:
+        current = _read_golden(target)
+    except InputError:
+        current = MISSING
+    if failure is None:
+        unchanged = same(current, wanted)
+    else:
+        unchanged = isinstance(current, dict) and _same_error(current, failure)
+    if unchanged:
+        return ("updated", f"removed {stale.name}") if removed else ("pass", "")
+    _write(target, wanted)
+    return "updated", f"rewrote {target.name}" + (f", removed {stale.name}" if removed else "")
+
+
+def _compare_error(error_golden: Path, expected: Any, result: Any, failure: PodevalError | None) -> tuple:
+    """An expected error against the case's outcome: ``(status, message, details)``."""
+    if not isinstance(expected, dict) or "code" not in expected:
+        return "error", f"{error_golden.name} must be a mapping with a 'code' (and optionally 'path')", []
+    if failure is None:
+        return ("fail", f"expected Flyte to refuse the Pod with error[{expected['code']}], but it builds",
+                [f"  actual Pod: {format_value(result.pod, 400)}"])
+    if not _same_error(expected, failure):
+        return ("fail", "a different error than expected",
+                [f"  expected: error[{expected.get('code')}] at {expected.get('path')}",
+                 f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
+    return "pass", "", []
+
+
+def _compare_pod(pod_golden: Path, expected: Any, result: Any, failure: PodevalError | None) -> tuple:
+    """An expected Pod against the case's outcome: ``(status, message, details)``."""
     if failure is not None:
         refuser = "the API server would refuse it" if isinstance(failure, PodRefusedError) else \
             "Flyte would refuse to build it"
-        return done("fail", f"expected a Pod, but {refuser}: error[{failure.code}] {failure}")
+        return "fail", f"expected a Pod, but {refuser}: error[{failure.code}] {failure}", []
     if same(expected, result.pod):
-        return done("pass")
-    changes = list(diff_values(expected, result.pod))
-    count = len(changes)
-    return done("fail", f"{count} field{'s' if count != 1 else ''} differ{'s' if count == 1 else ''} from "
-                f"{pod_golden.name}", mismatch_lines(expected, result.pod, result))
+        return "pass", "", []
+    count = len(list(diff_values(expected, result.pod)))
+    message = f"{count} field{'s' if count != 1 else ''} differ{'s' if count == 1 else ''} from {pod_golden.name}"
+    return "fail", message, mismatch_lines(expected, result.pod, result)
 
 
 def _same_error(expected: dict, error: PodevalError) -> bool:
