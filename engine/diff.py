@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import k8s_schema
 from . import paths as _paths
 
 
@@ -43,13 +44,6 @@ class Change:
         return _paths.render(self.path)
 
 
-def _list_field(path: tuple) -> str:
-    for segment in reversed(path):
-        if isinstance(segment, str):
-            return segment
-    return ""
-
-
 def same(a: Any, b: Any) -> bool:
     """Equal, types included: ``true`` is not ``1``, ``"1"`` is not ``1`` (Python's ``==`` says ``True == 1``)."""
     if type(a) is not type(b):
@@ -76,9 +70,9 @@ def diff_values(old: Any, new: Any, path: tuple = ()) -> Iterator[Change]:
                 yield Change(path + (key,), MISSING, value)
         return
     if isinstance(old, list) and isinstance(new, list) and old and new:
-        list_field = _list_field(path)
-        old_segments = _paths.item_segments(list_field, old)
-        new_segments = _paths.item_segments(list_field, new)
+        spec = k8s_schema.field_at(path)  # the documents are Pods
+        old_segments = _paths.item_segments(spec, old)
+        new_segments = _paths.item_segments(spec, new)
         keyed = all(isinstance(s, _paths.Key) for s in old_segments + new_segments)
         if not keyed:  # by index
             old_segments, new_segments = list(range(len(old))), list(range(len(new)))

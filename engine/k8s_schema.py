@@ -29,6 +29,11 @@ json tag options); ``source()`` says which versions. Type names carry no ``V1`` 
     ``elem`` is a type name or a scalar kind (``map[string]string`` -> ``string``,
     ``ResourceList`` -> ``quantity``); map keys are always strings.
 
+A list also says how Kubernetes identifies its items (its ``+listType``/``+listMapKey`` markers):
+``list_type`` ``atomic`` (a whole), ``set`` (items by value) or ``map`` (items by the ``list_keys``
+fields). This table is the one owner of list identity: paths address keyed-list items by it
+(``engine/paths.py``) and managedFields itemise by it (``engine/managed_fields.py``).
+
 Note that Go's ``omitempty`` never omits a non-pointer struct (``resources: {}``), and
 ``omitzero`` (e.g. ``creationTimestamp`` in recent apimachinery) omits zero structs too.
 
@@ -49,6 +54,7 @@ __all__ = [
     "SCALAR_KINDS",
     "FieldSpec",
     "field",
+    "field_at",
     "fields",
     "source",
     "type_at",
@@ -81,6 +87,15 @@ class FieldSpec:
     required: bool = False
     #: promoted from this embedded Go struct (``ProbeHandler``, ``VolumeSource``)
     embedded: str | None = None
+    #: lists: ``+listType`` (``atomic`` | ``set`` | ``map``); None for a list without the marker (server-side apply
+    #: treats it as atomic; every list of the Pod's types has one) and for other kinds
+    list_type: str | None = None
+    #: ``map`` lists: the ``+listMapKey`` fields that identify an item, in declaration order (``ports``:
+    #: ``("containerPort", "protocol")``)
+    list_keys: tuple[str, ...] = ()
+    #: lists: strategic merge patch's ``patchMergeKey`` / ``patchStrategy`` struct tags
+    patch_merge_key: str | None = None
+    patch_strategy: str | None = None
 
     @property
     def elem_is_type(self) -> bool:
@@ -103,7 +118,7 @@ def _read_json() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any]]:
     doc = _read_json()
-    if doc.get("version") != 1:
+    if doc.get("version") != 2:
         raise RuntimeError(
             f"unsupported k8s_schema.json version {doc.get('version')!r}"
         )
@@ -119,6 +134,10 @@ def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any]]:
                     omitzero=f.get("omitzero", False),
                     required=f.get("required", False),
                     embedded=f.get("embedded"),
+                    list_type=f.get("list_type"),
+                    list_keys=tuple(f.get("list_map_keys", ())),
+                    patch_merge_key=f.get("patch_merge_key"),
+                    patch_strategy=f.get("patch_strategy"),
                 )
                 for fname, f in t["fields"].items()
             }
@@ -145,6 +164,28 @@ def type_names() -> frozenset[str]:
 def source() -> Mapping[str, Any]:
     """Where the table was generated from (client version, k8s.io/api commit, ...)."""
     return _load()[1]
+
+
+def field_at(path: tuple, root: str = "PodTemplateSpec") -> FieldSpec | None:
+    """The spec of the field a path of segments (``engine.paths``: field names, map keys, list keys and indices)
+    ends on, from ``root``; a map key or list item steps to the element type. The default root reads a Pod's
+    ``metadata``/``spec``. ``field_at(("spec", "containers", <item>, "ports"))`` -> ``Container.ports``; None
+    when the path leaves the schema.
+    """
+    types = _load()[0]
+    type_name: str | None = root if root in types else None
+    spec: FieldSpec | None = None
+    for segment in path:
+        if isinstance(segment, str) and type_name is not None:  # a struct's field
+            spec = types[type_name].get(segment)
+            type_name = spec.elem if spec is not None and spec.kind == "object" else None
+        elif spec is not None and spec.elem_is_type and (
+            (spec.kind == "map" and isinstance(segment, str)) or (spec.kind == "list" and not isinstance(segment, str))
+        ):  # a map's entry or a list's item
+            type_name, spec = spec.elem, None
+        else:
+            return None
+    return spec
 
 
 def type_at(path_fields: tuple[str, ...], root: str = "PodSpec") -> str | None:

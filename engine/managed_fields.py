@@ -33,37 +33,15 @@ from typing import Any
 from . import k8s_schema
 from . import paths as _paths
 
-# List types of the Kubernetes types a Pod is made of, from the +listType/+listMapKey markers of k8s.io/api
-# core/v1/types.go and k8s.io/apimachinery meta/v1/types.go (2026 master; every list of these types has a marker,
-# and a list not named here is atomic).
-MAP_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("PodSpec", "containers"): ("name",),
-    ("PodSpec", "initContainers"): ("name",),
-    ("PodSpec", "ephemeralContainers"): ("name",),
-    ("PodSpec", "volumes"): ("name",),
-    ("PodSpec", "imagePullSecrets"): ("name",),
-    ("PodSpec", "hostAliases"): ("ip",),
-    ("PodSpec", "resourceClaims"): ("name",),
-    ("PodSpec", "schedulingGates"): ("name",),
-    ("PodSpec", "topologySpreadConstraints"): ("topologyKey", "whenUnsatisfiable"),
-    ("PodSpec", "evictionResponders"): ("name",),
-    ("Container", "env"): ("name",),
-    ("Container", "ports"): ("containerPort", "protocol"),
-    ("Container", "volumeMounts"): ("mountPath",),
-    ("Container", "volumeDevices"): ("devicePath",),
-    ("EphemeralContainer", "env"): ("name",),
-    ("EphemeralContainer", "ports"): ("containerPort", "protocol"),
-    ("EphemeralContainer", "volumeMounts"): ("mountPath",),
-    ("EphemeralContainer", "volumeDevices"): ("devicePath",),
-    ("ResourceRequirements", "claims"): ("name",),
-    ("ObjectMeta", "ownerReferences"): ("uid",),
-}
-SET_LISTS = {("ObjectMeta", "finalizers"), ("VolumeMount", "bindMountOptions"),
-             ("ContainerRestartRuleOnExitCodes", "values")}
+# List types (map with its key fields, set, atomic) come from the schema (``k8s_schema.FieldSpec.list_type`` /
+# ``list_keys``, generated from the +listType/+listMapKey markers of k8s.io/api). Map and struct types are not in the
+# schema yet (+mapType / +structType markers):
 ATOMIC_MAPS = {("PodSpec", "nodeSelector")}
 ATOMIC_STRUCTS = {"ConfigMapKeySelector", "FileKeySelector", "LabelSelector", "LocalObjectReference", "NodeSelector",
                   "NodeSelectorTerm", "ObjectFieldSelector", "OwnerReference", "ResourceFieldSelector",
                   "SecretKeySelector", "TypedLocalObjectReference", "EvictionResponder"}
+# The API server fills a key field's default in before it identifies an item (structured-merge-diff's key of a port
+# without protocol is {"containerPort":80,"protocol":"TCP"}); podeval's paths address items as written instead.
 KEY_DEFAULTS = {"protocol": "TCP"}  # Container.ports[].protocol: +default="TCP"
 STRIPPED = {("metadata", "name"), ("metadata", "namespace"), ("metadata", "creationTimestamp"),
             ("metadata", "selfLink"), ("metadata", "uid"), ("metadata", "generation"), ("metadata", "managedFields"),
@@ -155,11 +133,12 @@ def _walk_field(value: Any, spec: k8s_schema.FieldSpec | None, parent_type: str 
 
 def _walk_list(items: list, spec: k8s_schema.FieldSpec | None, parent_type: str | None, name: str, at: tuple,
                owners: _Owners, fp: tuple, out: _FieldSets) -> None:
-    keys = MAP_LISTS.get((parent_type, name)) if parent_type else None
-    if keys is None and (parent_type, name) not in SET_LISTS:
-        out.insert(owners.sources, fp)  # atomic: owned whole
+    list_type = spec.list_type if spec is not None else None
+    keys = spec.list_keys if list_type == "map" else None
+    if list_type not in ("map", "set"):
+        out.insert(owners.sources, fp)  # atomic (or not in the schema): owned whole
         return
-    segments = _paths.item_segments(name, items)
+    segments = _paths.item_segments(spec, items)
     elements: list[tuple[str, Any, _Owners, Any]] = []
     for index, (segment, item) in enumerate(zip(segments, items)):
         item_owners = owners.child(segment)

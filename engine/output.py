@@ -70,7 +70,7 @@ def _render_field(node: Node, spec: k8s_schema.FieldSpec | None, path: str, owne
     if kind == "list":
         if not isinstance(value, list) or (not value and spec.omitempty):
             return _MISSING
-        segments = _segments(name, value)
+        segments = _segments(spec, value)
         items = []
         for segment, item in zip(segments, value):
             if spec.elem and spec.elem not in k8s_schema.SCALAR_KINDS:
@@ -105,7 +105,7 @@ def _render_untyped(node: Node, path: str, owners: dict | None, name: str) -> An
             return {}
         return {key: _render_untyped(value[key], paths.extend(path, key), owners, key) for key in sorted(value)}
     if isinstance(value, list):
-        segments = _segments(name, value)
+        segments = _segments(None, value)  # a list the schema does not know: by index
         return [_render_untyped(item, paths.extend(path, segment), owners, name)
                 for segment, item in zip(segments, value)]
     if owners is not None:
@@ -121,8 +121,8 @@ def _leaf(node: Node, kind: str, path: str, owners: dict | None) -> Any:
     return node.value
 
 
-def _segments(list_field: str, items: list) -> list:
-    return paths.item_segments(list_field, items, node_key)
+def _segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
+    return paths.item_segments(spec, items, node_key)
 
 
 def render_pod(document: Node, owners: dict | None) -> dict:

@@ -7,8 +7,12 @@ A path is a tuple of segments. A segment is
 * an ``int``: an item of a list that has no key (``tolerations[0]``).
 
 Printed form (contract §4): ``spec.containers[name=primary].env[name=FOO].value``, ``spec.tolerations[0].key``,
-``metadata.labels["app.kubernetes.io/name"]``. A key that repeats in one list (Flyte keeps duplicate env names)
-is told apart by its occurrence: the second ``FOO`` is ``env[name=FOO#2]``.
+``metadata.labels["app.kubernetes.io/name"]``, ``ports[containerPort=53,protocol=UDP]`` (a composite key: every
+``+listMapKey`` field the item carries, in the schema's order). A key that repeats in one list (Flyte keeps
+duplicate env names) is told apart by its occurrence: the second ``FOO`` is ``env[name=FOO#2]``.
+
+Which lists are keyed, and by which fields, is the Kubernetes schema's (``k8s_schema.FieldSpec.list_keys``, per
+parent type and field); see ``item_segments`` for how an item missing a key field is addressed.
 """
 
 from __future__ import annotations
@@ -22,65 +26,105 @@ _NEEDS_QUOTES = re.compile(r'[#\]="\[]')
 
 
 class Key(NamedTuple):
-    """An item of a keyed list: ``field`` is the key field (``name``), ``value`` its value, ``occurrence`` from 1."""
+    """An item of a keyed list, by the values of its key fields: ``field``/``value`` the first key field and its
+    value (``name``, ``primary``), ``occurrence`` from 1, ``more`` the further (field, value) pairs of a composite
+    key (``ports``: ``(("protocol", "UDP"),)``)."""
 
     field: str
     value: str
     occurrence: int = 1
+    more: tuple = ()  # tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, pairs, occurrence: int = 1) -> Key:
+        """A key from its (field, value) pairs, in the list's key order."""
+        (field, value), *more = pairs
+        return cls(field, value, occurrence, tuple(more))
+
+    @property
+    def pairs(self) -> tuple:
+        """Every (field, value) pair of the key, in key order."""
+        return ((self.field, self.value), *self.more)
+
+    def matches(self, item: object, get=None) -> bool:
+        """Does ``item`` (a dict; ``get(item, field)`` reads another kind) carry every field of the key with the
+        key's value (compared as printed)? Fields the key does not name are not looked at."""
+        get = get or _dict_key
+        for field, value in self.pairs:
+            found = get(item, field)
+            if found is None or str(found) != value:
+                return False
+        return True
 
     def __str__(self) -> str:
-        # a value holding `#`, `]`, `=` or a quote is printed as a JSON string, so that `FOO#2` (a valid env var
-        # name) never reads as the second `FOO`
-        value = json.dumps(self.value) if _NEEDS_QUOTES.search(self.value) or not self.value else self.value
-        return f"[{self.field}={value}]" if self.occurrence == 1 else f"[{self.field}={value}#{self.occurrence}]"
+        body = ",".join(f"{field}={_key_value(value)}" for field, value in self.pairs)
+        return f"[{body}]" if self.occurrence == 1 else f"[{body}#{self.occurrence}]"
+
+
+def _key_value(value: str) -> str:
+    # a value holding `#`, `]`, `=`, `[` or a quote is printed as a JSON string, so that `FOO#2` (a valid env var
+    # name) never reads as the second `FOO`, and `a=b` never as a second key field
+    return _quote(value) if _NEEDS_QUOTES.search(value) or not value else value
+
+
+def _quote(text: str) -> str:
+    """A JSON string, non-ASCII characters as written (``["café"]``): paths are read by people, and any escaping a
+    transport needs is that transport's (the trace's JSON, YAML)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 Segment = str | Key | int
 Path = tuple  # tuple[Segment, ...]
 
-# Lists whose items Kubernetes identifies by a key (the patchMergeKey / x-kubernetes-list-map-keys of k8s.io/api):
-# the last field name of the list -> the key field. Lists not named here are addressed by index.
-LIST_KEYS: dict[str, str] = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "ports": "containerPort",
-    "imagePullSecrets": "name",
-    "hostAliases": "ip",
-    "resourceClaims": "name",
-    "schedulingGates": "name",
-}
 
-
-def list_key(list_field: str) -> str | None:
-    return LIST_KEYS.get(list_field)
+def list_keys(spec) -> tuple[str, ...]:
+    """The fields by which paths address the items of a list: the ``+listMapKey`` fields of a ``+listType=map``
+    list, from the schema (``k8s_schema.FieldSpec.list_keys`` of the list field, i.e. per parent type and field:
+    ``Container.ports`` -> ``containerPort, protocol``); empty (items by index) for atomic and set lists, and for
+    a list the schema does not know (``spec`` None). Every list podeval addressed by a key before the schema
+    carried list identity is a map list there, by the same first key field (``volumeMounts`` by ``mountPath``,
+    which is also its patchMergeKey), so only ``ports`` gained a second field (``protocol``)."""
+    return spec.list_keys if spec is not None and spec.kind == "list" else ()
 
 
 def _dict_key(item: object, key_field: str) -> object:
     return item.get(key_field) if isinstance(item, dict) else None
 
 
-def item_segments(list_field: str, items: list, key_of=_dict_key) -> list[Segment]:
-    """The segment of every item of a list: by key where the list has one and the item carries it (a repeated
-    key by its occurrence), else by index. ``key_of(item, key_field)`` reads an item's key: plain dicts by
-    default, ``tree.node_key`` for the engine's Nodes, so that events, owners and errors print the same paths."""
-    key_field = LIST_KEYS.get(list_field)
-    if key_field is None:
+def item_segments(spec, items: list, key_of=_dict_key) -> list[Segment]:
+    """The segment of every item of a list whose field spec (``k8s_schema.field(parent_type, list_field)``) is
+    ``spec``: by key where the list has one (``list_keys``), else by index. ``key_of(item, key_field)`` reads an
+    item's key: plain dicts by default, ``tree.node_key`` for the engine's Nodes, so that events, owners and errors
+    print the same paths.
+
+    An item's key names the key fields it carries, with their values as written (no default is filled in: a port
+    without ``protocol`` is ``ports[containerPort=80]``, as the Pod podeval prints shows it, although the API
+    server's identity of that port is ``80/TCP``); an item that carries none of them is addressed by index. A key
+    selects the items that carry its fields with its values (``Key.matches``), ``#n`` the n-th of them: an item's
+    occurrence counts the earlier items its key selects too. Two items that differ in a key field are two keys
+    (``ports[containerPort=53,protocol=TCP]``, ``ports[containerPort=53,protocol=UDP]``); ``#2`` marks a true
+    duplicate (Flyte keeps duplicate env names), or an item that names fewer key fields than an earlier one with
+    the same values (a ``53`` without protocol after ``53/UDP`` is ``ports[containerPort=53#2]``)."""
+    key_fields = list_keys(spec)
+    if not key_fields:
         return list(range(len(items)))
     segments: list[Segment] = []
-    seen: dict[str, int] = {}
+    earlier: dict[tuple, list] = {}  # (field, value) -> the items before that carry it
     for index, item in enumerate(items):
-        value = key_of(item, key_field)
-        if value is None or value == "":
+        pairs = []
+        for key_field in key_fields:
+            value = key_of(item, key_field)
+            if value is not None and value != "":
+                pairs.append((key_field, str(value)))
+        if not pairs:
             segments.append(index)
             continue
-        text = str(value)
-        seen[text] = seen.get(text, 0) + 1
-        segments.append(Key(key_field, text, seen[text]))
+        key = Key.of(pairs)
+        # a key selects only items that carry its first pair, so only those are looked at
+        occurrence = 1 + sum(1 for other in earlier.get(pairs[0], ()) if key.matches(other, key_of))
+        for pair in pairs:
+            earlier.setdefault(pair, []).append(item)
+        segments.append(key._replace(occurrence=occurrence) if occurrence > 1 else key)
     return segments
 
 
@@ -101,25 +145,54 @@ def extend(text: str, segment: Segment) -> str:
         return f"{text}[{segment}]"
     if _IDENTIFIER.match(segment):
         return f"{text}.{segment}" if text else segment
-    return f"{text}[{json.dumps(segment)}]"
+    return f"{text}[{_quote(segment)}]"
 
 
 _TOKEN = re.compile(
     r"""\.?(?P<field>[A-Za-z_][A-Za-z0-9_-]*)"""
     r"""|\[(?P<index>[0-9]+)\]"""
     r"""|\[(?P<quoted>"(?:[^"\\]|\\.)*")\]"""
-    r"""|\[(?P<kfield>[A-Za-z_][A-Za-z0-9_]*)=(?P<kquoted>"(?:[^"\\]|\\.)*")(?:\#(?P<kcount>[0-9]+))?\]"""
-    r"""|\[(?P<kfield2>[A-Za-z_][A-Za-z0-9_]*)=(?P<kvalue>[^\]]*)\]"""
+    r"""|\[(?P<key>[A-Za-z_][A-Za-z0-9_]*=(?:"(?:[^"\\]|\\.)*"|[^\]"])*)\]"""
+)
+# One `field=value` of a key, up to the next `,field=`, the occurrence `#n` or the end. An unquoted value is read
+# leniently (printed values never hold `=`, `#`, `[`, `]` or quotes; hand-written ones may hold all but `]` and
+# quotes).
+_PAIR = re.compile(
+    r"""(?P<field>[A-Za-z_][A-Za-z0-9_]*)=(?:(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<value>[^"]*?))"""
+    r"""(?=,[A-Za-z_][A-Za-z0-9_]*=|\#[0-9]+$|$)"""
 )
 
 
+def _parse_key(body: str) -> Key | None:
+    """``containerPort=53,protocol=UDP#2`` -> the Key; None when it cannot be read."""
+    pairs = []
+    position = 0
+    while True:
+        match = _PAIR.match(body, position)
+        if not match:
+            return None
+        quoted = match.group("quoted")
+        pairs.append((match.group("field"), json.loads(quoted) if quoted is not None else match.group("value")))
+        position = match.end()
+        if position == len(body):
+            return Key.of(pairs)
+        if body[position] == "#":
+            return Key.of(pairs, int(body[position + 1:]))
+        position += 1  # the comma before the next field
+
+
 def parse(text: str) -> Path:
-    """Parse the printed form back into segments; raises ValueError with the column of the problem."""
+    """Parse the printed form back into segments; raises ValueError with the column of the problem.
+
+    A key names one or more fields: ``containers[name=primary]``, ``ports[containerPort=53,protocol=UDP]``. The
+    form printed before ports were keyed by their protocol as well, ``ports[containerPort=53]``, is read as it is
+    written: the first item whose ``containerPort`` is 53 (``Key.matches``), whatever its protocol."""
     segments: list[Segment] = []
     position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
+        key = _parse_key(match.group("key")) if match and match.group("key") is not None else None
+        if not match or match.end() == position or (match.group("key") is not None and key is None):
             raise ValueError(f"cannot read the path {text!r} at column {position + 1}")
         if match.group("field") is not None:
             segments.append(match.group("field"))
@@ -127,16 +200,8 @@ def parse(text: str) -> Path:
             segments.append(int(match.group("index")))
         elif match.group("quoted") is not None:
             segments.append(json.loads(match.group("quoted")))
-        elif match.group("kquoted") is not None:
-            count = match.group("kcount")
-            segments.append(Key(match.group("kfield"), json.loads(match.group("kquoted")), int(count) if count else 1))
         else:
-            value = match.group("kvalue")
-            occurrence = 1
-            if "#" in value:
-                value, _, count = value.rpartition("#")
-                occurrence = int(count) if count.isdigit() else 1
-            segments.append(Key(match.group("kfield2"), value, occurrence))
+            segments.append(key)
         position = match.end()
     return tuple(segments)
 
@@ -147,12 +212,13 @@ def is_prefix(prefix: Path, path: Path) -> bool:
 
 def lookup(value: object, path: Path) -> tuple[bool, object]:
     """The part of a plain value (dicts and lists) that ``path`` addresses: ``(found, value)``. A ``Key`` segment
-    picks the n-th item whose key field prints as the key's value; an int, the item at that index."""
+    picks the n-th item whose key fields print as the key's values (``Key.matches``); an int, the item at that
+    index."""
     for segment in path:
         if isinstance(segment, str) and isinstance(value, dict) and segment in value:
             value = value[segment]
         elif isinstance(segment, Key) and isinstance(value, list):
-            matches = [v for v in value if isinstance(v, dict) and str(v.get(segment.field)) == segment.value]
+            matches = [v for v in value if segment.matches(v)]
             if len(matches) < segment.occurrence:
                 return False, None
             value = matches[segment.occurrence - 1]

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from engine import paths
+from engine import k8s_schema, paths
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,13 @@ def pod_lines(pod: dict[str, Any]) -> list[Line]:
     return lines
 
 
-def leaf_paths(node: Any, path: tuple = (), list_field: str = "") -> list[str]:
-    """The printed paths of every leaf (scalar, empty map or empty list) under ``node``."""
+def leaf_paths(node: Any, path: tuple = ()) -> list[str]:
+    """The printed paths of every leaf (scalar, empty map or empty list) under ``node`` (a Pod, or the part of one
+    at ``path``)."""
     if isinstance(node, dict) and node:
-        return [p for key in sorted(node) for p in leaf_paths(node[key], (*path, str(key)), str(key))]
+        return [p for key in sorted(node) for p in leaf_paths(node[key], (*path, str(key)))]
     if isinstance(node, list) and node:
-        segments = paths.item_segments(list_field, node)
+        segments = paths.item_segments(k8s_schema.field_at(path), node)
         return [p for segment, item in zip(segments, node) for p in leaf_paths(item, (*path, segment))]
     return [paths.render(path)]
 
@@ -68,21 +69,21 @@ def _emit_mapping(mapping: dict[str, Any], path: tuple, indent: int, lines: list
             if isinstance(value, dict):
                 _emit_mapping(value, path_of_key, indent + 2, lines)
             else:
-                _emit_sequence(value, path_of_key, str(key), indent, lines)
+                _emit_sequence(value, path_of_key, indent, lines)
         else:
             lines.append(Line(_indent(_dump({key: value}), indent), path_of_key, leaf=True))
 
 
-def _emit_sequence(items: list[Any], path: tuple, list_field: str, indent: int, lines: list[Line]) -> None:
+def _emit_sequence(items: list[Any], path: tuple, indent: int, lines: list[Line]) -> None:
     # safe_dump does not indent a block sequence under its key: `containers:` then `- name: ...` at the same column
-    for segment, item in zip(paths.item_segments(list_field, items), items):
+    for segment, item in zip(paths.item_segments(k8s_schema.field_at(path), items), items):
         path_of_item = (*path, segment)
         if isinstance(item, (dict, list)) and item:
             nested: list[Line] = []
             if isinstance(item, dict):
                 _emit_mapping(item, path_of_item, indent + 2, nested)
             else:
-                _emit_sequence(item, path_of_item, "", indent + 2, nested)
+                _emit_sequence(item, path_of_item, indent + 2, nested)
             first = nested[0]
             nested[0] = Line(" " * indent + "- " + first.text[indent + 2 :], first.segments, first.leaf)
             lines.extend(nested)

@@ -206,8 +206,7 @@ def raw_path(raw: Any, path: tuple) -> tuple:
         elif isinstance(segment, _paths.Key) and isinstance(node, list):
             seen = 0
             for index, item in enumerate(node):
-                if isinstance(item, dict) and str(item.get(segment.field, item.get(snake(segment.field)))) == \
-                        segment.value:
+                if isinstance(item, dict) and segment.matches(item, lambda i, f: i.get(f, i.get(snake(f)))):
                     seen += 1
                     if seen == segment.occurrence:
                         out.append(index)

@@ -246,7 +246,7 @@ def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> No
         return lower
     items = lower.value + higher.value
     if merger.tracing:
-        segments = item_segments(_list_field(at), items, node_key)
+        segments = item_segments(at.spec, items, node_key)
         incoming = range(len(lower.value), len(items)) if merger.incoming_is_higher else range(len(lower.value))
         note = None if merger.incoming_is_higher else "items of the lower layer come first"
         for index in incoming:
@@ -368,7 +368,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
                          emit_event=merger.emit_event, variables=merger.vars, warn_event=merger.warn_event)
     quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
                    emit_event=None, variables=merger.vars)
-    base_segments = item_segments(_list_field(at), base, node_key)
+    base_segments = item_segments(at.spec, base, node_key)
     item_ats = [at.item(segment) for segment in base_segments]
     shared = bool(params.get("aliasing")) and _feeds_two(plans, default_tpl)
     merged_items: list[Node] = []  # read as values: every template container copied before use
@@ -385,7 +385,7 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
         merged_items = _merge_sharing(merger, rule, item_merger, quiet, item_ats, base, plans, default_tpl,
                                       merged_items, type_name)
     if merger.tracing or merger.warn_event is not None:
-        template_segments = item_segments(_list_field(at), template, node_key)
+        template_segments = item_segments(at.spec, template, node_key)
         for index, candidate in enumerate(template):
             if id(candidate) in used:
                 continue

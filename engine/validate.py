@@ -417,7 +417,7 @@ class K8sChecker:
                 return []
             items = [from_model(item) for item in value]
             result = []
-            for segment, index, item in zip(item_segments(path[-1] if path else "", items), range(len(items)),
+            for segment, index, item in zip(item_segments(spec, items), range(len(items)),
                                             items):
                 if item is None:
                     self.problems.add("invalid_type", f"expected {expected(_element(spec))}, got null",
@@ -738,7 +738,8 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
         items = spec.get(field) or []
         raw_items = raw.get(field) or raw.get(snake(field)) or []
         raw_key = field if field in raw else snake(field)
-        for segment, index, item in zip(item_segments(field, items), range(len(items)), items):
+        for segment, index, item in zip(item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)),
+                                        items):
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name:
                 continue
@@ -755,7 +756,8 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
                 seen[name] = path + (field, segment)
     volume_names: dict[str, tuple] = {}
     volumes = spec.get("volumes") or []
-    for segment, index, volume in zip(item_segments("volumes", volumes), range(len(volumes)), volumes):
+    volumes_spec = k8s_schema.field("PodSpec", "volumes")
+    for segment, index, volume in zip(item_segments(volumes_spec, volumes), range(len(volumes)), volumes):
         name = volume.get("name") if isinstance(volume, dict) else None
         if not isinstance(name, str) or not name:
             continue
@@ -780,12 +782,14 @@ def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: t
     for field in ("containers", "initContainers", "ephemeralContainers"):
         items = spec.get(field) or []
         raw_key = field if field in raw else snake(field)
-        for segment, index, item in zip(item_segments(field, items), range(len(items)), items):
+        list_spec = k8s_schema.field("PodSpec", field)
+        mounts_spec = k8s_schema.field(list_spec.elem, "volumeMounts") if list_spec is not None else None
+        for segment, index, item in zip(item_segments(list_spec, items), range(len(items)), items):
             mounts = item.get("volumeMounts") if isinstance(item, dict) else None
             if not isinstance(mounts, list):
                 continue
             mounts_path = path + (field, segment, "volumeMounts")
-            for mount_segment, mount_index, mount in zip(item_segments("volumeMounts", mounts), range(len(mounts)),
+            for mount_segment, mount_index, mount in zip(item_segments(mounts_spec, mounts), range(len(mounts)),
                                                          mounts):
                 name = mount.get("name") if isinstance(mount, dict) else None
                 if not isinstance(name, str) or not name or name in volumes:
@@ -864,20 +868,18 @@ def _raw_key(raw: dict, name: str) -> str:
     return name if name in raw or snake(name) not in raw else snake(name)
 
 
-def item_segments(list_field: str, items: list) -> list:
-    """The path segment of every item: by key where the list is keyed (``containers[name=primary]``), else by index.
-    Items may still carry snake_case keys (``mount_path``)."""
-    key_field = _paths.list_key(list_field)
-    if key_field is None:
-        return list(range(len(items)))
-    snake_key = snake(key_field)
-    keyed = []
-    for item in items:
-        if isinstance(item, dict) and key_field not in item and snake_key in item:
-            item = {key_field: item[snake_key]}
-        value = item.get(key_field) if isinstance(item, dict) else None
-        keyed.append({key_field: value} if isinstance(value, (str, int)) and not isinstance(value, bool) else {})
-    return _paths.item_segments(list_field, keyed)
+def item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
+    """The path segment of every item of the list field ``spec``: by key where the list is keyed
+    (``containers[name=primary]``), else by index. Items may still carry snake_case keys (``mount_path``); a key
+    value that is neither a string nor a number is not used."""
+    return _paths.item_segments(spec, items, _input_key)
+
+
+def _input_key(item: object, key_field: str) -> object:
+    if not isinstance(item, dict):
+        return None
+    value = item.get(key_field) if key_field in item else item.get(snake(key_field))
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
 def from_model(value: Any) -> Any:

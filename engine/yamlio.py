@@ -83,6 +83,7 @@ from yaml.events import (
     StreamStartEvent,
 )
 
+from engine import paths as _paths
 from engine.errors import InputError
 from engine.yaml_emit import make_emitter
 
@@ -115,20 +116,13 @@ DEFAULT_LIMITS = Limits()
 # --------------------------------------------------------------------------------------------
 # paths
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-
 
 def format_path(path: Iterable[Any]) -> str | None:
-    """``("spec", "containers", 0, "app.io/x")`` -> ``spec.containers[0]["app.io/x"]``; ``()`` -> None."""
-    out: list[str] = []
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out.append(f"[{part}]")
-        elif isinstance(part, str) and _IDENT.match(part):
-            out.append(f".{part}" if out else part)
-        else:
-            out.append("[" + json.dumps(part if isinstance(part, str) else str(part), ensure_ascii=False) + "]")
-    return "".join(out) or None
+    """``("spec", "containers", 0, "app.io/x")`` -> ``spec.containers[0]["app.io/x"]``; ``()`` -> None. Printed by
+    the one path printer, ``paths.render`` (a key that is not a string, which the loader refuses, as its text)."""
+    segments = tuple(part if isinstance(part, (str, int, _paths.Key)) and not isinstance(part, bool) else str(part)
+                     for part in path)
+    return _paths.render(segments) or None
 
 
 # --------------------------------------------------------------------------------------------

@@ -309,10 +309,10 @@ _JMES_TOKEN = re.compile(
 def trace_path(jmes: str, pod: dict) -> str | None:
     """The contract §4 path of a simple JMESPath (fields, quoted fields, [n]); None for anything else."""
     paths = importlib.import_module("engine.paths")
+    k8s_schema = importlib.import_module("engine.k8s_schema")
 
     segments: list = []
     node: Any = pod
-    last_field = None
     position = 0
     while position < len(jmes):
         match = _JMES_TOKEN.match(jmes, position)
@@ -325,14 +325,13 @@ def trace_path(jmes: str, pod: dict) -> str | None:
                 segments.append(index)
                 node = None
                 continue
-            segments.append(paths.item_segments(last_field or "", node)[index])
+            segments.append(paths.item_segments(k8s_schema.field_at(tuple(segments)), node)[index])
             node = node[index]
         else:
             field = (
                 match.group("field") if match.group("field") is not None else json.loads(f'"{match.group("quoted")}"')
             )
             segments.append(field)
-            last_field = field
             node = node.get(field) if isinstance(node, dict) else None
     return paths.render(tuple(segments))
 

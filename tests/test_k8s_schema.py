@@ -81,7 +81,7 @@ def _reachable_client_models(root: str) -> set[str]:
 @needs_client
 def test_source_recorded(doc):
     src = doc["source"]
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     # The field table is checked against the installed client field by field below; the recorded version only
     # says which release generated it. A patch release never changes the model layout, so it is not compared.
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", src["kubernetes_client"]["version"])
@@ -210,6 +210,49 @@ def test_embedded_and_required():
     assert not ks.field("Container", "image").required
     assert not ks.field("Container", "name").omitempty  # `json:"name"`
     assert ks.field("PodSpec", "hostNetwork").omitempty
+
+
+@pytest.mark.parametrize(
+    ("type_name", "json_name", "list_type", "keys", "merge_key"),
+    [
+        ("Container", "ports", "map", ("containerPort", "protocol"), "containerPort"),
+        ("EphemeralContainer", "ports", "map", ("containerPort", "protocol"), "containerPort"),
+        ("PodSpec", "tolerations", "atomic", (), None),
+        ("PodSpec", "topologySpreadConstraints", "map", ("topologyKey", "whenUnsatisfiable"), "topologyKey"),
+        ("PodSpec", "containers", "map", ("name",), "name"),
+        ("PodSpec", "volumes", "map", ("name",), "name"),
+        ("Container", "env", "map", ("name",), "name"),
+        ("Container", "volumeMounts", "map", ("mountPath",), "mountPath"),
+        ("Container", "command", "atomic", (), None),
+        ("Container", "envFrom", "atomic", (), None),
+        ("ResourceRequirements", "claims", "map", ("name",), None),
+        ("ObjectMeta", "finalizers", "set", (), None),
+        ("ObjectMeta", "ownerReferences", "map", ("uid",), "uid"),
+        ("NodeSelector", "nodeSelectorTerms", "atomic", (), None),
+    ],
+)
+def test_list_identity(type_name, json_name, list_type, keys, merge_key):
+    """Known Kubernetes facts about how list items are identified (+listType, +listMapKey, patchMergeKey)."""
+    f = ks.field(type_name, json_name)
+    assert (f.kind, f.list_type, f.list_keys, f.patch_merge_key) == ("list", list_type, keys, merge_key)
+
+
+def test_list_identity_well_formed(doc):
+    """Every list of the Pod's types carries a +listType; map lists, and only they, have key fields, which are
+    fields of the element type; identity data is on lists only."""
+    for tname, t in doc["types"].items():
+        for fname, f in t["fields"].items():
+            where = f"{tname}.{fname}"
+            if f["kind"] != "list":
+                assert not {"list_type", "list_map_keys", "patch_merge_key", "patch_strategy"} & set(f), where
+                continue
+            assert f.get("list_type") in ("atomic", "set", "map"), where
+            keys = f.get("list_map_keys", [])
+            assert bool(keys) == (f["list_type"] == "map"), where
+            for key in keys:
+                assert key in doc["types"][f["elem"]]["fields"], where
+            if "patch_merge_key" in f:  # the older identity names a key field of the newer one
+                assert f["list_type"] == "map" and f["patch_merge_key"] in keys, where
 
 
 def test_module_api():

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import apiserver, paths
+from engine import apiserver, k8s_schema, paths
 from engine.yamlio import dump_yaml
 from tests.strategies_scenarios import scenarios
 from tests.test_bad_inputs import documented_codes
@@ -194,7 +194,7 @@ def leaves(value, path=()):
     elif isinstance(value, list):
         if not value:
             yield paths.render(path)
-        segments = paths.item_segments(path[-1] if path and isinstance(path[-1], str) else "", value)
+        segments = paths.item_segments(k8s_schema.field_at(path), value)
         for segment, item in zip(segments, value):
             yield from leaves(item, path + (segment,))
     else:

@@ -5,7 +5,9 @@ For every model type reachable from ``V1PodTemplate`` (PodTemplate, PodTemplateS
 PodSpec, Container, ... recursively) the table records, per JSON field name::
 
     {"kind": K, "ptr": bool, "elem": T?, "omitempty": bool, "omitzero"?: true,
-     "required"?: true, "embedded"?: "<GoStruct>"}
+     "required"?: true, "embedded"?: "<GoStruct>",
+     "list_type"?: "atomic"|"set"|"map", "list_map_keys"?: [..],
+     "patch_merge_key"?: "<field>", "patch_strategy"?: "merge"|...}
 
 * ``kind``: string | bool | int | float | quantity | intorstring | time | object | list | map | any
 * ``elem``: the struct type name for ``object``; the element (type name or scalar kind) for
@@ -17,6 +19,11 @@ PodSpec, Container, ... recursively) the table records, per JSON field name::
 * ``required``: the python client refuses the model without it (OpenAPI ``required``).
 * ``embedded``: the field is promoted from an embedded (inline) Go struct, e.g. Probe's
   ``exec``/``httpGet`` come from ``ProbeHandler``, Volume's sources from ``VolumeSource``.
+* list fields only, from the markers of the Go doc comment and the struct tags (the identity of a
+  list's items, which only the Go source carries): ``list_type`` (``+listType``; absent when the
+  field has none), ``list_map_keys`` (the ``+listMapKey`` fields of a ``map`` list, in order),
+  ``patch_merge_key`` / ``patch_strategy`` (strategic merge patch's ``patchMergeKey`` /
+  ``patchStrategy`` tags).
 
 Sources of truth:
 
@@ -53,7 +60,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: list fields carry list_type / list_map_keys / patch_merge_key / patch_strategy
 ROOT_MODEL = "V1PodTemplate"
 ROOT_GO = "PodTemplate"
 CORE_PATH = "core/v1/types.go"
@@ -117,6 +124,9 @@ class GoField:
     json_name: str | None  # None: no json tag (encoding/json uses the Go name)
     json_opts: tuple[str, ...]
     line: int
+    # the list markers of the field's doc comment (``+listType=map`` -> {"listType": ["map"]}) and its
+    # ``patchStrategy``/``patchMergeKey`` struct tags, by marker name (see LIST_MARKERS)
+    markers: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,6 +138,11 @@ class GoPackage:
 
 
 _TYPE_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{\s*$")
+# The markers of a list's identity, read from the doc comment right above a field (``// +listMapKey=protocol``);
+# other markers (``+optional``, ``+k8s:...``) are not read.
+LIST_MARKERS = ("listType", "listMapKey", "patchMergeKey", "patchStrategy")
+_MARKER = re.compile(r"^//\s*\+(" + "|".join(LIST_MARKERS) + r")=(\S+)\s*$")
+_TAG_VALUE = re.compile(r'(?:^|\s)(patchStrategy|patchMergeKey):"([^"]*)"')
 _TYPE_NAMED = re.compile(r"^type\s+(\w+)\s*=?\s*(\S+)\s*$")
 _JSON_TAG = re.compile(r'(?:^|\s)json:"([^"]*)"')
 
@@ -166,15 +181,21 @@ def parse_go(text: str, pkg_name: str) -> GoPackage:
         m = _TYPE_STRUCT.match(line)
         if m:
             name, fields = m.group(1), []
+            markers: dict[str, list[str]] = {}  # of the doc comment being read
             while i < len(lines):
                 raw = lines[i]
                 i += 1
                 if raw.startswith("}"):
                     break
+                if mm := _MARKER.match(raw.strip()):
+                    markers.setdefault(mm.group(1), []).append(mm.group(2))
                 body = _strip_comment(raw).strip()
                 if not body:
+                    if not raw.strip():  # a blank line ends a doc comment
+                        markers = {}
                     continue
-                fields.append(_parse_field(body, pkg_name, i))
+                fields.append(_parse_field(body, pkg_name, i, markers))
+                markers = {}
             else:
                 raise SystemExit(f"{pkg_name}: unterminated struct {name}")
             pkg.structs[name] = fields
@@ -185,7 +206,9 @@ def parse_go(text: str, pkg_name: str) -> GoPackage:
     return pkg
 
 
-def _parse_field(body: str, pkg_name: str, lineno: int) -> GoField:
+def _parse_field(
+    body: str, pkg_name: str, lineno: int, markers: dict[str, list[str]]
+) -> GoField:
     tag = ""
     if "`" in body:
         decl, _, rest = body.partition("`")
@@ -201,11 +224,22 @@ def _parse_field(body: str, pkg_name: str, lineno: int) -> GoField:
         go_name, go_type = parts
     else:
         raise SystemExit(f"{pkg_name}:{lineno}: unsupported field declaration {body!r}")
+    markers = dict(markers)
+    for tag_name, value in _TAG_VALUE.findall(tag):
+        # the struct tag is what strategic merge patch reads; a doc-comment marker saying otherwise is an error
+        marked = markers.get(tag_name)
+        if marked is not None and marked != [value]:
+            raise SystemExit(
+                f"{pkg_name}:{lineno}: +{tag_name}={marked} disagrees with the tag {tag_name}:{value!r}"
+            )
+        markers[tag_name] = [value]
     m = _JSON_TAG.search(tag)
     if m:
         json_name, *opts = m.group(1).split(",")
-        return GoField(go_name, go_type, json_name, tuple(o for o in opts if o), lineno)
-    return GoField(go_name, go_type, None, (), lineno)
+        return GoField(
+            go_name, go_type, json_name, tuple(o for o in opts if o), lineno, markers
+        )
+    return GoField(go_name, go_type, None, (), lineno, markers)
 
 
 @dataclass(frozen=True)
@@ -523,6 +557,8 @@ def generate(
                 )
                 continue
             out[jn] = _entry(info, gf.json_opts, jn in required, via)
+            if info.kind == "list":
+                out[jn] |= _list_identity(gf.markers, f"{tname}.{jn}", problems)
             ref = client_model_ref(ct)
             if ref:
                 assert info.elem is not None
@@ -586,6 +622,38 @@ def _entry(
     if via:
         e["embedded"] = via
     return e
+
+
+LIST_TYPES = ("atomic", "set", "map")
+
+
+def _list_identity(markers: dict[str, list[str]], where: str, problems: list[str]) -> dict:
+    """How Kubernetes identifies the items of a list field, from its markers:
+
+    * ``list_type``: ``+listType`` (``atomic`` | ``set`` | ``map``); left out when the field has no marker
+      (server-side apply then treats the list as atomic);
+    * ``list_map_keys``: the ``+listMapKey`` fields of a ``map`` list, in declaration order;
+    * ``patch_merge_key`` / ``patch_strategy``: the ``patchMergeKey`` / ``patchStrategy`` of strategic merge
+      patch (``kubectl apply``'s older identity), which some lists carry without a ``+listType``.
+    """
+    out: dict = {}
+    list_type = markers.get("listType", [])
+    keys = markers.get("listMapKey", [])
+    if len(list_type) > 1 or (list_type and list_type[0] not in LIST_TYPES):
+        problems.append(f"{where}: unknown +listType {list_type}")
+    elif list_type:
+        out["list_type"] = list_type[0]
+    if (out.get("list_type") == "map") != bool(keys):
+        problems.append(f"{where}: +listType={list_type} with +listMapKey={keys}")
+    elif keys:
+        out["list_map_keys"] = keys
+    for marker, name in (("patchMergeKey", "patch_merge_key"), ("patchStrategy", "patch_strategy")):
+        values = markers.get(marker, [])
+        if len(values) > 1:
+            problems.append(f"{where}: several +{marker} {values}")
+        elif values:
+            out[name] = values[0]
+    return out
 
 
 def _pkg_for(go: GoUniverse, type_name: str, from_pkg: str, go_type: str) -> str:
