@@ -166,8 +166,8 @@ def diff_scenario(path: Path, old_side: Side, new_side: Side) -> PodDiff:
 def _general(path_text: str) -> str:
     """A path with its list keys left out (``spec.containers[name=*].image``): container names vary per Pod (a
     container task's is the generated pod name), so the summary counts fields, not containers."""
-    return _paths.render(tuple(_paths.Key(s.field, "*") if isinstance(s, _paths.Key) else s
-                               for s in _paths.parse(path_text)))
+    return _paths.render(tuple(_paths.Key.of([(field, "*") for field, _ in s.pairs]) if isinstance(s, _paths.Key)
+                               else s for s in _paths.parse(path_text)))
 
 
 class Summary:
