@@ -159,16 +159,19 @@ def encode(message: str, value: dict, where: tuple) -> str:
 
 
 def _parse_quantity(ctx: Context, value: Any, option: str) -> str:
-    """``resource.ParseQuantity(cfg.CPU)``: a value FlytePropeller cannot parse fails the task at Pod build time."""
+    """``resource.ParseQuantity(cfg.CPU)``: a value FlytePropeller cannot parse fails the task at Pod build time.
+    The error is at the co-pilot option (the parameter ``config_option``), field ``option``."""
+    section = ctx.param("config_option")
     text = _go_text(value)
     try:
         if not text:
             raise quantity.QuantityError("empty")
         return quantity.canonical(text)
     except quantity.QuantityError:
-        ctx.fail("co_pilot_invalid_quantity", _QUANTITY_ERROR, path=("propeller", "config", "co-pilot", option),
-                hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
-                "builds the Pod (FlyteCoPilotContainer)")
+        ctx.fail("co_pilot_invalid_quantity", _QUANTITY_ERROR,
+                 path=("propeller", "config") + ((section, option) if section else ()),
+                 hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
+                 "builds the Pod (FlyteCoPilotContainer)")
     return text
 
 
@@ -215,7 +218,8 @@ def co_pilot_container(ctx: Context) -> None:
            sets=("primaryInitContainerName",),
            data_config="expression", interface="expression", config="expression", storage="expression",
            logger_level="expression", input_path="expression", output_prefix="expression",
-           raw_output_prefix="expression", resources="expression", placeholders="value", origin="value")
+           raw_output_prefix="expression", resources="expression", placeholders="value", origin="value",
+           config_option="value")
 def co_pilot_pod(ctx: Context) -> None:
     """AddCoPilotToPod: nothing unless the data config is enabled. With input variables: the input volume
     (emptyDir, sized by the execution's storage override) and the downloader, appended to the init containers;

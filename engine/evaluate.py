@@ -72,7 +72,7 @@ class Result:
 
 
 class Evaluation:
-    """The state of one evaluation; transforms receive it."""
+    """The state of one evaluation; transforms see it only through a ``transform_api.Context``."""
 
     def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
                  without: frozenset = frozenset(), strict: bool = False) -> None:

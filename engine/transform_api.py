@@ -156,7 +156,3 @@ class Context:
         if name not in self._may_set:
             raise AssertionError(f"transform {self._declared.name} sets the undeclared variable {name!r}")
         self._ev.vars[name] = value
-
-    def var_is(self, name: str, value: Any) -> bool:
-        """Is ``value`` the very object a variable holds (a parameter that selected it)?"""
-        return self._ev.vars.get(name) is value

@@ -474,7 +474,8 @@ def _qty_greater(a: Node, b: Node) -> bool:
            overrides="expression", platform="expression", default_cpu="expression",
            default_memory="expression", gpu_resource_name="expression", template="expression",
            template_source="expression", platform_source="value", overrides_source="value",
-           template_profile="value", required=("template_profile",))
+           template_profile="value", default_cpu_option="value", default_memory_option="value",
+           required=("template_profile",))
 def container_resources(ctx: Context) -> None:
     """Resources of every task container (container_helper.go): ``gpu`` renamed to gpu-resource-name; for the
     primary container and init containers (MergeExistingResources) the execution override wins key by key, then the
@@ -498,10 +499,10 @@ def container_resources(ctx: Context) -> None:
     primary = ctx.var("primaryContainerName")
     platform_requests = {k: ctx.node(v, platform_source) for k, v in (platform.get("requests") or {}).items()}
     default_from = {}
-    for name, param, option in (("cpu", "default_cpu", "default-cpus"), ("memory", "default_memory", "default-memory")):
+    for name, param in (("cpu", "default_cpu"), ("memory", "default_memory")):
         if name not in platform_requests:
             platform_requests[name] = ctx.node(ctx.param(param))
-            default_from[name] = option
+            default_from[name] = ctx.param(f"{param}_option") or param  # the option the note names
     platform_limits = {k: ctx.node(v, platform_source) for k, v in (platform.get("limits") or {}).items()}
 
     def customize(container: Node, path: tuple, field: str) -> Node:
