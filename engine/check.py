@@ -62,13 +62,23 @@ def _patch(definition: dict, key: str | None) -> dict:
     return patch
 
 
+def _transform_params(declared: Any) -> dict:
+    """The schema of a transform's ``params``: an expression is JMESPath, a variable's name a string."""
+    kinds = {"expression": _jmespath(), "variable": {"type": "string", "description": "a variable it sets"}}
+    schema = {"type": "object", "properties": {p: kinds.get(kind, {}) for p, kind in sorted(declared.params.items())},
+              "additionalProperties": False}
+    if declared.required:
+        schema["required"] = list(declared.required)
+    return {"properties": {"params": schema}, **({"required": ["params"]} if declared.required else {})}
+
+
 def build_schema(strategies: dict | None = None, transforms: dict | None = None) -> dict:
     """The pack schema, with strategy and transform names and parameters from the registries."""
+    from .rules import TRANSFORMS
     from .strategies import STRATEGY_PARAMS
-    from .transforms import TRANSFORMS
 
     strategies = strategies if strategies is not None else STRATEGY_PARAMS
-    transforms = transforms if transforms is not None else {n: getattr(f, "params", {}) for n, f in TRANSFORMS.items()}
+    transforms = transforms if transforms is not None else TRANSFORMS
     text = {"type": "string"}
     ids = {"type": "string", "minLength": 1}
     strategy_params = [
@@ -79,11 +89,8 @@ def build_schema(strategies: dict | None = None, transforms: dict | None = None)
     ]
     transform_params = [
         {"if": {"properties": {"transform": {"const": name}}, "required": ["transform"]},
-         "then": {"properties": {"params": {
-             "type": "object",
-             "properties": {p: (_jmespath() if kind == "expression" else {}) for p, kind in sorted(params.items())},
-             "additionalProperties": False}}}}
-        for name, params in sorted(transforms.items())
+         "then": _transform_params(declared)}
+        for name, declared in sorted(transforms.items())
     ]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -311,8 +318,8 @@ def _rule_at(file_name: str, data: Any, where: tuple) -> str | None:
 
 
 def _names(kind: str) -> list[str]:
+    from .rules import TRANSFORMS
     from .strategies import STRATEGIES
-    from .transforms import TRANSFORMS
 
     return sorted(STRATEGIES if kind == "strategy" else TRANSFORMS)
 
@@ -508,6 +515,68 @@ def _graph_findings(pack: Any, locator: _Locator) -> list[RuleError]:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Variables: each one a rule reads is set by a transform that runs before it
+
+
+def _variables_read(entry: Any) -> list[tuple[str, tuple]]:
+    """(variable, where in the rule) for each variable a rule reads: ``vars.NAME`` in its expressions, ``$NAME``
+    in its layer's ``at``."""
+    found = []
+    expressions = [(entry.when, ("when",))]
+    if entry.kind == "layer":
+        expressions.append((entry.select, ("layer", "select")))
+        found += [(s.value[1:], ("layer", "at")) for s in entry.at or ()
+                  if isinstance(s, _paths.Key) and s.value.startswith("$")]
+    else:
+        expressions += [(value, ("params", key)) for key, value in entry.params.items() if hasattr(value, "compiled")]
+    for expression, where in expressions:
+        if expression is None:
+            continue
+        names = {path[1] for path in _root_reads(expression.compiled.parsed) if len(path) > 1 and path[0] == "vars"}
+        found += [(name, where) for name in sorted(names)]
+    return found
+
+
+def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
+    """A variable a rule reads must be a built-in (``transform_api.BUILTIN_VARIABLES``) or set (``sets``, or a
+    ``"variable"`` parameter) by a transform earlier in the same step or in a step it runs after (``after``
+    paths: in any topological order)."""
+    import networkx as nx
+
+    from .transform_api import BUILTIN_VARIABLES
+
+    setters: dict[str, list] = {}  # variable -> [(step id, position in the step, rule id)]
+    for step in pack.steps:
+        for position, entry in enumerate(step.entries):
+            if entry.kind == "transform":
+                for name in sorted(entry.transform.variables_set(entry.params)):
+                    setters.setdefault(name, []).append((step.id, position, entry.id))
+    found = []
+    for step in pack.steps:
+        before = nx.ancestors(pack.graph, step.id)
+        for position, entry in enumerate(step.entries):
+            for name, where in _variables_read(entry):
+                if name in BUILTIN_VARIABLES:
+                    continue
+                place = _at(locator.rule(entry.id, *where))
+                candidates = setters.get(name)
+                if not candidates:
+                    close = difflib.get_close_matches(name, sorted(set(setters) | set(BUILTIN_VARIABLES)), n=1)
+                    found.append(_finding("unknown_variable", f"rule reads the variable {name!r}, which no transform "
+                                          "of the pack sets", **place, rule=entry.id,
+                                          hint=f"did you mean {close[0]!r}?" if close else
+                                          f"variables: {', '.join(sorted(setters)) or 'none'}"))
+                elif not any(s in before or (s == step.id and p < position) for s, p, _ in candidates):
+                    setter_step, _, setter = candidates[0]
+                    found.append(_finding("variable_set_later", f"rule reads the variable {name!r}, which rule "
+                                          f"{setter!r} (step {setter_step!r}) sets, but step {step.id!r} does not run "
+                                          "after it", **place, rule=entry.id,
+                                          hint=f"add `after: [{setter_step}]` to step {step.id!r}"
+                                          if setter_step != step.id else f"move rule {setter!r} before this one"))
+    return found
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # What rules read
 
 
@@ -679,6 +748,7 @@ def check_pack(rules: Any, scenarios: Iterable[Any] = ()) -> Report:
     locator = _Locator(chain)
     if pack is not None:
         findings += _graph_findings(pack, locator)
+        findings += _variable_findings(pack, locator)
         reads = _reads(pack)
         from .corpus import corpus_files
 

@@ -25,8 +25,8 @@ from typing import Any
 from . import paths as _paths
 from . import quantity
 from .errors import InputError
-from .transforms import transform
-from .tree import Node, wrap
+from .transform_api import Context, transform
+from .tree import wrap
 
 DOWNLOADER = "downloader"  # flyteDownloaderContainerName
 UPLOADER = "uploader"  # flyteSidecarContainerName
@@ -158,17 +158,20 @@ def encode(message: str, value: dict, where: tuple) -> str:
     return base64.b64encode(parsed.SerializeToString(deterministic=True)).decode()
 
 
-def _parse_quantity(ev, entry, value: Any, option: str) -> str:
-    """``resource.ParseQuantity(cfg.CPU)``: a value FlytePropeller cannot parse fails the task at Pod build time."""
+def _parse_quantity(ctx: Context, value: Any, option: str) -> str:
+    """``resource.ParseQuantity(cfg.CPU)``: a value FlytePropeller cannot parse fails the task at Pod build time.
+    The error is at the co-pilot option (the parameter ``config_option``), field ``option``."""
+    section = ctx.param("config_option")
     text = _go_text(value)
     try:
         if not text:
             raise quantity.QuantityError("empty")
         return quantity.canonical(text)
     except quantity.QuantityError:
-        ev.fail(entry, "co_pilot_invalid_quantity", _QUANTITY_ERROR, path=("propeller", "config", "co-pilot", option),
-                hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
-                "builds the Pod (FlyteCoPilotContainer)")
+        ctx.fail("co_pilot_invalid_quantity", _QUANTITY_ERROR,
+                 path=("propeller", "config") + ((section, option) if section else ()),
+                 hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
+                 "builds the Pod (FlyteCoPilotContainer)")
     return text
 
 
@@ -178,77 +181,77 @@ def _parse_quantity(ev, entry, value: Any, option: str) -> str:
 
 @transform("co-pilot-container", writes=("spec.containers",),
            data_config="expression", interface="expression", config="expression", origin="value")
-def co_pilot_container(ev, entry) -> None:
+def co_pilot_container(ctx: Context) -> None:
     """AddCoPilotToContainer: nothing unless the data config is enabled; then the primary container's
     securityContext and its capabilities are made non-nil (so default-security-context no longer applies), and
     the input (output) volume is mounted at the data config's path, else the default one, when the interface has
     an input (output) variable."""
-    data_config = ev.param(entry, "data_config")
+    data_config = ctx.param("data_config")
     if not _enabled(data_config):
         return
-    cfg = ev.param(entry, "config") or {}
-    interface = ev.param(entry, "interface")
-    ev.add_source(entry.source, entry.params.get("origin", entry.source))
-    container_path = ("spec", "containers", _paths.Key("name", str(ev.vars.get("primaryContainerName") or "")))
-    context = ev.get_at(container_path + ("securityContext",))
+    cfg = ctx.param("config") or {}
+    interface = ctx.param("interface")
+    ctx.add_source(ctx.param("origin", ctx.source))
+    container_path = ("spec", "containers", _paths.Key("name", str(ctx.var("primaryContainerName") or "")))
+    context = ctx.get(container_path + ("securityContext",))
     if context is None:
-        ev.set_at(container_path + ("securityContext",), Node({"capabilities": Node({}, entry.source, entry.id)},
-                                                              entry.source, entry.id), entry.source, entry.id)
-        if ev.tracing:
-            ev.emit("set", container_path + ("securityContext",), entry.source, entry.id,
+        ctx.set(container_path + ("securityContext",), ctx.node({"capabilities": ctx.node({})}))
+        if ctx.tracing:
+            ctx.emit("set", container_path + ("securityContext",),
                     value={"capabilities": {}}, note="AddCoPilotToContainer makes the securityContext and its "
                     "capabilities non-nil: default-security-context no longer applies to this container")
     elif not isinstance(context.value, dict) or context.value.get("capabilities") is None:
-        ev.set_at(container_path + ("securityContext", "capabilities"), Node({}, entry.source, entry.id),
-                  entry.source, entry.id)
-        if ev.tracing:
-            ev.emit("set", container_path + ("securityContext", "capabilities"), entry.source, entry.id, value={},
+        ctx.set(container_path + ("securityContext", "capabilities"), ctx.node({}))
+        if ctx.tracing:
+            ctx.emit("set", container_path + ("securityContext", "capabilities"), value={},
                     note="AddCoPilotToContainer makes the capabilities non-nil")
     for side, key, default, volume in (("inputs", "inputPath", "default-input-path", "input-vol-name"),
                                        ("outputs", "outputPath", "default-output-path", "output-vol-name")):
         if not _variables(interface, side):
             continue
         mount = {"name": cfg.get(volume, ""), "mountPath": _path(data_config, key, cfg.get(default, ""))}
-        _append(ev, entry, container_path + ("volumeMounts",), mount, "mountPath",
+        _append(ctx, container_path + ("volumeMounts",), mount, "mountPath",
                 note=None if data_config.get(key) else f"dataConfig.{key} is not set: co-pilot's {default}")
 
 
 @transform("co-pilot-pod", writes=("spec.initContainers", "spec.volumes", "spec.terminationGracePeriodSeconds"),
+           sets=("primaryInitContainerName",),
            data_config="expression", interface="expression", config="expression", storage="expression",
            logger_level="expression", input_path="expression", output_prefix="expression",
-           raw_output_prefix="expression", resources="expression", placeholders="value", origin="value")
-def co_pilot_pod(ev, entry) -> None:
+           raw_output_prefix="expression", resources="expression", placeholders="value", origin="value",
+           config_option="value")
+def co_pilot_pod(ctx: Context) -> None:
     """AddCoPilotToPod: nothing unless the data config is enabled. With input variables: the input volume
     (emptyDir, sized by the execution's storage override) and the downloader, appended to the init containers;
     it becomes the primary init container. With output variables: the output volume, the uploader, put first
     among the init containers as a native sidecar, and terminationGracePeriodSeconds = the co-pilot timeout."""
-    data_config = ev.param(entry, "data_config")
+    data_config = ctx.param("data_config")
     if not _enabled(data_config):
         return
-    interface = ev.param(entry, "interface")
+    interface = ctx.param("interface")
     inputs, outputs = _variables(interface, "inputs"), _variables(interface, "outputs")
     if not inputs and not outputs:
-        ev.emit("warn", ("spec", "initContainers"), entry.source, entry.id, value=data_config,
+        ctx.emit("warn", ("spec", "initContainers"), value=data_config,
                 note="the data config is enabled but the task's interface has no input or output variable "
                      f"({'no task.interface given' if interface is None else 'empty'}): FlytePropeller adds no "
                      "co-pilot container")
         return
-    cfg = ev.param(entry, "config") or {}
-    placeholders = entry.params.get("placeholders") or {}
+    cfg = ctx.param("config") or {}
+    placeholders = ctx.param("placeholders") or {}
     locations = {}
     for name in ("input_path", "output_prefix", "raw_output_prefix"):
-        given = ev.param(entry, name)
+        given = ctx.param(name)
         locations[name] = given if given else placeholders.get(name, "")
-        if not given and ev.tracing:
-            ev.emit("set", ("spec", "initContainers"), entry.source, entry.id, value=locations[name],
+        if not given and ctx.tracing:
+            ctx.emit("set", ("spec", "initContainers"), value=locations[name],
                     note=f"the execution's {name.replace('_', ' ')} is not given: the placeholder "
                          f"{locations[name]} stands for the location FlytePropeller passes")
-    storage = ev.param(entry, "storage") or {}
-    image_command = command(storage, ev.param(entry, "logger_level"))
-    cpu = _parse_quantity(ev, entry, cfg.get("cpu"), "cpu")
-    memory = _parse_quantity(ev, entry, cfg.get("memory"), "memory")
-    size = _storage_size(ev.param(entry, "resources"))
-    ev.add_source(entry.source, entry.params.get("origin", entry.source))
+    storage = ctx.param("storage") or {}
+    image_command = command(storage, ctx.param("logger_level"))
+    cpu = _parse_quantity(ctx, cfg.get("cpu"), "cpu")
+    memory = _parse_quantity(ctx, cfg.get("memory"), "memory")
+    size = _storage_size(ctx.param("resources"))
+    ctx.add_source(ctx.param("origin", ctx.source))
 
     def container(name: str, args: list, mount: dict) -> dict:  # FlyteCoPilotContainer
         return {"name": cfg.get("name", "") + name, "image": cfg.get("image", ""), "command": list(image_command),
@@ -259,45 +262,43 @@ def co_pilot_pod(ev, entry) -> None:
 
     if inputs:
         in_path = _path(data_config, "inputPath", cfg.get("default-input-path", ""))
-        _append(ev, entry, ("spec", "volumes"), _volume(cfg.get("input-vol-name", ""), size), "name")
+        _append(ctx, ("spec", "volumes"), _volume(cfg.get("input-vol-name", ""), size), "name")
         args = ["download", "--from-remote", locations["input_path"], "--to-output-prefix",
                 locations["output_prefix"], "--to-local-dir", in_path, "--format",
                 _format(data_config.get("format")), "--input-interface",
                 encode("VariableMap", (interface or {}).get("inputs") or {}, ("task", "interface", "inputs"))]
         downloader = container(DOWNLOADER, args, {"name": cfg.get("input-vol-name", ""), "mountPath": in_path})
-        _append(ev, entry, ("spec", "initContainers"), downloader, "name",
+        _append(ctx, ("spec", "initContainers"), downloader, "name",
                 note="the downloader: the primary init container (a template's primary-init applies to it)")
-        ev.vars["primaryInitContainerName"] = downloader["name"]
+        ctx.set_var("primaryInitContainerName", downloader["name"])
     if outputs:
         out_path = _path(data_config, "outputPath", cfg.get("default-output-path", ""))
-        _append(ev, entry, ("spec", "volumes"), _volume(cfg.get("output-vol-name", ""), size), "name")
+        _append(ctx, ("spec", "volumes"), _volume(cfg.get("output-vol-name", ""), size), "name")
         timeout = parse_duration(cfg.get("timeout") or 0)
         args = ["sidecar", "--timeout", format_duration(timeout), "--to-raw-output", locations["raw_output_prefix"],
                 "--to-output-prefix", locations["output_prefix"], "--from-local-dir", out_path, "--interface",
                 encode("TypedInterface", interface or {}, ("task", "interface"))]
         uploader = container(UPLOADER, args, {"name": cfg.get("output-vol-name", ""), "mountPath": out_path})
         uploader["restartPolicy"] = "Always"
-        current = ev.get_at(("spec", "initContainers"))
-        node = wrap(uploader, entry.source, entry.id)
-        ev.set_at(("spec", "initContainers"), Node([node] + (list(current.value) if current else []), entry.source,
-                                                   entry.id), entry.source, entry.id)
+        current = ctx.get(("spec", "initContainers"))
+        node = wrap(uploader, ctx.source, ctx.rule)
+        ctx.set(("spec", "initContainers"), ctx.node([node] + (list(current.value) if current else [])))
         grace = int(Fraction(timeout, 1_000_000_000))  # int64(cfg.Timeout.Duration.Seconds()): truncated
-        ev.set_at(("spec", "terminationGracePeriodSeconds"), Node(grace, entry.source, entry.id), entry.source,
-                  entry.id)
-        if ev.tracing:
-            ev.emit("append", ("spec", "initContainers", _paths.Key("name", uploader["name"])), entry.source,
-                    entry.id, value=uploader, note="the uploader, a native sidecar (restartPolicy: Always), is put "
-                    "first so that it watches the primary container from the start (AddCoPilotToPod)")
-            ev.emit("set", ("spec", "terminationGracePeriodSeconds"), entry.source, entry.id, value=grace,
+        ctx.set(("spec", "terminationGracePeriodSeconds"), ctx.node(grace))
+        if ctx.tracing:
+            ctx.emit("append", ("spec", "initContainers", _paths.Key("name", uploader["name"])), value=uploader,
+                     note="the uploader, a native sidecar (restartPolicy: Always), is put first so that it watches "
+                     "the primary container from the start (AddCoPilotToPod)")
+            ctx.emit("set", ("spec", "terminationGracePeriodSeconds"), value=grace,
                     note="the co-pilot timeout, so that the uploader can finish")
 
 
-def _append(ev, entry, at: tuple, value: dict, key: str, note: str | None = None) -> None:
-    current = ev.get_at(at)
-    items = (list(current.value) if current else []) + [wrap(value, entry.source, entry.id)]
-    ev.set_at(at, Node(items, entry.source, entry.id), entry.source, entry.id)
-    if ev.tracing:
-        ev.emit("append", at + (_paths.Key(key, str(value[key])),), entry.source, entry.id, value=value, note=note)
+def _append(ctx: Context, at: tuple, value: dict, key: str, note: str | None = None) -> None:
+    current = ctx.get(at)
+    items = (list(current.value) if current else []) + [wrap(value, ctx.source, ctx.rule)]
+    ctx.set(at, ctx.node(items))
+    if ctx.tracing:
+        ctx.emit("append", at + (_paths.Key(key, str(value[key])),), value=value, note=note)
 
 
 def _volume(name: str, size: str | None) -> dict:

@@ -21,6 +21,7 @@ from .rules import Entry, RulePack, load_rules
 from .scenario import Scenario, load_scenario
 from .strategies import At, Merger
 from .trace import Event, Trace
+from .transform_api import Context
 from .tree import Node, plain, wrap
 
 #: the sections of the scenario: an event or error path that starts with one of them is an input's path (located in
@@ -71,7 +72,7 @@ class Result:
 
 
 class Evaluation:
-    """The state of one evaluation; transforms receive it."""
+    """The state of one evaluation; transforms see it only through a ``transform_api.Context``."""
 
     def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
                  without: frozenset = frozenset(), strict: bool = False) -> None:
@@ -180,7 +181,7 @@ class Evaluation:
                 if entry.when is not None and not self.search(entry.when):
                     continue
                 if entry.kind == "transform":
-                    entry.transform(self, entry)
+                    entry.transform.fn(Context(self, entry, entry.transform))
                 else:
                     self.apply_layer(entry)
 

@@ -73,7 +73,7 @@ def _key(folder: str) -> tuple[str, str] | None:
 def _registered(kind: str, name: str) -> Any:
     """A strategy or transform of this process's registries (unpickling)."""
     from .strategies import STRATEGIES
-    from .transforms import TRANSFORMS
+    from .transform_api import TRANSFORMS
 
     return (STRATEGIES if kind == "strategy" else TRANSFORMS)[name]
 
@@ -85,7 +85,7 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: Any) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         from .strategies import STRATEGIES
-        from .transforms import TRANSFORMS
+        from .transform_api import TRANSFORMS
 
         self._names = {id(fn): (fn, "strategy", name) for name, fn in STRATEGIES.items()}
         self._names.update({id(fn): (fn, "transform", name) for name, fn in TRANSFORMS.items()})

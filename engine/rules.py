@@ -30,11 +30,14 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from . import copilot as _copilot  # noqa: F401  (registers the co-pilot transforms in transform_api.TRANSFORMS)
 from . import expressions as _expressions
 from . import paths as _paths
+from . import transforms as _transforms  # noqa: F401  (registers the transforms in transform_api.TRANSFORMS)
 from .errors import RuleError
 from .graph import PrecedenceGraph
 from .strategies import STRATEGIES, STRATEGY_PARAMS, Rule
+from .transform_api import TRANSFORMS
 from .yamlio import Document, load_document
 
 PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
@@ -384,6 +387,10 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
                 compiled_params[key] = reader.expression(raw, where + ("params", key), rule_id)
             else:
                 compiled_params[key] = raw
+        for key in getattr(entry.transform, "required", ()):
+            if key not in params:
+                reader.problem("missing_param", f"transform {name!r} needs the parameter {key!r}",
+                               where + ("params",) if "params" in spec else where, rule=rule_id)
         entry.params = compiled_params
         return entry
     layer = spec["layer"]
@@ -480,8 +487,6 @@ def resolve_pack_folder(rules: str | Path) -> Path:
 
 def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError]]:
     """Load a pack, returning every problem found instead of raising the first (for ``podeval check``)."""
-    from .transforms import TRANSFORMS
-
     folder = resolve_pack_folder(rules)
     problems: list[RuleError] = []
     digest = hashlib.sha256()

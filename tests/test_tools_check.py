@@ -133,6 +133,38 @@ def test_graph_problems_unused_source_disconnected_step_unordered_writers(tmp_pa
     assert "unordered_writers" not in codes and "disconnected_step" not in codes
 
 
+def test_a_variable_read_must_be_set_by_an_earlier_transform(tmp_path, capsys):
+    pack = copy_pack(tmp_path)
+
+    def change(d):
+        rule(d, "primary-container-annotation")["layer"]["select"] = "vars.primaryContainerNam"
+        rule(d, "default-security-context")["layer"]["at"] = "spec.containers[name=$systemLabels].securityContext"
+
+    edit(pack / "pack.yaml", change)
+    report = check_pack(pack)
+    found = {f.code: f for f in report.findings if f.code in ("unknown_variable", "variable_set_later")}
+    unknown = found["unknown_variable"]
+    assert unknown.rule == "primary-container-annotation" and unknown.path.endswith(".layer.select")
+    assert unknown.line == line_of(pack / "pack.yaml", "vars.primaryContainerNam") and unknown.column
+    assert "'primaryContainerNam'" in unknown.message and unknown.hint == "did you mean 'primaryContainerName'?"
+    later = found["variable_set_later"]  # system-labels sets it, in object-metadata: after update-pod
+    assert later.rule == "default-security-context" and later.line == line_of(pack / "pack.yaml", "$systemLabels")
+    assert "'system-labels'" in later.message and "object-metadata" in later.message
+    code, out, _ = run(capsys, "check", "--rules", str(pack))
+    assert code == 1 and f"pack.yaml:{unknown.line}:{unknown.column}: unknown_variable" in out
+
+
+def test_a_variable_parameter_declares_what_the_rule_sets(tmp_path):
+    pack = copy_pack(tmp_path)
+    edit(pack / "pack.yaml", lambda d: rule(d, "flytekit-serialization")["params"].update(into="k8sPodTarget"))
+    report = check_pack(pack)
+    unknown = [f for f in report.findings if f.code == "unknown_variable"]
+    assert unknown and {f.rule for f in unknown} == {"k8s-pod-target", "container-target",
+                                                    "container-target.termination-message-policy",
+                                                    "container-target.image-pull-policy"}
+    assert all("'k8sPod'" in f.message for f in unknown)
+
+
 def test_transforms_count_as_writers_once_they_declare_writes(tmp_path, monkeypatch):
     folder = minimal_pack(tmp_path, steps=[
         {"id": "a", "uses": ["flyte"], "apply": [
@@ -142,7 +174,7 @@ def test_transforms_count_as_writers_once_they_declare_writes(tmp_path, monkeypa
                                                                 "value": {"name": "x"}}}]},
     ])
     assert "unordered_writers" not in {f.code for f in check_pack(folder).findings}
-    from engine.transforms import TRANSFORMS
+    from engine.transform_api import TRANSFORMS
 
     monkeypatch.setattr(TRANSFORMS["require-primary-container"], "writes", ("spec.containers",), raising=False)
     assert "unordered_writers" in {f.code for f in check_pack(folder).findings}

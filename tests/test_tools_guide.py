@@ -25,7 +25,7 @@ import yaml
 import engine
 from engine.errors import PodevalError
 from engine.strategies import STRATEGIES
-from engine.transforms import TRANSFORMS
+from engine.transform_api import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "policy-authors.md"
