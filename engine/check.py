@@ -36,12 +36,13 @@ from typing import Any
 
 from . import paths as _paths
 from .errors import InputError, PodevalError, RuleError
+from .plugin_options import KINDS
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "pack.schema.json"
 SCHEMA_ID = "https://podeval.dev/schemas/pack.schema.json"
 PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 FILE_DEFS = {"pack.yaml": "packFile", "profiles.yaml": "profilesFile", "plugin-config.yaml": "pluginConfigFile"}
-OPTION_TYPES = ["bool", "duration", "int", "list", "map", "object", "quantity", "string", "struct"]
+OPTION_TYPES = list(KINDS)  # the option types engine.plugin_options decodes
 
 
 

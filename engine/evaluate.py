@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import k8s_schema
+from . import k8s_schema, plugin_options, propeller_config
 from . import paths as _paths
 from .apiserver import check_result
 from .errors import FlyteBuildError, InputError, PodevalError
@@ -97,63 +97,24 @@ class Evaluation:
 
     # -- configuration ------------------------------------------------------------------------------------------
     def _effective_config(self) -> dict:
-        """FlytePropeller's plugins.k8s section as FlytePropeller reads it: the built-in defaults, each replaced
-        whole by the value the user set (flytestdlib decodes with ZeroFields); a list of single-key maps is read
-        as a map (sliceToMapHook)."""
+        """FlytePropeller's plugins.k8s section as FlytePropeller reads it (``plugin_options.effective_config``);
+        the loader's warnings about its files, and the keys FlytePropeller ignores, go to the trace (``--strict``
+        refuses an unknown option)."""
         user = ((self.scenario.data.get("propeller") or {}).get("config")) or {}
-        options = self.pack.options
-        from .validate import check_plugin_config, decode_option
-
-        check_plugin_config(self.scenario, options)
-        config: dict[str, Any] = {}
-        for name, option in options.items():
-            if option.default is not None:
-                config[name] = copy.deepcopy(option.default)
-        from . import propeller_config
-
+        plugin_options.check_plugin_config(self.scenario, self.pack.options)
+        config, unused = plugin_options.effective_config(user, self.pack.options)
         source = propeller_config.config_source(self.pack)
         for path, note, where in propeller_config.loader_warnings(self.scenario):
             self.emit("warn", path, source, "config-loader", note=note, where=where)
-        for name, value in user.items():
-            option = options.get(name)
-            if option is None:
-                # FlytePropeller decodes its config non-strictly (ErrorUnused = strict mode, off): the key is ignored
-                import difflib
-
-                close = difflib.get_close_matches(str(name), sorted(options), n=1)
-                where = propeller_config.option_where(self.scenario, name)
-                hint = f"did you mean {close[0]!r}?" if close else "see docs/plugin-options.md"
-                if self.strict:
-                    raise InputError("unknown_option", f"FlytePropeller has no K8s plugin option {name!r}",
-                                     path=_paths.render(("propeller", "config", name)), file=where.file,
-                                     line=where.line, column=where.column, hint=hint)
-                self.emit("warn", ("propeller", "config", name), source, "config-loader",
-                          note=f"FlytePropeller ignores the unknown K8s plugin option {name!r} (it loads its config "
-                          f"non-strictly; --strict refuses it) (hint: {hint})", where=where.text())
+        for item in unused:
+            if item.field is not None:  # a struct option's unknown field: the option's warning
+                self.emit("warn", item.path, source, item.option, value=item.value, note=item.note)
                 continue
-            if option.type == "map" and isinstance(value, list) and all(
-                    isinstance(item, dict) and len(item) == 1 for item in value):
-                merged: dict = {}
-                for item in value:
-                    merged.update(item)
-                value = merged
-            decoded = decode_option(option, value)
-            if option.type == "struct" and isinstance(decoded, dict):  # field by field over the defaults
-                decoded = {**(config.get(name) or {}), **decoded}
-                self._warn_unknown_fields(name, option, value)
-            config[name] = decoded
+            where = propeller_config.option_where(self.scenario, item.option)
+            if self.strict:
+                raise item.refusal(where)
+            self.emit("warn", item.path, source, "config-loader", note=item.note, where=where.text())
         return config
-
-    def _warn_unknown_fields(self, name: str, option: Any, value: dict) -> None:
-        """FlytePropeller decodes a struct option non-strictly: an unknown field is ignored. Say so."""
-        import difflib
-
-        for key, item in value.items():
-            if key not in (option.fields or {}):
-                close = difflib.get_close_matches(str(key), sorted(option.fields or {}), n=1)
-                self.emit("warn", ("propeller", "config", name, key), "k8s-plugin", name, value=item,
-                          note=f"FlytePropeller's {name} option has no field {key!r}: it is ignored"
-                               + (f" (did you mean {close[0]!r}?)" if close else ""))
 
     # -- events -------------------------------------------------------------------------------------------------
     def emit(self, op: str, path: tuple, source: str, rule: str, *, value: Any = None, previous: Any = None,

@@ -36,6 +36,7 @@ from . import paths as _paths
 from . import transforms as _transforms  # noqa: F401  (registers the transforms in transform_api.TRANSFORMS)
 from .errors import RuleError
 from .graph import PrecedenceGraph
+from .plugin_options import load_options
 from .strategies import STRATEGIES, STRATEGY_PARAMS, Rule
 from .transform_api import TRANSFORMS
 from .yamlio import Document, load_document
@@ -141,20 +142,6 @@ class SourceDef:
 
 
 @dataclass
-class OptionDef:
-    name: str
-    default: Any
-    type: str
-    shapes_pod: bool
-    doc: str
-    #: the Kubernetes type of the value (an object), of its items (a list) or values (a map); `labels`/`annotations`
-    k8s: str | None = None
-    #: a `struct` option's fields (name -> OptionDef): each one defaults on its own (mapstructure decodes a struct
-    #: field by field into a copy of the defaults)
-    fields: dict | None = None
-
-
-@dataclass
 class RulePack:
     name: str
     description: str
@@ -164,7 +151,7 @@ class RulePack:
     sources: dict
     steps: list  # in evaluation (topological) order
     profiles: dict
-    options: dict
+    options: dict  # name -> plugin_options.OptionDef
     dag: PrecedenceGraph  # the precedence graph as plain data (engine.graph)
     order: list
     #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``; engine.propeller_config)
@@ -310,39 +297,6 @@ def _load_loader(reader: _Reader, value: Any, base: Any) -> Any:
             continue
         settings[LOADER_KEYS[key]] = item
     return Loader(**settings)
-
-
-def _load_options(reader: _Reader, value: Any) -> dict:
-    options: dict = {}
-    if not isinstance(value, dict) or not isinstance(value.get("options"), dict):
-        reader.problem("pack_schema", "plugin-config.yaml must have an 'options' mapping", ())
-        return options
-    for name, spec in value["options"].items():
-        option = _load_option(reader, name, spec, ("options", name))
-        if option is not None:
-            options[name] = option
-    return options
-
-
-def _load_option(reader: _Reader, name: str, spec: Any, where: tuple) -> OptionDef | None:
-    if not reader.keys(spec, where, {"default", "type", "shapes-pod", "doc", "k8s", "fields"}, required=("type",),
-                       rule=name):
-        return None
-    fields = None
-    if spec["type"] == "struct":
-        if not isinstance(spec.get("fields"), dict):
-            reader.problem("pack_schema", f"option {name!r} is a struct: it needs a 'fields' mapping", where)
-            return None
-        fields = {}
-        for field_name, field_spec in spec["fields"].items():
-            loaded = _load_option(reader, field_name, field_spec, where + ("fields", field_name))
-            if loaded is not None:
-                fields[field_name] = loaded
-        default = {key: field.default for key, field in fields.items() if field.default is not None}
-        return OptionDef(name, default, "struct", bool(spec.get("shapes-pod", True)), spec.get("doc", ""), None,
-                         fields)
-    return OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
-                     spec.get("doc", ""), spec.get("k8s"))
 
 
 def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict,
@@ -548,7 +502,7 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
             profiles.update(_load_profiles(layer_reader, document.value))
         if "plugin-config.yaml" in layer:
             document, layer_reader = layer["plugin-config.yaml"]
-            options.update(_load_options(layer_reader, document.value))
+            options.update(load_options(layer_reader, document.value))
             loader = _load_loader(layer_reader, document.value, loader)
         document, layer_reader = layer["pack.yaml"]
         if isinstance(document.value, dict):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import k8s_schema
+from . import k8s_schema, plugin_options
 from . import paths as _paths
 from .errors import InputError
 from .task_template import TEMPLATE_PARTS
@@ -575,10 +575,9 @@ class _Normaliser:
 
     def config(self, value: Any, path: tuple, where: tuple) -> dict:
         """FlytePropeller's plugins.k8s section (or the whole config document holding it). Option names and values
-        are checked against the rule pack's options when the pack is known (``validate.check_plugin_config``)."""
-        if isinstance(value, dict) and isinstance(value.get("plugins"), dict):
-            k8s = value["plugins"].get("k8s")
-            value, where = (k8s if k8s is not None else {}), where + ("plugins", "k8s")
+        are checked against the rule pack's options when the pack is known (``plugin_options.check_plugin_config``)."""
+        value, inside = plugin_options.section(value)
+        where = where + inside
         if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
             self.type_error(value, "the plugins.k8s mapping of FlytePropeller's configuration", path, where)
             return {}

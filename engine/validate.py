@@ -348,13 +348,10 @@ class Context:
     ``explain``: the ``kubectl explain`` path of the root object (``pod.spec``), for hints.
     ``primary``: the primary container's name (authoring views: flytekit replaces its command and args).
     ``refused_by``: who refuses a type error outside pod specs Flyte decodes (for the message).
-    ``weak``: FlytePropeller's configuration, which flytestdlib decodes with mapstructure's WeaklyTypedInput: a
-    message says what FlytePropeller would make of a value of the wrong type (``1`` where a string is wanted reads
-    as ``"1"``); podeval still refuses it, as it refuses every value of the wrong type.
+    FlytePropeller's configuration, which it decodes weakly, is checked by ``engine.plugin_options``'s checker.
     """
 
     decoder: str | None = None
-    weak: bool = False
     semantic: bool = True
     explain: str | None = None
     primary: str | None = None
@@ -502,21 +499,6 @@ class K8sChecker:
             model = "V1" + (struct or spec.elem or "PodSpec")
             self.problems.add("pod_spec_decode", f"{message}; {self.decode_consequence(go_error, path, model)}",
                               path, where, hint=hint, build=True)
-        elif self.context.weak and weakly_decoded(value, shown) is not _NOT_DECODED:
-            # FlytePropeller's configuration is decoded weakly (mapstructure's WeaklyTypedInput): a value it can
-            # convert is valid, and Flyte's own test configuration relies on it (flytek8s/testdata/config.yaml: a
-            # single toleration where a list is wanted, numbers in default-env-vars). podeval converts it the same
-            # way (decode_option).
-            return
-        elif self.context.weak:
-            read = weakly_decoded(value, shown)
-            if read is _NOT_DECODED:
-                message += "; FlytePropeller cannot load this configuration"
-                hint = hint or f"write {expected(shown)}, as the option's documentation says"
-            else:
-                message += f"; FlytePropeller would read it as {shorten(json.dumps(read))} (weakly typed decoding)"
-                hint = f"write {shorten(json.dumps(read))}"
-            self.problems.add("invalid_type", message, path, where, hint=hint)
         else:
             self.problems.add("invalid_type", message + self.refusal(), path, where, hint=hint)
 
@@ -630,96 +612,6 @@ class K8sChecker:
             suggestion = suggest_dns1123_label(value)
             self.invalid("invalid_name", what, value, problems, path, where,
                          hint=f'did you mean "{suggestion}"? Kubernetes refuses it' if suggestion else None)
-
-
-_NOT_DECODED = object()
-_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False, "": False}
-
-
-def decode_option(option: Any, value: Any) -> Any:
-    """A plugin option's value as FlytePropeller reads it (weakly typed decoding), for values check_plugin_config
-    accepted: a single object where a list is wanted becomes a list of one, a number where a string is wanted its
-    text, and so on, through the Kubernetes type the option declares (``k8s``)."""
-    kind = getattr(option, "type", None)
-    k8s = getattr(option, "k8s", None) or ""
-    if kind == "map" and isinstance(value, dict):
-        if k8s in ("string", "labels", "annotations"):
-            return {key: _decode(item, k8s_schema.FieldSpec(kind="string", ptr=False)) for key, item in value.items()}
-        if k8s.startswith("list:"):
-            spec = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
-            return {key: _decode(item, spec) for key, item in value.items()}
-        return value
-    if kind == "struct" and isinstance(value, dict):
-        fields = getattr(option, "fields", None) or {}  # unknown fields are ignored, as FlytePropeller does
-        return {key: decode_option(fields[key], item) for key, item in value.items() if key in fields}
-    if kind == "list":
-        return _decode(value, k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "string"))
-    if kind == "object" and k8s:
-        return _decode(value, k8s_schema.FieldSpec(kind="object", ptr=True, elem=k8s))
-    if kind in _OPTION_TYPES:
-        return _decode(value, k8s_schema.FieldSpec(kind=_OPTION_TYPES[kind], ptr=False))
-    return value
-
-
-def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
-    if value is None:
-        return None
-    if spec.kind == "list":
-        items = value if isinstance(value, list) else [value]
-        if spec.elem_is_type:
-            element = k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
-        else:
-            element = k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False)
-        return [_decode(item, element) for item in items]
-    if spec.kind == "object" and isinstance(value, dict):
-        fields = k8s_schema.fields(spec.elem) if spec.elem else {}
-        return {key: _decode(item, fields[key]) if key in fields else item for key, item in value.items()}
-    if spec.kind == "map" and isinstance(value, dict):
-        element = (k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem) if spec.elem_is_type
-                   else k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False))
-        return {key: _decode(item, element) for key, item in value.items()}
-    if spec.kind in ("string", "bool", "int"):
-        expected_type = {"string": str, "bool": bool, "int": int}[spec.kind]
-        if isinstance(value, expected_type) and not (spec.kind == "int" and isinstance(value, bool)):
-            return value
-        decoded = weakly_decoded(value, spec)
-        return value if decoded is _NOT_DECODED else decoded
-    return value
-
-
-def weakly_decoded(value: Any, spec: k8s_schema.FieldSpec) -> Any:
-    """What mapstructure's WeaklyTypedInput makes of ``value`` for ``spec``, or ``_NOT_DECODED``."""
-    kind = spec.kind
-    if kind == "list" and not isinstance(value, list):
-        if spec.elem_is_type and not isinstance(value, dict):
-            return _NOT_DECODED  # a scalar where a list of objects is wanted
-        if not spec.elem_is_type and isinstance(value, (dict, list)):
-            return _NOT_DECODED
-        return [value]  # a single value becomes a list of one
-    if kind == "string":
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float):
-            return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
-    if kind == "bool":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value != 0
-        if isinstance(value, str) and value in _GO_BOOLS:
-            return _GO_BOOLS[value]
-    if kind == "int":
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, float):
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value, 0)
-            except ValueError:
-                return _NOT_DECODED
-    return _NOT_DECODED
 
 
 def _element(spec: k8s_schema.FieldSpec) -> k8s_schema.FieldSpec:
@@ -889,99 +781,3 @@ def from_model(value: Any) -> Any:
 
         return ApiClient().sanitize_for_serialization(value)
     return value
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# FlytePropeller's K8s plugin configuration
-
-
-def check_plugin_config(scenario: Any, options: dict) -> None:
-    """Check the values of ``propeller.config`` against the pack's options; raise every problem together.
-
-    An option's ``type`` (``map``, ``list``, ``object``, ``bool``, ``string``, ``int``, ``quantity``, ``duration``)
-    is checked; an option that declares ``k8s`` (a Kubernetes type name for ``object``, the element type for
-    ``list`` and ``map``, or ``labels``/``annotations`` for maps) is checked as that type. Unknown options are left
-    to the caller (it knows the pack)."""
-    config = ((scenario.data.get("propeller") or {}).get("config")) or {}
-    loaded = getattr(scenario, "config_origin", None)  # read from config files: each option located in its file
-    problems = Problems(scenario.filename, _ConfigDocument(scenario), loaded.scenario_origins() if loaded else None)
-    checker = K8sChecker(problems, Context(weak=True))
-    try:
-        for name, value in config.items():
-            option = options.get(name)
-            if option is None or value is None:
-                continue
-            _check_option(checker, option, value, ("propeller", "config", name))
-    except TooManyProblems:
-        pass
-    problems.raise_all()
-
-
-_OPTION_TYPES = {"bool": "bool", "string": "string", "int": "int", "quantity": "quantity"}
-
-
-def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> None:
-    kind = getattr(option, "type", None)
-    k8s = getattr(option, "k8s", None)
-    if kind == "map" and isinstance(value, list) and all(isinstance(i, dict) and len(i) == 1 for i in value):
-        merged: dict = {}
-        for item in value:  # sliceToMapHook: a list of single-key maps reads as a map
-            merged.update(item)
-        value = merged
-    if kind in _OPTION_TYPES:
-        spec = k8s_schema.FieldSpec(kind=_OPTION_TYPES[kind], ptr=False)
-        checker.scalar(value, spec, "K8sPluginConfig", path, path, ())
-    elif kind == "duration":
-        if not isinstance(value, str) or not re.fullmatch(r"([0-9.]+(ns|us|µs|ms|s|m|h))+|0", value):
-            checker.problems.add("invalid_type", f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "
-                                 "FlytePropeller cannot load this configuration", path, path,
-                                 hint="a Go duration: a number and a unit")
-    elif kind == "struct":
-        if not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"), path, path, (),
-                               struct="K8sPluginConfig")
-            return
-        fields = getattr(option, "fields", None) or {}
-        for key, item in value.items():
-            if key in fields and item is not None:
-                _check_option(checker, fields[key], item, path + (key,))
-    elif kind == "object":
-        if k8s and k8s_schema.fields(k8s):
-            checker.object(value, k8s, path, path)
-        elif not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem=k8s or "object"), path,
-                               path, (), struct="K8sPluginConfig")
-    elif kind == "list":
-        spec = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "any")
-        if k8s:
-            checker.field(value, spec, "K8sPluginConfig", path, path, ())
-        elif not isinstance(value, list):
-            checker.type_error(value, spec, path, path, (), struct="K8sPluginConfig")
-    elif kind == "map":
-        if isinstance(value, dict) and k8s and k8s.startswith("list:"):
-            element = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
-            for key, item in value.items():
-                checker.field(item, element, "K8sPluginConfig", path + (key,), path + (key,), ())
-        elif k8s in ("labels", "annotations", "string"):
-            spec = k8s_schema.FieldSpec(kind="map", ptr=False, elem="string")
-            checked = checker.field(value, spec, "K8sPluginConfig", path, path, ())
-            if k8s == "labels":
-                checker.labels(checked, path, path)
-            elif k8s == "annotations":
-                checker.annotations(checked, path, path)
-        elif not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="map", ptr=False, elem="any"), path, path, (),
-                               struct="K8sPluginConfig")
-
-
-class _ConfigDocument:
-    """Locates normalised scenario paths in the scenario's file (``Scenario.locate`` knows the translation)."""
-
-    def __init__(self, scenario: Any) -> None:
-        self.scenario = scenario
-
-    def locate(self, path: tuple) -> tuple[int, int] | None:
-        line, column = self.scenario.locate(path)
-        return (line, column) if line is not None else None
-
-    locate_key = locate

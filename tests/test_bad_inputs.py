@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 import engine
-from engine import validate
+from engine import plugin_options, validate
 from engine.cli import main
 from engine.scenario import load_scenario, to_plain_k8s
 
@@ -297,7 +297,7 @@ task:
 def _config_problems(config: dict, options: dict) -> list:
     scenario = load_scenario({"propeller": {"config": config}})
     try:
-        validate.check_plugin_config(scenario, options)
+        plugin_options.check_plugin_config(scenario, options)
     except engine.PodevalError as error:
         return [(p.code, p.path) for p in error.problems]
     return []
@@ -406,6 +406,7 @@ def test_every_code_in_the_corpus_is_documented():
 
 def test_every_code_the_validation_raises_is_documented():
     source = "".join((ROOT / "engine" / name).read_text() for name in (
-        "validate.py", "scenario.py", "apiserver.py", "podtemplate_files.py", "evaluate.py", "transforms.py"))
+        "validate.py", "scenario.py", "apiserver.py", "podtemplate_files.py", "evaluate.py", "transforms.py",
+        "plugin_options.py"))
     raised = set(re.findall(r'(?:add|error|fail|Error)\(\s*"([a-z0-9_]+)"', source))
     assert raised and raised - documented_codes() == set()
