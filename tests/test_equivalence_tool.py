@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "equivalence.py"
-ONLY = ["examples/flyte-docs/example-3.yaml", "benchmarks/scenarios/large.yaml", "bad_inputs/empty.yaml",
+ONLY = ["examples/flyte-docs/example-3.yaml", "tests/equivalence/ports-protocols.yaml", "bad_inputs/empty.yaml",
         "conformance/flyte_go/A01.yaml", "conformance/flyte_go/B01.yaml", "conformance/flytekit/04_*", "corpus/*"]
 
 
@@ -66,7 +67,7 @@ def test_a_snapshot_holds_every_kind_of_scenario(snapshots):
     assert Path(meta["engine"]).resolve() == ROOT / "engine" / "__init__.py"
     records = {record["name"]: record for record in _records(a)}
     assert list(records) == sorted(records)
-    assert {"examples/flyte-docs/example-3.yaml", "benchmarks/scenarios/large.yaml", "bad_inputs/empty.yaml",
+    assert {"examples/flyte-docs/example-3.yaml", "tests/equivalence/ports-protocols.yaml", "bad_inputs/empty.yaml",
             "conformance/flyte_go/A01.yaml", "conformance/flyte_go/B01.yaml", "corpus/s00000.yaml",
             "corpus/s00002.yaml"} <= set(records)
     example = records["examples/flyte-docs/example-3.yaml"]
@@ -113,22 +114,34 @@ def test_a_changed_pod_and_a_missing_scenario_are_reported(snapshots, tmp_path):
 
 def test_the_new_ports_spelling_is_accepted_only_with_the_option(snapshots, tmp_path):
     a, b, _ = snapshots
-    assert "ports[containerPort=9090]" in next(r for r in _records(a) if r["name"].endswith("large.yaml"))["trace"]
+    ports = "tests/equivalence/ports-protocols.yaml"
+    assert "ports[containerPort=53#3]" in next(r for r in _records(a) if r["name"] == ports)["trace"]
     respelled = tmp_path / "respelled"
     respelled.mkdir()
     (respelled / "snapshot.jsonl").write_text((b / "snapshot.jsonl").read_text())
+    spelling = {"53]": "53,protocol=UDP]", "53#2]": "53,protocol=TCP]", "53#3]": "53,protocol=UDP#2]"}
 
-    def new_spelling(record):
-        for key in ("trace", "stderr"):
-            if record.get(key):
-                record[key] = record[key].replace("ports[containerPort=9090]", "ports[containerPort=9090,protocol=TCP]")
+    def new_spelling(record):  # issue 12 item 2's spelling of this scenario's ports: 53/UDP, 53/TCP, 53/UDP
+        if record["name"] == ports:
+            record["trace"] = re.sub(r"ports\[containerPort=(53\]|53#2\]|53#3\])",
+                                     lambda match: "ports[containerPort=" + spelling[match.group(1)], record["trace"])
         return record
 
     _rewrite(respelled, new_spelling)
-    assert _compare(a, respelled)[0] == 1
+    code, printed = _compare(a, respelled)
+    assert code == 1 and "+    \"spec.containers[name=primary].ports[containerPort=53,protocol=TCP]" in printed
     code, printed = _compare(a, respelled, spelling=True)
     assert code == 0, printed
     assert "(tolerating --spelling ports)" in printed
+
+    def other_pod(record):  # the Pod is never normalised
+        if record["name"] == ports:
+            record["stdout"] = record["stdout"].replace("containerPort: 53\n", "containerPort: 54\n", 1)
+        return record
+
+    _rewrite(respelled, other_pod)
+    code, printed = _compare(a, respelled, spelling=True)
+    assert code == 1 and f"DIFF {ports}: stdout" in printed
 
 
 def test_the_spelling_normalisation_is_narrow():

@@ -22,6 +22,8 @@ revision git does not know, an engine imported from the wrong tree).
 * ``examples/``: every scenario file, recursively (``*.yaml``, ``*.yml``, ``*.json``; not the goldens
   ``*.pod.yaml``/``*.error.yaml`` beside them), run from the tree's root;
 * ``benchmarks/scenarios/``: the benchmark scenarios (the large one has container ports);
+* ``tests/equivalence/``: scenarios the other sets lack (container ports with protocols: the paths whose spelling
+  issue 12 item 2 changes);
 * ``bad_inputs/``: every case of ``tests/bad_inputs/cases.yaml`` that names an ``input`` file, with its ``args``,
   run from that folder as tests/test_bad_inputs.py runs it (the generated hostile inputs are left out);
 * ``conformance/``: every step of ``tests/conformance/*/*.yaml``, read and run by tests/test_conformance.py's own
@@ -33,8 +35,9 @@ revision git does not know, an engine imported from the wrong tree).
 
 A scenario file is run as ``podeval render FILE [ARGS]`` (the ``podeval`` entry point named in the engine tree's
 pyproject.toml, called in-process with stdout and stderr captured, from the scenario's folder so that file names in
-messages are relative) and again with ``--trace FILE``. ``OUT/snapshot.jsonl`` has one JSON object per scenario,
-sorted by name, with these keys (a key is left out when it does not apply):
+messages are relative), again with ``--trace FILE``, and, when a Pod was built, as ``podeval trace FILE [ARGS]
+-o managed-fields``. ``OUT/snapshot.jsonl`` has one JSON object per scenario, sorted by name, with these keys (a
+key is left out when it does not apply):
 
     name         examples/flyte-docs/example-3.yaml, bad_inputs/empty.yaml, corpus/s00042.yaml, conformance/...
     input        sha256 of the scenario file's bytes (the same inputs on both sides)
@@ -43,13 +46,15 @@ sorted by name, with these keys (a key is left out when it does not apply):
     stderr       warnings, `podeval: error[CODE]: MESSAGE` lines, the API server's objections
     trace        the trace exactly as `--trace FILE` writes it (as `podeval trace -o json` prints it)
     traced_run   only when the run with --trace printed something else than the run without it
+    managed_fields  stdout of `podeval trace -o managed-fields` (its exit code and stderr in managed_fields_run,
+                 only when they are not those of `podeval render`)
     api          conformance steps: the API's result (the Pod or the merged/serialized object, the trace, the
                  problems) or its error (type, code, exit code, message), as indented JSON text
     skipped      why the scenario was not run: it needs flyteidl or flytekit, which is not installed
 
 Every key of every record is compared (text exactly; ``exit`` as a value). ``OUT/meta.json`` (not compared) has the
-engine's ``__file__``, the trees, the Python, the counts and the time taken. ``diff`` of two snapshots works too,
-but ``compare`` prints each difference as a unified diff of the text it is in.
+engine's ``__file__``, the trees, the Python, the counts and the time taken. ``compare`` prints each difference as
+a unified diff of the text it is in (the Pod, the trace, ...), with the scenario's name and the key.
 
 The engine is the package ``engine`` of ``--engine TREE`` (default: the tree this script is in): TREE is put first
 on ``sys.path`` and in ``PYTHONPATH`` before the import, so an editable install of another tree does not shadow it;
@@ -138,7 +143,7 @@ class Job:
 
 def _example_jobs(inputs: Path) -> list[Job]:
     jobs = []
-    for folder in ("examples", "benchmarks/scenarios"):
+    for folder in ("examples", "benchmarks/scenarios", "tests/equivalence"):
         for path in sorted((inputs / folder).rglob("*")):
             name = path.relative_to(inputs).as_posix()
             if path.is_file() and name.endswith(SCENARIO_SUFFIXES) and not name.endswith(GOLDEN_SUFFIXES):
@@ -303,6 +308,11 @@ def _run_job(job: Job) -> dict:
         record["trace"] = trace_file.read_bytes().decode("utf-8") or None
         if traced != (code, stdout, stderr):
             record["traced_run"] = f"exit: {traced[0]}\n--- stdout\n{traced[1]}--- stderr\n{traced[2]}"
+        if code in (0, 3) and stdout:  # a Pod was built: its fields' managers, as kubectl would show them
+            managed = _run_cli(["trace", *job.argv[1:], "-o", "managed-fields"])
+            record["managed_fields"] = managed[1]
+            if (managed[0], managed[2]) != (code, stderr):
+                record["managed_fields_run"] = f"exit: {managed[0]}\n--- stderr\n{managed[2]}"
     if job.step is not None:
         record["api"] = _api(job.step)
     _check_modules()
