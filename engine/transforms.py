@@ -510,11 +510,7 @@ def container_resources(ctx: Context) -> None:
         name = str(container.value["name"].value) if "name" in container.value else ""
         assign = init or name == primary
         resources = container.value.get("resources")
-        requests = dict(resources.value.get("requests").value) if resources and resources.value.get("requests") else {}
-        limits = dict(resources.value.get("limits").value) if resources and resources.value.get("limits") else {}
-        for mapping in (requests, limits):  # SanitizeGPUResourceRequirements
-            if "gpu" in mapping:
-                mapping[gpu_name] = mapping.pop("gpu")
+        requests, limits = _own_resources(resources, gpu_name)
         if assign:  # MergeResources(overrides)
             for key, value in (overrides.get("requests") or {}).items():
                 requests[key] = ctx.node(value, overrides_source)
@@ -530,47 +526,69 @@ def container_resources(ctx: Context) -> None:
             if extra in requests or extra in limits:
                 names.append(extra)
         for resource in names:
-            request, limit = requests.get(resource), limits.get(resource)
-            platform_limit = platform_limits.get(resource)
-            notes = []
+            request, limit, notes = requests.get(resource), limits.get(resource), []
             if assign:
-                if _qty_zero(request):
-                    if not _qty_zero(limit):
-                        request = ctx.node(limit.value, limit.source)
-                        notes.append("request defaults to the limit")
-                    else:
-                        default = platform_requests.get(resource)
-                        request = ctx.node(default.value if default is not None else "0",
-                                       default.source if default is not None else ctx.source)
-                        notes.append(f"request is the platform default ({default_from[resource]})"
-                                     if resource in default_from else "request is the platform default request")
-                if _qty_zero(limit):
-                    limit = ctx.node(request.value, request.source)
-                    notes.append("limit defaults to the request")
+                request, limit = _assign_defaults(ctx, request, limit, platform_requests.get(resource),
+                                                  default_from.get(resource), notes)
             request = request if request is not None else ctx.node("0")
             limit = limit if limit is not None else ctx.node("0")
-            if platform_limit is not None and not _qty_zero(platform_limit):
-                if not _qty_zero(request) and _qty_greater(request, platform_limit):
-                    request = ctx.node(platform_limit.value, platform_limit.source)
-                    notes.append("request clamped to the platform limit")
-                if not _qty_zero(limit) and _qty_greater(limit, platform_limit):
-                    limit = ctx.node(platform_limit.value, platform_limit.source)
-                    notes.append("limit clamped to the platform limit")
-            if not _qty_zero(request) and not _qty_zero(limit) and _qty_greater(request, limit):
-                request = ctx.node(limit.value, limit.source)
-                notes.append("request clamped to the limit")
+            request, limit = _clamp(ctx, request, limit, platform_limits.get(resource), notes)
             requests[resource], limits[resource] = request, limit
             if ctx.tracing and notes:
                 note = "; ".join(notes)
                 for kind, node in (("requests", request), ("limits", limit)):
                     ctx.emit("set", path + ("resources", kind, resource), source=node.source, value=node.value,
-                            note=note)
+                             note=note)
         children = dict(container.value)
         children["resources"] = ctx.node({"limits": ctx.node(limits), "requests": ctx.node(requests)},
                                          resources.source if resources else ctx.source)
         return Node(children, container.source, container.rule)
 
     _each_container(ctx, customize)
+
+
+def _own_resources(resources: Node | None, gpu_name: str) -> tuple[dict, dict]:
+    """The container's own requests and limits (copies), ``gpu`` renamed (SanitizeGPUResourceRequirements)."""
+    requests = dict(resources.value.get("requests").value) if resources and resources.value.get("requests") else {}
+    limits = dict(resources.value.get("limits").value) if resources and resources.value.get("limits") else {}
+    for mapping in (requests, limits):
+        if "gpu" in mapping:
+            mapping[gpu_name] = mapping.pop("gpu")
+    return requests, limits
+
+
+def _assign_defaults(ctx: Context, request: Node | None, limit: Node | None, default: Node | None,
+                     default_option: str | None, notes: list) -> tuple:
+    """MergeExistingResources' defaults (the primary and init containers): a missing request is the limit, else
+    the platform default; a missing limit is the request."""
+    if _qty_zero(request):
+        if not _qty_zero(limit):
+            request = ctx.node(limit.value, limit.source)
+            notes.append("request defaults to the limit")
+        else:
+            request = ctx.node(default.value if default is not None else "0",
+                               default.source if default is not None else ctx.source)
+            notes.append(f"request is the platform default ({default_option})"
+                         if default_option else "request is the platform default request")
+    if _qty_zero(limit):
+        limit = ctx.node(request.value, request.source)
+        notes.append("limit defaults to the request")
+    return request, limit
+
+
+def _clamp(ctx: Context, request: Node, limit: Node, platform_limit: Node | None, notes: list) -> tuple:
+    """ensureResourceRange: request and limit clamped to the platform limit, then the request to the limit."""
+    if platform_limit is not None and not _qty_zero(platform_limit):
+        if not _qty_zero(request) and _qty_greater(request, platform_limit):
+            request = ctx.node(platform_limit.value, platform_limit.source)
+            notes.append("request clamped to the platform limit")
+        if not _qty_zero(limit) and _qty_greater(limit, platform_limit):
+            limit = ctx.node(platform_limit.value, platform_limit.source)
+            notes.append("limit clamped to the platform limit")
+    if not _qty_zero(request) and not _qty_zero(limit) and _qty_greater(request, limit):
+        request = ctx.node(limit.value, limit.source)
+        notes.append("request clamped to the limit")
+    return request, limit
 
 
 # ---------------------------------------------------------------------------------------------------------------
