@@ -75,7 +75,7 @@ def _fields_path(names: list) -> Callable[[Any], Any]:
     return path
 
 
-def compile_node(node: dict) -> Callable[[Any], Any]:
+def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch over jmespath node kinds)
     """The closure of one jmespath AST node (``ParsedResult.parsed``)."""
     kind = node["type"]
     children = node.get("children", [])

@@ -331,8 +331,6 @@ class _OptionChecker(K8sChecker):
 def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> None:
     kind = getattr(option, "type", None)
     k8s = getattr(option, "k8s", None)
-    if kind == "map":
-        value = slice_to_map(value)
     if kind in _SCALARS:
         spec = k8s_schema.FieldSpec(kind=_SCALARS[kind], ptr=False)
         checker.scalar(value, spec, "K8sPluginConfig", path, path, ())
@@ -342,14 +340,7 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
                                  "FlytePropeller cannot load this configuration", path, path,
                                  hint="a Go duration: a number and a unit")
     elif kind == "struct":
-        if not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"), path, path, (),
-                               struct="K8sPluginConfig")
-            return
-        fields = getattr(option, "fields", None) or {}
-        for key, item in value.items():
-            if key in fields and item is not None:
-                _check_option(checker, fields[key], item, path + (key,))
+        _check_struct(checker, option, value, path)
     elif kind == "object":
         if k8s and k8s_schema.fields(k8s):
             checker.object(value, k8s, path, path)
@@ -363,20 +354,38 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
         elif not isinstance(value, list):
             checker.type_error(value, spec, path, path, (), struct="K8sPluginConfig")
     elif kind == "map":
-        if isinstance(value, dict) and k8s and k8s.startswith("list:"):
-            element = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
-            for key, item in value.items():
-                checker.field(item, element, "K8sPluginConfig", path + (key,), path + (key,), ())
-        elif k8s in ("labels", "annotations", "string"):
-            spec = k8s_schema.FieldSpec(kind="map", ptr=False, elem="string")
-            checked = checker.field(value, spec, "K8sPluginConfig", path, path, ())
-            if k8s == "labels":
-                checker.labels(checked, path, path)
-            elif k8s == "annotations":
-                checker.annotations(checked, path, path)
-        elif not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="map", ptr=False, elem="any"), path, path, (),
-                               struct="K8sPluginConfig")
+        _check_map(checker, k8s, slice_to_map(value), path)
+
+
+def _check_struct(checker: K8sChecker, option: Any, value: Any, path: tuple) -> None:
+    """A struct option's fields, each by its own definition (unknown fields are warned elsewhere)."""
+    if not isinstance(value, dict):
+        checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"), path, path, (),
+                           struct="K8sPluginConfig")
+        return
+    fields = getattr(option, "fields", None) or {}
+    for key, item in value.items():
+        if key in fields and item is not None:
+            _check_option(checker, fields[key], item, path + (key,))
+
+
+def _check_map(checker: K8sChecker, k8s: str | None, value: Any, path: tuple) -> None:
+    """A map option: of Kubernetes lists (``list:Type``), of strings (labels and annotations checked as such), or
+    of anything."""
+    if isinstance(value, dict) and k8s and k8s.startswith("list:"):
+        element = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s[5:])
+        for key, item in value.items():
+            checker.field(item, element, "K8sPluginConfig", path + (key,), path + (key,), ())
+    elif k8s in ("labels", "annotations", "string"):
+        spec = k8s_schema.FieldSpec(kind="map", ptr=False, elem="string")
+        checked = checker.field(value, spec, "K8sPluginConfig", path, path, ())
+        if k8s == "labels":
+            checker.labels(checked, path, path)
+        elif k8s == "annotations":
+            checker.annotations(checked, path, path)
+    elif not isinstance(value, dict):
+        checker.type_error(value, k8s_schema.FieldSpec(kind="map", ptr=False, elem="any"), path, path, (),
+                           struct="K8sPluginConfig")
 
 
 class _ConfigDocument:

@@ -285,8 +285,14 @@ class _Normaliser:
                    key=True)
 
     def leaf(self, value: Any, kind: str, path: tuple, where: tuple) -> Any:
+        """A value of one of the scenario schema's leaf kinds, checked and normalised."""
         if value is None:
             return None
+        if kind in ("str", "bool", "int") or kind.startswith("enum:") or kind == "namespace":
+            return self.scalar_leaf(value, kind, path, where)
+        return self.structured_leaf(value, kind, path, where)
+
+    def scalar_leaf(self, value: Any, kind: str, path: tuple, where: tuple) -> Any:
         if kind == "str":
             if not isinstance(value, str):
                 self.type_error(value, "a string", path, where, hint=_quote_hint(value))
@@ -310,14 +316,6 @@ class _Normaliser:
                            where, hint=f"did you mean {close[0]!r}?" if close else "podeval models these task types")
                 return None
             return value
-        if kind == "strlist":
-            return self.string_list(value, path, where)
-        if kind in ("map", "labels", "annotations"):
-            return self.string_map(value, kind, path, where)
-        if kind == "resources":
-            return self.quantities(value, path, where)
-        if kind == "quantity":
-            return self.checkers["scenario"].scalar(value, _RESOURCE_LIST, "", path, where, (), element=True)
         if kind == "namespace":
             if not isinstance(value, str):
                 self.type_error(value, "a string", path, where, hint=_quote_hint(value))
@@ -327,6 +325,17 @@ class _Normaliser:
                 self.error("invalid_name", f"invalid namespace {json.dumps(value)}: {'; '.join(problems)}", path,
                            where, hint="a namespace name is a DNS-1123 label")
             return value
+        raise AssertionError(f"not a scalar leaf kind: {kind}")
+
+    def structured_leaf(self, value: Any, kind: str, path: tuple, where: tuple) -> Any:
+        if kind == "strlist":
+            return self.string_list(value, path, where)
+        if kind in ("map", "labels", "annotations"):
+            return self.string_map(value, kind, path, where)
+        if kind == "resources":
+            return self.quantities(value, path, where)
+        if kind == "quantity":
+            return self.checkers["scenario"].scalar(value, _RESOURCE_LIST, "", path, where, (), element=True)
         if kind == "env":
             return self.env(value, path, where)
         if kind.startswith("authoring:"):

@@ -58,7 +58,7 @@ class _GiveUp(Exception):
     pass
 
 
-def make_emitter(dumper_class: type):
+def make_emitter(dumper_class: type):  # noqa: C901 (closures of one hot emitter)
     """``emit(value) -> str | None`` for the dumper ``dump_yaml`` uses (its resolver decides implicit types)."""
     import io
 
