@@ -110,8 +110,6 @@ class Section:
         """Does this value of an extending pack replace its parent's whole (rather than patch it)?"""
         return self.shorthand is not None and (not isinstance(child, dict) or self.shorthand in child)
 
-
-_ID = "the id"
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section(
         "packFile", "pack.yaml", "the sources and steps of the precedence DAG", file="pack.yaml",
@@ -140,8 +138,8 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
             Key("id", "id", "the step's id", required=True),
             Key("label", "text", "its name in graphs and reports", default_doc="the id"),
             Key("doc", "text", "what it does", default=""),
-            Key("after", "ids", "steps this one runs after", default=[]),
-            Key("uses", "ids", "sources this step reads", default=[]),
+            Key("after", "ids", "steps this one runs after", default=()),
+            Key("uses", "ids", "sources this step reads", default=()),
             Key("apply", "list", "its rules, read top to bottom", required=True, merge=BY_ID, of="rule"),
         )),
     Section(
@@ -165,7 +163,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         one_of=("select", "value"),
         one_of_message="a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
         keys=(
-            Key("at", "path", "a path in the contract's syntax; $var in key selectors", required=True),
+            Key("at", "path", "a path in the contract's syntax; `$var` in a key selector is a variable", required=True),
             Key("select", "jmespath", "the value: JMESPath over the context"),
             Key("value", "any", "the value: a literal", merge=KEY_BY_KEY),
             Key("position", "enum", "laid over (wins) or under (loses to) the Pod built so far",
