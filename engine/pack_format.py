@@ -110,6 +110,7 @@ class Section:
         """Does this value of an extending pack replace its parent's whole (rather than patch it)?"""
         return self.shorthand is not None and (not isinstance(child, dict) or self.shorthand in child)
 
+
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section(
         "packFile", "pack.yaml", "the sources and steps of the precedence DAG", file="pack.yaml",
