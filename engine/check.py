@@ -2,12 +2,13 @@
 
 Three passes, reported together and sorted by position:
 
-1. **Schema.** Each file of the pack is validated against ``engine/data/pack.schema.json`` (JSON Schema draft
-   2020-12, one schema for ``pack.yaml``, ``profiles.yaml`` and ``plugin-config.yaml``; editors can use the same
-   file, see docs/policy-authors.md). Strategy and transform names, and their parameters, are checked against the
-   live registries, and JMESPath expressions are compiled (``format: jmespath``).
-2. **Loader.** ``rules.collect_problems``: what only loading can see (unknown sources and profiles, duplicate ids,
-   a cycle, ``extends``). Where the loader and the schema report the same place, the loader's report is kept.
+1. **Schema.** Each file of the pack is validated against the pack schema (JSON Schema draft 2020-12, made from the
+   declaration of the format, ``engine.pack_format``, and the live strategy and transform registries; shipped as
+   ``engine/data/pack.schema.json`` for editors, see docs/policy-authors.md). JMESPath expressions are compiled
+   (``format: jmespath``).
+2. **Loader.** ``rules.collect_problems``, on the files ``rules.read_chain`` read once (the pack and the packs it
+   ``extends``): what only loading can see (unknown sources and profiles, duplicate ids, a cycle, ``extends``).
+   Where the loader and the schema report the same place, the loader's report is kept.
 3. **Graph** (on a pack that loads). A source no step uses; a step not ordered against the others (no ``after``
    path connects it); two unordered steps (neither reachable from the other) whose rules can write the same path
    (layers' ``at`` paths and the ``writes`` transforms declare); a plugin option that
@@ -27,246 +28,40 @@ Exit codes: 0 clean, 1 findings, 2 the pack (or a scenario) cannot be read at al
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import pack_format
 from . import paths as _paths
-from .errors import InputError, PodevalError, RuleError
-from .plugin_options import KINDS
-
-SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "pack.schema.json"
-SCHEMA_ID = "https://podeval.dev/schemas/pack.schema.json"
-PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
-FILE_DEFS = {"pack.yaml": "packFile", "profiles.yaml": "profilesFile", "plugin-config.yaml": "pluginConfigFile"}
-OPTION_TYPES = list(KINDS)  # the option types engine.plugin_options decodes
-
-
+from .errors import PodevalError, RuleError
+from .rules import TRANSFORMS, collect_problems, read_chain, registries
+from .scenario import load_scenario
+from .strategies import STRATEGIES
+from .transform_api import BUILTIN_VARIABLES
 
 # ----------------------------------------------------------------------------------------------------------------
 # The schema
 
 
-def _jmespath() -> dict:
-    return {"type": "string", "format": "jmespath"}
-
-
-def _patch(definition: dict, key: str | None) -> dict:
-    """The definition as a patch: the same properties, only the id required, no one-of constraints."""
-    patch = {k: v for k, v in definition.items() if k not in ("required", "oneOf", "x-message", "allOf")}
-    patch["properties"] = dict(definition["properties"])
-    if key:
-        patch["required"] = [key]
-    return patch
-
-
-def _transform_params(declared: Any) -> dict:
-    """The schema of a transform's ``params``: an expression is JMESPath, a variable's name a string."""
-    kinds = {"expression": _jmespath(), "variable": {"type": "string", "description": "a variable it sets"}}
-    schema = {"type": "object", "properties": {p: kinds.get(kind, {}) for p, kind in sorted(declared.params.items())},
-              "additionalProperties": False}
-    if declared.required:
-        schema["required"] = list(declared.required)
-    return {"properties": {"params": schema}, **({"required": ["params"]} if declared.required else {})}
-
-
-def build_schema(strategies: dict | None = None, transforms: dict | None = None) -> dict:
-    """The pack schema, with strategy and transform names and parameters from the registries."""
-    from .rules import TRANSFORMS
-    from .strategies import STRATEGY_PARAMS
-
-    strategies = strategies if strategies is not None else STRATEGY_PARAMS
-    transforms = transforms if transforms is not None else TRANSFORMS
-    text = {"type": "string"}
-    ids = {"type": "string", "minLength": 1}
-    strategy_params = [
-        {"if": {"properties": {"strategy": {"const": name}}, "required": ["strategy"]},
-         "then": {"properties": {"params": {"type": "object", "properties": {p: {} for p in sorted(params)},
-                                            "additionalProperties": False}}}}
-        for name, params in sorted(strategies.items())
-    ]
-    transform_params = [
-        {"if": {"properties": {"transform": {"const": name}}, "required": ["transform"]},
-         "then": _transform_params(declared)}
-        for name, declared in sorted(transforms.items())
-    ]
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "podeval rule pack",
-        "description": "One schema for the three files of a podeval rule pack: pack.yaml, profiles.yaml and "
-                       "plugin-config.yaml (told apart by their top-level key). Generated by "
-                       "`python -m engine.check --write-schema` from podeval's strategy and transform registries.",
-        "if": {"type": "object", "required": ["profiles"]},
-        "then": {"$ref": "#/$defs/profilesFile"},
-        "else": {"if": {"type": "object", "required": ["options"]}, "then": {"$ref": "#/$defs/pluginConfigFile"},
-                 "else": {"$ref": "#/$defs/packFile"}},
-        "$defs": {
-            "packFile": {
-                "description": "pack.yaml: the sources and steps of the precedence DAG",
-                "type": "object",
-                "properties": {
-                    "name": ids, "description": text, "extends": {**ids, "description": "a shipped pack or a folder"},
-                    "root": {"enum": ["PodTemplateSpec", "Pod"]},
-                    "sources": {"type": "array"},
-                    "steps": {"type": "array"},
-                },
-                "additionalProperties": False,
-                "if": {"not": {"required": ["extends"]}},
-                "then": {"required": ["name", "sources", "steps"],
-                         "properties": {"sources": {"items": {"$ref": "#/$defs/source"}},
-                                        "steps": {"items": {"$ref": "#/$defs/step"}}}},
-                # an extending pack patches its parent's sources and steps by id, and rules by rule id: a patch
-                # needs only the id; the merged pack is checked as a whole by the loader
-                "else": {"required": ["name"],
-                         "properties": {"sources": {"items": {"$ref": "#/$defs/sourcePatch"}},
-                                        "steps": {"items": {"$ref": "#/$defs/stepPatch"}}}},
-            },
-            "source": {
-                "type": "object",
-                "properties": {"id": ids, "label": text, "doc": text, "origin": text},
-                "required": ["id"],
-                "additionalProperties": False,
-            },
-            "step": {
-                "type": "object",
-                "properties": {
-                    "id": ids, "label": text, "doc": text,
-                    "after": {"type": "array", "items": ids, "description": "steps this one runs after"},
-                    "uses": {"type": "array", "items": ids, "description": "sources this step reads"},
-                    "apply": {"type": "array", "items": {"$ref": "#/$defs/rule"}},
-                },
-                "required": ["id", "apply"],
-                "additionalProperties": False,
-            },
-            "rule": {
-                "type": "object",
-                "properties": {
-                    "rule": ids, "source": ids, "when": _jmespath(), "doc": text, "note": text,
-                    "layer": {"$ref": "#/$defs/layer"},
-                    "transform": {"enum": sorted(transforms)},
-                    "params": {"type": "object"},
-                },
-                "required": ["rule", "source"],
-                "additionalProperties": False,
-                "oneOf": [{"required": ["layer"]}, {"required": ["transform"]}],
-                "x-message": "a rule has exactly one of 'layer' or 'transform'",
-                "allOf": transform_params,
-            },
-            "layer": {
-                "type": "object",
-                "properties": {
-                    "at": {"type": "string", "description": "a path in the contract's syntax; $var in key selectors"},
-                    "select": _jmespath(),
-                    "value": {},
-                    "position": {"enum": ["over", "under"]},
-                    "profile": ids,
-                },
-                "required": ["at"],
-                "additionalProperties": False,
-                "oneOf": [{"required": ["select"]}, {"required": ["value"]}],
-                "x-message": "a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
-            },
-            "profilesFile": {
-                "description": "profiles.yaml: merge profiles",
-                "type": "object",
-                "properties": {"profiles": {"type": "object", "additionalProperties": {"$ref": "#/$defs/profile"}}},
-                "required": ["profiles"],
-                "additionalProperties": False,
-            },
-            "profile": {
-                "type": "object",
-                "properties": {
-                    "doc": text,
-                    "default": {"$ref": "#/$defs/strategySpec"},
-                    "paths": {"type": "object", "additionalProperties": {"$ref": "#/$defs/strategySpec"}},
-                },
-                "required": ["default"],
-                "additionalProperties": False,
-            },
-            "strategySpec": {
-                "if": {"type": "string"},
-                "then": {"$ref": "#/$defs/strategyName"},
-                "else": {"$ref": "#/$defs/strategyRule"},
-            },
-            "strategyName": {"enum": sorted(strategies)},
-            "strategyRule": {
-                "type": "object",
-                "properties": {"strategy": {"$ref": "#/$defs/strategyName"}, "params": {"type": "object"},
-                               "note": text, "rule": ids},
-                "required": ["strategy"],
-                "additionalProperties": False,
-                "allOf": strategy_params,
-            },
-            "pluginConfigFile": {
-                "description": "plugin-config.yaml: the FlytePropeller K8s plugin options the pack knows",
-                "type": "object",
-                "properties": {"options": {"type": "object", "additionalProperties": {"$ref": "#/$defs/option"}},
-                               "loader": {"$ref": "#/$defs/loader"}},
-                "required": ["options"],
-                "additionalProperties": False,
-            },
-            "loader": {
-                "description": "how FlytePropeller's config loader (viper and flytestdlib) treats map keys",
-                "type": "object",
-                "properties": {
-                    "lowercase-in-lists": {"type": "boolean", "description": "viper lowercases keys inside lists "
-                                           "too (viper >= 1.20; 1.11 does not)"},
-                    "restore-lists": {"type": "boolean", "description": "flytestdlib puts lists back as written "
-                                      "(restoreCaseSensitiveArrayKeys, flyte#7013)"},
-                    "restore-dotted-keys": {"type": "boolean", "description": "flytestdlib puts dotted keys back as "
-                                            "written (restoreDottedMapKeys, flyte#7369)"},
-                },
-                "additionalProperties": False,
-            },
-            "option": {
-                "type": "object",
-                "properties": {"type": {"enum": OPTION_TYPES}, "default": {}, "shapes-pod": {"type": "boolean"},
-                               "doc": text,
-                               "k8s": {"type": "string", "description": "the Kubernetes type of the value, or of its "
-                                       "items or values; labels or annotations for maps"},
-                               "fields": {"type": "object", "description": "a struct's fields, each an option that "
-                                          "defaults on its own", "additionalProperties": {"$ref": "#/$defs/option"}}},
-                "required": ["type"],
-                "additionalProperties": False,
-            },
-        },
-    }
-    defs = schema["$defs"]
-    defs["sourcePatch"] = _patch(defs["source"], "id")
-    defs["stepPatch"] = _patch(defs["step"], "id")
-    defs["stepPatch"]["properties"]["apply"] = {"type": "array", "items": {"$ref": "#/$defs/rulePatch"}}
-    defs["rulePatch"] = _patch(defs["rule"], "rule")
-    defs["rulePatch"]["properties"]["layer"] = {"$ref": "#/$defs/layerPatch"}
-    defs["layerPatch"] = _patch(defs["layer"], None)
-    return schema
-
-
-def schema_text(schema: dict | None = None) -> str:
-    return json.dumps(schema if schema is not None else build_schema(), indent=2) + "\n"
-
-
-@lru_cache(maxsize=1)
-def _validators() -> dict:
-    """One validator per pack file, on the shipped schema with the live registries laid over its enums."""
+@lru_cache(maxsize=4)
+def _validators(extends: bool) -> dict:
+    """One validator per pack file (of a pack that extends another: profiles may be patches), on the schema the
+    declaration (engine.pack_format) and the live registries make: engine/data/pack.schema.json, when current."""
+    # start-up: jsonschema is imported only when a pack is checked
     from jmespath import compile as compile_jmespath
     from jmespath.exceptions import JMESPathError
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    live = build_schema()
-    for name in ("strategyName", "strategyRule"):
-        schema["$defs"][name] = live["$defs"][name]
-    schema["$defs"]["rule"]["properties"]["transform"] = live["$defs"]["rule"]["properties"]["transform"]
-    schema["$defs"]["rule"]["allOf"] = live["$defs"]["rule"]["allOf"]
+    schema = pack_format.json_schema(registries())
     checker = FormatChecker()
     checker.checks("jmespath", raises=JMESPathError)(lambda text: not isinstance(text, str) or bool(
         compile_jmespath(text)))
-    return {name: Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}"}, format_checker=checker)
-            for name, definition in FILE_DEFS.items()}
+    return {name: Draft202012Validator(
+        {**schema, "$ref": f"#/$defs/{pack_format.file_definition(name, extends=extends)}"}, format_checker=checker)
+        for name in pack_format.PACK_FILES}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -319,14 +114,11 @@ def _rule_at(file_name: str, data: Any, where: tuple) -> str | None:
 
 
 def _names(kind: str) -> list[str]:
-    from .rules import TRANSFORMS
-    from .strategies import STRATEGIES
-
     return sorted(STRATEGIES if kind == "strategy" else TRANSFORMS)
 
 
-def _schema_findings(file_name: str, path: Path, document: Any) -> list[RuleError]:
-    validator = _validators()[file_name]
+def _schema_findings(file_name: str, path: Path, document: Any, extends: bool) -> list[RuleError]:
+    validator = _validators(extends)[file_name]
     data = document.value
     found = []
     for error in validator.iter_errors(data):
@@ -544,7 +336,6 @@ def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
     paths: in any topological order)."""
     import networkx as nx
 
-    from .transform_api import BUILTIN_VARIABLES
 
     setters: dict[str, list] = {}  # variable -> [(step id, position in the step, rule id)]
     for step in pack.steps:
@@ -690,63 +481,26 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def _read_chain(rules: Any, fatal: list) -> tuple[Path | None, list]:
-    """The pack's folder and the documents of it and of the packs it extends; parse failures go to ``fatal``."""
-    from .rules import resolve_pack_folder
-    from .yamlio import load_document
-
-    try:
-        folder = resolve_pack_folder(rules)
-    except RuleError as error:
-        fatal.append(error)
-        return None, []
-    chain: list = []
-    current: Path | None = folder
-    while current is not None and all(current != f for f, _ in chain):
-        documents = {}
-        for name in PACK_FILES:
-            path = current / name
-            if not path.exists():
-                if name == "pack.yaml":
-                    fatal.append(RuleError("pack_unreadable", f"{current} has no pack.yaml", file=str(path)))
-                continue
-            try:
-                documents[name] = load_document(path.read_bytes(), str(path))
-            except OSError as exc:
-                fatal.append(RuleError("pack_unreadable", f"cannot read {path}: {exc.strerror}", file=str(path)))
-            except InputError as error:
-                fatal.append(RuleError(error.code, error.message, file=error.file, line=error.line,
-                                       column=error.column, path=error.path, hint=error.hint))
-        chain.append((current, documents))
-        pack_doc = documents.get("pack.yaml")
-        parent = pack_doc.value.get("extends") if pack_doc is not None and isinstance(pack_doc.value, dict) else None
-        if not parent:
-            break
-        try:
-            current = resolve_pack_folder(parent)
-        except RuleError:
-            break  # the loader reports it, with its position
-    return folder, chain
-
-
 def check_pack(rules: Any, scenarios: Iterable[Any] = ()) -> Report:
     """Every problem of a pack (and, given scenarios, every field of them no rule covers)."""
-    from .rules import collect_problems
-    from .scenario import load_scenario
 
     report = Report()
-    folder, chain = _read_chain(rules, report.fatal)
+    try:
+        chain = read_chain(rules)
+    except RuleError as error:
+        report.fatal.append(error)
+        return report
+    report.fatal += chain.unreadable
     if report.fatal:
         return report
     findings: list[RuleError] = []
-    own = chain[0][1]
-    for name, document in own.items():
-        findings += _schema_findings(name, folder / name, document)
-    pack, problems = collect_problems(folder)
+    for name, document in chain.layers[0].documents.items():
+        findings += _schema_findings(name, chain.folder / name, document, chain.extends)
+    pack, problems = collect_problems(chain)
     seen = {(f.file, f.path) for f in problems}
     findings = [f for f in findings if (f.file, f.path) not in seen] + list(problems)
     report.pack = pack
-    locator = _Locator(chain)
+    locator = _Locator([(layer.folder, layer.documents) for layer in chain.layers])
     if pack is not None:
         findings += _graph_findings(pack, locator)
         findings += _variable_findings(pack, locator)
@@ -789,20 +543,3 @@ def format_report(report: Report, rules: Any) -> tuple[str, str]:
     count = len(report.findings)
     lines.append(f"{name}: {count} problem{'s' if count != 1 else ''}" if count else f"{name}: ok")
     return "\n".join(lines) + "\n", ""
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m engine.check --write-schema``: regenerate engine/data/pack.schema.json from the registries."""
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    if args == ["--write-schema"]:
-        SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
-        print(f"wrote {SCHEMA_FILE}")
-        return 0
-    print("usage: python -m engine.check --write-schema", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

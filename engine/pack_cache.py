@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .pack_format import PACK_FILES
+
 _FORMAT = b"podeval-compiled-pack-1"
-_PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 _KEEP = 32  # compiled packs kept in the cache folder (about 30 kB each)
 
 
@@ -58,7 +59,7 @@ def _key(folder: str) -> tuple[str, str] | None:
 
     digest = hashlib.sha256(_FORMAT + b"\0" + __version__.encode() + b"\0" + sys.version.encode() + b"\0"
                             + folder.encode() + b"\0" + _engine_stamp())
-    for name in _PACK_FILES:
+    for name in PACK_FILES:
         try:
             data = (Path(folder) / name).read_bytes()
         except FileNotFoundError:

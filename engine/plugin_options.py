@@ -32,15 +32,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import k8s_schema
+from . import k8s_schema, pack_format
 from . import paths as _paths
 from .errors import InputError
 from .validate import Context, K8sChecker, Problems, TooManyProblems, describe, expected, type_hint
 
-#: the option types a pack may declare (``type`` in plugin-config.yaml)
-KINDS = ("bool", "duration", "int", "list", "map", "object", "quantity", "string", "struct")
-#: the keys of an option in plugin-config.yaml
-OPTION_KEYS = frozenset({"default", "type", "shapes-pod", "doc", "k8s", "fields"})
+#: the option types a pack may declare (``type`` in plugin-config.yaml: the pack format declares them, this module
+#: decodes each)
+KINDS = pack_format.OPTION_TYPES
 #: where FlytePropeller's config holds the K8s plugin's options
 SECTION = ("plugins", "k8s")
 
@@ -67,10 +66,7 @@ def load_options(reader: Any, value: Any) -> dict:
     """The options of a parsed plugin-config.yaml (name -> ``OptionDef``); problems go to ``reader`` (the pack
     loader's: ``keys`` checks a mapping's keys, ``problem`` records one, each at its place in the file)."""
     options: dict = {}
-    if not isinstance(value, dict) or not isinstance(value.get("options"), dict):
-        reader.problem("pack_schema", "plugin-config.yaml must have an 'options' mapping", ())
-        return options
-    for name, spec in value["options"].items():
+    for name, spec in (value or {}).get("options", {}).items():
         option = _load_option(reader, name, spec, ("options", name))
         if option is not None:
             options[name] = option
@@ -78,7 +74,7 @@ def load_options(reader: Any, value: Any) -> dict:
 
 
 def _load_option(reader: Any, name: str, spec: Any, where: tuple) -> OptionDef | None:
-    if not reader.keys(spec, where, OPTION_KEYS, required=("type",), rule=name):
+    if not reader.keys(spec, where, pack_format.OPTION, rule=name) or "type" not in spec:
         return None
     fields = None
     if spec["type"] == "struct":

@@ -60,10 +60,6 @@ class Loader:
         return getattr(pack, "loader", None) or cls()
 
 
-LOADER_KEYS = {"lowercase-in-lists": "lowercase_in_lists", "restore-lists": "restore_lists",
-               "restore-dotted-keys": "restore_dotted_keys"}
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # positions
 

@@ -13,9 +13,11 @@ A pack is a folder of YAML files (see docs/policy-authors.md):
 ``plugin-config.yaml``
     the FlytePropeller K8s plugin options the pack knows, their defaults and whether they shape the Pod.
 
-``load_rules`` parses, validates (every problem with file:line:col and the rule id), builds the graph (plain
-data, ``engine.graph``), resolves strategy and transform names against their registries and compiles every JMESPath
-expression. Nothing of that happens again during an evaluation.
+The keys of each file, their defaults and how ``extends`` merges them are declared once in ``engine.pack_format``.
+``read_chain`` walks a pack's ``extends`` chain once, reading every file (``podeval check`` uses the same chain);
+``load_rules`` merges it (``pack_format.merge``), validates (every problem with file:line:col and the rule id),
+builds the graph (plain data, ``engine.graph``), resolves strategy and transform names against their registries and
+compiles every JMESPath expression. Nothing of that happens again during an evaluation.
 """
 
 from __future__ import annotations
@@ -32,16 +34,16 @@ from jmespath.exceptions import JMESPathError
 
 from . import copilot as _copilot  # noqa: F401  (registers the co-pilot transforms in transform_api.TRANSFORMS)
 from . import expressions as _expressions
+from . import pack_format
 from . import paths as _paths
 from . import transforms as _transforms  # noqa: F401  (registers the transforms in transform_api.TRANSFORMS)
-from .errors import RuleError
+from .errors import InputError, RuleError
 from .graph import PrecedenceGraph
 from .plugin_options import load_options
 from .strategies import STRATEGIES, STRATEGY_PARAMS, Rule
 from .transform_api import TRANSFORMS
 from .yamlio import Document, load_document
 
-PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 SHIPPED = Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -187,22 +189,31 @@ class RulePack:
 
 
 class _Reader:
-    """Validates one pack file and collects every problem, each with file:line:col."""
+    """Validates a pack file and collects every problem, each with file:line:col. Given the same file of the packs
+    it extends too (``under``, nearest first: the file was merged), a problem is located in the first one that has
+    its path."""
 
-    def __init__(self, path: Path, document: Document, problems: list) -> None:
+    def __init__(self, path: Path, document: Document, problems: list, under: tuple = ()) -> None:
         self.path = path
         self.document = document
         self.problems = problems
+        self.under = under
 
     def problem(self, code: str, message: str, where: tuple, *, hint: str | None = None, rule: str | None = None):
-        line, column = self.document.locate(where) or (None, None)
-        self.problems.append(RuleError(code, message, file=str(self.path), line=line, column=column,
+        path, document = next(((p, d) for p, d in ((self.path, self.document),) + self.under if _has(d.value, where)),
+                              (self.path, self.document))
+        line, column = document.locate(where) or (None, None)
+        self.problems.append(RuleError(code, message, file=str(path), line=line, column=column,
                                        path=_paths.render(where) if where else None, hint=hint, rule=rule))
 
-    def keys(self, value: Any, where: tuple, allowed: set, *, required: tuple = (), rule: str | None = None) -> bool:
+    def keys(self, value: Any, where: tuple, section: pack_format.Section, *, required: tuple | None = None,
+             rule: str | None = None) -> bool:
+        """The keys of a mapping of ``section`` (``required``: other than the section's required keys)."""
         if not isinstance(value, dict):
             self.problem("pack_schema", f"expected a mapping, got {type(value).__name__}", where, rule=rule)
             return False
+        allowed = section.names
+        required = section.required() if required is None else required
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
@@ -224,19 +235,28 @@ class _Reader:
                          hint="see https://jmespath.org/specification.html; quote keys with dashes: config.\"default-labels\"")
             return None
 
+    def one_of(self, value: dict, where: tuple, section: pack_format.Section, rule: str | None) -> list:
+        """The keys of ``section.one_of`` that ``value`` has; a problem unless exactly one."""
+        given = [key for key in section.one_of if key in value]
+        if len(given) != 1:
+            self.problem("pack_schema", section.one_of_message, where, rule=rule)
+        return given
 
-_SOURCE_KEYS = {"id", "label", "doc", "origin"}
-_STEP_KEYS = {"id", "label", "doc", "after", "uses", "apply"}
-_ENTRY_KEYS = {"rule", "source", "when", "doc", "note", "layer", "transform", "params"}
-_LAYER_KEYS = {"at", "select", "value", "position", "profile"}
-_PROFILE_KEYS = {"doc", "default", "paths"}
-_PATH_RULE_KEYS = {"strategy", "params", "note", "rule"}
+
+def _has(value: Any, where: tuple) -> bool:
+    for part in where:
+        if isinstance(value, dict) and part in value or isinstance(value, list) and type(part) is int and (
+                0 <= part < len(value)):
+            value = value[part]
+        else:
+            return False
+    return True
 
 
 def _strategy_rule(reader: _Reader, spec: Any, where: tuple, rule_id: str) -> Rule | None:
     if isinstance(spec, str):
         spec = {"strategy": spec}
-    if not reader.keys(spec, where, _PATH_RULE_KEYS, required=("strategy",), rule=rule_id):
+    if not reader.keys(spec, where, pack_format.STRATEGY_RULE, rule=rule_id):
         return None
     name = spec.get("strategy")
     if name not in STRATEGIES:
@@ -260,18 +280,16 @@ def _schema_path(text: str) -> tuple:
     return tuple(part for part in text.replace("[]", ".[]").split(".") if part)
 
 
-def _load_profiles(reader: _Reader, value: Any) -> dict:
+def _load_profiles(reader: _Reader | None, value: Any) -> dict:
+    """The profiles of the merged profiles.yaml (``extends`` patched them by id, their paths by path)."""
     profiles: dict = {}
-    if not isinstance(value, dict) or not isinstance(value.get("profiles"), dict):
-        reader.problem("pack_schema", "profiles.yaml must have a 'profiles' mapping", ())
-        return profiles
-    for profile_id, spec in value["profiles"].items():
+    for profile_id, spec in (value or {}).get("profiles", {}).items():
         where = ("profiles", profile_id)
-        if not reader.keys(spec, where, _PROFILE_KEYS, required=("default",), rule=profile_id):
+        if not reader.keys(spec, where, pack_format.PROFILE, rule=profile_id) or "default" not in spec:
             continue
         default = _strategy_rule(reader, spec["default"], where + ("default",), "")
         compiled: dict = {}
-        for path_text, rule_spec in (spec.get("paths") or {}).items():
+        for path_text, rule_spec in (pack_format.PROFILE.get(spec, "paths") or {}).items():
             rule_id = f"{profile_id}:{path_text}"
             rule = _strategy_rule(reader, rule_spec, where + ("paths", path_text), rule_id)
             if rule is not None:
@@ -281,28 +299,30 @@ def _load_profiles(reader: _Reader, value: Any) -> dict:
     return profiles
 
 
-def _load_loader(reader: _Reader, value: Any, base: Any) -> Any:
+def _load_loader(reader: _Reader | None, value: Any) -> Any:
     """plugin-config.yaml's ``loader``: how FlytePropeller's config loader treats keys (engine.propeller_config)."""
-    from .propeller_config import LOADER_KEYS, Loader
+    from .propeller_config import Loader
 
     spec = value.get("loader") if isinstance(value, dict) else None
     if spec is None:
-        return base
-    if not reader.keys(spec, ("loader",), set(LOADER_KEYS)):
-        return base
-    settings = dict(vars(base or Loader()))
+        return None
+    if not reader.keys(spec, ("loader",), pack_format.LOADER):
+        return None
+    settings = {}
     for key, item in spec.items():
+        if key not in pack_format.LOADER.names:
+            continue  # reported by keys()
         if not isinstance(item, bool):
             reader.problem("pack_schema", f"loader.{key} must be true or false", ("loader", key))
             continue
-        settings[LOADER_KEYS[key]] = item
+        settings[key.replace("-", "_")] = item  # the Loader's field (tests/test_pack_format.py)
     return Loader(**settings)
 
 
 def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict,
                 transforms: dict) -> Entry | None:
     rule_id = spec.get("rule") if isinstance(spec, dict) else None
-    if not reader.keys(spec, where, _ENTRY_KEYS, required=("rule", "source"), rule=rule_id):
+    if not reader.keys(spec, where, pack_format.RULE, rule=rule_id):
         return None
     source = spec.get("source")
     if source not in sources:
@@ -310,9 +330,8 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
         reader.problem("unknown_source", f"rule names source {source!r}, which the pack does not declare",
                        where + ("source",), rule=rule_id, hint=f"did you mean {close[0]!r}?" if close else None)
     when = reader.expression(spec["when"], where + ("when",), rule_id) if "when" in spec else None
-    kinds = [k for k in ("layer", "transform") if k in spec]
+    kinds = reader.one_of(spec, where, pack_format.RULE, rule_id)
     if len(kinds) != 1:
-        reader.problem("pack_schema", "a rule has exactly one of 'layer' or 'transform'", where, rule=rule_id)
         return None
     entry = Entry(id=str(rule_id), kind=kinds[0], source=str(source), when=when, doc=spec.get("doc"),
                   note=spec.get("note"))
@@ -348,25 +367,24 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
         entry.params = compiled_params
         return entry
     layer = spec["layer"]
-    if not reader.keys(layer, where + ("layer",), _LAYER_KEYS, required=("at",), rule=rule_id):
+    if not reader.keys(layer, where + ("layer",), pack_format.LAYER, rule=rule_id) or "at" not in layer:
         return None
     try:
         entry.at = _paths.parse(str(layer["at"]))
     except ValueError as exc:
         reader.problem("pack_schema", str(exc), where + ("layer", "at"), rule=rule_id)
-    if ("select" in layer) == ("value" in layer):
-        reader.problem("pack_schema", "a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
-                       where + ("layer",), rule=rule_id)
+    reader.one_of(layer, where + ("layer",), pack_format.LAYER, rule_id)
     if "select" in layer:
         entry.select = reader.expression(layer["select"], where + ("layer", "select"), rule_id)
     else:
         entry.value = layer["value"]
         entry.has_value = True
-    entry.position = layer.get("position", "over")
-    if entry.position not in ("over", "under"):
-        reader.problem("pack_schema", f"position must be 'over' or 'under', not {entry.position!r}",
-                       where + ("layer", "position"), rule=rule_id)
-    profile_id = layer.get("profile", "mergo")
+    entry.position = pack_format.LAYER.get(layer, "position")
+    positions = pack_format.LAYER.key("position").values
+    if entry.position not in positions:
+        reader.problem("pack_schema", f"position must be {' or '.join(map(repr, positions))}, not "
+                       f"{entry.position!r}", where + ("layer", "position"), rule=rule_id)
+    profile_id = pack_format.LAYER.get(layer, "profile")
     if profile_id not in profiles:
         close = difflib.get_close_matches(str(profile_id), sorted(profiles), n=1)
         reader.problem("unknown_profile", f"unknown merge profile {profile_id!r}", where + ("layer", "profile"),
@@ -376,55 +394,24 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
     return entry
 
 
-def _merge_by_id(parent: list, child: list, key: str, merge_item) -> list:
-    """Items of the child with an id the parent has are merged into it in place; new ones are added at the end."""
-    merged = [dict(item) if isinstance(item, dict) else item for item in parent]
-    index = {item.get(key): position for position, item in enumerate(merged) if isinstance(item, dict)}
-    for item in child:
-        if isinstance(item, dict) and item.get(key) in index:
-            position = index[item[key]]
-            merged[position] = merge_item(merged[position], item)
-        else:
-            merged.append(item)
-    return merged
-
-
-def _deep_merge(parent: dict, child: dict) -> dict:
-    merged = dict(parent)
-    for key, value in child.items():
-        merged[key] = _deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(
-            merged.get(key), dict) else value
-    return merged
-
-
-def _merge_step(parent: dict, child: dict) -> dict:
-    merged = _deep_merge({k: v for k, v in parent.items() if k != "apply"},
-                         {k: v for k, v in child.items() if k != "apply"})
-    merged["apply"] = _merge_by_id(parent.get("apply") or [], child.get("apply") or [], "rule", _deep_merge)
-    return merged
-
-
-def _merge_pack(pack_doc: dict, child: dict) -> None:
-    """An extending pack patches its parent's pack.yaml: sources and steps by id, a step's rules by rule id (the
-    child's keys win, nested mappings merged), new ones added at the end; other keys replace the parent's."""
-    for key, value in child.items():
-        if key == "extends":
-            continue
-        if key == "sources" and isinstance(value, list) and isinstance(pack_doc.get(key), list):
-            pack_doc[key] = _merge_by_id(pack_doc[key], value, "id", _deep_merge)
-        elif key == "steps" and isinstance(value, list) and isinstance(pack_doc.get(key), list):
-            pack_doc[key] = _merge_by_id(pack_doc[key], value, "id", _merge_step)
-        else:
-            pack_doc[key] = value
-
-
 def _read(path: Path, problems: list) -> tuple[Document | None, bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         problems.append(RuleError("pack_unreadable", f"cannot read {path}: {exc.strerror}", file=str(path)))
         return None, b""
-    return load_document(data, str(path)), data
+    try:
+        return load_document(data, str(path)), data
+    except InputError as exc:  # YAML that does not parse
+        problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column,
+                                  path=exc.path, hint=exc.hint))
+        return None, b""
+
+
+def registries() -> dict:
+    """The strategies' and transforms' names and declarations, for the pack schema (``pack_format.json_schema``):
+    ``{"strategy": {name: params}, "transform": {name: transform_api.Transform}}``."""
+    return {"strategy": STRATEGY_PARAMS, "transform": TRANSFORMS}
 
 
 def resolve_pack_folder(rules: str | Path) -> Path:
@@ -439,99 +426,140 @@ def resolve_pack_folder(rules: str | Path) -> Path:
                     hint=f"did you mean {close[0]!r}?" if close else f"shipped packs: {', '.join(shipped_packs())}")
 
 
-def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError]]:
-    """Load a pack, returning every problem found instead of raising the first (for ``podeval check``)."""
+@dataclass
+class PackLayer:
+    """One pack of an ``extends`` chain: its folder and the files it has."""
+
+    folder: Path
+    documents: dict  # file name -> Document
+
+
+@dataclass
+class PackChain:
+    """A pack and the packs it extends, every file read once (``read_chain``): the loader and ``podeval check``
+    work from it."""
+
+    folder: Path
+    layers: list  # PackLayer: the pack first, then the pack it extends, and so on
+    digest: str
+    problems: list  # what stops the pack from loading, in the order found
+    unreadable: list  # of those, the files that cannot be read or parsed
+
+    @property
+    def extends(self) -> bool:
+        """Does the pack's own pack.yaml extend another pack?"""
+        own = self.layers[0].documents.get("pack.yaml") if self.layers else None
+        return own is not None and isinstance(own.value, dict) and bool(own.value.get("extends"))
+
+    def merged(self, section: pack_format.Section, problems: list) -> tuple[Any, _Reader | None]:
+        """A file of the chain merged as ``extends`` does (root first), and a reader that locates in its files."""
+        name, key = section.file, section.required()[0]
+        merged: Any = None
+        readers: list = []
+        for layer in reversed(self.layers):
+            document = layer.documents.get(name)
+            if document is None:
+                continue
+            reader = _Reader(layer.folder / name, document, problems)
+            if not isinstance(document.value, dict) or not isinstance(document.value.get(key), dict):
+                article = "an" if key[0] in "aeiou" else "a"
+                reader.problem("pack_schema", f"{name} must have {article} {key!r} mapping", ())
+                continue
+            readers.insert(0, reader)
+            merged = document.value if merged is None else pack_format.merge(section, merged, document.value)
+        if not readers:
+            return None, None
+        top = readers[0]
+        return merged, _Reader(top.path, top.document, problems, tuple((r.path, r.document) for r in readers[1:]))
+
+
+def read_chain(rules: str | Path) -> PackChain:
+    """Walk a pack's ``extends`` chain once, reading every file of it (raises ``unknown_rules`` for the pack)."""
     folder = resolve_pack_folder(rules)
-    problems: list[RuleError] = []
+    problems: list = []
+    unreadable: list = []
+    layers: list = []
     digest = hashlib.sha256()
-    # A pack may `extends: <pack>`: files it lacks come from the parent; profiles and options are merged by id
-    # (the child's win); pack.yaml is patched (_merge_pack): sources and steps by id, rules by rule id.
-    chain: list[Path] = []
-    layers: list[dict] = []  # root first: {file name: (Document, reader)}
     current: Path | None = folder
     while current is not None:
-        if current in chain:
-            problems.append(RuleError("cycle", f"packs extend each other in a cycle: {' -> '.join(map(str, chain))}"))
-            return None, problems
-        chain.append(current)
-        found: dict = {}
-        for name in PACK_FILES:
+        if any(layer.folder == current for layer in layers):
+            problems.append(RuleError("cycle", "packs extend each other in a cycle: "
+                                      + " -> ".join(str(layer.folder) for layer in layers)))
+            break
+        layer = PackLayer(current, {})
+        layers.append(layer)
+        for name in pack_format.PACK_FILES:
             path = current / name
-            if not path.exists() and current != folder and name != "pack.yaml":
+            if name != "pack.yaml" and not path.exists():
                 continue
-            if not path.exists() and name != "pack.yaml" and len(chain) == 1:
-                continue
-            try:
-                document, data = _read(path, problems)
-            except Exception as exc:  # an InputError from the YAML reader
-                if hasattr(exc, "code"):
-                    problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line,
-                                              column=exc.column, path=exc.path, hint=exc.hint))
-                    continue
-                raise
+            failed: list = []
+            document, data = _read(path, failed)
+            problems += failed
+            unreadable += failed
             if document is not None:
-                found[name] = (document, _Reader(path, document, problems))
-                digest.update(str(len(chain)).encode() + name.encode() + b"\0" + data + b"\0")
-        layers.insert(0, found)
-        parent = found.get("pack.yaml", (None,))[0]
-        parent_name = parent.value.get("extends") if parent is not None and isinstance(parent.value, dict) else None
-        if parent_name:
-            try:
-                current = resolve_pack_folder(parent_name)
-            except RuleError as exc:
-                problems.append(exc)
-                return None, problems
-        else:
-            current = None
-    if problems:
-        return None, problems
-    for name in PACK_FILES:
-        if not any(name in layer for layer in layers):
-            problems.append(RuleError("pack_unreadable", f"the pack has no {name} (nor does a pack it extends)",
-                                      file=str(folder / name)))
-    if problems:
-        return None, problems
-    profiles: dict = {}
-    options: dict = {}
-    loader: Any = None
+                layer.documents[name] = document
+                digest.update(str(len(layers)).encode() + name.encode() + b"\0" + data + b"\0")
+        current = _parent(layer, problems)
+    if not problems:
+        for name in pack_format.PACK_FILES:
+            if not any(name in layer.documents for layer in layers):
+                problems.append(RuleError("pack_unreadable", f"the pack has no {name} (nor does a pack it extends)",
+                                          file=str(folder / name)))
+    return PackChain(folder, layers, "sha256:" + digest.hexdigest(), problems, unreadable)
+
+
+def _parent(layer: PackLayer, problems: list) -> Path | None:
+    """The folder of the pack ``layer`` extends (None: none, or it cannot be found: a problem)."""
+    document = layer.documents.get("pack.yaml")
+    name = document.value.get("extends") if document is not None and isinstance(document.value, dict) else None
+    if not name:
+        return None
+    try:
+        return resolve_pack_folder(name)
+    except RuleError as exc:
+        problems.append(exc)
+        return None
+
+
+def _merge_pack_files(chain: PackChain, problems: list) -> tuple[dict, _Reader] | None:
+    """The pack.yaml files of the chain merged (root first): sources and steps patched by id, rules by rule id."""
     pack_doc: dict = {}
     reader: _Reader | None = None
-    for layer in layers:
-        if "profiles.yaml" in layer:
-            document, layer_reader = layer["profiles.yaml"]
-            profiles.update(_load_profiles(layer_reader, document.value))
-        if "plugin-config.yaml" in layer:
-            document, layer_reader = layer["plugin-config.yaml"]
-            options.update(load_options(layer_reader, document.value))
-            loader = _load_loader(layer_reader, document.value, loader)
-        document, layer_reader = layer["pack.yaml"]
-        if isinstance(document.value, dict):
-            if not layer_reader.keys(document.value, (), {"name", "description", "root", "sources", "steps",
-                                                          "extends"}):
-                return None, problems
-            if "steps" in document.value or reader is None:
-                reader = layer_reader
-            _merge_pack(pack_doc, document.value)
-    assert reader is not None
-    missing = [key for key in ("name", "sources", "steps") if key not in pack_doc]
+    for layer in reversed(chain.layers):
+        document = layer.documents["pack.yaml"]
+        if not isinstance(document.value, dict):
+            continue
+        layer_reader = _Reader(layer.folder / "pack.yaml", document, problems)
+        if not layer_reader.keys(document.value, (), pack_format.PACK_FILE, required=()):
+            return None
+        if "steps" in document.value or reader is None:
+            reader = layer_reader
+        pack_doc = pack_format.merge(pack_format.PACK_FILE, pack_doc, document.value)
+    if reader is None:
+        problems.append(RuleError("pack_schema", "pack.yaml must be a mapping", file=str(chain.folder / "pack.yaml")))
+        return None
+    missing = [key for key in pack_format.PACK_FILE.required() if key not in pack_doc]
     for key in missing:
         reader.problem("pack_missing_key", f"missing required key {key!r}", ())
-    if missing:
-        return None, problems
+    return None if missing else (pack_doc, reader)
+
+
+def _load_sources(reader: _Reader, pack_doc: dict) -> dict:
     sources: dict = {}
     for index, spec in enumerate(pack_doc.get("sources") or []):
-        where = ("sources", index)
-        if reader.keys(spec, where, _SOURCE_KEYS, required=("id",)):
-            sources[spec["id"]] = SourceDef(spec["id"], spec.get("label", spec["id"]), spec.get("doc", ""),
-                                            spec.get("origin", ""))
-    graph = PrecedenceGraph()
-    for source in sources.values():
-        graph.add_node(source.id, kind="source", label=source.label, doc=source.doc)
+        if reader.keys(spec, ("sources", index), pack_format.SOURCE) and "id" in spec:
+            get = pack_format.SOURCE.get
+            sources[spec["id"]] = SourceDef(spec["id"], spec.get("label", spec["id"]), get(spec, "doc"),
+                                            get(spec, "origin"))
+    return sources
+
+
+def _load_steps(reader: _Reader, pack_doc: dict, sources: dict, profiles: dict, graph: PrecedenceGraph) -> dict:
     steps: dict = {}
     rule_ids: dict = {}
     for index, spec in enumerate(pack_doc.get("steps") or []):
         where = ("steps", index)
-        if not reader.keys(spec, where, _STEP_KEYS, required=("id", "apply")):
+        if not reader.keys(spec, where, pack_format.STEP) or "id" not in spec:
             continue
         step_id = spec["id"]
         if step_id in sources or step_id in steps:
@@ -548,9 +576,15 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
                                rule=entry.id)
             rule_ids[entry.id] = step_id
             entries.append(entry)
-        steps[step_id] = Step(step_id, spec.get("label", step_id), spec.get("doc", ""), list(spec.get("after") or []),
-                              list(spec.get("uses") or []), entries)
-        graph.add_node(step_id, kind="step", label=spec.get("label", step_id), doc=spec.get("doc", ""))
+        get = pack_format.STEP.get
+        steps[step_id] = Step(step_id, spec.get("label", step_id), get(spec, "doc"), list(get(spec, "after") or []),
+                              list(get(spec, "uses") or []), entries)
+        graph.add_node(step_id, kind="step", label=spec.get("label", step_id), doc=get(spec, "doc"))
+    return steps
+
+
+def _connect(reader: _Reader, graph: PrecedenceGraph, steps: dict, sources: dict) -> None:
+    """The edges: a step after the steps it names, and after the sources it uses or its rules speak for."""
     for index, step in enumerate(steps.values()):
         for field_name, targets in (("after", step.after), ("uses", step.uses)):
             for position, target in enumerate(targets):
@@ -566,24 +600,51 @@ def collect_problems(rules: str | Path) -> tuple[RulePack | None, list[RuleError
         for entry in step.entries:
             if entry.source in sources and entry.source not in step.uses:
                 graph.add_edge(entry.source, step.id)
-    # The order is networkx's lexicographic topological sort (the smallest ready id first: unique and stable).
+
+
+def _order(reader: _Reader, graph: PrecedenceGraph) -> list:
+    """networkx's lexicographic topological sort (the smallest ready id first: unique and stable)."""
     # Compiling a pack is the only place networkx is imported on the way to a Pod, and the compiled pack is cached
     # (pack_cache), so a warm `podeval render` does not pay for the import.
     import networkx as nx
 
-    order: list = []
     try:
-        order = list(nx.lexicographical_topological_sort(graph.to_networkx()))
+        return list(nx.lexicographical_topological_sort(graph.to_networkx()))
     except nx.NetworkXUnfeasible:
         cycle = nx.find_cycle(graph.to_networkx())
         names = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
         reader.problem("cycle", f"the precedence graph has a cycle: {names}", ("steps",),
                        hint="remove one of the 'after' edges of the cycle")
+        return []
+
+
+def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, list[RuleError]]:
+    """Load a pack, returning every problem found instead of raising the first (for ``podeval check``)."""
+    chain = rules if isinstance(rules, PackChain) else read_chain(rules)
+    if chain.problems:
+        return None, list(chain.problems)
+    problems: list[RuleError] = []
+    profiles_file, profiles_reader = chain.merged(pack_format.PROFILES_FILE, problems)
+    profiles = _load_profiles(profiles_reader, profiles_file)
+    plugin_config, plugin_reader = chain.merged(pack_format.PLUGIN_CONFIG_FILE, problems)
+    options = load_options(plugin_reader, plugin_config) if plugin_reader is not None else {}
+    loader = _load_loader(plugin_reader, plugin_config)
+    merged = _merge_pack_files(chain, problems)
+    if merged is None:
+        return None, problems
+    pack_doc, reader = merged
+    sources = _load_sources(reader, pack_doc)
+    graph = PrecedenceGraph()
+    for source in sources.values():
+        graph.add_node(source.id, kind="source", label=source.label, doc=source.doc)
+    steps = _load_steps(reader, pack_doc, sources, profiles, graph)
+    _connect(reader, graph, steps, sources)
+    order = _order(reader, graph)
     if problems:
         return None, problems
     pack = RulePack(
-        name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=folder,
-        digest="sha256:" + digest.hexdigest(), root=str(pack_doc.get("root", "PodTemplateSpec")), sources=sources,
+        name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=chain.folder,
+        digest=chain.digest, root=str(pack_format.PACK_FILE.get(pack_doc, "root")), sources=sources,
         steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, dag=graph,
         order=order, loader=loader,
     )
@@ -615,5 +676,6 @@ def load_rules(rules: str | Path | RulePack = "flyte-v1") -> RulePack:
     if isinstance(rules, RulePack):
         return rules
     folder = resolve_pack_folder(rules).resolve()
-    stamp = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0) for name in PACK_FILES)
+    stamp = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0)
+                  for name in pack_format.PACK_FILES)
     return _load_cached(str(folder), stamp)

@@ -3,7 +3,6 @@ of a pack (tolerations de-duplicated, two sources swapped, a source added, an op
 
 from __future__ import annotations
 
-import copy
 import shutil
 from pathlib import Path
 
@@ -70,15 +69,20 @@ def test_v1_15_is_flyte_v1_but_for_the_exact_name_parameters_and_the_config_load
     assert plugin_config == {"options": {}, "loader": {"lowercase-in-lists": False, "restore-lists": False,
                                                        "restore-dotted-keys": False}}
     assert load_rules("flyte-v1.15").options == load_rules("flyte-v1").options
+    # its profiles.yaml is a patch of flyte-v1's pod-spec profile: two parameters of the container rules
+    patch = {"params": {"exact_name_skips_primary": False, "exact_name_skips": []}}
     profiles = _yaml(RULES / "flyte-v1.15" / "profiles.yaml")["profiles"]
-    assert set(profiles) == {"pod-spec"}
-    expected = copy.deepcopy(_yaml(RULES / "flyte-v1" / "profiles.yaml")["profiles"]["pod-spec"])
-    for field in ("containers", "initContainers"):
-        expected["paths"][field]["params"].update(exact_name_skips_primary=False, exact_name_skips=[])
-    assert _without_text(profiles["pod-spec"]) == _without_text(expected), (
-        "flyte-v1's pod-spec profile changed: copy the change into rules/flyte-v1.15/profiles.yaml")
-    loaded = load_rules("flyte-v1.15")
-    assert loaded.name == "flyte-v1.15" and set(loaded.profiles) == set(load_rules("flyte-v1").profiles)
+    assert _without_text(profiles) == {"pod-spec": {"paths": {"containers": patch, "initContainers": patch}}}
+    loaded, v1 = load_rules("flyte-v1.15"), load_rules("flyte-v1")
+    assert loaded.name == "flyte-v1.15" and set(loaded.profiles) == set(v1.profiles)
+    for profile_id, profile in v1.profiles.items():
+        patched = loaded.profile(profile_id)
+        assert patched.default == profile.default and list(patched.rules) == list(profile.rules), profile_id
+        for path, rule in profile.rules.items():
+            expected = {**rule.params, **patch["params"]} if (profile_id, path) in (
+                ("pod-spec", ("containers",)), ("pod-spec", ("initContainers",))) else rule.params
+            assert (patched.rules[path].id, patched.rules[path].strategy, patched.rules[path].params) == (
+                rule.id, rule.strategy, expected), (profile_id, path)
 
 
 # -- flyte-docs ----------------------------------------------------------------------------------------------------
