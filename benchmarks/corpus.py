@@ -29,8 +29,13 @@ import yaml
 _Dumper = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
 
 FAMILIES = (("pod-template", 35), ("container", 30), ("k8s-pod", 20), ("overrides", 10), ("large", 5))
-IMAGES = ("ghcr.io/acme/app:1.4.2", "ghcr.io/flyteorg/flytekit:py3.11-1.16.0", "python:3.11-slim",
-          "registry.example.com/ml/trainer:2024.11", "docker.io/library/busybox:1.36")
+IMAGES = (
+    "ghcr.io/acme/app:1.4.2",
+    "ghcr.io/flyteorg/flytekit:py3.11-1.16.0",
+    "python:3.11-slim",
+    "registry.example.com/ml/trainer:2024.11",
+    "docker.io/library/busybox:1.36",
+)
 TEAMS = ("ml-platform", "data-eng", "search", "ads", "risk", "forecasting")
 
 
@@ -70,9 +75,12 @@ def _volumes(rng: random.Random, count: int) -> tuple[list, list]:
     volumes, mounts = [], []
     for index in range(count):
         kind = rng.choice(("emptyDir", "configMap", "secret", "pvc"))
-        source = {"emptyDir": {"emptyDir": {}}, "configMap": {"configMap": {"name": f"cm-{index}"}},
-                  "secret": {"secret": {"secretName": f"secret-{index}"}},
-                  "pvc": {"persistentVolumeClaim": {"claimName": f"pvc-{index}"}}}[kind]
+        source = {
+            "emptyDir": {"emptyDir": {}},
+            "configMap": {"configMap": {"name": f"cm-{index}"}},
+            "secret": {"secret": {"secretName": f"secret-{index}"}},
+            "pvc": {"persistentVolumeClaim": {"claimName": f"pvc-{index}"}},
+        }[kind]
         volumes.append({"name": f"vol-{index}", **source})
         mounts.append({"name": f"vol-{index}", "mountPath": f"/mnt/vol-{index}"})
     return volumes, mounts
@@ -90,15 +98,22 @@ def _plugin_config(rng: random.Random, template: bool) -> dict:
         config["default-pod-template-name"] = "flyte-template"
     options = {
         "default-labels": lambda: _labels(rng, "platform.acme.com", rng.randint(1, 6)),
-        "default-annotations": lambda: {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
-                                        "acme.com/managed-by": "flyte"},
+        "default-annotations": lambda: {
+            "cluster-autoscaler.kubernetes.io/safe-to-evict": "false",
+            "acme.com/managed-by": "flyte",
+        },
         "default-env-vars": lambda: {f"DEFAULT_{i}": f"d{i}" for i in range(rng.randint(1, 5))},
         "default-tolerations": lambda: [_toleration(rng, "acme.com/flyte")],
         "interruptible-tolerations": lambda: [_toleration(rng, "cloud.google.com/gke-spot")],
-        "interruptible-node-selector-requirement": lambda: {"key": "cloud.google.com/gke-spot", "operator": "In",
-                                                            "values": ["true"]},
-        "non-interruptible-node-selector-requirement": lambda: {"key": "cloud.google.com/gke-spot",
-                                                                "operator": "DoesNotExist"},
+        "interruptible-node-selector-requirement": lambda: {
+            "key": "cloud.google.com/gke-spot",
+            "operator": "In",
+            "values": ["true"],
+        },
+        "non-interruptible-node-selector-requirement": lambda: {
+            "key": "cloud.google.com/gke-spot",
+            "operator": "DoesNotExist",
+        },
         "default-node-selector": lambda: {"acme.com/pool": rng.choice(("cpu", "gpu", "highmem"))},
         "scheduler-name": lambda: "default-scheduler",
         "default-cpus": lambda: rng.choice(("500m", "1", "2")),
@@ -116,27 +131,40 @@ def _plugin_config(rng: random.Random, template: bool) -> dict:
 
 
 def _runtime_template(rng: random.Random) -> dict:
-    containers = [{"name": "default", "image": "docker.io/rwgrim/docker-noop",
-                   "terminationMessagePath": "/dev/termination-log"}]
+    containers = [
+        {"name": "default", "image": "docker.io/rwgrim/docker-noop", "terminationMessagePath": "/dev/termination-log"}
+    ]
     if rng.random() < 0.5:
-        containers.append({"name": "primary", "image": "docker.io/rwgrim/docker-noop",
-                           "env": [{"name": "TEMPLATE_PRIMARY", "value": "1"}]})
+        containers.append(
+            {
+                "name": "primary",
+                "image": "docker.io/rwgrim/docker-noop",
+                "env": [{"name": "TEMPLATE_PRIMARY", "value": "1"}],
+            }
+        )
     spec: dict = {"containers": containers}
     if rng.random() < 0.5:
         spec["tolerations"] = [_toleration(rng, "acme.com/batch")]
     if rng.random() < 0.5:
         spec["hostNetwork"] = False
     metadata = {"labels": _labels(rng, "tpl.acme.com", rng.randint(0, 4))}
-    return {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "flyte-template", "namespace": "flyte"},
-            "template": {"metadata": metadata, "spec": spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PodTemplate",
+        "metadata": {"name": "flyte-template", "namespace": "flyte"},
+        "template": {"metadata": metadata, "spec": spec},
+    }
 
 
 def _execution(rng: random.Random, index: int) -> dict:
     name = f"f{index:08x}{rng.randrange(16**8):08x}"
     execution: dict = {"namespace": f"{rng.choice(TEAMS)}-development", "podName": f"{name}-n0-0"}
     if rng.random() < 0.6:
-        execution.update(id={"project": rng.choice(TEAMS), "domain": "development", "name": name}, nodeId="n0",
-                         attempt=rng.randint(0, 2))
+        execution.update(
+            id={"project": rng.choice(TEAMS), "domain": "development", "name": name},
+            nodeId="n0",
+            attempt=rng.randint(0, 2),
+        )
     if rng.random() < 0.3:
         execution["interruptible"] = rng.random() < 0.5
     if rng.random() < 0.4:
@@ -147,13 +175,16 @@ def _execution(rng: random.Random, index: int) -> dict:
 
 
 def _task_container(rng: random.Random) -> dict:
-    return {"image": rng.choice(IMAGES), "args": ["pyflyte-execute", "--inputs", "{{.input}}", "--output-prefix",
-                                                  "{{.outputPrefix}}"],
-            "resources": _resources(rng)}
+    return {
+        "image": rng.choice(IMAGES),
+        "args": ["pyflyte-execute", "--inputs", "{{.input}}", "--output-prefix", "{{.outputPrefix}}"],
+        "resources": _resources(rng),
+    }
 
 
-def _pod_spec(rng: random.Random, primary: str, containers: int, inits: int, env: int, volumes: int,
-              tolerations: int) -> dict:
+def _pod_spec(
+    rng: random.Random, primary: str, containers: int, inits: int, env: int, volumes: int, tolerations: int
+) -> dict:
     vols, mounts = _volumes(rng, volumes)
     names = [primary] + [f"sidecar-{i}" for i in range(1, containers)]
     spec: dict = {"containers": [_container(rng, name, env, mounts) for name in names]}
@@ -173,8 +204,11 @@ def scenario(index: int, seed: int = 0) -> tuple[str, dict]:
     rng = random.Random(seed * 1_000_003 + index)
     family = rng.choices([f for f, _ in FAMILIES], weights=[w for _, w in FAMILIES])[0]
     template = rng.random() < 0.7
-    data: dict = {"task": {"type": "python-task"}, "execution": _execution(rng, index),
-                  "propeller": {"namespace": "flyte", "config": _plugin_config(rng, template)}}
+    data: dict = {
+        "task": {"type": "python-task"},
+        "execution": _execution(rng, index),
+        "propeller": {"namespace": "flyte", "config": _plugin_config(rng, template)},
+    }
     if template:
         data["podTemplates"] = [_runtime_template(rng)]
     task = data["task"]
@@ -188,11 +222,15 @@ def scenario(index: int, seed: int = 0) -> tuple[str, dict]:
         task["podTemplate"] = {
             "primaryContainerName": "primary",
             "labels": _labels(rng, "team.acme.com", rng.randint(15, 20) if big else rng.randint(0, 5)),
-            "podSpec": _pod_spec(rng, "primary", rng.randint(2, 3) if big else rng.randint(1, 3),
-                                 rng.randint(1, 2) if big else rng.randint(0, 2),
-                                 rng.randint(15, 30) if big else rng.randint(0, 6),
-                                 rng.randint(5, 10) if big else rng.randint(0, 3),
-                                 rng.randint(4, 8) if big else rng.randint(0, 2)),
+            "podSpec": _pod_spec(
+                rng,
+                "primary",
+                rng.randint(2, 3) if big else rng.randint(1, 3),
+                rng.randint(1, 2) if big else rng.randint(0, 2),
+                rng.randint(15, 30) if big else rng.randint(0, 6),
+                rng.randint(5, 10) if big else rng.randint(0, 3),
+                rng.randint(4, 8) if big else rng.randint(0, 2),
+            ),
         }
         if big:
             task["labels"] = _labels(rng, "task.acme.com", rng.randint(4, 8))
@@ -200,17 +238,29 @@ def scenario(index: int, seed: int = 0) -> tuple[str, dict]:
     else:  # k8s-pod
         primary = rng.choice(("main", "primary", "app"))
         task["type"] = "sidecar"
-        task["k8sPod"] = {"metadata": {"labels": _labels(rng, "app.acme.com", rng.randint(0, 4))},
-                          "podSpec": _pod_spec(rng, primary, rng.randint(1, 3), rng.randint(0, 1), rng.randint(0, 6),
-                                               rng.randint(0, 3), rng.randint(0, 2))}
+        task["k8sPod"] = {
+            "metadata": {"labels": _labels(rng, "app.acme.com", rng.randint(0, 4))},
+            "podSpec": _pod_spec(
+                rng,
+                primary,
+                rng.randint(1, 3),
+                rng.randint(0, 1),
+                rng.randint(0, 6),
+                rng.randint(0, 3),
+                rng.randint(0, 2),
+            ),
+        }
         task["config"] = {"primary_container_name": primary}
     if family == "overrides":
         overrides: dict = {"resources": {"limits": {"memory": rng.choice(("2Gi", "8Gi"))}}}
         if rng.random() < 0.5:
             overrides["containerImage"] = rng.choice(IMAGES)
         if rng.random() < 0.3:
-            overrides["podTemplate"] = {"primaryContainerName": "primary", "labels": {"override": "yes"},
-                                        "podSpec": {"containers": [{"name": "primary"}]}}
+            overrides["podTemplate"] = {
+                "primaryContainerName": "primary",
+                "labels": {"override": "yes"},
+                "podSpec": {"containers": [{"name": "primary"}]},
+            }
         data["execution"]["overrides"] = overrides
     if rng.random() < 0.01:
         task["podTemplateName"] = "no-such-template"  # Flyte refuses to build this Pod (exit 3)
@@ -228,7 +278,8 @@ def write_corpus(folder: Path, count: int, seed: int = 0, first: int = 0) -> int
     for index in range(first, first + count):
         family, data = scenario(index, seed)
         text = f"# benchmark corpus, seed {seed}, scenario {index} ({family})\n" + yaml.dump(
-            data, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=1 << 20)
+            data, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=1 << 20
+        )
         path = folder / file_name(index)
         path.write_text(text)
         total += len(text)

@@ -33,8 +33,9 @@ def large_valid_labels() -> bytes:
 
 def large_valid_containers() -> bytes:
     containers = "".join(f"      - {{name: c{i}, image: img:1, env: [{{name: A, value: b}}]}}\n" for i in range(2_000))
-    return ("task:\n  config: {primary_container_name: c0}\n  k8sPod:\n    podSpec:\n      containers:\n"
-            + containers).encode()
+    return (
+        "task:\n  config: {primary_container_name: c0}\n  k8sPod:\n    podSpec:\n      containers:\n" + containers
+    ).encode()
 
 
 def large_valid_tolerations() -> bytes:
@@ -50,9 +51,14 @@ def valid_example() -> bytes:
     return (ROOT / "examples" / "flyte-docs" / "example-3.yaml").read_bytes()
 
 
-CASES = {**GENERATORS, "docs_example_command_echo": docs_example, "ok_example_3": valid_example,
-         "ok_90k_labels": large_valid_labels, "ok_2k_containers": large_valid_containers,
-         "ok_20k_tolerations": large_valid_tolerations}
+CASES = {
+    **GENERATORS,
+    "docs_example_command_echo": docs_example,
+    "ok_example_3": valid_example,
+    "ok_90k_labels": large_valid_labels,
+    "ok_2k_containers": large_valid_containers,
+    "ok_20k_tolerations": large_valid_tolerations,
+}
 
 
 # The children are started by a small launcher process, not by this one: on Linux a child's peak RSS starts from its
@@ -91,21 +97,31 @@ def main() -> None:
             data = make()
             path.write_bytes(data)
             sizes[str(path)] = (name, len(data))
-        completed = subprocess.run([sys.executable, "-c", _LAUNCHER, str(args.repeat), str(ROOT), *sizes],
-                                   capture_output=True, text=True, check=True)
+        completed = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(args.repeat), str(ROOT), *sizes],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     rows = [json.loads(line) for line in completed.stdout.splitlines()]
-    print(f"- Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"- `python -m engine --help` (start-up and imports), best of {args.repeat}: "
-          f"{rows[0]['baseline'] * 1000:.0f} ms, {rows[0]['baseline_rss']:.0f} MiB\n")
+    print(
+        f"- Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"- `python -m engine --help` (start-up and imports), best of {args.repeat}: "
+        f"{rows[0]['baseline'] * 1000:.0f} ms, {rows[0]['baseline_rss']:.0f} MiB\n"
+    )
     print(f"| case | input | exit | code | wall time (best of {args.repeat}) | peak RSS |")
     print("|---|---:|---:|---|---:|---:|")
     for row in rows[1:]:
         name, size = sizes[row["path"]]
         line = row["line"]
         code = line.split("]")[0].split("[")[-1] if line.startswith("podeval: error[") else (line[:40] or "-")
-        print(f"| {name} | {size / 1024 / 1024:.2f} MiB | {row['exit']} | {code} | {row['wall'] * 1000:.0f} ms "
-              f"| {row['rss']:.0f} MiB |")
+        print(
+            f"| {name} | {size / 1024 / 1024:.2f} MiB | {row['exit']} | {code} | {row['wall'] * 1000:.0f} ms "
+            f"| {row['rss']:.0f} MiB |"
+        )
 
 
 if __name__ == "__main__":

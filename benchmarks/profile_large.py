@@ -52,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             name = f"stdlib {path.name}"
         by_module[name] += entry[2]
-    print(f"{args.scenario.name}, {'with' if trace else 'without'} trace, {args.count} evaluations "
-          f"({total / args.count * 1e3:.1f} ms each under cProfile)\n")
+    print(
+        f"{args.scenario.name}, {'with' if trace else 'without'} trace, {args.count} evaluations "
+        f"({total / args.count * 1e3:.1f} ms each under cProfile)\n"
+    )
     print("own time by module")
     for name, seconds in sorted(by_module.items(), key=lambda item: -item[1]):
         if seconds / total >= 0.005:

@@ -95,16 +95,21 @@ def machine() -> dict:
     kubectl_version = None
     if kubectl:
         try:
-            out = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=20,
-                                 check=False).stdout
+            out = subprocess.run(
+                [kubectl, "version", "--client"], capture_output=True, text=True, timeout=20, check=False
+            ).stdout
             kubectl_version = " / ".join(line.strip() for line in out.splitlines() if line.strip())
         except (OSError, subprocess.SubprocessError):
             pass
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory": memory, "os": f"{platform.system()} {platform.release()}",
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "load average": " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "kubectl": kubectl_version, "podeval": engine.__version__,
+        "kubectl": kubectl_version,
+        "podeval": engine.__version__,
     }
 
 
@@ -133,22 +138,31 @@ def rate(fn, *, seconds: float, rounds: int) -> float:
 def throughput(args) -> None:
     section("1. Throughput: engine.evaluate in-process, pack compiled once, one core (evaluations per second)")
     pack = engine.load_rules("flyte-v1")
-    inputs = {name: load_document(path.read_bytes(), str(path)).value for name, path in
-              (("a", EXAMPLE_3), ("b", LARGE))}
+    inputs = {
+        name: load_document(path.read_bytes(), str(path)).value for name, path in (("a", EXAMPLE_3), ("b", LARGE))
+    }
     targets = {("a", True): 10_000, ("b", True): 2_000}
     labels = {"a": "(a) docs Example 3", "b": "(b) large scenario"}
     rates = {}
     for name in ("a", "b"):
         for trace in (True, False):
             data = inputs[name]
-            per_second = rate(lambda data=data, trace=trace: engine.evaluate(data, rules=pack, trace=trace),
-                              seconds=args.seconds, rounds=args.rounds)
+            per_second = rate(
+                lambda data=data, trace=trace: engine.evaluate(data, rules=pack, trace=trace),
+                seconds=args.seconds,
+                rounds=args.rounds,
+            )
             rates[name, trace] = per_second
             target = targets.get((name, trace))
-            figure(f"throughput.{name}.{'trace' if trace else 'notrace'}",
-                   f"{labels[name]}, {'with' if trace else 'without'} trace", per_second, "evals/s",
-                   f">= {target:,}/s" if target else "", per_second >= target if target else None,
-                   f"{1e6 / per_second:,.0f} us each")
+            figure(
+                f"throughput.{name}.{'trace' if trace else 'notrace'}",
+                f"{labels[name]}, {'with' if trace else 'without'} trace",
+                per_second,
+                "evals/s",
+                f">= {target:,}/s" if target else "",
+                per_second >= target if target else None,
+                f"{1e6 / per_second:,.0f} us each",
+            )
 
     section("2. (b) against its floor: deepcopy of (b)'s inputs + json.dumps of its Pod, measured now")
     data = inputs["b"]
@@ -158,9 +172,14 @@ def throughput(args) -> None:
     figure("floor.b", "floor: deepcopy(inputs) + json.dumps(pod)", floor_us, "us")
     for trace in (True, False):
         ratio = (1e6 / rates["b", trace]) / floor_us
-        figure(f"floor.ratio.{'trace' if trace else 'notrace'}",
-               f"(b) {'with' if trace else 'without'} trace / floor", ratio, "x",
-               "<= 15x" if trace else "", ratio <= 15 if trace else None)
+        figure(
+            f"floor.ratio.{'trace' if trace else 'notrace'}",
+            f"(b) {'with' if trace else 'without'} trace / floor",
+            ratio,
+            "x",
+            "<= 15x" if trace else "",
+            ratio <= 15 if trace else None,
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -185,16 +204,34 @@ def kustomization(folder: Path) -> None:
     for container in base_spec.get("containers", []):
         if container["name"] == "default":
             container["name"] = primary
-    base = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, **template.get("metadata", {})},
-            "spec": base_spec}
-    patch = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": compile_time.get("labels", {}),
-                                                              "annotations": compile_time.get("annotations", {})},
-             "spec": compile_time["podSpec"]}
+    base = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, **template.get("metadata", {})},
+        "spec": base_spec,
+    }
+    patch = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "labels": compile_time.get("labels", {}),
+            "annotations": compile_time.get("annotations", {}),
+        },
+        "spec": compile_time["podSpec"],
+    }
     (folder / "pod.yaml").write_text(dump_yaml(base))
     (folder / "patch.yaml").write_text(dump_yaml(patch))
-    (folder / "kustomization.yaml").write_text(dump_yaml({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": ["pod.yaml"],
-        "patches": [{"path": "patch.yaml"}]}))
+    (folder / "kustomization.yaml").write_text(
+        dump_yaml(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": ["pod.yaml"],
+                "patches": [{"path": "patch.yaml"}],
+            }
+        )
+    )
 
 
 def wall(command: list, **kwargs) -> float:
@@ -208,8 +245,10 @@ def wall(command: list, **kwargs) -> float:
 
 def cold_start(args, work: Path) -> None:
     section(f"3. Cold start: a new process each time, wall time, median of {args.cold_runs} interleaved runs")
-    commands = {"render": podeval_command() + ["render", str(EXAMPLE_3)],
-                "import_yaml": [sys.executable, "-c", "import yaml"]}
+    commands = {
+        "render": podeval_command() + ["render", str(EXAMPLE_3)],
+        "import_yaml": [sys.executable, "-c", "import yaml"],
+    }
     kubectl = shutil.which("kubectl")
     if kubectl:
         folder = work / "kustomize"
@@ -232,24 +271,66 @@ def cold_start(args, work: Path) -> None:
     from engine.rules import resolve_pack_folder
 
     cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve())) is not None
-    figure("cold.render", f"podeval render example-3 ({Path(shown).name})", median["render"], "s", "",
-           None, f"min {min(times['render']):.3f} s; compiled-pack cache {'used' if cached else 'NOT used'}")
-    figure("cold.render.as_is", "  the same in this shell's environment", statistics.median(inherited), "s", "",
-           None, "for reference; PYTHONDONTWRITEBYTECODE=" + INHERITED_ENV.get("PYTHONDONTWRITEBYTECODE", "(unset)"))
-    figure("cold.import_yaml", 'python -c "import yaml"', median["import_yaml"], "s", "", None,
-           f"min {min(times['import_yaml']):.3f} s")
+    figure(
+        "cold.render",
+        f"podeval render example-3 ({Path(shown).name})",
+        median["render"],
+        "s",
+        "",
+        None,
+        f"min {min(times['render']):.3f} s; compiled-pack cache {'used' if cached else 'NOT used'}",
+    )
+    figure(
+        "cold.render.as_is",
+        "  the same in this shell's environment",
+        statistics.median(inherited),
+        "s",
+        "",
+        None,
+        "for reference; PYTHONDONTWRITEBYTECODE=" + INHERITED_ENV.get("PYTHONDONTWRITEBYTECODE", "(unset)"),
+    )
+    figure(
+        "cold.import_yaml",
+        'python -c "import yaml"',
+        median["import_yaml"],
+        "s",
+        "",
+        None,
+        f"min {min(times['import_yaml']):.3f} s",
+    )
     ratio = median["render"] / median["import_yaml"]
     figure("cold.ratio.import_yaml", "render / import yaml", ratio, "x", "<= 4x", ratio <= 4)
     if "kustomize" in median:
-        figure("cold.kustomize", "kubectl kustomize (one strategic-merge patch)", median["kustomize"], "s", "", None,
-               f"min {min(times['kustomize']):.3f} s")
+        figure(
+            "cold.kustomize",
+            "kubectl kustomize (one strategic-merge patch)",
+            median["kustomize"],
+            "s",
+            "",
+            None,
+            f"min {min(times['kustomize']):.3f} s",
+        )
         ratio = median["render"] / median["kustomize"]
         figure("cold.ratio.kustomize", "render / kubectl kustomize", ratio, "x", "<= 1x", ratio <= 1)
     else:
-        figure("cold.kustomize", "kubectl kustomize (one strategic-merge patch)", None, "s", "", None,
-               "skipped: kubectl is not on PATH")
-        figure("cold.ratio.kustomize", "render / kubectl kustomize", None, "x", "<= 1x", None,
-               "skipped: kubectl is not on PATH")
+        figure(
+            "cold.kustomize",
+            "kubectl kustomize (one strategic-merge patch)",
+            None,
+            "s",
+            "",
+            None,
+            "skipped: kubectl is not on PATH",
+        )
+        figure(
+            "cold.ratio.kustomize",
+            "render / kubectl kustomize",
+            None,
+            "x",
+            "<= 1x",
+            None,
+            "skipped: kubectl is not on PATH",
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -276,7 +357,7 @@ class RSSSampler:
             if entry.name.isdigit():
                 try:
                     stat = Path(entry.path, "stat").read_text()
-                    parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+                    parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
                 except (OSError, ValueError, IndexError):
                     continue
         tree = set(self.roots)
@@ -315,8 +396,10 @@ class RSSSampler:
         if not self.samples:
             return {"peak": None, "first half": None}
         half = self.samples[-1][0] / 2
-        return {"peak": max(rss for _, rss in self.samples),
-                "first half": max(rss for at, rss in self.samples if at <= half)}
+        return {
+            "peak": max(rss for _, rss in self.samples),
+            "first half": max(rss for at, rss in self.samples if at <= half),
+        }
 
 
 def run_measured(commands: list, timeout: float = 900) -> dict:
@@ -324,8 +407,7 @@ def run_measured(commands: list, timeout: float = 900) -> dict:
     (with /proc) the peak RSS of all of them together, over the whole run and over its first half."""
     cpu_before = children_cpu()
     started = time.perf_counter()
-    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for command in commands]
+    processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for command in commands]
     sampler = RSSSampler([p.pid for p in processes]) if RSSSampler.supported() else None
     if sampler is not None:
         sampler.start()
@@ -361,9 +443,21 @@ def build_corpus(work: Path, count: int, jobs: int) -> dict:
     everything = work / "corpus" / "all"
     everything.mkdir(parents=True)
     bounds = [(count * part // jobs, count * (part + 1) // jobs) for part in range(jobs)]
-    processes = [subprocess.Popen([sys.executable, str(HERE / "corpus.py"), str(everything), "--first", str(first),
-                                   "--count", str(last - first)], stderr=subprocess.DEVNULL)
-                 for first, last in bounds]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "corpus.py"),
+                str(everything),
+                "--first",
+                str(first),
+                "--count",
+                str(last - first),
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        for first, last in bounds
+    ]
     if any(process.wait() != 0 for process in processes):
         raise RuntimeError("generating the corpus failed")
     layout: dict = {"all": everything, "parts": []}
@@ -382,16 +476,21 @@ def corpus_runs(args, work: Path) -> None:
     started = time.perf_counter()
     layout = build_corpus(work, args.corpus, jobs)
     size = sum(entry.stat().st_size for entry in os.scandir(layout["all"]))
-    print(f"  (corpus: {args.corpus:,} scenarios, {size / 1e6:.1f} MB, generated in "
-          f"{time.perf_counter() - started:.1f} s, not counted)", flush=True)
+    print(
+        f"  (corpus: {args.corpus:,} scenarios, {size / 1e6:.1f} MB, generated in "
+        f"{time.perf_counter() - started:.1f} s, not counted)",
+        flush=True,
+    )
 
     render = podeval_command() + ["render", str(layout["all"]), "--out", str(work / "out"), "--jobs", str(jobs)]
     run = run_measured([render])
     report_corpus("render", f"podeval render DIR --out OUT --jobs {jobs}", run, args.corpus)
 
     podeval = podeval_command()
-    helps = {name: subprocess.run(podeval + [name, "--help"], capture_output=True, text=True, check=False)
-             for name in ("test", "diff")}
+    helps = {
+        name: subprocess.run(podeval + [name, "--help"], capture_output=True, text=True, check=False)
+        for name in ("test", "diff")
+    }
     available = {name: done.returncode == 0 for name, done in helps.items()}
     # `--jobs` for test and diff (issue 12): one command over the whole folder; before it, one process per part
     parallel = {name: "--jobs" in done.stdout for name, done in helps.items()}
@@ -407,8 +506,9 @@ def corpus_runs(args, work: Path) -> None:
             run_measured([podeval + ["test", "--update", "-q", str(folder)] for folder in layout["parts"]])
             run = run_measured([podeval + ["test", "-q", str(folder)] for folder in layout["parts"]])
             label = f"podeval test DIR ({jobs} parts, a process each)"
-        report_corpus("test", label, run, args.corpus,
-                      note="" if set(run["codes"]) == {0} else f"exit codes {run['codes']}")
+        report_corpus(
+            "test", label, run, args.corpus, note="" if set(run["codes"]) == {0} else f"exit codes {run['codes']}"
+        )
     if not available["diff"]:
         report_missing("diff")
     else:
@@ -431,7 +531,7 @@ def variant_pack(folder: Path) -> None:
     for name in ("pack.yaml", "profiles.yaml", "plugin-config.yaml"):
         shutil.copy(source / name, folder / name)
     config = (folder / "plugin-config.yaml").read_text()
-    changed = config.replace("default: 1000m", "default: \"2\"", 1)
+    changed = config.replace("default: 1000m", 'default: "2"', 1)
     if changed == config:
         raise RuntimeError("could not derive the variant pack (default-cpus not found)")
     (folder / "plugin-config.yaml").write_text(changed)
@@ -443,9 +543,15 @@ FLAT = "peak RSS growth, first half -> whole run"
 def report_corpus(name: str, label: str, run: dict, count: int, note: str = "") -> None:
     seconds = run["seconds"]
     load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    figure(f"corpus.{name}.seconds", label, seconds, "s", "<= 15 s" if count >= 10_000 else "(full: <= 15 s)",
-           seconds <= 15 if count >= 10_000 else None,
-           note or f"{count / seconds:,.0f} scenarios/s; CPU {run['cpu']:.1f} s{load}")
+    figure(
+        f"corpus.{name}.seconds",
+        label,
+        seconds,
+        "s",
+        "<= 15 s" if count >= 10_000 else "(full: <= 15 s)",
+        seconds <= 15 if count >= 10_000 else None,
+        note or f"{count / seconds:,.0f} scenarios/s; CPU {run['cpu']:.1f} s{load}",
+    )
     peak, first_half = run["peak"], run["first half"]
     if peak is None:
         figure(f"corpus.{name}.rss", "peak RSS, all processes", None, "MB", "<= 300 MB", None, "no /proc here")
@@ -453,15 +559,24 @@ def report_corpus(name: str, label: str, run: dict, count: int, note: str = "") 
         return
     figure(f"corpus.{name}.rss", "peak RSS, all processes", peak / 1e6, "MB", "<= 300 MB", peak <= 300e6)
     growth = (peak / first_half - 1) * 100 if first_half else None
-    figure(f"corpus.{name}.flat", FLAT, growth, "%", "<= 10% (flat)", growth <= 10 if growth is not None else None,
-           f"{first_half / 1e6:.0f} MB -> {peak / 1e6:.0f} MB" if first_half else "")
+    figure(
+        f"corpus.{name}.flat",
+        FLAT,
+        growth,
+        "%",
+        "<= 10% (flat)",
+        growth <= 10 if growth is not None else None,
+        f"{first_half / 1e6:.0f} MB -> {peak / 1e6:.0f} MB" if first_half else "",
+    )
 
 
 def report_missing(name: str) -> None:
     note = f"skipped: this podeval has no `{name}` command"
-    for suffix, label, unit, target in (("seconds", f"podeval {name} DIR", "s", "<= 15 s"),
-                                        ("rss", "peak RSS, all processes", "MB", "<= 300 MB"),
-                                        ("flat", FLAT, "%", "<= 10% (flat)")):
+    for suffix, label, unit, target in (
+        ("seconds", f"podeval {name} DIR", "s", "<= 15 s"),
+        ("rss", "peak RSS, all processes", "MB", "<= 300 MB"),
+        ("flat", FLAT, "%", "<= 10% (flat)"),
+    ):
         figure(f"corpus.{name}.{suffix}", label, None, unit, target, None, note)
 
 
@@ -474,8 +589,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=int, default=None, help="scenarios in the corpus (default 10,000)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure and the machine as JSON")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR (kept) instead of a temporary folder")
-    parser.add_argument("--only", metavar="SECTIONS", default="throughput,cold,corpus",
-                        help="a comma-separated subset of: throughput (with the floor), cold, corpus")
+    parser.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        default="throughput,cold,corpus",
+        help="a comma-separated subset of: throughput (with the floor), cold, corpus",
+    )
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     args.seconds, args.rounds, args.cold_runs = (0.05, 1, 2) if args.quick else (1.0, 5, 10)
@@ -484,8 +603,10 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     print("podeval benchmarks" + (" (QUICK: smoke run, figures not comparable)" if args.quick else ""))
-    print("command: " + " ".join([Path(sys.executable).name, "benchmarks/run.py"] + (argv if argv is not None
-                                                                                      else sys.argv[1:])))
+    print(
+        "command: "
+        + " ".join([Path(sys.executable).name, "benchmarks/run.py"] + (argv if argv is not None else sys.argv[1:]))
+    )
     for key, value in info.items():
         print(f"  {key:<13} {value}")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="podeval-bench-"))
@@ -508,8 +629,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     misses = [fid for fid, result in RESULTS.items() if result["ok"] is False]
-    print(f"\n{sum(1 for r in RESULTS.values() if r['ok'])} targets met, {len(misses)} missed"
-          + (f": {', '.join(misses)}" if misses else ""))
+    print(
+        f"\n{sum(1 for r in RESULTS.values() if r['ok'])} targets met, {len(misses)} missed"
+        + (f": {', '.join(misses)}" if misses else "")
+    )
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "quick": args.quick, "figures": RESULTS}, indent=2))
     return 0

@@ -65,8 +65,9 @@ def _replaced(node: Node | None, path: Path, new: Node) -> Node:
 
 
 def _outermost(flat: dict) -> dict:
-    return {path: ident for path, ident in flat.items()
-            if not any(path[:length] in flat for length in range(1, len(path)))}
+    return {
+        path: ident for path, ident in flat.items() if not any(path[:length] in flat for length in range(1, len(path)))
+    }
 
 
 class Memory:
@@ -117,7 +118,7 @@ class Memory:
             content = _subtree(result, path)
             if content is None:
                 continue
-            below = {q[len(path):]: flat[q] for q in flat if len(q) > len(path) and q[:len(path)] == path}
+            below = {q[len(path) :]: flat[q] for q in flat if len(q) > len(path) and q[: len(path)] == path}
             self.heap[ident] = GoValue(content, _outermost(below))
         return GoValue(result, _outermost(flat))
 
@@ -138,8 +139,16 @@ class Memory:
                 refs.update(self._allocate(child, spec.elem, path))
         return refs
 
-    def _merged_refs(self, type_name: str, dst: Node | None, src: Node | None, dst_flat: dict, src_flat: dict,
-                     prefix: Path, out: dict) -> None:
+    def _merged_refs(
+        self,
+        type_name: str,
+        dst: Node | None,
+        src: Node | None,
+        dst_flat: dict,
+        src_flat: dict,
+        prefix: Path,
+        out: dict,
+    ) -> None:
         dst_fields, src_fields = _fields(dst), _fields(src)
         for name in dict.fromkeys([*dst_fields, *src_fields]):
             spec = k8s_schema.field(type_name, name)
@@ -153,7 +162,7 @@ class Memory:
             elif spec.ptr and low is None:
                 # dst.Set(src): src's pointer, and everything under it, shared
                 out[path] = src_flat[path]
-                out.update({q: ident for q, ident in src_flat.items() if len(q) > len(path) and q[:len(path)] == path})
+                out.update({q: ident for q, ident in src_flat.items() if len(q) > len(path) and q[: len(path)] == path})
             elif spec.ptr:
                 out[path] = dst_flat.get(path) or next(self._ids)
                 if spec.elem_is_type:
@@ -197,7 +206,9 @@ def origin(node: Node | None, owners: dict[int, Any]) -> Any:
         return None
     if id(node) in owners:
         return owners[id(node)]
-    children = node.value.values() if isinstance(node.value, dict) else node.value if isinstance(node.value, list) else ()
+    children = (
+        node.value.values() if isinstance(node.value, dict) else node.value if isinstance(node.value, list) else ()
+    )
     for child in children:
         if child is not None:
             found = origin(child, owners)
@@ -212,7 +223,9 @@ def owners_of(nodes: list[Node]) -> dict[int, int]:
 
     def walk(node: Node, index: int) -> None:
         found.setdefault(id(node), index)
-        children = node.value.values() if isinstance(node.value, dict) else node.value if isinstance(node.value, list) else ()
+        children = (
+            node.value.values() if isinstance(node.value, dict) else node.value if isinstance(node.value, list) else ()
+        )
         for child in children:
             if child is not None:
                 walk(child, index)

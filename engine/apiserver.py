@@ -27,21 +27,26 @@ from .errors import PodRefusedError
 from .validate import Context, K8sChecker, Problems, TooManyProblems
 
 #: what happens to a Pod the API server refuses (for the hint)
-CONSEQUENCE = ("the API server refuses the Pod when FlytePropeller creates it, and the task fails for good "
-               "(BadTaskFormat)")
+CONSEQUENCE = (
+    "the API server refuses the Pod when FlytePropeller creates it, and the task fails for good (BadTaskFormat)"
+)
 
 
 #: flytepropeller/pkg/compiler/task_compiler.go validateK8sPod (run by FlyteAdmin's CreateTask): the names of the
 #: K8sPod target's containers (not init containers) must be DNS-1123 labels
-ADMIN_REFUSES = ("FlyteAdmin's compiler refuses to register such a pod task as well (validateK8sPod: invalid "
-                 "value \"k8s pod spec container name\")")
+ADMIN_REFUSES = (
+    "FlyteAdmin's compiler refuses to register such a pod task as well (validateK8sPod: invalid "
+    'value "k8s pod spec container name")'
+)
 
 
 #: flytek8s/container_helper.go adjustResourceRequirement: for a container other than the primary
 #: (ResourceCustomizationModeEnsureExistingResourcesInRange) a resource's request and limit are both written, the
 #: one that was not set as 0
-ZERO_WRITTEN = ("FlytePropeller writes the request or limit a non-primary container leaves out as 0 "
-                "(adjustResourceRequirement in flytek8s/container_helper.go); give that container both")
+ZERO_WRITTEN = (
+    "FlytePropeller writes the request or limit a non-primary container leaves out as 0 "
+    "(adjustResourceRequirement in flytek8s/container_helper.go); give that container both"
+)
 
 
 def _in_registered_containers(path: tuple) -> bool:
@@ -93,9 +98,18 @@ def _attribute(problem: Any, trace: Any, pack: Any, scenario: Any) -> PodRefused
         message += f"; {ADMIN_REFUSES}"
     if problem.code == "request_over_limit" and (message.endswith(" limit of 0") or message.startswith("request 0:")):
         message += f"; {ZERO_WRITTEN}"
-    return PodRefusedError(problem.code, message, path=problem.path, file=file, line=line, column=column,
-                           hint=hint, rule=rule, source=source,
-                           input_path=_paths.render(input_path) if input_path else None)
+    return PodRefusedError(
+        problem.code,
+        message,
+        path=problem.path,
+        file=file,
+        line=line,
+        column=column,
+        hint=hint,
+        rule=rule,
+        source=source,
+        input_path=_paths.render(input_path) if input_path else None,
+    )
 
 
 def _owner(trace: Any, path: tuple) -> tuple[str | None, str | None]:
@@ -170,8 +184,9 @@ def _template_index(scenario: Any, namespace: str, name: str) -> int | None:
     return None
 
 
-def _input_path(path: tuple, pod: dict, source: str, rule: str | None, pack: Any, scenario: Any,
-                trace: Any) -> tuple | None:
+def _input_path(
+    path: tuple, pod: dict, source: str, rule: str | None, pack: Any, scenario: Any, trace: Any
+) -> tuple | None:
     """Where in the scenario the value at ``path`` of the Pod was written: under one of the parts the rule reads,
     the longest tail of ``path`` that is there (with the same value, for a leaf)."""
     bases = _bases(source, rule, pack, scenario, trace)

@@ -50,9 +50,14 @@ def _render(paths: list) -> list:
             assert _out is not None
             (_out / (Path(path).name.rsplit(".", 1)[0] + ".pod.yaml")).write_text(text)
             refused = result.problems  # the API server will refuse the Pod: written all the same, and reported
-            results.append((path, 3 if refused else 0,
-                            "\n".join(f"podeval: error[{error.code}]: {error}" for error in refused),
-                            "\n".join(format_warning(w, result.scenario) for w in result.warnings)))
+            results.append(
+                (
+                    path,
+                    3 if refused else 0,
+                    "\n".join(f"podeval: error[{error.code}]: {error}" for error in refused),
+                    "\n".join(format_warning(w, result.scenario) for w in result.warnings),
+                )
+            )
         except PodevalError as error:
             results.append((path, error.exit_code, f"podeval: error[{error.code}]: {error}", ""))
     return results
@@ -71,16 +76,26 @@ def scenario_files(folder: str, limit: int | None = None):
                 yield entry.path
 
 
-def render_folder(source: str, out: str, *, jobs: int = 2, rules: str = "flyte-v1", limit: int | None = None,
-                  chunk: int = 16, stderr=None, quiet: bool = False) -> dict:
+def render_folder(
+    source: str,
+    out: str,
+    *,
+    jobs: int = 2,
+    rules: str = "flyte-v1",
+    limit: int | None = None,
+    chunk: int = 16,
+    stderr=None,
+    quiet: bool = False,
+) -> dict:
     """Render every scenario of ``source`` into ``out``; returns counts by exit code and the wall time. Errors and
     (unless ``quiet``) warnings go to ``stderr``, each naming its file."""
     stderr = stderr or sys.stderr  # looked up at the call: sys.stderr may have been replaced since the import
     os.makedirs(out, exist_ok=True)
     counts: dict[int, int] = {}
     started = time.perf_counter()
-    for path, code, errors, warnings in stream(_render, scenario_files(source, limit), jobs=jobs, init=_init,
-                                               initargs=(rules, out), chunk=chunk, ordered=False):
+    for path, code, errors, warnings in stream(
+        _render, scenario_files(source, limit), jobs=jobs, init=_init, initargs=(rules, out), chunk=chunk, ordered=False
+    ):
         counts[code] = counts.get(code, 0) + 1
         for message in (warnings if not quiet else "", errors):
             if message:

@@ -57,11 +57,15 @@ def _validators(extends: bool) -> dict:
 
     schema = pack_format.json_schema(registries())
     checker = FormatChecker()
-    checker.checks("jmespath", raises=JMESPathError)(lambda text: not isinstance(text, str) or bool(
-        compile_jmespath(text)))
-    return {name: Draft202012Validator(
-        {**schema, "$ref": f"#/$defs/{pack_format.file_definition(name, extends=extends)}"}, format_checker=checker)
-        for name in pack_format.PACK_FILES}
+    checker.checks("jmespath", raises=JMESPathError)(
+        lambda text: not isinstance(text, str) or bool(compile_jmespath(text))
+    )
+    return {
+        name: Draft202012Validator(
+            {**schema, "$ref": f"#/$defs/{pack_format.file_definition(name, extends=extends)}"}, format_checker=checker
+        )
+        for name in pack_format.PACK_FILES
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -81,16 +85,26 @@ class Report:
         return 1 if self.findings else 0
 
 
-def _finding(code: str, message: str, *, file: str | None, document: Any = None, where: tuple = (),
-             rule: str | None = None, hint: str | None = None, key: bool = False) -> RuleError:
+def _finding(
+    code: str,
+    message: str,
+    *,
+    file: str | None,
+    document: Any = None,
+    where: tuple = (),
+    rule: str | None = None,
+    hint: str | None = None,
+    key: bool = False,
+) -> RuleError:
     """A finding at ``where`` in ``document`` (at the key of a mapping entry when ``key``)."""
     line = column = None
     if document is not None:
         found = document.locate_key(where) if key else document.locate(where)
         if found:
             line, column = found
-    return RuleError(code, message, file=file, line=line, column=column, path=_paths.render(where) or None,
-                     rule=rule, hint=hint)
+    return RuleError(
+        code, message, file=file, line=line, column=column, path=_paths.render(where) or None, rule=rule, hint=hint
+    )
 
 
 def _rule_at(file_name: str, data: Any, where: tuple) -> str | None:
@@ -131,34 +145,68 @@ def _schema_findings(file_name: str, path: Path, document: Any, extends: bool) -
                 if key in allowed:
                     continue
                 close = difflib.get_close_matches(str(key), allowed, n=1)
-                found.append(_finding("pack_unknown_key", f"unknown key {key!r}", file=str(path), document=document,
-                                      where=where + (key,), rule=_rule_at(file_name, data, where + (key,)), key=True,
-                                      hint=f"did you mean {close[0]!r}?" if close else
-                                      (f"known keys: {', '.join(allowed)}" if allowed else None)))
+                found.append(
+                    _finding(
+                        "pack_unknown_key",
+                        f"unknown key {key!r}",
+                        file=str(path),
+                        document=document,
+                        where=where + (key,),
+                        rule=_rule_at(file_name, data, where + (key,)),
+                        key=True,
+                        hint=f"did you mean {close[0]!r}?"
+                        if close
+                        else (f"known keys: {', '.join(allowed)}" if allowed else None),
+                    )
+                )
             continue
         if error.validator == "required":
             missing = str(error.message).split("'")[1] if "'" in str(error.message) else str(error.message)
-            found.append(_finding("pack_missing_key", f"missing required key {missing!r}", file=str(path),
-                                  document=document, where=where, rule=rule))
+            found.append(
+                _finding(
+                    "pack_missing_key",
+                    f"missing required key {missing!r}",
+                    file=str(path),
+                    document=document,
+                    where=where,
+                    rule=rule,
+                )
+            )
             continue
         if error.validator == "enum" and schema.get("enum") in (_names("strategy"), _names("transform")):
             kind = "transform" if schema.get("enum") == _names("transform") else "strategy"
             options = [str(o) for o in schema.get("enum", [])]
             close = difflib.get_close_matches(str(error.instance), options, n=1)
-            found.append(_finding(f"unknown_{kind}", f"unknown {kind} {error.instance!r}", file=str(path),
-                                  document=document, where=where, rule=rule,
-                                  hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(options)}"))
+            found.append(
+                _finding(
+                    f"unknown_{kind}",
+                    f"unknown {kind} {error.instance!r}",
+                    file=str(path),
+                    document=document,
+                    where=where,
+                    rule=rule,
+                    hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(options)}",
+                )
+            )
             continue
         if error.validator == "format" and schema.get("format") == "jmespath":
             cause = error.cause or error.message
-            found.append(_finding("jmespath_invalid", f"JMESPath does not compile: {cause}", file=str(path),
-                                  document=document, where=where, rule=rule,
-                                  hint="see https://jmespath.org/specification.html; quote keys with dashes: "
-                                       "config.\"default-labels\""))
+            found.append(
+                _finding(
+                    "jmespath_invalid",
+                    f"JMESPath does not compile: {cause}",
+                    file=str(path),
+                    document=document,
+                    where=where,
+                    rule=rule,
+                    hint='see https://jmespath.org/specification.html; quote keys with dashes: config."default-labels"',
+                )
+            )
             continue
         message = schema.get("x-message") if error.validator in ("oneOf", "anyOf") else None
-        found.append(_finding("pack_schema", message or error.message, file=str(path), document=document,
-                              where=where, rule=rule))
+        found.append(
+            _finding("pack_schema", message or error.message, file=str(path), document=document, where=where, rule=rule)
+        )
     return found
 
 
@@ -260,23 +308,34 @@ def _graph_findings(pack: Any, locator: _Locator) -> list[RuleError]:
     found = []
     for source_id in pack.sources:
         if graph.out_degree(source_id) == 0:
-            found.append(_finding("unused_source", f"source {source_id!r} is used by no step and no rule",
-                                  **_at(locator.source(source_id)), rule=source_id,
-                                  hint="name it in a step's `uses` and give it rules, or remove it"))
+            found.append(
+                _finding(
+                    "unused_source",
+                    f"source {source_id!r} is used by no step and no rule",
+                    **_at(locator.source(source_id)),
+                    rule=source_id,
+                    hint="name it in a step's `uses` and give it rules, or remove it",
+                )
+            )
     steps = [step.id for step in pack.steps]
     step_graph = graph.subgraph(steps)
     components = sorted(nx.weakly_connected_components(step_graph), key=lambda c: (-len(c), min(c)))
     for component in components[1:]:
         for step_id in sorted(component, key=steps.index):
-            found.append(_finding("disconnected_step",
-                                  f"step {step_id!r} is not ordered against the other steps: no `after` path "
-                                  "connects them, so only the alphabetical tie-break decides when it runs",
-                                  **_at(locator.step(step_id, "id")), rule=step_id,
-                                  hint=f"add `after: [...]` naming the step it must follow (e.g. {steps[0]!r})"))
+            found.append(
+                _finding(
+                    "disconnected_step",
+                    f"step {step_id!r} is not ordered against the other steps: no `after` path "
+                    "connects them, so only the alphabetical tie-break decides when it runs",
+                    **_at(locator.step(step_id, "id")),
+                    rule=step_id,
+                    hint=f"add `after: [...]` naming the step it must follow (e.g. {steps[0]!r})",
+                )
+            )
     reach = {step_id: nx.descendants(graph, step_id) for step_id in steps}
     by_id = {step.id: step for step in pack.steps}
     for index, first in enumerate(steps):
-        for second in steps[index + 1:]:
+        for second in steps[index + 1 :]:
             if second in reach[first] or first in reach[second]:
                 continue
             for entry_a in by_id[first].entries:
@@ -287,23 +346,38 @@ def _graph_findings(pack: Any, locator: _Locator) -> list[RuleError]:
                     shorter = min(clash, key=len)
                     # located at the rule of the step written later in the file (most likely the one just added)
                     later = entry_b if _file_index(locator, second) >= _file_index(locator, first) else entry_a
-                    found.append(_finding(
-                        "unordered_writers",
-                        f"steps {first!r} and {second!r} are not ordered (neither runs after the other) and both "
-                        f"write {_paths.render(shorter)} (rules {entry_a.id!r} and {entry_b.id!r}): which one wins "
-                        "depends on the alphabetical tie-break of their ids",
-                        **_at(locator.rule(later.id, "layer", "at") if later.kind == "layer"
-                              else locator.rule(later.id)), rule=later.id,
-                        hint=f"add `after: [{first}]` to step {second!r} (or `after: [{second}]` to {first!r})"))
+                    found.append(
+                        _finding(
+                            "unordered_writers",
+                            f"steps {first!r} and {second!r} are not ordered (neither runs after the other) and both "
+                            f"write {_paths.render(shorter)} (rules {entry_a.id!r} and {entry_b.id!r}): which one wins "
+                            "depends on the alphabetical tie-break of their ids",
+                            **_at(
+                                locator.rule(later.id, "layer", "at")
+                                if later.kind == "layer"
+                                else locator.rule(later.id)
+                            ),
+                            rule=later.id,
+                            hint=f"add `after: [{first}]` to step {second!r} (or `after: [{second}]` to {first!r})",
+                        )
+                    )
     read = _reads(pack)
     for name, option in pack.options.items():
-        if option.shapes_pod and not any(_paths.is_prefix(r, ("propeller", "config", name))
-                                         or _paths.is_prefix(("propeller", "config", name), r) for r in read):
-            found.append(_finding("unread_option",
-                                  f"option {name!r} says it shapes the Pod (shapes-pod: true) but no rule reads it",
-                                  **_at(locator.option(name)), rule=name, key=True,
-                                  hint=f"read it in a rule (config.\"{name}\"), or set `shapes-pod: false` if the "
-                                       "pack accepts and ignores it on purpose"))
+        if option.shapes_pod and not any(
+            _paths.is_prefix(r, ("propeller", "config", name)) or _paths.is_prefix(("propeller", "config", name), r)
+            for r in read
+        ):
+            found.append(
+                _finding(
+                    "unread_option",
+                    f"option {name!r} says it shapes the Pod (shapes-pod: true) but no rule reads it",
+                    **_at(locator.option(name)),
+                    rule=name,
+                    key=True,
+                    hint=f'read it in a rule (config."{name}"), or set `shapes-pod: false` if the '
+                    "pack accepts and ignores it on purpose",
+                )
+            )
     return found
 
 
@@ -318,8 +392,11 @@ def _variables_read(entry: Any) -> list[tuple[str, tuple]]:
     expressions = [(entry.when, ("when",))]
     if entry.kind == "layer":
         expressions.append((entry.select, ("layer", "select")))
-        found += [(s.value[1:], ("layer", "at")) for s in entry.at or ()
-                  if isinstance(s, _paths.Key) and s.value.startswith("$")]
+        found += [
+            (s.value[1:], ("layer", "at"))
+            for s in entry.at or ()
+            if isinstance(s, _paths.Key) and s.value.startswith("$")
+        ]
     else:
         expressions += [(value, ("params", key)) for key, value in entry.params.items() if hasattr(value, "compiled")]
     for expression, where in expressions:
@@ -335,7 +412,6 @@ def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
     ``"variable"`` parameter) by a transform earlier in the same step or in a step it runs after (``after``
     paths: in any topological order)."""
     import networkx as nx
-
 
     setters: dict[str, list] = {}  # variable -> [(step id, position in the step, rule id)]
     for step in pack.steps:
@@ -354,17 +430,32 @@ def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
                 candidates = setters.get(name)
                 if not candidates:
                     close = difflib.get_close_matches(name, sorted(set(setters) | set(BUILTIN_VARIABLES)), n=1)
-                    found.append(_finding("unknown_variable", f"rule reads the variable {name!r}, which no transform "
-                                          "of the pack sets", **place, rule=entry.id,
-                                          hint=f"did you mean {close[0]!r}?" if close else
-                                          f"variables: {', '.join(sorted(setters)) or 'none'}"))
+                    found.append(
+                        _finding(
+                            "unknown_variable",
+                            f"rule reads the variable {name!r}, which no transform of the pack sets",
+                            **place,
+                            rule=entry.id,
+                            hint=f"did you mean {close[0]!r}?"
+                            if close
+                            else f"variables: {', '.join(sorted(setters)) or 'none'}",
+                        )
+                    )
                 elif not any(s in before or (s == step.id and p < position) for s, p, _ in candidates):
                     setter_step, _, setter = candidates[0]
-                    found.append(_finding("variable_set_later", f"rule reads the variable {name!r}, which rule "
-                                          f"{setter!r} (step {setter_step!r}) sets, but step {step.id!r} does not run "
-                                          "after it", **place, rule=entry.id,
-                                          hint=f"add `after: [{setter_step}]` to step {step.id!r}"
-                                          if setter_step != step.id else f"move rule {setter!r} before this one"))
+                    found.append(
+                        _finding(
+                            "variable_set_later",
+                            f"rule reads the variable {name!r}, which rule "
+                            f"{setter!r} (step {setter_step!r}) sets, but step {step.id!r} does not run "
+                            "after it",
+                            **place,
+                            rule=entry.id,
+                            hint=f"add `after: [{setter_step}]` to step {step.id!r}"
+                            if setter_step != step.id
+                            else f"move rule {setter!r} before this one",
+                        )
+                    )
     return found
 
 
@@ -372,8 +463,13 @@ def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
 # What rules read
 
 
-_CONTEXT_ROOTS = {"task": ("task",), "execution": ("execution",), "propeller": ("propeller",),
-                  "podTemplates": ("podTemplates",), "config": ("propeller", "config")}
+_CONTEXT_ROOTS = {
+    "task": ("task",),
+    "execution": ("execution",),
+    "propeller": ("propeller",),
+    "podTemplates": ("podTemplates",),
+    "config": ("propeller", "config"),
+}
 
 
 def _root_reads(node: dict) -> set[tuple]:
@@ -457,11 +553,18 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
             return  # read, whole or as part of something read
         if path and not any(_paths.is_prefix(fields, r) for r in reads):
             line, column = scenario.locate(path)
-            found.append(RuleError("uncovered_field", f"no rule of {pack.name} reads this: the pack ignores it",
-                                   file=scenario.filename, line=line, column=column,
-                                   path=_paths.render(path),
-                                   hint="add a rule that selects it (or a part of the scenario that contains it), "
-                                        "or drop it from the scenario"))
+            found.append(
+                RuleError(
+                    "uncovered_field",
+                    f"no rule of {pack.name} reads this: the pack ignores it",
+                    file=scenario.filename,
+                    line=line,
+                    column=column,
+                    path=_paths.render(path),
+                    hint="add a rule that selects it (or a part of the scenario that contains it), "
+                    "or drop it from the scenario",
+                )
+            )
             return
         if isinstance(value, dict):
             for key, child in value.items():
@@ -471,8 +574,16 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
                 visit(child, path + (index,))
         else:
             line, column = scenario.locate(path)
-            found.append(RuleError("uncovered_field", f"no rule of {pack.name} reads this: the pack ignores it",
-                                   file=scenario.filename, line=line, column=column, path=_paths.render(path)))
+            found.append(
+                RuleError(
+                    "uncovered_field",
+                    f"no rule of {pack.name} reads this: the pack ignores it",
+                    file=scenario.filename,
+                    line=line,
+                    column=column,
+                    path=_paths.render(path),
+                )
+            )
 
     visit(scenario.data, ())
     return found

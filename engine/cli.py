@@ -28,47 +28,88 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_scenario_inputs(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    parser.add_argument("scenario", nargs="?" if not required else None, default=None,
-                        help="scenario file (YAML or JSON), or - for stdin")
-    parser.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder (default flyte-v1)")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no warnings on stderr (they stay in the trace); errors are still printed")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="say what was read from each input file (e.g. the PodTemplates taken and ignored)")
-    parser.add_argument("--strict", action="store_true",
-                        help="an unknown K8s plugin option is an error (exit 2), not a warning")
+    parser.add_argument(
+        "scenario",
+        nargs="?" if not required else None,
+        default=None,
+        help="scenario file (YAML or JSON), or - for stdin",
+    )
+    parser.add_argument(
+        "--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder (default flyte-v1)"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no warnings on stderr (they stay in the trace); errors are still printed",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say what was read from each input file (e.g. the PodTemplates taken and ignored)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="an unknown K8s plugin option is an error (exit 2), not a warning"
+    )
     parts = parser.add_argument_group("build the scenario from separate files (they override the scenario's parts)")
     parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
-    parts.add_argument("--task-template", metavar="FILE",
-                       help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
-                       "pyflyte's .pb or package .tgz; needs podeval[flyteidl])")
-    parts.add_argument("--task-name", metavar="NAME",
-                       help="with --task-template: the task to take from a file of several (the full task name)")
-    parts.add_argument("--pod-templates", metavar="FILE", action="append", default=[],
-                       help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents "
-                       "(helm template); objects of other kinds and empty documents are skipped")
-    parts.add_argument("--propeller-config", metavar="FILE", action="append", default=[],
-                       help="FlytePropeller's config: a config file (plugins: k8s: ...), its ConfigMap, or a "
-                       "manifest holding it (helm template, kubectl get -o yaml); repeat it for several files, "
-                       "merged in the order given")
+    parts.add_argument(
+        "--task-template",
+        metavar="FILE",
+        help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
+        "pyflyte's .pb or package .tgz; needs podeval[flyteidl])",
+    )
+    parts.add_argument(
+        "--task-name",
+        metavar="NAME",
+        help="with --task-template: the task to take from a file of several (the full task name)",
+    )
+    parts.add_argument(
+        "--pod-templates",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents "
+        "(helm template); objects of other kinds and empty documents are skipped",
+    )
+    parts.add_argument(
+        "--propeller-config",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="FlytePropeller's config: a config file (plugins: k8s: ...), its ConfigMap, or a "
+        "manifest holding it (helm template, kubectl get -o yaml); repeat it for several files, "
+        "merged in the order given",
+    )
     parts.add_argument("--namespace", help="the execution namespace")
     parts.add_argument("--propeller-namespace", help="the namespace FlytePropeller runs in (default flyte)")
     live = parser.add_argument_group("read the inputs where they live")
-    live.add_argument("--cluster", action="store_true",
-                      help="read the runtime PodTemplates and FlytePropeller's config from the cluster (read-only)")
+    live.add_argument(
+        "--cluster",
+        action="store_true",
+        help="read the runtime PodTemplates and FlytePropeller's config from the cluster (read-only)",
+    )
     live.add_argument("--context", help="the kubeconfig context (default: the current one)")
     live.add_argument("--kubeconfig", help="the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    live.add_argument("--propeller-configmap", metavar="NAME",
-                      help="FlytePropeller's ConfigMap: with --cluster (default flyte-propeller-config), or the one "
-                      "to take from a --propeller-config manifest that holds several")
-    live.add_argument("--flytekit", metavar="MODULE:TASK",
-                      help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])")
+    live.add_argument(
+        "--propeller-configmap",
+        metavar="NAME",
+        help="FlytePropeller's ConfigMap: with --cluster (default flyte-propeller-config), or the one "
+        "to take from a --propeller-config manifest that holds several",
+    )
+    live.add_argument(
+        "--flytekit",
+        metavar="MODULE:TASK",
+        help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])",
+    )
     live.add_argument("--image", help="with --flytekit: the task image, as pyflyte's --image")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="podeval", description="The Pod Flyte would build for a task, and why every field has "
-                     "its value.")
+    parser = _Parser(
+        prog="podeval", description="The Pod Flyte would build for a task, and why every field has its value."
+    )
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
@@ -81,19 +122,33 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--trace", metavar="FILE", help="also write the trace (JSON) to FILE")
     render.add_argument("--html", metavar="FILE", help="also write a self-contained HTML provenance report to FILE")
     render.add_argument("--out", metavar="DIR", help="with a folder of scenarios: write each Pod to DIR/NAME.pod.yaml")
-    render.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="with a folder: worker processes (default 2)")
+    render.add_argument(
+        "-j", "--jobs", type=int, default=2, metavar="N", help="with a folder: worker processes (default 2)"
+    )
 
     explain = sub.add_parser("explain", help="the history of one field")
     _add_scenario_inputs(explain)
-    explain.add_argument("path", help="a field path, e.g. metadata.labels.label_1 or spec.containers[name=primary].image")
+    explain.add_argument(
+        "path", help="a field path, e.g. metadata.labels.label_1 or spec.containers[name=primary].image"
+    )
     explain.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    explain.add_argument("--without", action="append", default=[], metavar="SOURCE",
-                         help="what if: also show the field as it would be without this source (repeatable)")
+    explain.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="what if: also show the field as it would be without this source (repeatable)",
+    )
 
     trace = sub.add_parser("trace", help="the whole trace")
     _add_scenario_inputs(trace)
-    trace.add_argument("-o", "--output", choices=("text", "json", "managed-fields"), default="text",
-                       help="managed-fields: the owners as Kubernetes metadata.managedFields (engine.managed_fields)")
+    trace.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "json", "managed-fields"),
+        default="text",
+        help="managed-fields: the owners as Kubernetes metadata.managedFields (engine.managed_fields)",
+    )
 
     graph = sub.add_parser("graph", help="the precedence DAG of a rule pack")
     graph.add_argument("--rules", default="flyte-v1")
@@ -111,8 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _render_folder(args: argparse.Namespace) -> int:
     """`podeval render DIR --out OUT`: every scenario of the folder, streamed over ``--jobs`` processes."""
     if not args.out:
-        raise InputError("usage", f"{args.scenario} is a folder: give --out DIR for the Pods",
-                         hint=f"podeval render {args.scenario} --out pods/")
+        raise InputError(
+            "usage",
+            f"{args.scenario} is a folder: give --out DIR for the Pods",
+            hint=f"podeval render {args.scenario} --out pods/",
+        )
     if args.jobs < 1:
         raise InputError("usage", "--jobs must be at least 1")
     from .batch import render_folder
@@ -121,8 +179,11 @@ def _render_folder(args: argparse.Namespace) -> int:
     load_rules(args.rules)  # a broken pack is one error here, not one per file
     summary = render_folder(args.scenario, args.out, jobs=args.jobs, rules=args.rules, quiet=args.quiet)
     codes = summary["exit_codes"]
-    sys.stderr.write(f"podeval: {summary['files']} scenarios in {summary['seconds']:.1f} s: " + ", ".join(
-        f"{count} exit {code}" for code, count in sorted(codes.items())) + "\n")
+    sys.stderr.write(
+        f"podeval: {summary['files']} scenarios in {summary['seconds']:.1f} s: "
+        + ", ".join(f"{count} exit {code}" for code, count in sorted(codes.items()))
+        + "\n"
+    )
     return max(codes, default=0)
 
 
@@ -220,8 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug in podeval, not a problem of the input
         if debug:
             raise
-        sys.stderr.write(f"podeval: internal error: {type(error).__name__}: {error} (this is a bug in podeval; "
-                         "run with --debug for the traceback and report it)\n")
+        sys.stderr.write(
+            f"podeval: internal error: {type(error).__name__}: {error} (this is a bug in podeval; "
+            "run with --debug for the traceback and report it)\n"
+        )
         return 70
     except KeyboardInterrupt:  # pragma: no cover
         return 130

@@ -26,8 +26,9 @@ def read_yaml_documents(path: str) -> list:
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
-                         hint="check the path") from None
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
     return load_documents(data, path)
 
 
@@ -40,8 +41,9 @@ def read_bytes(path: str) -> bytes:
     try:
         return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
-                         hint="check the path") from None
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
 
 
 def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
@@ -53,8 +55,18 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
 
 def load_cli_scenario(args: argparse.Namespace) -> Any:
     """The scenario the command line gives: a scenario file, with the separate files laid over it."""
-    parts = any((args.task, args.pod_templates, args.propeller_config, args.namespace, args.propeller_namespace,
-                 args.cluster, args.flytekit, args.task_template))
+    parts = any(
+        (
+            args.task,
+            args.pod_templates,
+            args.propeller_config,
+            args.namespace,
+            args.propeller_namespace,
+            args.cluster,
+            args.flytekit,
+            args.task_template,
+        )
+    )
     _check_usage(args, parts)
     if not parts:
         return load_scenario(args.scenario)
@@ -102,16 +114,29 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
 
 
 def _check_usage(args: argparse.Namespace, parts: bool) -> None:
-    given = [option for option, value in (("--task", args.task), ("--task-template", args.task_template),
-                                          ("--flytekit", args.flytekit)) if value]
+    given = [
+        option
+        for option, value in (
+            ("--task", args.task),
+            ("--task-template", args.task_template),
+            ("--flytekit", args.flytekit),
+        )
+        if value
+    ]
     if len(given) > 1:
         raise InputError("usage", f"{' and '.join(given)} both give the task: give one")
     if args.task_name and not args.task_template:
-        raise InputError("usage", "--task-name picks a task of --task-template FILE: give the file",
-                         hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit")
+        raise InputError(
+            "usage",
+            "--task-name picks a task of --task-template FILE: give the file",
+            hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit",
+        )
     if args.scenario is None and not parts:
-        raise InputError("usage", "give a scenario file (or - for stdin), or --task and friends",
-                         hint="podeval render examples/flyte-docs/example-3.yaml")
+        raise InputError(
+            "usage",
+            "give a scenario file (or - for stdin), or --task and friends",
+            hint="podeval render examples/flyte-docs/example-3.yaml",
+        )
 
 
 def _add_cluster(args: argparse.Namespace, base: dict, origins: dict, loaded_config: list) -> None:
@@ -119,11 +144,15 @@ def _add_cluster(args: argparse.Namespace, base: dict, origins: dict, loaded_con
     from .cluster import read_cluster  # the kubernetes client is slow to import: only for --cluster
 
     namespace = args.namespace or (base.get("execution") or {}).get("namespace")
-    live = read_cluster(namespace=namespace, kubeconfig=args.kubeconfig, context=args.context,
-                        propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get(
-                            "namespace") or "flyte",
-                        propeller_configmap=args.propeller_configmap or "flyte-propeller-config",
-                        rules=args.rules, on_config=loaded_config.append)
+    live = read_cluster(
+        namespace=namespace,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get("namespace") or "flyte",
+        propeller_configmap=args.propeller_configmap or "flyte-propeller-config",
+        rules=args.rules,
+        on_config=loaded_config.append,
+    )
     base.setdefault("execution", {}).update(live.get("execution") or {})
     base.setdefault("propeller", {}).update(live.get("propeller") or {})
     base["podTemplates"] = live.get("podTemplates") or []
@@ -138,8 +167,12 @@ def _add_task_file(path: str, base: dict, origins: dict) -> None:
     [document] = read_yaml_documents(path)[:1] or [None]
     task = document.value if document is not None else None
     if task is None:
-        raise InputError("empty_scenario", f"{path} is empty: --task needs the task (or a scenario with one)",
-                         file=path, hint="e.g. container: {image: my-image:1}")
+        raise InputError(
+            "empty_scenario",
+            f"{path} is empty: --task needs the task (or a scenario with one)",
+            file=path,
+            hint="e.g. container: {image: my-image:1}",
+        )
     if isinstance(task, dict) and "task" in task:
         for key, value in task.items():
             base[key] = value

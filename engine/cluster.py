@@ -95,8 +95,9 @@ def read_cluster(
         namespace=propeller_namespace,
         name=propeller_configmap,
     )
-    keys, loaded = _k8s_plugin_config(config_map.data or {}, propeller_namespace, propeller_configmap, rules,
-                                      label=f"cluster {context_name}")
+    keys, loaded = _k8s_plugin_config(
+        config_map.data or {}, propeller_namespace, propeller_configmap, rules, label=f"cluster {context_name}"
+    )
     k8s_plugin_config = loaded.k8s
     if on_config is not None:
         on_config(loaded)
@@ -251,8 +252,9 @@ def _pod_template_dict(api_client: Any, item: Any, namespace: str) -> dict:
     return result
 
 
-def _k8s_plugin_config(data: dict, namespace: str, name: str, rules: Any = "flyte-v1", *,
-                       label: str | None = None) -> tuple[list[str], Any]:
+def _k8s_plugin_config(
+    data: dict, namespace: str, name: str, rules: Any = "flyte-v1", *, label: str | None = None
+) -> tuple[list[str], Any]:
     """The keys of the ConfigMap that hold `plugins.k8s`, and FlytePropeller's config loaded from all its files
     (`engine.propeller_config.load`: the one function every way in uses)."""
     from engine.propeller_config import configmap_files, load

@@ -55,8 +55,16 @@ def _path(data_config: dict, key: str, default: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Go's time.Duration, as flytestdlib's config.Duration reads it (time.ParseDuration) and Go prints it (String)
 
-_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-          "m": 60_000_000_000, "h": 3_600_000_000_000}
+_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
@@ -129,8 +137,10 @@ def command(storage: dict, logger_level: int) -> list[str]:
             commands += ["--storage.stow.config", f"{key}={_go_text(stow['config'][key])}"]
         return commands + [f"--storage.stow.kind={stow['kind']}"]
     connection = storage.get("connection") or {}
-    return commands + [f"--storage.connection.{key}={_go_text(connection.get(key, ''))}"
-                       for key in ("secret-key", "access-key", "auth-type", "region", "endpoint")]
+    return commands + [
+        f"--storage.connection.{key}={_go_text(connection.get(key, ''))}"
+        for key in ("secret-key", "access-key", "auth-type", "region", "endpoint")
+    ]
 
 
 def _go_text(value: Any) -> str:
@@ -146,15 +156,23 @@ def encode(message: str, value: dict, where: tuple) -> str:
         from flyteidl.core import interface_pb2
         from google.protobuf import json_format
     except ImportError:
-        raise InputError("flyteidl_missing", "co-pilot's command lines carry the task's interface as protobuf, "
-                         "which needs the flyteidl package, not installed", path=_paths.render(where),
-                         hint=INSTALL_HINT) from None
+        raise InputError(
+            "flyteidl_missing",
+            "co-pilot's command lines carry the task's interface as protobuf, "
+            "which needs the flyteidl package, not installed",
+            path=_paths.render(where),
+            hint=INSTALL_HINT,
+        ) from None
     try:
         parsed = json_format.ParseDict(value, getattr(interface_pb2, message)())
     except json_format.ParseError as exc:
-        raise InputError("invalid_interface", f"the task's interface is not a flyteidl {message}: {exc}",
-                         path=_paths.render(where), hint="write it in protobuf's JSON mapping, as flytectl prints "
-                         "it: inputs: {variables: {x: {type: {simple: INTEGER}}}}") from None
+        raise InputError(
+            "invalid_interface",
+            f"the task's interface is not a flyteidl {message}: {exc}",
+            path=_paths.render(where),
+            hint="write it in protobuf's JSON mapping, as flytectl prints "
+            "it: inputs: {variables: {x: {type: {simple: INTEGER}}}}",
+        ) from None
     return base64.b64encode(parsed.SerializeToString(deterministic=True)).decode()
 
 
@@ -168,10 +186,13 @@ def _parse_quantity(ctx: Context, value: Any, option: str) -> str:
             raise quantity.QuantityError("empty")
         return quantity.canonical(text)
     except quantity.QuantityError:
-        ctx.fail("co_pilot_invalid_quantity", _QUANTITY_ERROR,
-                 path=("propeller", "config") + ((section, option) if section else ()),
-                 hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
-                 "builds the Pod (FlyteCoPilotContainer)")
+        ctx.fail(
+            "co_pilot_invalid_quantity",
+            _QUANTITY_ERROR,
+            path=("propeller", "config") + ((section, option) if section else ()),
+            hint=f"co-pilot {option} is {text!r}: FlytePropeller loads it but fails every co-pilot task when it "
+            "builds the Pod (FlyteCoPilotContainer)",
+        )
     return text
 
 
@@ -179,8 +200,14 @@ def _parse_quantity(ctx: Context, value: Any, option: str) -> str:
 # The transforms
 
 
-@transform("co-pilot-container", writes=("spec.containers",),
-           data_config="expression", interface="expression", config="expression", origin="value")
+@transform(
+    "co-pilot-container",
+    writes=("spec.containers",),
+    data_config="expression",
+    interface="expression",
+    config="expression",
+    origin="value",
+)
 def co_pilot_container(ctx: Context) -> None:
     """AddCoPilotToContainer: nothing unless the data config is enabled; then the primary container's
     securityContext and its capabilities are made non-nil (so default-security-context no longer applies), and
@@ -197,29 +224,55 @@ def co_pilot_container(ctx: Context) -> None:
     if context is None:
         ctx.set(container_path + ("securityContext",), ctx.node({"capabilities": ctx.node({})}))
         if ctx.tracing:
-            ctx.emit("set", container_path + ("securityContext",),
-                    value={"capabilities": {}}, note="AddCoPilotToContainer makes the securityContext and its "
-                    "capabilities non-nil: default-security-context no longer applies to this container")
+            ctx.emit(
+                "set",
+                container_path + ("securityContext",),
+                value={"capabilities": {}},
+                note="AddCoPilotToContainer makes the securityContext and its "
+                "capabilities non-nil: default-security-context no longer applies to this container",
+            )
     elif not isinstance(context.value, dict) or context.value.get("capabilities") is None:
         ctx.set(container_path + ("securityContext", "capabilities"), ctx.node({}))
         if ctx.tracing:
-            ctx.emit("set", container_path + ("securityContext", "capabilities"), value={},
-                    note="AddCoPilotToContainer makes the capabilities non-nil")
-    for side, key, default, volume in (("inputs", "inputPath", "default-input-path", "input-vol-name"),
-                                       ("outputs", "outputPath", "default-output-path", "output-vol-name")):
+            ctx.emit(
+                "set",
+                container_path + ("securityContext", "capabilities"),
+                value={},
+                note="AddCoPilotToContainer makes the capabilities non-nil",
+            )
+    for side, key, default, volume in (
+        ("inputs", "inputPath", "default-input-path", "input-vol-name"),
+        ("outputs", "outputPath", "default-output-path", "output-vol-name"),
+    ):
         if not _variables(interface, side):
             continue
         mount = {"name": cfg.get(volume, ""), "mountPath": _path(data_config, key, cfg.get(default, ""))}
-        _append(ctx, container_path + ("volumeMounts",), mount, "mountPath",
-                note=None if data_config.get(key) else f"dataConfig.{key} is not set: co-pilot's {default}")
+        _append(
+            ctx,
+            container_path + ("volumeMounts",),
+            mount,
+            "mountPath",
+            note=None if data_config.get(key) else f"dataConfig.{key} is not set: co-pilot's {default}",
+        )
 
 
-@transform("co-pilot-pod", writes=("spec.initContainers", "spec.volumes", "spec.terminationGracePeriodSeconds"),
-           sets=("primaryInitContainerName",),
-           data_config="expression", interface="expression", config="expression", storage="expression",
-           logger_level="expression", input_path="expression", output_prefix="expression",
-           raw_output_prefix="expression", resources="expression", placeholders="value", origin="value",
-           config_option="value")
+@transform(
+    "co-pilot-pod",
+    writes=("spec.initContainers", "spec.volumes", "spec.terminationGracePeriodSeconds"),
+    sets=("primaryInitContainerName",),
+    data_config="expression",
+    interface="expression",
+    config="expression",
+    storage="expression",
+    logger_level="expression",
+    input_path="expression",
+    output_prefix="expression",
+    raw_output_prefix="expression",
+    resources="expression",
+    placeholders="value",
+    origin="value",
+    config_option="value",
+)
 def co_pilot_pod(ctx: Context) -> None:
     """AddCoPilotToPod: nothing unless the data config is enabled. With input variables: the input volume
     (emptyDir, sized by the execution's storage override) and the downloader, appended to the init containers;
@@ -231,10 +284,14 @@ def co_pilot_pod(ctx: Context) -> None:
     interface = ctx.param("interface")
     inputs, outputs = _variables(interface, "inputs"), _variables(interface, "outputs")
     if not inputs and not outputs:
-        ctx.emit("warn", ("spec", "initContainers"), value=data_config,
-                note="the data config is enabled but the task's interface has no input or output variable "
-                     f"({'no task.interface given' if interface is None else 'empty'}): FlytePropeller adds no "
-                     "co-pilot container")
+        ctx.emit(
+            "warn",
+            ("spec", "initContainers"),
+            value=data_config,
+            note="the data config is enabled but the task's interface has no input or output variable "
+            f"({'no task.interface given' if interface is None else 'empty'}): FlytePropeller adds no "
+            "co-pilot container",
+        )
         return
     cfg = ctx.param("config") or {}
     placeholders = ctx.param("placeholders") or {}
@@ -243,9 +300,13 @@ def co_pilot_pod(ctx: Context) -> None:
         given = ctx.param(name)
         locations[name] = given if given else placeholders.get(name, "")
         if not given and ctx.tracing:
-            ctx.emit("set", ("spec", "initContainers"), value=locations[name],
-                    note=f"the execution's {name.replace('_', ' ')} is not given: the placeholder "
-                         f"{locations[name]} stands for the location FlytePropeller passes")
+            ctx.emit(
+                "set",
+                ("spec", "initContainers"),
+                value=locations[name],
+                note=f"the execution's {name.replace('_', ' ')} is not given: the placeholder "
+                f"{locations[name]} stands for the location FlytePropeller passes",
+            )
     storage = ctx.param("storage") or {}
     image_command = command(storage, ctx.param("logger_level"))
     cpu = _parse_quantity(ctx, cfg.get("cpu"), "cpu")
@@ -254,30 +315,60 @@ def co_pilot_pod(ctx: Context) -> None:
     ctx.add_source(ctx.param("origin", ctx.source))
 
     def container(name: str, args: list, mount: dict) -> dict:  # FlyteCoPilotContainer
-        return {"name": cfg.get("name", "") + name, "image": cfg.get("image", ""), "command": list(image_command),
-                "args": args, "workingDir": "/",
-                "resources": {"limits": {"cpu": cpu, "memory": memory}, "requests": {"cpu": cpu, "memory": memory}},
-                "volumeMounts": [mount], "terminationMessagePolicy": "FallbackToLogsOnError",
-                "imagePullPolicy": "IfNotPresent"}
+        return {
+            "name": cfg.get("name", "") + name,
+            "image": cfg.get("image", ""),
+            "command": list(image_command),
+            "args": args,
+            "workingDir": "/",
+            "resources": {"limits": {"cpu": cpu, "memory": memory}, "requests": {"cpu": cpu, "memory": memory}},
+            "volumeMounts": [mount],
+            "terminationMessagePolicy": "FallbackToLogsOnError",
+            "imagePullPolicy": "IfNotPresent",
+        }
 
     if inputs:
         in_path = _path(data_config, "inputPath", cfg.get("default-input-path", ""))
         _append(ctx, ("spec", "volumes"), _volume(cfg.get("input-vol-name", ""), size), "name")
-        args = ["download", "--from-remote", locations["input_path"], "--to-output-prefix",
-                locations["output_prefix"], "--to-local-dir", in_path, "--format",
-                _format(data_config.get("format")), "--input-interface",
-                encode("VariableMap", (interface or {}).get("inputs") or {}, ("task", "interface", "inputs"))]
+        args = [
+            "download",
+            "--from-remote",
+            locations["input_path"],
+            "--to-output-prefix",
+            locations["output_prefix"],
+            "--to-local-dir",
+            in_path,
+            "--format",
+            _format(data_config.get("format")),
+            "--input-interface",
+            encode("VariableMap", (interface or {}).get("inputs") or {}, ("task", "interface", "inputs")),
+        ]
         downloader = container(DOWNLOADER, args, {"name": cfg.get("input-vol-name", ""), "mountPath": in_path})
-        _append(ctx, ("spec", "initContainers"), downloader, "name",
-                note="the downloader: the primary init container (a template's primary-init applies to it)")
+        _append(
+            ctx,
+            ("spec", "initContainers"),
+            downloader,
+            "name",
+            note="the downloader: the primary init container (a template's primary-init applies to it)",
+        )
         ctx.set_var("primaryInitContainerName", downloader["name"])
     if outputs:
         out_path = _path(data_config, "outputPath", cfg.get("default-output-path", ""))
         _append(ctx, ("spec", "volumes"), _volume(cfg.get("output-vol-name", ""), size), "name")
         timeout = parse_duration(cfg.get("timeout") or 0)
-        args = ["sidecar", "--timeout", format_duration(timeout), "--to-raw-output", locations["raw_output_prefix"],
-                "--to-output-prefix", locations["output_prefix"], "--from-local-dir", out_path, "--interface",
-                encode("TypedInterface", interface or {}, ("task", "interface"))]
+        args = [
+            "sidecar",
+            "--timeout",
+            format_duration(timeout),
+            "--to-raw-output",
+            locations["raw_output_prefix"],
+            "--to-output-prefix",
+            locations["output_prefix"],
+            "--from-local-dir",
+            out_path,
+            "--interface",
+            encode("TypedInterface", interface or {}, ("task", "interface")),
+        ]
         uploader = container(UPLOADER, args, {"name": cfg.get("output-vol-name", ""), "mountPath": out_path})
         uploader["restartPolicy"] = "Always"
         current = ctx.get(("spec", "initContainers"))
@@ -286,11 +377,19 @@ def co_pilot_pod(ctx: Context) -> None:
         grace = int(Fraction(timeout, 1_000_000_000))  # int64(cfg.Timeout.Duration.Seconds()): truncated
         ctx.set(("spec", "terminationGracePeriodSeconds"), ctx.node(grace))
         if ctx.tracing:
-            ctx.emit("append", ("spec", "initContainers", _paths.Key("name", uploader["name"])), value=uploader,
-                     note="the uploader, a native sidecar (restartPolicy: Always), is put first so that it watches "
-                     "the primary container from the start (AddCoPilotToPod)")
-            ctx.emit("set", ("spec", "terminationGracePeriodSeconds"), value=grace,
-                    note="the co-pilot timeout, so that the uploader can finish")
+            ctx.emit(
+                "append",
+                ("spec", "initContainers", _paths.Key("name", uploader["name"])),
+                value=uploader,
+                note="the uploader, a native sidecar (restartPolicy: Always), is put first so that it watches "
+                "the primary container from the start (AddCoPilotToPod)",
+            )
+            ctx.emit(
+                "set",
+                ("spec", "terminationGracePeriodSeconds"),
+                value=grace,
+                note="the co-pilot timeout, so that the uploader can finish",
+            )
 
 
 def _append(ctx: Context, at: tuple, value: dict, key: str, note: str | None = None) -> None:

@@ -33,6 +33,7 @@ ERROR_SUFFIX = ".error.yaml"
 GOLDEN_SUFFIXES = (POD_SUFFIX, ERROR_SUFFIX)
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
+
 def corpus_files(inputs: Iterable[str | Path]) -> Iterator[Path]:
     """Scenario files of a corpus, lazily: files as given, folders walked in sorted order (hidden entries and
     ``podeval test`` goldens skipped)."""
@@ -85,8 +86,12 @@ class Outcome:
 
     def same_as(self, other: Outcome) -> bool:
         if self.error is not None or other.error is not None:
-            return (self.error is not None and other.error is not None and self.error.code == other.error.code
-                    and self.error.path == other.error.path)
+            return (
+                self.error is not None
+                and other.error is not None
+                and self.error.code == other.error.code
+                and self.error.path == other.error.path
+            )
         return same(self.pod, other.pod)
 
     def to_dict(self) -> dict:
@@ -166,8 +171,12 @@ def diff_scenario(path: Path, old_side: Side, new_side: Side) -> PodDiff:
 def _general(path_text: str) -> str:
     """A path with its list keys left out (``spec.containers[name=*].image``): container names vary per Pod (a
     container task's is the generated pod name), so the summary counts fields, not containers."""
-    return _paths.render(tuple(_paths.Key.of([(field, "*") for field, _ in s.pairs]) if isinstance(s, _paths.Key)
-                               else s for s in _paths.parse(path_text)))
+    return _paths.render(
+        tuple(
+            _paths.Key.of([(field, "*") for field, _ in s.pairs]) if isinstance(s, _paths.Key) else s
+            for s in _paths.parse(path_text)
+        )
+    )
 
 
 class Summary:
@@ -228,8 +237,10 @@ class TextWriter:
             self.out.write(f"! {record.file}: cannot be evaluated: error[{record.error.code}] {record.error}\n")
             return
         if not record.changes:
-            self.out.write(f"~ {record.file}\n    {_outcome_text(self.old_label, record.old)}\n"
-                           f"    {_outcome_text(self.new_label, record.new)}\n")
+            self.out.write(
+                f"~ {record.file}\n    {_outcome_text(self.old_label, record.old)}\n"
+                f"    {_outcome_text(self.new_label, record.new)}\n"
+            )
             return
         count = len(record.changes)
         self.out.write(f"~ {record.file}: {count} field{'s' if count != 1 else ''} changed\n")
@@ -245,10 +256,12 @@ class TextWriter:
 
     def end(self, summary: Summary) -> None:
         data = summary.to_dict()
-        self.out.write(f"\n{data['scenarios']} scenario{'s' if data['scenarios'] != 1 else ''}: "
-                       f"{data['changed']} changed, {data['unchanged']} unchanged"
-                       + (f", {data['unreadable']} could not be evaluated" if data["unreadable"] else "")
-                       + f" ({self.old_label} -> {self.new_label})\n")
+        self.out.write(
+            f"\n{data['scenarios']} scenario{'s' if data['scenarios'] != 1 else ''}: "
+            f"{data['changed']} changed, {data['unchanged']} unchanged"
+            + (f", {data['unreadable']} could not be evaluated" if data["unreadable"] else "")
+            + f" ({self.old_label} -> {self.new_label})\n"
+        )
         if data["fields"]:
             self.out.write("fields that changed most:\n")
             for path, count in data["fields"].items():
@@ -283,8 +296,12 @@ class JsonWriter:
         self.first = False
 
     def end(self, summary: Summary) -> None:
-        self.out.write(("\n" if not self.first else "") + '], "summary": '
-                       + json.dumps(summary.to_dict(), ensure_ascii=False) + "}\n")
+        self.out.write(
+            ("\n" if not self.first else "")
+            + '], "summary": '
+            + json.dumps(summary.to_dict(), ensure_ascii=False)
+            + "}\n"
+        )
 
 
 class Progress:
@@ -305,8 +322,9 @@ class Progress:
         if now - self.last >= 0.1 or self.done == self.total:
             self.last = now
             filled = int(self.width * self.done / self.total)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} "
-                              f"({self.changed} changed)")
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} ({self.changed} changed)"
+            )
             self.stream.flush()
 
     def close(self) -> None:
@@ -347,9 +365,17 @@ def _spec(side: Side) -> tuple:
     return side.label, str(side.rules.folder), side.propeller_config, side.pod_templates
 
 
-def run_corpus(inputs: list[str], old_side: Side, new_side: Side, *, output: str = "text",
-               out: TextIO | None = None, err: TextIO | None = None, changed: list | None = None,
-               jobs: int = 1) -> Summary:
+def run_corpus(
+    inputs: list[str],
+    old_side: Side,
+    new_side: Side,
+    *,
+    output: str = "text",
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    changed: list | None = None,
+    jobs: int = 1,
+) -> Summary:
     """Diff every scenario of the corpus; stream the records to ``out``; return the summary. ``changed``, when
     given, collects ``(file, old result, new result)`` of each changed Pod (for the HTML report): only those are
     kept, so memory grows with the changes, not with the corpus. ``jobs``: worker processes (1: this one)."""
@@ -366,8 +392,14 @@ def run_corpus(inputs: list[str], old_side: Side, new_side: Side, *, output: str
     if jobs <= 1:
         records: Iterable[PodDiff] = (diff_scenario(path, old_side, new_side) for path in corpus_files(inputs))
     else:
-        records = stream(_diff_chunk, corpus_files(inputs), jobs=jobs, init=_init_sides,
-                         initargs=(_spec(old_side), _spec(new_side)), chunk=8)
+        records = stream(
+            _diff_chunk,
+            corpus_files(inputs),
+            jobs=jobs,
+            init=_init_sides,
+            initargs=(_spec(old_side), _spec(new_side)),
+            chunk=8,
+        )
     for record in records:
         summary.add(record)
         if record.status != "unchanged":

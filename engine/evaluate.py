@@ -50,7 +50,8 @@ class Result:
         found = self.__dict__.get("_problems")
         if found is None:
             found = self.__dict__["_problems"] = check_result(
-                self, lambda: evaluate(self.scenario, self.rules, trace=True).trace)
+                self, lambda: evaluate(self.scenario, self.rules, trace=True).trace
+            )
         return found
 
     def to_k8s(self):
@@ -74,8 +75,15 @@ class Result:
 class Evaluation:
     """The state of one evaluation; transforms see it only through a ``transform_api.Context``."""
 
-    def __init__(self, pack: RulePack, scenario: Scenario, *, tracing: bool = True,
-                 without: frozenset = frozenset(), strict: bool = False) -> None:
+    def __init__(
+        self,
+        pack: RulePack,
+        scenario: Scenario,
+        *,
+        tracing: bool = True,
+        without: frozenset = frozenset(),
+        strict: bool = False,
+    ) -> None:
         self.pack = pack
         self.without = without
         self.strict = strict
@@ -117,11 +125,35 @@ class Evaluation:
         return config
 
     # -- events -------------------------------------------------------------------------------------------------
-    def emit(self, op: str, path: tuple, source: str, rule: str, *, value: Any = None, previous: Any = None,
-             previous_source: str | None = None, rejected: dict | None = None, note: str | None = None,
-             where: str | None = None) -> None:
-        self.events.append(Event(len(self.events) + 1, tuple(path), op, source, rule, value, previous,
-                                 previous_source, rejected, note, where or None))
+    def emit(
+        self,
+        op: str,
+        path: tuple,
+        source: str,
+        rule: str,
+        *,
+        value: Any = None,
+        previous: Any = None,
+        previous_source: str | None = None,
+        rejected: dict | None = None,
+        note: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.events.append(
+            Event(
+                len(self.events) + 1,
+                tuple(path),
+                op,
+                source,
+                rule,
+                value,
+                previous,
+                previous_source,
+                rejected,
+                note,
+                where or None,
+            )
+        )
 
     def add_source(self, source_id: str, origin: str) -> None:
         if not any(s["id"] == source_id for s in self.sources):
@@ -130,8 +162,15 @@ class Evaluation:
     def fail(self, entry: Entry, code: str, message: str, *, path: tuple = (), hint: str | None = None) -> None:
         if self.tracing:
             self.emit("error", path, entry.source, entry.id, note=message)
-        raise FlyteBuildError(code, message, path=_paths.render(path) or None, hint=hint, rule=entry.id,
-                              source=entry.source, file=self.scenario.filename)
+        raise FlyteBuildError(
+            code,
+            message,
+            path=_paths.render(path) or None,
+            hint=hint,
+            rule=entry.id,
+            source=entry.source,
+            file=self.scenario.filename,
+        )
 
     # -- the walk -----------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -191,7 +230,9 @@ class Evaluation:
                 schema.append("[]")
                 elem = spec.elem if spec is not None else None
                 type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
-                spec = k8s_schema.FieldSpec(kind="object" if type_name else (elem or "string"), ptr=False, elem=type_name)
+                spec = k8s_schema.FieldSpec(
+                    kind="object" if type_name else (elem or "string"), ptr=False, elem=type_name
+                )
         # Profile paths are relative to where the layer is applied: the schema path starts empty here.
         return At(tuple(at), (), spec, type_name)
 
@@ -226,7 +267,9 @@ class Evaluation:
         merged = merger.merge(position, lower, higher)
         self.set_at(at, merged, entry.source, entry.id)
 
-    def warn(self, path: tuple, source: str, rule: str, *, value: Any = None, note: str, in_lower: bool = False) -> None:
+    def warn(
+        self, path: tuple, source: str, rule: str, *, value: Any = None, note: str, in_lower: bool = False
+    ) -> None:
         """A ``warn`` event, recorded with or without a trace. The signature of a Merger's ``warn_event``."""
         self.emit("warn", path, source, rule, value=value, note=note)
 
@@ -234,9 +277,16 @@ class Evaluation:
         """A Merger for one rule. ``warn``: where the merge's warnings go (``Evaluation.warn``'s signature), for a
         transform that names what did nothing in its input; by default they are events at the Pod's path."""
         profile = self.pack.profile(profile_id)
-        return Merger(profile.rules, profile.default, incoming_is_higher=incoming_is_higher, rule_id=entry.id,
-                      emit_event=self.emit if self.tracing else None, variables=self.vars, note=entry.note,
-                      warn_event=warn or self.warn)
+        return Merger(
+            profile.rules,
+            profile.default,
+            incoming_is_higher=incoming_is_higher,
+            rule_id=entry.id,
+            emit_event=self.emit if self.tracing else None,
+            variables=self.vars,
+            note=entry.note,
+            warn_event=warn or self.warn,
+        )
 
 
 def _find_item(node: Node, key: _paths.Key) -> Node | None:
@@ -290,12 +340,22 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
 def _missing_task(scenario: Scenario) -> None:
     """A scenario without ``task`` (an empty file, or only the other sections): nothing to build a Pod from."""
     if scenario.document is not None and scenario.document.value is None:
-        raise InputError("empty_scenario", f"{scenario.filename} is empty: a scenario needs at least a task",
-                         file=scenario.filename, hint="e.g. task: {container: {image: my-image:1}}")
+        raise InputError(
+            "empty_scenario",
+            f"{scenario.filename} is empty: a scenario needs at least a task",
+            file=scenario.filename,
+            hint="e.g. task: {container: {image: my-image:1}}",
+        )
     line, column = scenario.locate(())
-    raise InputError("missing_task", "the scenario has no task: nothing to build a Pod from", path="task",
-                     file=scenario.filename, line=line, column=column,
-                     hint="add a task section (task.container, task.podTemplate or task.k8sPod), or give --task FILE")
+    raise InputError(
+        "missing_task",
+        "the scenario has no task: nothing to build a Pod from",
+        path="task",
+        file=scenario.filename,
+        line=line,
+        column=column,
+        hint="add a task section (task.container, task.podTemplate or task.k8sPod), or give --task FILE",
+    )
 
 
 def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None, dict]:
@@ -308,12 +368,16 @@ def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None,
     if entry is None:
         return None, {}
     origins = entry["options"]
-    return entry, {rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
-                   for rule, names in options_read(pack).items() if any(name in origins for name in names)}
+    return entry, {
+        rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+        for rule, names in options_read(pack).items()
+        if any(name in origins for name in names)
+    }
 
 
-def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (),
-             strict: bool = False) -> Result:
+def evaluate(
+    scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (), strict: bool = False
+) -> Result:
     """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
 
     ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis).
@@ -327,8 +391,11 @@ def evaluate(scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, with
         import difflib
 
         close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
-        raise InputError("unknown_source", f"the pack {pack.name} has no source {unknown[0]!r}",
-                         hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}")
+        raise InputError(
+            "unknown_source",
+            f"the pack {pack.name} has no source {unknown[0]!r}",
+            hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}",
+        )
     evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without), strict=strict)
     try:
         evaluation.run()

@@ -33,8 +33,11 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
         last = _last_decision(history, target)
         if last is not None:
             decided_by, value, rule_of_owner = last
-    if decided_by and (found or decided_by != owner) and not any(
-            c["source"] == decided_by and _same(c["value"], value) for c in candidates):
+    if (
+        decided_by
+        and (found or decided_by != owner)
+        and not any(c["source"] == decided_by and _same(c["value"], value) for c in candidates)
+    ):
         candidates.append({"source": decided_by, "value": value, "rule": rule_of_owner, "outcome": "won", "why": ""})
     winner = _decide(candidates, decided_by, value, rule_of_owner, found)
     for candidate in candidates:  # the config options behind a candidate, and where each was set
@@ -55,7 +58,7 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
 def _relative(event: Any, target: tuple) -> tuple | None:
     """The field's path below the event's, or None when the event is below the field (part of its history, not a
     candidate for its value)."""
-    return target[len(event.path):] if _paths.is_prefix(event.path, target) else None
+    return target[len(event.path) :] if _paths.is_prefix(event.path, target) else None
 
 
 def _candidates(history: list, target: tuple) -> list[dict]:
@@ -82,15 +85,25 @@ def _candidates(history: list, target: tuple) -> list[dict]:
         elif event.op == "override":
             prev_ok, previous = _paths.lookup(event.previous, relative)
             if prev_ok:
-                add(event.previous_source, event.rule, previous, "lost",
-                    f"overridden by {event.source} (rule {event.rule})" + (f": {event.note}" if event.note else ""))
+                add(
+                    event.previous_source,
+                    event.rule,
+                    previous,
+                    "lost",
+                    f"overridden by {event.source} (rule {event.rule})" + (f": {event.note}" if event.note else ""),
+                )
             if ok:
                 add(event.source, event.rule, candidate, "won", "")
         elif event.op == "keep" and event.rejected is not None:
             rej_ok, rejected = _paths.lookup(event.rejected.get("value"), relative)
             if rej_ok:
-                add(event.rejected.get("source"), event.rule, rejected, "lost",
-                    f"rule {event.rule}: " + (event.note or f"{event.source}'s value stays"))
+                add(
+                    event.rejected.get("source"),
+                    event.rule,
+                    rejected,
+                    "lost",
+                    f"rule {event.rule}: " + (event.note or f"{event.source}'s value stays"),
+                )
         elif event.op == "drop" and ok:
             add(event.source, event.rule, candidate, "dropped", f"rule {event.rule}: " + (event.note or "no effect"))
     return candidates
@@ -107,8 +120,9 @@ def _last_decision(history: list, target: tuple) -> tuple[str, Any, str] | None:
     return None
 
 
-def _decide(candidates: list[dict], decided_by: str | None, value: Any, rule_of_owner: str | None,
-            found: bool) -> dict | None:
+def _decide(
+    candidates: list[dict], decided_by: str | None, value: Any, rule_of_owner: str | None, found: bool
+) -> dict | None:
     """Mark the winner (the owner's candidate with the Pod's value) and why it won; every other candidate that
     was winning at its time lost to a later rule."""
     winner = None
@@ -123,9 +137,11 @@ def _decide(candidates: list[dict], decided_by: str | None, value: Any, rule_of_
         if rule_of_owner:
             winner["rule"] = rule_of_owner
         losers = [c["source"] for c in candidates if c is not winner and c["outcome"] == "lost"]
-        winner["why"] = (f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
-                         + (f"; it beat {', '.join(losers)}" if losers else "")
-                         + ("" if found else "; the Pod omits it (a zero value or an empty list)"))
+        winner["why"] = (
+            f"set by {decided_by} (rule {winner['rule']}) and kept to the end"
+            + (f"; it beat {', '.join(losers)}" if losers else "")
+            + ("" if found else "; the Pod omits it (a zero value or an empty list)")
+        )
     return winner
 
 
@@ -133,8 +149,12 @@ def _same(a: Any, b: Any) -> bool:
     """Equal values; quantities compare by amount (the trace carries ``1000m``, the Pod prints ``1``)."""
     if a == b:
         return True
-    if isinstance(a, (str, int, float)) and isinstance(b, (str, int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
+    if (
+        isinstance(a, (str, int, float))
+        and isinstance(b, (str, int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         try:
             return quantity.value_of(a) == quantity.value_of(b)
         except quantity.QuantityError:

@@ -129,6 +129,7 @@ def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch 
         name = node["value"]
         arguments = [compile_node(child) for child in children]
         if name == "not_null" and arguments:
+
             def not_null(value: Any) -> Any:
                 for argument in arguments:
                     found = argument(value)

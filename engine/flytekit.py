@@ -23,8 +23,9 @@ from .errors import InputError
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
 
 
-def serialize_pod_template(pod_template: Any, container: Any, *, default_image: str | None = None,
-                           normalised: bool = False) -> dict:
+def serialize_pod_template(
+    pod_template: Any, container: Any, *, default_image: str | None = None, normalised: bool = False
+) -> dict:
     """The registered K8sPod flytekit builds from a PodTemplate (authoring view, Kubernetes JSON) and the task
     container (``{image, command, args, env, resources}``).
 
@@ -36,9 +37,12 @@ def serialize_pod_template(pod_template: Any, container: Any, *, default_image: 
     container = dict(container or {})
     primary_name = pod_template.get("primaryContainerName", PRIMARY_CONTAINER_DEFAULT_NAME)
     if not primary_name:
-        raise InputError("primary_container_name_empty", "A primary container name cannot be undefined",
-                         path="task.podTemplate.primaryContainerName",
-                         hint="flytekit's PodTemplate refuses an empty primary_container_name")
+        raise InputError(
+            "primary_container_name_empty",
+            "A primary container name cannot be undefined",
+            path="task.podTemplate.primaryContainerName",
+            hint="flytekit's PodTemplate refuses an empty primary_container_name",
+        )
     if normalised:
         pod_spec = dict(pod_template.get("podSpec") or {})  # the containers are copied below, the rest is read
     else:
@@ -67,9 +71,12 @@ def serialize_pod_template(pod_template: Any, container: Any, *, default_image: 
             item["env"] = task_env + list(item.get("env") or [])
         elif not item.get("image"):
             if not default_image:
-                raise InputError("image_required", "An image is required for PythonAutoContainer tasks",
-                                 path=f"task.podTemplate.podSpec.containers[name={item.get('name')}].image",
-                                 hint="give the sidecar an image, or set task.defaultImage (flytekit's default image)")
+                raise InputError(
+                    "image_required",
+                    "An image is required for PythonAutoContainer tasks",
+                    path=f"task.podTemplate.podSpec.containers[name={item.get('name')}].image",
+                    hint="give the sidecar an image, or set task.defaultImage (flytekit's default image)",
+                )
             item["image"] = default_image
         serialized.append(_drop_none(item))
     pod_spec["containers"] = serialized

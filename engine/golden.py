@@ -140,8 +140,11 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
     if update:
         return done(*_update(pod_golden, error_golden, result, failure))
     if not pod_golden.exists() and not error_golden.exists():
-        return done("missing", f"no golden: expected {pod_golden.name} (or {error_golden.name}) beside it",
-                    [f"  run `podeval test --update {scenario}` to write it, then review it like code"])
+        return done(
+            "missing",
+            f"no golden: expected {pod_golden.name} (or {error_golden.name}) beside it",
+            [f"  run `podeval test --update {scenario}` to write it, then review it like code"],
+        )
     try:
         expected = _read_golden(pod_golden if pod_golden.exists() else error_golden)
     except InputError as error:
@@ -182,20 +185,31 @@ def _compare_error(error_golden: Path, expected: Any, result: Any, failure: Pode
     if not isinstance(expected, dict) or "code" not in expected:
         return "error", f"{error_golden.name} must be a mapping with a 'code' (and optionally 'path')", []
     if failure is None:
-        return ("fail", f"expected Flyte to refuse the Pod with error[{expected['code']}], but it builds",
-                [f"  actual Pod: {format_value(result.pod, 400)}"])
+        return (
+            "fail",
+            f"expected Flyte to refuse the Pod with error[{expected['code']}], but it builds",
+            [f"  actual Pod: {format_value(result.pod, 400)}"],
+        )
     if not _same_error(expected, failure):
-        return ("fail", "a different error than expected",
-                [f"  expected: error[{expected.get('code')}] at {expected.get('path')}",
-                 f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}"])
+        return (
+            "fail",
+            "a different error than expected",
+            [
+                f"  expected: error[{expected.get('code')}] at {expected.get('path')}",
+                f"  actual:   error[{failure.code}] at {failure.path}: {failure.message}",
+            ],
+        )
     return "pass", "", []
 
 
 def _compare_pod(pod_golden: Path, expected: Any, result: Any, failure: PodevalError | None) -> tuple:
     """An expected Pod against the case's outcome: ``(status, message, details)``."""
     if failure is not None:
-        refuser = "the API server would refuse it" if isinstance(failure, PodRefusedError) else \
-            "Flyte would refuse to build it"
+        refuser = (
+            "the API server would refuse it"
+            if isinstance(failure, PodRefusedError)
+            else "Flyte would refuse to build it"
+        )
         return "fail", f"expected a Pod, but {refuser}: error[{failure.code}] {failure}", []
     if same(expected, result.pod):
         return "pass", "", []
@@ -230,16 +244,23 @@ def run_cases(inputs: Iterable[str | Path], rules: Any, *, update: bool = False,
         for scenario in discover(inputs):
             yield run_case(scenario, rules, update=update)
         return
-    yield from stream(_run_chunk, discover(inputs), jobs=jobs, init=_init_worker, initargs=(str(rules.folder), update),
-                      chunk=8)
+    yield from stream(
+        _run_chunk, discover(inputs), jobs=jobs, init=_init_worker, initargs=(str(rules.folder), update), chunk=8
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
 
 
 def format_result(case: CaseResult) -> str:
-    label = {"pass": "ok", "fail": "FAIL", "missing": "FAIL", "error": "ERROR", "updated": "updated",
-             "written": "written"}[case.status]
+    label = {
+        "pass": "ok",
+        "fail": "FAIL",
+        "missing": "FAIL",
+        "error": "ERROR",
+        "updated": "updated",
+        "written": "written",
+    }[case.status]
     head = f"{label:<7} {case.scenario}" + (f": {case.message}" if case.message else "")
     return "\n".join([head, *case.details]) + "\n"
 
@@ -251,14 +272,34 @@ def write_junit(cases: list[CaseResult], path: str | Path, *, suite: str = "pode
     failures = sum(1 for c in cases if c.status in ("fail", "missing"))
     errors = sum(1 for c in cases if c.status == "error")
     total_time = sum(c.seconds for c in cases)
-    root = ET.Element("testsuites", name=suite, tests=str(len(cases)), failures=str(failures), errors=str(errors),
-                      time=f"{total_time:.3f}")
-    testsuite = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)), failures=str(failures),
-                              errors=str(errors), skipped="0", time=f"{total_time:.3f}")
+    root = ET.Element(
+        "testsuites",
+        name=suite,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{total_time:.3f}",
+    )
+    testsuite = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped="0",
+        time=f"{total_time:.3f}",
+    )
     for case in cases:
         folder = str(case.scenario.parent).replace("\\", "/").strip("./").replace("/", ".") or "."
-        element = ET.SubElement(testsuite, "testcase", classname=folder, name=case.scenario.name,
-                                file=str(case.scenario), time=f"{case.seconds:.3f}")
+        element = ET.SubElement(
+            testsuite,
+            "testcase",
+            classname=folder,
+            name=case.scenario.name,
+            file=str(case.scenario),
+            time=f"{case.seconds:.3f}",
+        )
         body = "\n".join(case.details)
         if case.status in ("fail", "missing"):
             ET.SubElement(element, "failure", message=case.message, type=case.status).text = body or case.message
@@ -267,5 +308,6 @@ def write_junit(cases: list[CaseResult], path: str | Path, *, suite: str = "pode
         elif case.message:
             ET.SubElement(element, "system-out").text = case.message
     ET.indent(root)
-    Path(path).write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n",
-                          encoding="utf-8")
+    Path(path).write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", encoding="utf-8"
+    )

@@ -62,9 +62,7 @@ __all__ = [
 ]
 
 #: kinds that are leaves (also the possible non-type ``elem`` values of lists and maps)
-SCALAR_KINDS = frozenset(
-    {"string", "bool", "int", "float", "quantity", "intorstring", "time", "any"}
-)
+SCALAR_KINDS = frozenset({"string", "bool", "int", "float", "quantity", "intorstring", "time", "any"})
 
 _DATA = ("data", "k8s_schema.json")
 
@@ -119,9 +117,7 @@ def _read_json() -> dict[str, Any]:
 def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any]]:
     doc = _read_json()
     if doc.get("version") != 2:
-        raise RuntimeError(
-            f"unsupported k8s_schema.json version {doc.get('version')!r}"
-        )
+        raise RuntimeError(f"unsupported k8s_schema.json version {doc.get('version')!r}")
     types: dict[str, Mapping[str, FieldSpec]] = {}
     for tname, t in doc["types"].items():
         types[tname] = MappingProxyType(
@@ -179,8 +175,13 @@ def field_at(path: tuple, root: str = "PodTemplateSpec") -> FieldSpec | None:
         if isinstance(segment, str) and type_name is not None:  # a struct's field
             spec = types[type_name].get(segment)
             type_name = spec.elem if spec is not None and spec.kind == "object" else None
-        elif spec is not None and spec.elem_is_type and (
-            (spec.kind == "map" and isinstance(segment, str)) or (spec.kind == "list" and not isinstance(segment, str))
+        elif (
+            spec is not None
+            and spec.elem_is_type
+            and (
+                (spec.kind == "map" and isinstance(segment, str))
+                or (spec.kind == "list" and not isinstance(segment, str))
+            )
         ):  # a map's entry or a list's item
             type_name, spec = spec.elem, None
         else:

@@ -37,15 +37,33 @@ from . import paths as _paths
 # ``list_keys``, generated from the +listType/+listMapKey markers of k8s.io/api). Map and struct types are not in the
 # schema yet (+mapType / +structType markers):
 ATOMIC_MAPS = {("PodSpec", "nodeSelector")}
-ATOMIC_STRUCTS = {"ConfigMapKeySelector", "FileKeySelector", "LabelSelector", "LocalObjectReference", "NodeSelector",
-                  "NodeSelectorTerm", "ObjectFieldSelector", "OwnerReference", "ResourceFieldSelector",
-                  "SecretKeySelector", "TypedLocalObjectReference", "EvictionResponder"}
+ATOMIC_STRUCTS = {
+    "ConfigMapKeySelector",
+    "FileKeySelector",
+    "LabelSelector",
+    "LocalObjectReference",
+    "NodeSelector",
+    "NodeSelectorTerm",
+    "ObjectFieldSelector",
+    "OwnerReference",
+    "ResourceFieldSelector",
+    "SecretKeySelector",
+    "TypedLocalObjectReference",
+    "EvictionResponder",
+}
 # The API server fills a key field's default in before it identifies an item (structured-merge-diff's key of a port
 # without protocol is {"containerPort":80,"protocol":"TCP"}); podeval's paths address items as written instead.
 KEY_DEFAULTS = {"protocol": "TCP"}  # Container.ports[].protocol: +default="TCP"
-STRIPPED = {("metadata", "name"), ("metadata", "namespace"), ("metadata", "creationTimestamp"),
-            ("metadata", "selfLink"), ("metadata", "uid"), ("metadata", "generation"), ("metadata", "managedFields"),
-            ("metadata", "resourceVersion")}
+STRIPPED = {
+    ("metadata", "name"),
+    ("metadata", "namespace"),
+    ("metadata", "creationTimestamp"),
+    ("metadata", "selfLink"),
+    ("metadata", "uid"),
+    ("metadata", "generation"),
+    ("metadata", "managedFields"),
+    ("metadata", "resourceVersion"),
+}
 
 
 class _Owners:
@@ -105,8 +123,16 @@ def _walk_struct(value: dict, type_name: str | None, at: tuple, owners: _Owners,
             out.insert(child_owners.sources, child_fp)
 
 
-def _walk_field(value: Any, spec: k8s_schema.FieldSpec | None, parent_type: str | None, name: str, at: tuple,
-                owners: _Owners, fp: tuple, out: _FieldSets) -> None:
+def _walk_field(
+    value: Any,
+    spec: k8s_schema.FieldSpec | None,
+    parent_type: str | None,
+    name: str,
+    at: tuple,
+    owners: _Owners,
+    fp: tuple,
+    out: _FieldSets,
+) -> None:
     kind = _kind(spec, value)
     if kind == "object" and isinstance(value, dict):
         elem = spec.elem if spec is not None else None
@@ -131,8 +157,16 @@ def _walk_field(value: Any, spec: k8s_schema.FieldSpec | None, parent_type: str 
         out.insert(owners.sources, fp)
 
 
-def _walk_list(items: list, spec: k8s_schema.FieldSpec | None, parent_type: str | None, name: str, at: tuple,
-               owners: _Owners, fp: tuple, out: _FieldSets) -> None:
+def _walk_list(
+    items: list,
+    spec: k8s_schema.FieldSpec | None,
+    parent_type: str | None,
+    name: str,
+    at: tuple,
+    owners: _Owners,
+    fp: tuple,
+    out: _FieldSets,
+) -> None:
     list_type = spec.list_type if spec is not None else None
     keys = spec.list_keys if list_type == "map" else None
     if list_type not in ("map", "set"):
@@ -146,8 +180,11 @@ def _walk_list(items: list, spec: k8s_schema.FieldSpec | None, parent_type: str 
             element = "v:" + json.dumps(item, separators=(",", ":"), ensure_ascii=False)
         elif isinstance(item, dict):
             fields = {k: item.get(k, KEY_DEFAULTS.get(k)) for k in keys if k in item or k in KEY_DEFAULTS}
-            element = ("k:" + json.dumps(dict(sorted(fields.items())), separators=(",", ":"), ensure_ascii=False)
-                       if fields else f"i:{index}")
+            element = (
+                "k:" + json.dumps(dict(sorted(fields.items())), separators=(",", ":"), ensure_ascii=False)
+                if fields
+                else f"i:{index}"
+            )
         else:
             element = f"i:{index}"
         elements.append((element, item, item_owners, segment))
@@ -171,8 +208,7 @@ def _walk_list(items: list, spec: k8s_schema.FieldSpec | None, parent_type: str 
 def _order(element: str) -> tuple:
     if element == ".":
         return (0, "")
-    return ({"f": 1, "k": 2, "v": 3, "i": 4}.get(element[0], 5), int(element[2:]) if element[0] == "i" else 0,
-            element)
+    return ({"f": 1, "k": 2, "v": 3, "i": 4}.get(element[0], 5), int(element[2:]) if element[0] == "i" else 0, element)
 
 
 def _serialise(paths: set[tuple]) -> dict:
@@ -213,8 +249,9 @@ def to_managed_fields(result: Any) -> list[dict]:
         fields = _serialise(out.sets[manager])
         if not fields:
             continue
-        entries.append({"apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": fields, "manager": manager,
-                        "operation": "Apply"})
+        entries.append(
+            {"apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": fields, "manager": manager, "operation": "Apply"}
+        )
     return entries
 
 

@@ -54,8 +54,7 @@ def _render_object(node: Node, type_name: str | None, path: str, owners: dict | 
     return result
 
 
-def _render_field(node: Node, spec: k8s_schema.FieldSpec | None, path: str, owners: dict | None,
-                  name: str) -> Any:
+def _render_field(node: Node, spec: k8s_schema.FieldSpec | None, path: str, owners: dict | None, name: str) -> Any:
     value = node.value
     if spec is None:
         return _render_untyped(node, path, owners, name)
@@ -106,8 +105,9 @@ def _render_untyped(node: Node, path: str, owners: dict | None, name: str) -> An
         return {key: _render_untyped(value[key], paths.extend(path, key), owners, key) for key in sorted(value)}
     if isinstance(value, list):
         segments = _segments(None, value)  # a list the schema does not know: by index
-        return [_render_untyped(item, paths.extend(path, segment), owners, name)
-                for segment, item in zip(segments, value)]
+        return [
+            _render_untyped(item, paths.extend(path, segment), owners, name) for segment, item in zip(segments, value)
+        ]
     if owners is not None:
         owners[path] = (node.source, node.rule)
     return value

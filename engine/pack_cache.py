@@ -57,8 +57,17 @@ def _key(folder: str) -> tuple[str, str] | None:
     """(file name prefix of this pack folder, file name of this exact version); None when not cacheable."""
     from . import __version__
 
-    digest = hashlib.sha256(_FORMAT + b"\0" + __version__.encode() + b"\0" + sys.version.encode() + b"\0"
-                            + folder.encode() + b"\0" + _engine_stamp())
+    digest = hashlib.sha256(
+        _FORMAT
+        + b"\0"
+        + __version__.encode()
+        + b"\0"
+        + sys.version.encode()
+        + b"\0"
+        + folder.encode()
+        + b"\0"
+        + _engine_stamp()
+    )
     for name in PACK_FILES:
         try:
             data = (Path(folder) / name).read_bytes()

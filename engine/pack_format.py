@@ -39,7 +39,13 @@ OPTION_TYPES = ("bool", "duration", "int", "list", "map", "object", "quantity", 
 
 # how `extends` merges a key (see the module docstring)
 REPLACE, KEY_BY_KEY, BY_ID, BY_NAME, REPLACE_BY_NAME, NOT_INHERITED = (
-    "replace", "key by key", "patch by id", "patch by name", "replace by name", "not inherited")
+    "replace",
+    "key by key",
+    "patch by id",
+    "patch by name",
+    "replace by name",
+    "not inherited",
+)
 
 _UNSET = object()
 
@@ -111,130 +117,251 @@ class Section:
         return self.shorthand is not None and (not isinstance(child, dict) or self.shorthand in child)
 
 
-SECTIONS: dict[str, Section] = {s.name: s for s in (
-    Section(
-        "packFile", "pack.yaml", "the sources and steps of the precedence DAG", file="pack.yaml",
-        patch_required=("name",), schema_patch_if="extends",
-        keys=(
-            Key("name", "id", "the pack's name (traces and reports give it)", required=True),
-            Key("description", "text", "what the pack models"),
-            Key("extends", "id", "a shipped pack or a folder: the pack starts from it (its files, patched by this "
-                "one's)", merge=NOT_INHERITED),
-            Key("root", "enum", "what the pack builds", values=("PodTemplateSpec", "Pod"), default="PodTemplateSpec"),
-            Key("sources", "list", "the inputs: nodes of the DAG", required=True, merge=BY_ID, of="source"),
-            Key("steps", "list", "what FlytePropeller does, in its order: nodes of the DAG", required=True,
-                merge=BY_ID, of="step"),
-        )),
-    Section(
-        "source", "pack.yaml `sources[]`", "an input of the pack", id_key="id", patch=True, patch_required=("id",),
-        keys=(
-            Key("id", "id", "the source's id: rules name it in `source`, steps in `uses`", required=True),
-            Key("label", "text", "its name in graphs and reports", default_doc="the id"),
-            Key("doc", "text", "what it is", default=""),
-            Key("origin", "text", "where in the scenario it comes from", default=""),
-        )),
-    Section(
-        "step", "pack.yaml `steps[]`", "a step of FlytePropeller", id_key="id", patch=True, patch_required=("id",),
-        keys=(
-            Key("id", "id", "the step's id", required=True),
-            Key("label", "text", "its name in graphs and reports", default_doc="the id"),
-            Key("doc", "text", "what it does", default=""),
-            Key("after", "ids", "steps this one runs after", default=()),
-            Key("uses", "ids", "sources this step reads", default=()),
-            Key("apply", "list", "its rules, read top to bottom", required=True, merge=BY_ID, of="rule"),
-        )),
-    Section(
-        "rule", "pack.yaml `steps[].apply[]`", "a rule: a layer or a transform", id_key="rule", patch=True,
-        patch_required=("rule",), one_of=("layer", "transform"),
-        one_of_message="a rule has exactly one of 'layer' or 'transform'", params_of="transform",
-        keys=(
-            Key("rule", "id", "the rule's id (unique in the pack; traces name it)", required=True),
-            Key("source", "id", "the source it speaks for: the owner of what it writes", required=True),
-            Key("when", "jmespath", "the rule applies only when this is truthy"),
-            Key("doc", "text", "what it does"),
-            Key("note", "text", "a note the trace keeps with what the rule writes"),
-            Key("layer", "section", "a value laid over or under the Pod built so far", merge=KEY_BY_KEY,
-                of="layer"),
-            Key("transform", "transform", "a named Flyte step that is not a plain merge (engine/transforms.py)"),
-            Key("params", "mapping", "the transform's parameters (expression parameters are JMESPath)",
-                merge=KEY_BY_KEY, default={}),
-        )),
-    Section(
-        "layer", "pack.yaml `steps[].apply[].layer`", "a value merged into the Pod at a path", patch=True,
-        one_of=("select", "value"),
-        one_of_message="a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
-        keys=(
-            Key("at", "path", "a path in the contract's syntax; `$var` in a key selector is a variable", required=True),
-            Key("select", "jmespath", "the value: JMESPath over the context"),
-            Key("value", "any", "the value: a literal", merge=KEY_BY_KEY),
-            Key("position", "enum", "laid over (wins) or under (loses to) the Pod built so far",
-                values=("over", "under"), default="over"),
-            Key("profile", "id", "the merge profile (profiles.yaml)", default="mergo"),
-        )),
-    Section(
-        "profilesFile", "profiles.yaml", "merge profiles", file="profiles.yaml", patch=True,
-        patch_required=("profiles",),
-        keys=(
-            Key("profiles", "map", "the profiles, by id", required=True, merge=BY_NAME, of="profile"),
-        )),
-    Section(
-        "profile", "profiles.yaml `profiles.<id>`", "a merge profile: a default strategy and strategies per path",
-        patch=True,
-        keys=(
-            Key("doc", "text", "what it models"),
-            Key("default", "section", "the strategy of every path `paths` does not name", required=True,
-                merge=KEY_BY_KEY, of="strategyRule"),
-            Key("paths", "map", "schema paths relative to where the layer applies (field names; `[]` steps into "
-                "list items, `*` into map entries), each with its strategy", merge=BY_NAME, of="strategyRule",
-                default={}),
-        )),
-    Section(
-        "strategyRule", "profiles.yaml `default` and `paths.<path>`",
-        "a strategy, by name or as a mapping", patch=True, shorthand="strategy", params_of="strategy",
-        keys=(
-            Key("strategy", "strategy", "the merge strategy (section 2)", required=True),
-            Key("params", "mapping", "the strategy's parameters", merge=KEY_BY_KEY, default={}),
-            Key("note", "text", "a note the trace keeps with what the strategy decides"),
-            Key("rule", "id", "the rule id in traces", default_doc="`<profile>:<path>`"),
-        )),
-    Section(
-        "pluginConfigFile", "plugin-config.yaml", "the FlytePropeller K8s plugin options the pack knows",
-        file="plugin-config.yaml",
-        keys=(
-            Key("options", "map", "the options, by name", required=True, merge=REPLACE_BY_NAME, of="option"),
-            Key("loader", "section", "how the Flyte version's config loader treats keys (engine/propeller_config.py)",
-                merge=KEY_BY_KEY, of="loader"),
-        )),
-    Section(
-        "loader", "plugin-config.yaml `loader`",
-        "how FlytePropeller's config loader (viper and flytestdlib) treats map keys",
-        keys=(
-            Key("lowercase-in-lists", "bool", "viper lowercases keys inside lists too (viper >= 1.20; 1.11 does "
-                "not)", default=True),
-            Key("restore-lists", "bool", "flytestdlib puts lists back as written (restoreCaseSensitiveArrayKeys, "
-                "flyte#7013)", default=True),
-            Key("restore-dotted-keys", "bool", "flytestdlib puts dotted keys back as written "
-                "(restoreDottedMapKeys, flyte#7369)", default=True),
-        )),
-    Section(
-        "option", "plugin-config.yaml `options.<name>`", "a K8s plugin option",
-        keys=(
-            Key("type", "enum", "how FlytePropeller decodes it", required=True, values=OPTION_TYPES),
-            Key("default", "any", "FlytePropeller's built-in default (a struct: its fields' defaults)"),
-            Key("shapes-pod", "bool", "false: accepted and ignored on purpose (it does not change the Pod)",
-                default=True),
-            Key("doc", "text", "what it does", default=""),
-            Key("k8s", "text", "the Kubernetes type of the value, or of its items or values; labels or annotations "
-                "for maps"),
-            Key("fields", "map", "a struct's fields, each an option that defaults on its own", of="option"),
-        )),
-)}
+SECTIONS: dict[str, Section] = {
+    s.name: s
+    for s in (
+        Section(
+            "packFile",
+            "pack.yaml",
+            "the sources and steps of the precedence DAG",
+            file="pack.yaml",
+            patch_required=("name",),
+            schema_patch_if="extends",
+            keys=(
+                Key("name", "id", "the pack's name (traces and reports give it)", required=True),
+                Key("description", "text", "what the pack models"),
+                Key(
+                    "extends",
+                    "id",
+                    "a shipped pack or a folder: the pack starts from it (its files, patched by this one's)",
+                    merge=NOT_INHERITED,
+                ),
+                Key(
+                    "root", "enum", "what the pack builds", values=("PodTemplateSpec", "Pod"), default="PodTemplateSpec"
+                ),
+                Key("sources", "list", "the inputs: nodes of the DAG", required=True, merge=BY_ID, of="source"),
+                Key(
+                    "steps",
+                    "list",
+                    "what FlytePropeller does, in its order: nodes of the DAG",
+                    required=True,
+                    merge=BY_ID,
+                    of="step",
+                ),
+            ),
+        ),
+        Section(
+            "source",
+            "pack.yaml `sources[]`",
+            "an input of the pack",
+            id_key="id",
+            patch=True,
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the source's id: rules name it in `source`, steps in `uses`", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what it is", default=""),
+                Key("origin", "text", "where in the scenario it comes from", default=""),
+            ),
+        ),
+        Section(
+            "step",
+            "pack.yaml `steps[]`",
+            "a step of FlytePropeller",
+            id_key="id",
+            patch=True,
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the step's id", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what it does", default=""),
+                Key("after", "ids", "steps this one runs after", default=()),
+                Key("uses", "ids", "sources this step reads", default=()),
+                Key("apply", "list", "its rules, read top to bottom", required=True, merge=BY_ID, of="rule"),
+            ),
+        ),
+        Section(
+            "rule",
+            "pack.yaml `steps[].apply[]`",
+            "a rule: a layer or a transform",
+            id_key="rule",
+            patch=True,
+            patch_required=("rule",),
+            one_of=("layer", "transform"),
+            one_of_message="a rule has exactly one of 'layer' or 'transform'",
+            params_of="transform",
+            keys=(
+                Key("rule", "id", "the rule's id (unique in the pack; traces name it)", required=True),
+                Key("source", "id", "the source it speaks for: the owner of what it writes", required=True),
+                Key("when", "jmespath", "the rule applies only when this is truthy"),
+                Key("doc", "text", "what it does"),
+                Key("note", "text", "a note the trace keeps with what the rule writes"),
+                Key(
+                    "layer", "section", "a value laid over or under the Pod built so far", merge=KEY_BY_KEY, of="layer"
+                ),
+                Key("transform", "transform", "a named Flyte step that is not a plain merge (engine/transforms.py)"),
+                Key(
+                    "params",
+                    "mapping",
+                    "the transform's parameters (expression parameters are JMESPath)",
+                    merge=KEY_BY_KEY,
+                    default={},
+                ),
+            ),
+        ),
+        Section(
+            "layer",
+            "pack.yaml `steps[].apply[].layer`",
+            "a value merged into the Pod at a path",
+            patch=True,
+            one_of=("select", "value"),
+            one_of_message="a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
+            keys=(
+                Key(
+                    "at",
+                    "path",
+                    "a path in the contract's syntax; `$var` in a key selector is a variable",
+                    required=True,
+                ),
+                Key("select", "jmespath", "the value: JMESPath over the context"),
+                Key("value", "any", "the value: a literal", merge=KEY_BY_KEY),
+                Key(
+                    "position",
+                    "enum",
+                    "laid over (wins) or under (loses to) the Pod built so far",
+                    values=("over", "under"),
+                    default="over",
+                ),
+                Key("profile", "id", "the merge profile (profiles.yaml)", default="mergo"),
+            ),
+        ),
+        Section(
+            "profilesFile",
+            "profiles.yaml",
+            "merge profiles",
+            file="profiles.yaml",
+            patch=True,
+            patch_required=("profiles",),
+            keys=(Key("profiles", "map", "the profiles, by id", required=True, merge=BY_NAME, of="profile"),),
+        ),
+        Section(
+            "profile",
+            "profiles.yaml `profiles.<id>`",
+            "a merge profile: a default strategy and strategies per path",
+            patch=True,
+            keys=(
+                Key("doc", "text", "what it models"),
+                Key(
+                    "default",
+                    "section",
+                    "the strategy of every path `paths` does not name",
+                    required=True,
+                    merge=KEY_BY_KEY,
+                    of="strategyRule",
+                ),
+                Key(
+                    "paths",
+                    "map",
+                    "schema paths relative to where the layer applies (field names; `[]` steps into "
+                    "list items, `*` into map entries), each with its strategy",
+                    merge=BY_NAME,
+                    of="strategyRule",
+                    default={},
+                ),
+            ),
+        ),
+        Section(
+            "strategyRule",
+            "profiles.yaml `default` and `paths.<path>`",
+            "a strategy, by name or as a mapping",
+            patch=True,
+            shorthand="strategy",
+            params_of="strategy",
+            keys=(
+                Key("strategy", "strategy", "the merge strategy (section 2)", required=True),
+                Key("params", "mapping", "the strategy's parameters", merge=KEY_BY_KEY, default={}),
+                Key("note", "text", "a note the trace keeps with what the strategy decides"),
+                Key("rule", "id", "the rule id in traces", default_doc="`<profile>:<path>`"),
+            ),
+        ),
+        Section(
+            "pluginConfigFile",
+            "plugin-config.yaml",
+            "the FlytePropeller K8s plugin options the pack knows",
+            file="plugin-config.yaml",
+            keys=(
+                Key("options", "map", "the options, by name", required=True, merge=REPLACE_BY_NAME, of="option"),
+                Key(
+                    "loader",
+                    "section",
+                    "how the Flyte version's config loader treats keys (engine/propeller_config.py)",
+                    merge=KEY_BY_KEY,
+                    of="loader",
+                ),
+            ),
+        ),
+        Section(
+            "loader",
+            "plugin-config.yaml `loader`",
+            "how FlytePropeller's config loader (viper and flytestdlib) treats map keys",
+            keys=(
+                Key(
+                    "lowercase-in-lists",
+                    "bool",
+                    "viper lowercases keys inside lists too (viper >= 1.20; 1.11 does not)",
+                    default=True,
+                ),
+                Key(
+                    "restore-lists",
+                    "bool",
+                    "flytestdlib puts lists back as written (restoreCaseSensitiveArrayKeys, flyte#7013)",
+                    default=True,
+                ),
+                Key(
+                    "restore-dotted-keys",
+                    "bool",
+                    "flytestdlib puts dotted keys back as written (restoreDottedMapKeys, flyte#7369)",
+                    default=True,
+                ),
+            ),
+        ),
+        Section(
+            "option",
+            "plugin-config.yaml `options.<name>`",
+            "a K8s plugin option",
+            keys=(
+                Key("type", "enum", "how FlytePropeller decodes it", required=True, values=OPTION_TYPES),
+                Key("default", "any", "FlytePropeller's built-in default (a struct: its fields' defaults)"),
+                Key(
+                    "shapes-pod",
+                    "bool",
+                    "false: accepted and ignored on purpose (it does not change the Pod)",
+                    default=True,
+                ),
+                Key("doc", "text", "what it does", default=""),
+                Key(
+                    "k8s",
+                    "text",
+                    "the Kubernetes type of the value, or of its items or values; labels or annotations for maps",
+                ),
+                Key("fields", "map", "a struct's fields, each an option that defaults on its own", of="option"),
+            ),
+        ),
+    )
+}
 
-PACK_FILE, PROFILES_FILE, PLUGIN_CONFIG_FILE = SECTIONS["packFile"], SECTIONS["profilesFile"], \
-    SECTIONS["pluginConfigFile"]
+PACK_FILE, PROFILES_FILE, PLUGIN_CONFIG_FILE = (
+    SECTIONS["packFile"],
+    SECTIONS["profilesFile"],
+    SECTIONS["pluginConfigFile"],
+)
 SOURCE, STEP, RULE, LAYER = SECTIONS["source"], SECTIONS["step"], SECTIONS["rule"], SECTIONS["layer"]
-PROFILE, STRATEGY_RULE, OPTION, LOADER = SECTIONS["profile"], SECTIONS["strategyRule"], SECTIONS["option"], \
-    SECTIONS["loader"]
+PROFILE, STRATEGY_RULE, OPTION, LOADER = (
+    SECTIONS["profile"],
+    SECTIONS["strategyRule"],
+    SECTIONS["option"],
+    SECTIONS["loader"],
+)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -270,8 +397,10 @@ def _merge_key(key: Key | None, parent: Any, child: Any) -> Any:
         if mode == REPLACE_BY_NAME:
             return {**parent, **child}
         section = SECTIONS[key.of]
-        return {**parent, **{name: merge(section, parent[name], value) if name in parent else value
-                             for name, value in child.items()}}
+        return {
+            **parent,
+            **{name: merge(section, parent[name], value) if name in parent else value for name, value in child.items()},
+        }
     return child
 
 
@@ -309,8 +438,12 @@ def _ref(name: str, patch: bool) -> dict:
 
 
 _SCALARS = {
-    "id": {"type": "string", "minLength": 1}, "text": {"type": "string"}, "path": {"type": "string"},
-    "jmespath": {"type": "string", "format": "jmespath"}, "bool": {"type": "boolean"}, "any": {},
+    "id": {"type": "string", "minLength": 1},
+    "text": {"type": "string"},
+    "path": {"type": "string"},
+    "jmespath": {"type": "string", "format": "jmespath"},
+    "bool": {"type": "boolean"},
+    "any": {},
     "mapping": {"type": "object"},
 }
 
@@ -348,8 +481,12 @@ def _params_schema(kind: str, registries: dict) -> list:
         schema: dict = {"type": "object", "properties": properties, "additionalProperties": False}
         if required:
             schema["required"] = list(required)
-        found.append({"if": {"properties": {kind: {"const": name}}, "required": [kind]},
-                      "then": {"properties": {"params": schema}, **({"required": ["params"]} if required else {})}})
+        found.append(
+            {
+                "if": {"properties": {kind: {"const": name}}, "required": [kind]},
+                "then": {"properties": {"params": schema}, **({"required": ["params"]} if required else {})},
+            }
+        )
     return found
 
 
@@ -360,15 +497,21 @@ _PARAM_KINDS = {"expression": _SCALARS["jmespath"], "variable": {"type": "string
 def _section_schema(section: Section, patch: bool, registries: dict) -> dict:
     schema: dict = {"description": f"{section.title}: {section.doc}", "type": "object"}
     if section.schema_patch_if:  # the file says whether it is a patch: its list items follow
-        schema["properties"] = {k.name: ({"type": "array", "description": k.doc} if k.type == "list"
-                                         else _key_schema(k, False, registries)) for k in section.keys}
+        schema["properties"] = {
+            k.name: ({"type": "array", "description": k.doc} if k.type == "list" else _key_schema(k, False, registries))
+            for k in section.keys
+        }
         schema["additionalProperties"] = False
         lists = [k for k in section.keys if k.type == "list"]
         schema["if"] = {"not": {"required": [section.schema_patch_if]}}
-        schema["then"] = {"required": list(section.required()),
-                          "properties": {k.name: {"items": _ref(k.of, False)} for k in lists}}
-        schema["else"] = {"required": list(section.required(patch=True)),
-                          "properties": {k.name: {"items": _ref(k.of, True)} for k in lists}}
+        schema["then"] = {
+            "required": list(section.required()),
+            "properties": {k.name: {"items": _ref(k.of, False)} for k in lists},
+        }
+        schema["else"] = {
+            "required": list(section.required(patch=True)),
+            "properties": {k.name: {"items": _ref(k.of, True)} for k in lists},
+        }
         return schema
     schema["properties"] = {k.name: _key_schema(k, patch, registries) for k in section.keys}
     required = section.required(patch=patch)
@@ -395,21 +538,26 @@ def json_schema(found: dict) -> dict:
             for suffix in ("", "Patch") if section.patch else ("",):
                 defs["strategySpec" + suffix] = {
                     "description": f"{section.title}: a {section.shorthand}'s name, or a mapping",
-                    "if": {"type": "string"}, "then": _key_schema(section.key(section.shorthand), False, found),
-                    "else": {"$ref": f"#/$defs/{section.name}{suffix}"}}
+                    "if": {"type": "string"},
+                    "then": _key_schema(section.key(section.shorthand), False, found),
+                    "else": {"$ref": f"#/$defs/{section.name}{suffix}"},
+                }
     defs["strategyName"] = {"enum": sorted(found["strategy"])}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "podeval rule pack",
         "description": "One schema for the three files of a podeval rule pack: pack.yaml, profiles.yaml and "
-                       "plugin-config.yaml (told apart by their top-level key; a profiles.yaml may patch a parent's "
-                       "profiles). Generated by `python tools/gen_pack_format.py` from engine/pack_format.py "
-                       "and podeval's strategy and transform registries.",
+        "plugin-config.yaml (told apart by their top-level key; a profiles.yaml may patch a parent's "
+        "profiles). Generated by `python tools/gen_pack_format.py` from engine/pack_format.py "
+        "and podeval's strategy and transform registries.",
         "if": {"type": "object", "required": ["profiles"]},
         "then": {"$ref": "#/$defs/profilesFilePatch"},
-        "else": {"if": {"type": "object", "required": ["options"]}, "then": {"$ref": "#/$defs/pluginConfigFile"},
-                 "else": {"$ref": "#/$defs/packFile"}},
+        "else": {
+            "if": {"type": "object", "required": ["options"]},
+            "then": {"$ref": "#/$defs/pluginConfigFile"},
+            "else": {"$ref": "#/$defs/packFile"},
+        },
         "$defs": defs,
     }
 
@@ -428,9 +576,18 @@ def schema_text(schema: dict) -> str:
 # The guide's reference tables
 
 
-_TYPE_TEXT = {"id": "string", "text": "string", "path": "path", "jmespath": "JMESPath", "bool": "boolean",
-              "any": "any", "mapping": "mapping", "ids": "list of ids", "strategy": "strategy name",
-              "transform": "transform name"}
+_TYPE_TEXT = {
+    "id": "string",
+    "text": "string",
+    "path": "path",
+    "jmespath": "JMESPath",
+    "bool": "boolean",
+    "any": "any",
+    "mapping": "mapping",
+    "ids": "list of ids",
+    "strategy": "strategy name",
+    "transform": "transform name",
+}
 
 
 def _type_text(key: Key) -> str:
@@ -439,7 +596,8 @@ def _type_text(key: Key) -> str:
     if key.type in ("section", "list", "map"):
         target = SECTIONS[key.of].title
         return {"section": "{target}", "list": "list of {target}", "map": "name: {target}"}[key.type].format(
-            target=target)
+            target=target
+        )
     return _TYPE_TEXT[key.type]
 
 
@@ -448,15 +606,19 @@ def _section_text(section: Section) -> str:
     if section.id_key:
         notes.append(f"identified by `{section.id_key}`")
     if section.shorthand:
-        notes.append(f"a plain string is its `{section.shorthand}`; one that names a `{section.shorthand}` replaces "
-                     f"the parent's whole under `extends`, one without patches it")
+        notes.append(
+            f"a plain string is its `{section.shorthand}`; one that names a `{section.shorthand}` replaces "
+            f"the parent's whole under `extends`, one without patches it"
+        )
     if section.one_of:
         notes.append("exactly one of " + " or ".join(f"`{name}`" for name in section.one_of))
     head = f"**{section.title}**: {section.doc}" + (f" ({'; '.join(notes)})" if notes else "") + "."
     rows = ["| key | type | required | default | `extends` | meaning |", "| --- | --- | --- | --- | --- | --- |"]
     for key in section.keys:
-        rows.append(f"| `{key.name}` | {_type_text(key)} | {'yes' if key.required else ''} | {key.default_text()} "
-                    f"| {key.merge} | {key.doc} |")
+        rows.append(
+            f"| `{key.name}` | {_type_text(key)} | {'yes' if key.required else ''} | {key.default_text()} "
+            f"| {key.merge} | {key.doc} |"
+        )
     return head + "\n\n" + "\n".join(rows)
 
 
@@ -470,7 +632,7 @@ def guide_with_reference(text: str) -> str:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
         raise ValueError(f"the guide has no {BEGIN!r} ... {END!r} block")
-    return text[:start] + reference() + text[end + len(END):]
+    return text[:start] + reference() + text[end + len(END) :]
 
 
 def write(schema: dict) -> list[Path]:

@@ -177,7 +177,7 @@ def _parse_key(body: str) -> Key | None:
         if position == len(body):
             return Key.of(pairs)
         if body[position] == "#":
-            return Key.of(pairs, int(body[position + 1:]))
+            return Key.of(pairs, int(body[position + 1 :]))
         position += 1  # the comma before the next field
 
 
@@ -222,8 +222,12 @@ def lookup(value: object, path: Path) -> tuple[bool, object]:
             if len(matches) < segment.occurrence:
                 return False, None
             value = matches[segment.occurrence - 1]
-        elif isinstance(segment, int) and not isinstance(segment, bool) and isinstance(value, list) \
-                and 0 <= segment < len(value):
+        elif (
+            isinstance(segment, int)
+            and not isinstance(segment, bool)
+            and isinstance(value, list)
+            and 0 <= segment < len(value)
+        ):
             value = value[segment]
         else:
             return False, None

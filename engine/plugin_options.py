@@ -87,10 +87,15 @@ def _load_option(reader: Any, name: str, spec: Any, where: tuple) -> OptionDef |
             if loaded is not None:
                 fields[field_name] = loaded
         default = {key: field.default for key, field in fields.items() if field.default is not None}
-        return OptionDef(name, default, "struct", bool(spec.get("shapes-pod", True)), spec.get("doc", ""), None,
-                         fields)
-    return OptionDef(name, spec.get("default"), spec["type"], bool(spec.get("shapes-pod", True)),
-                     spec.get("doc", ""), spec.get("k8s"))
+        return OptionDef(name, default, "struct", bool(spec.get("shapes-pod", True)), spec.get("doc", ""), None, fields)
+    return OptionDef(
+        name,
+        spec.get("default"),
+        spec["type"],
+        bool(spec.get("shapes-pod", True)),
+        spec.get("doc", ""),
+        spec.get("k8s"),
+    )
 
 
 def defaults(options: dict) -> dict:
@@ -113,8 +118,21 @@ def section(document: Any) -> tuple[Any, tuple]:
 #: what ``weakly_decoded`` returns for a value mapstructure cannot convert
 NOT_DECODED: Any = object()
 #: strconv.ParseBool's spellings, and "" (mapstructure's decodeBool reads an empty string as false)
-_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False, "": False}
+_GO_BOOLS = {
+    "1": True,
+    "t": True,
+    "T": True,
+    "TRUE": True,
+    "true": True,
+    "True": True,
+    "0": False,
+    "f": False,
+    "F": False,
+    "FALSE": False,
+    "false": False,
+    "False": False,
+    "": False,
+}
 #: option types that are one Kubernetes scalar kind
 _SCALARS = {"bool": "bool", "string": "string", "int": "int", "quantity": "quantity"}
 #: time.ParseDuration's form (a config2.Duration option), or 0
@@ -208,8 +226,11 @@ def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
         fields = k8s_schema.fields(spec.elem) if spec.elem else {}
         return {key: _decode(item, fields[key]) if key in fields else item for key, item in value.items()}
     if spec.kind == "map" and isinstance(value, dict):
-        element = (k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem) if spec.elem_is_type
-                   else k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False))
+        element = (
+            k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
+            if spec.elem_is_type
+            else k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False)
+        )
         return {key: _decode(item, element) for key, item in value.items()}
     if spec.kind in ("string", "bool", "int"):
         expected_type = {"string": str, "bool": bool, "int": int}[spec.kind]
@@ -244,16 +265,25 @@ class Unused:
     def note(self) -> str:
         """What the trace's warning says."""
         if self.field is not None:
-            return (f"FlytePropeller's {self.option} option has no field {self.field!r}: it is ignored"
-                    + (f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""))
-        return (f"FlytePropeller ignores the unknown K8s plugin option {self.option!r} (it loads its config "
-                f"non-strictly; --strict refuses it) (hint: {self.hint})")
+            return f"FlytePropeller's {self.option} option has no field {self.field!r}: it is ignored" + (
+                f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+            )
+        return (
+            f"FlytePropeller ignores the unknown K8s plugin option {self.option!r} (it loads its config "
+            f"non-strictly; --strict refuses it) (hint: {self.hint})"
+        )
 
     def refusal(self, where: Any) -> InputError:
         """The error of ``--strict`` for an unknown option, at ``where`` (its key: file, line, column)."""
-        return InputError("unknown_option", f"FlytePropeller has no K8s plugin option {self.option!r}",
-                          path=_paths.render(self.path), file=where.file, line=where.line, column=where.column,
-                          hint=self.hint)
+        return InputError(
+            "unknown_option",
+            f"FlytePropeller has no K8s plugin option {self.option!r}",
+            path=_paths.render(self.path),
+            file=where.file,
+            line=where.line,
+            column=where.column,
+            hint=self.hint,
+        )
 
 
 def effective_config(given: dict, options: dict) -> tuple[dict, list[Unused]]:
@@ -275,8 +305,9 @@ def effective_config(given: dict, options: dict) -> tuple[dict, list[Unused]]:
             for key, item in value.items():
                 if key not in known:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                    unused.append(Unused(("propeller", "config", name, key), name, key, item,
-                                         close[0] if close else None))
+                    unused.append(
+                        Unused(("propeller", "config", name, key), name, key, item, close[0] if close else None)
+                    )
         config[name] = decoded
     return config, unused
 
@@ -313,15 +344,33 @@ class _OptionChecker(K8sChecker):
     (flytek8s/testdata/config.yaml: a single toleration where a list is wanted, numbers in default-env-vars); podeval
     converts it the same way (``decode_option``). A value it cannot convert is refused."""
 
-    def type_error(self, value: Any, spec: k8s_schema.FieldSpec, path: tuple, where: tuple, go: tuple, *,
-                   struct: str, element: bool = False, scalar_spec: k8s_schema.FieldSpec | None = None) -> None:
+    def type_error(
+        self,
+        value: Any,
+        spec: k8s_schema.FieldSpec,
+        path: tuple,
+        where: tuple,
+        go: tuple,
+        *,
+        struct: str,
+        element: bool = False,
+        scalar_spec: k8s_schema.FieldSpec | None = None,
+    ) -> None:
         shown = scalar_spec or spec
         if weakly_decoded(value, shown) is not NOT_DECODED:
             return
-        hint = type_hint(shown, value) or self.explain(go) or f"write {expected(shown)}, as the option's " \
-            "documentation says"
-        self.problems.add("invalid_type", f"expected {expected(shown)}, got {describe(value)}; FlytePropeller cannot "
-                          "load this configuration", path, where, hint=hint)
+        hint = (
+            type_hint(shown, value)
+            or self.explain(go)
+            or f"write {expected(shown)}, as the option's documentation says"
+        )
+        self.problems.add(
+            "invalid_type",
+            f"expected {expected(shown)}, got {describe(value)}; FlytePropeller cannot load this configuration",
+            path,
+            where,
+            hint=hint,
+        )
 
 
 def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> None:
@@ -332,17 +381,28 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
         checker.scalar(value, spec, "K8sPluginConfig", path, path, ())
     elif kind == "duration":
         if not isinstance(value, str) or not _DURATION.fullmatch(value):
-            checker.problems.add("invalid_type", f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "
-                                 "FlytePropeller cannot load this configuration", path, path,
-                                 hint="a Go duration: a number and a unit")
+            checker.problems.add(
+                "invalid_type",
+                f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "
+                "FlytePropeller cannot load this configuration",
+                path,
+                path,
+                hint="a Go duration: a number and a unit",
+            )
     elif kind == "struct":
         _check_struct(checker, option, value, path)
     elif kind == "object":
         if k8s and k8s_schema.fields(k8s):
             checker.object(value, k8s, path, path)
         elif not isinstance(value, dict):
-            checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem=k8s or "object"), path,
-                               path, (), struct="K8sPluginConfig")
+            checker.type_error(
+                value,
+                k8s_schema.FieldSpec(kind="object", ptr=False, elem=k8s or "object"),
+                path,
+                path,
+                (),
+                struct="K8sPluginConfig",
+            )
     elif kind == "list":
         spec = k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "any")
         if k8s:
@@ -356,8 +416,14 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
 def _check_struct(checker: K8sChecker, option: Any, value: Any, path: tuple) -> None:
     """A struct option's fields, each by its own definition (unknown fields are warned elsewhere)."""
     if not isinstance(value, dict):
-        checker.type_error(value, k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"), path, path, (),
-                           struct="K8sPluginConfig")
+        checker.type_error(
+            value,
+            k8s_schema.FieldSpec(kind="object", ptr=False, elem="object"),
+            path,
+            path,
+            (),
+            struct="K8sPluginConfig",
+        )
         return
     fields = getattr(option, "fields", None) or {}
     for key, item in value.items():
@@ -380,8 +446,9 @@ def _check_map(checker: K8sChecker, k8s: str | None, value: Any, path: tuple) ->
         elif k8s == "annotations":
             checker.annotations(checked, path, path)
     elif not isinstance(value, dict):
-        checker.type_error(value, k8s_schema.FieldSpec(kind="map", ptr=False, elem="any"), path, path, (),
-                           struct="K8sPluginConfig")
+        checker.type_error(
+            value, k8s_schema.FieldSpec(kind="map", ptr=False, elem="any"), path, path, (), struct="K8sPluginConfig"
+        )
 
 
 class _ConfigDocument:

@@ -51,11 +51,18 @@ def read_pod_template_file(path: str, documents: list) -> PodTemplateFile:
             continue
         _collect(found, document, document.value, ())
     if not found.items:
-        what = f" (it holds {sum(found.ignored.values())} other objects: {', '.join(sorted(found.ignored))})" \
-            if found.ignored else " (it is empty)"
-        raise InputError("no_pod_templates", f"{path} holds no PodTemplate{what}", file=path,
-                         hint="give the file of the PodTemplates (kind: PodTemplate), e.g. `kubectl get "
-                              "podtemplates -n NAMESPACE -o yaml`")
+        what = (
+            f" (it holds {sum(found.ignored.values())} other objects: {', '.join(sorted(found.ignored))})"
+            if found.ignored
+            else " (it is empty)"
+        )
+        raise InputError(
+            "no_pod_templates",
+            f"{path} holds no PodTemplate{what}",
+            file=path,
+            hint="give the file of the PodTemplates (kind: PodTemplate), e.g. `kubectl get "
+            "podtemplates -n NAMESPACE -o yaml`",
+        )
     return found
 
 

@@ -133,8 +133,14 @@ class ConfigFile:
                 found = self.fallback
             if found:
                 line, column = found
-        return Where(self.filename, line, column, f"data[{self.key}]" if self.key else None, self.configmap,
-                     relative=self.key is not None and self.offset is None and self.fallback is None)
+        return Where(
+            self.filename,
+            line,
+            column,
+            f"data[{self.key}]" if self.key else None,
+            self.configmap,
+            relative=self.key is not None and self.offset is None and self.fallback is None,
+        )
 
 
 def _follow(value: Any, path: tuple) -> tuple:
@@ -142,9 +148,18 @@ def _follow(value: Any, path: tuple) -> tuple:
     out: list = []
     for segment in path:
         if isinstance(value, dict):
-            key = segment if segment in value else next(
-                (k for k in value if isinstance(k, str) and isinstance(segment, str) and k.lower() == segment.lower()),
-                None)
+            key = (
+                segment
+                if segment in value
+                else next(
+                    (
+                        k
+                        for k in value
+                        if isinstance(k, str) and isinstance(segment, str) and k.lower() == segment.lower()
+                    ),
+                    None,
+                )
+            )
             if key is None:
                 break
             out.append(key)
@@ -219,15 +234,24 @@ class Loaded:
             last = files[-1]
             where = last.where(("plugins", "k8s", option))
             # positions inside a key's text (a ConfigMap read from the cluster) name the key with the file
-            name = " ".join(p for p in (last.filename, f"ConfigMap {last.configmap}" if last.configmap else None,
-                                        where.key) if p) if where.relative else last.filename
+            name = (
+                " ".join(
+                    p
+                    for p in (last.filename, f"ConfigMap {last.configmap}" if last.configmap else None, where.key)
+                    if p
+                )
+                if where.relative
+                else last.filename
+            )
             origins[prefix + (option,)] = (name, OptionDocument(last, ("plugins", "k8s", option)), ())
         return origins
 
     def describe(self) -> dict:
         """Where each option came from, as text (the trace's ``sources`` entry)."""
-        return {option: "; ".join(f.where(("plugins", "k8s", option)).text() for f in files)
-                for option, files in self.origins.items()}
+        return {
+            option: "; ".join(f.where(("plugins", "k8s", option)).text() for f in files)
+            for option, files in self.origins.items()
+        }
 
 
 def _lower_keys(value: Any, in_lists: bool) -> Any:
@@ -356,13 +380,19 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
 
     def noter(file: ConfigFile):
         def note(path: tuple, kind: str, value: Any) -> None:
-            if path[:2] != ("plugins", "k8s")[:len(path[:2])]:
+            if path[:2] != ("plugins", "k8s")[: len(path[:2])]:
                 return
             if kind == "ignored":
-                loaded.warnings.append(Warning_(
-                    f"FlytePropeller ignores this value: an earlier file sets {format_path(path)} to a mapping, "
-                    "and viper never replaces a mapping with a value that is not one (mergeMaps: \"Could not "
-                    "cast\")", file.where(path), path, hint="give a mapping, or remove the key from the earlier file"))
+                loaded.warnings.append(
+                    Warning_(
+                        f"FlytePropeller ignores this value: an earlier file sets {format_path(path)} to a mapping, "
+                        'and viper never replaces a mapping with a value that is not one (mergeMaps: "Could not '
+                        'cast")',
+                        file.where(path),
+                        path,
+                        hint="give a mapping, or remove the key from the earlier file",
+                    )
+                )
                 return
             if len(path) < 3:  # the whole plugins (or plugins.k8s) mapping: every option in it
                 section = value.get("k8s") if len(path) == 1 and isinstance(value, dict) else value
@@ -375,6 +405,7 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
             if file in contributors:
                 contributors.remove(file)
             contributors.append(file)
+
         return note
 
     for file in files:
@@ -382,9 +413,15 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
             _case_warnings(file, options, loader, loaded.warnings)
     fatal = [w for w in loaded.warnings if w.fatal]
     if fatal:
-        raise InputError("invalid_type", fatal[0].message, file=fatal[0].where.file, line=fatal[0].where.line,
-                         column=fatal[0].where.column, hint=fatal[0].hint,
-                         path=format_path(("propeller", "config") + fatal[0].path[2:]))
+        raise InputError(
+            "invalid_type",
+            fatal[0].message,
+            file=fatal[0].where.file,
+            line=fatal[0].where.line,
+            column=fatal[0].where.column,
+            hint=fatal[0].hint,
+            path=format_path(("propeller", "config") + fatal[0].path[2:]),
+        )
     settings = viper_settings([f.tree() for f in files], loader, [noter(f) for f in files])
     plugins = settings.get("plugins")
     k8s = plugins.get("k8s") if isinstance(plugins, dict) else None
@@ -415,8 +452,10 @@ def _struct_case(value: Any, kind: tuple[str, str | None]) -> Any:
     if option_kind == "list" and k8s and k8s_schema.fields(k8s) and isinstance(value, list):
         return [_object_case(item, k8s) for item in value]
     if option_kind == "map" and k8s and k8s.startswith("list:") and isinstance(value, dict):
-        return {key: [_object_case(i, k8s[5:]) for i in item] if isinstance(item, list) else _object_case(item, k8s[5:])
-                for key, item in value.items()}
+        return {
+            key: [_object_case(i, k8s[5:]) for i in item] if isinstance(item, list) else _object_case(item, k8s[5:])
+            for key, item in value.items()
+        }
     return value
 
 
@@ -426,8 +465,11 @@ def _object_case(value: Any, type_name: str) -> Any:
     fields = k8s_schema.fields(type_name)
     out = {}
     for key, item in value.items():
-        name = key if key in fields else next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()),
-                                              key)
+        name = (
+            key
+            if key in fields
+            else next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()), key)
+        )
         spec = fields.get(name)
         if spec is not None and spec.elem_is_type and spec.kind == "object":
             item = _object_case(item, spec.elem)
@@ -442,40 +484,78 @@ def _case_warnings(file: ConfigFile, options: dict, loader: Loader, warnings: li
     maps that are data (labels, env var names, node selectors, resource names), not struct field names."""
     tree = file.tree()
     plugins = next((v for k, v in tree.items() if isinstance(k, str) and k.lower() == "plugins"), None)
-    k8s = next((v for k, v in plugins.items() if isinstance(k, str) and k.lower() == "k8s"), None) if isinstance(
-        plugins, dict) else None
+    k8s = (
+        next((v for k, v in plugins.items() if isinstance(k, str) and k.lower() == "k8s"), None)
+        if isinstance(plugins, dict)
+        else None
+    )
     if not isinstance(k8s, dict):
         return
     for key, value in k8s.items():
         name = next((o for o in options if isinstance(key, str) and o.lower() == key.lower()), None)
         if name is None:
             continue
-        _walk_case(file, ("plugins", "k8s", key), value, _option_type(options[name]), name, loader, warnings,
-                   in_list=False)
+        _walk_case(
+            file, ("plugins", "k8s", key), value, _option_type(options[name]), name, loader, warnings, in_list=False
+        )
 
 
-def _walk_case(file: ConfigFile, path: tuple, value: Any, kind: tuple, option: str, loader: Loader, warnings: list,
-               *, in_list: bool) -> None:
+def _walk_case(
+    file: ConfigFile,
+    path: tuple,
+    value: Any,
+    kind: tuple,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+) -> None:
     option_kind, k8s = kind
     if isinstance(value, list):
         if option_kind == "map":  # the list form: [{KEY: value}, ...] (sliceToMapHook)
             for index, item in enumerate(value):
                 if isinstance(item, dict):
-                    _data_keys(file, path + (index,), item, option, loader, warnings, in_list=True,
-                               element=k8s[5:] if k8s and k8s.startswith("list:") else None)
+                    _data_keys(
+                        file,
+                        path + (index,),
+                        item,
+                        option,
+                        loader,
+                        warnings,
+                        in_list=True,
+                        element=k8s[5:] if k8s and k8s.startswith("list:") else None,
+                    )
         elif k8s and k8s_schema.fields(k8s):
             for index, item in enumerate(value):
                 _walk_object(file, path + (index,), item, k8s, option, loader, warnings, in_list=True)
         return
     if option_kind == "map" and isinstance(value, dict):
-        _data_keys(file, path, value, option, loader, warnings, in_list=in_list,
-                   element=k8s[5:] if k8s and k8s.startswith("list:") else None)
+        _data_keys(
+            file,
+            path,
+            value,
+            option,
+            loader,
+            warnings,
+            in_list=in_list,
+            element=k8s[5:] if k8s and k8s.startswith("list:") else None,
+        )
     elif option_kind == "object" and k8s and k8s_schema.fields(k8s):
         _walk_object(file, path, value, k8s, option, loader, warnings, in_list=in_list)
 
 
-def _walk_object(file: ConfigFile, path: tuple, value: Any, type_name: str, option: str, loader: Loader,
-                 warnings: list, *, in_list: bool) -> None:
+def _walk_object(
+    file: ConfigFile,
+    path: tuple,
+    value: Any,
+    type_name: str,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+) -> None:
     if not isinstance(value, dict):
         return
     fields = k8s_schema.fields(type_name)
@@ -493,8 +573,17 @@ def _walk_object(file: ConfigFile, path: tuple, value: Any, type_name: str, opti
                 _walk_object(file, path + (key, index), element, spec.elem, option, loader, warnings, in_list=True)
 
 
-def _data_keys(file: ConfigFile, path: tuple, value: dict, option: str, loader: Loader, warnings: list, *,
-               in_list: bool, element: str | None) -> None:
+def _data_keys(
+    file: ConfigFile,
+    path: tuple,
+    value: dict,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+    element: str | None,
+) -> None:
     """The keys of a map that is data: lowercased by viper unless a list or a restored dotted key protects them."""
     lowered = not in_list or loader.lowercase_in_lists
     restored = in_list and loader.restore_lists
@@ -507,25 +596,44 @@ def _data_keys(file: ConfigFile, path: tuple, value: dict, option: str, loader: 
                 _walk_object(file, path + (key, index), toleration, element, option, loader, warnings, in_list=True)
         if "." in key and not restored and not (in_list and not loader.lowercase_in_lists):
             if not loader.restore_dotted_keys:  # viper < 1.21 flytestdlib: the split stays
-                warnings.append(Warning_(
-                    f"viper splits the key {key!r} of {option} on its dots ({key.lower().replace('.', ' > ')}): "
-                    "this Flyte version reads nested mappings there, not the key, and cannot load its config",
-                    file.where(path + (key,)), path + (key,), fatal=True,
-                    hint=f"write {option} as a list of single-key mappings: {option}: [{{{key}: ...}}]"))
+                warnings.append(
+                    Warning_(
+                        f"viper splits the key {key!r} of {option} on its dots ({key.lower().replace('.', ' > ')}): "
+                        "this Flyte version reads nested mappings there, not the key, and cannot load its config",
+                        file.where(path + (key,)),
+                        path + (key,),
+                        fatal=True,
+                        hint=f"write {option} as a list of single-key mappings: {option}: [{{{key}: ...}}]",
+                    )
+                )
             continue  # restoreDottedMapKeys puts the key back as written
         if key.lower() in seen and seen[key.lower()] != key:
-            warnings.append(Warning_(
-                f"the keys {seen[key.lower()]!r} and {key!r} of {option} differ only in case: FlytePropeller keeps "
-                "one of them, at random (viper lowercases both)", file.where(path + (key,)), path + (key,),
-                hint=f"keep one, or write {option} as a list of single-key mappings"))
+            warnings.append(
+                Warning_(
+                    f"the keys {seen[key.lower()]!r} and {key!r} of {option} differ only in case: FlytePropeller keeps "
+                    "one of them, at random (viper lowercases both)",
+                    file.where(path + (key,)),
+                    path + (key,),
+                    hint=f"keep one, or write {option} as a list of single-key mappings",
+                )
+            )
         seen[key.lower()] = key
         if lowered and not restored and key != key.lower():
-            hint = (f"to keep the case, write {option} as a list of single-key mappings, which FlytePropeller "
-                    f"reads as a mapping: {option}: [{{{key}: ...}}]"
-                    if not in_list else "this Flyte version lowercases keys inside lists too")
-            warnings.append(Warning_(
-                f"FlytePropeller reads the key {key!r} of {option} as {key.lower()!r}: viper lowercases every "
-                "mapping key of the config", file.where(path + (key,)), path + (key,), hint=hint))
+            hint = (
+                f"to keep the case, write {option} as a list of single-key mappings, which FlytePropeller "
+                f"reads as a mapping: {option}: [{{{key}: ...}}]"
+                if not in_list
+                else "this Flyte version lowercases keys inside lists too"
+            )
+            warnings.append(
+                Warning_(
+                    f"FlytePropeller reads the key {key!r} of {option} as {key.lower()!r}: viper lowercases every "
+                    "mapping key of the config",
+                    file.where(path + (key,)),
+                    path + (key,),
+                    hint=hint,
+                )
+            )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -554,8 +662,9 @@ def _objects(document: Document) -> list[tuple[Any, tuple]]:
     return [(value, ())]
 
 
-def read_files(paths: list[str], *, configmap: str | None = None, pack: Any = None,
-               read: Any = None) -> list[ConfigFile]:
+def read_files(
+    paths: list[str], *, configmap: str | None = None, pack: Any = None, read: Any = None
+) -> list[ConfigFile]:
     """The config files FlytePropeller would load for the inputs given as ``--propeller-config`` (in that order).
 
     Each input is a config file, a ConfigMap (every ``data`` key a file, in name order), or a stream of documents
@@ -572,14 +681,22 @@ def read_files(paths: list[str], *, configmap: str | None = None, pack: Any = No
             continue
         plain = [d for d in documents if not (isinstance(d.value, dict) and "kind" in d.value)]
         if not plain:
-            raise InputError("propeller_config_missing", f"{path} holds no ConfigMap and no config document",
-                             file=path, hint="pass FlytePropeller's ConfigMap, a manifest holding it, or a config "
-                             "file (plugins: {k8s: ...})")
+            raise InputError(
+                "propeller_config_missing",
+                f"{path} holds no ConfigMap and no config document",
+                file=path,
+                hint="pass FlytePropeller's ConfigMap, a manifest holding it, or a config file (plugins: {k8s: ...})",
+            )
         if len(plain) > 1:
             line, column = plain[1].locate() or (None, None)
-            raise InputError("yaml_syntax", f"{path} holds {len(plain)} config documents and no ConfigMap",
-                             file=path, line=line, column=column,
-                             hint="FlytePropeller reads one document per config file: split them into files")
+            raise InputError(
+                "yaml_syntax",
+                f"{path} holds {len(plain)} config documents and no ConfigMap",
+                file=path,
+                line=line,
+                column=column,
+                hint="FlytePropeller reads one document per config file: split them into files",
+            )
         files.append(_plain_file(path, plain[0], options))
     return files
 
@@ -588,8 +705,14 @@ def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
     value = document.value
     if not isinstance(value, dict):
         line, column = document.locate() or (None, None)
-        raise InputError("invalid_type", f"expected FlytePropeller's config (a mapping), got {type(value).__name__}",
-                         file=path, line=line, column=column, hint="plugins: {k8s: {default-cpus: 500m, ...}}")
+        raise InputError(
+            "invalid_type",
+            f"expected FlytePropeller's config (a mapping), got {type(value).__name__}",
+            file=path,
+            line=line,
+            column=column,
+            hint="plugins: {k8s: {default-cpus: 500m, ...}}",
+        )
     keys = [k for k in value if isinstance(k, str)]
     if any(k.lower() == "plugins" for k in keys):
         return ConfigFile(value, path, document)
@@ -600,16 +723,26 @@ def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
         shown = ", ".join(format_path(p + ("plugins", "k8s")) for p in nested)
         line, column = document.locate_key(nested[0] + ("plugins", "k8s")) or (None, None)
         raise InputError(
-            "helm_values", f"{path} looks like a Helm chart's values file, not FlytePropeller's config: its K8s "
-            f"plugin section is at {shown}", file=path, line=line, column=column,
+            "helm_values",
+            f"{path} looks like a Helm chart's values file, not FlytePropeller's config: its K8s "
+            f"plugin section is at {shown}",
+            file=path,
+            line=line,
+            column=column,
             hint="render the chart (helm template ... > manifest.yaml) and pass the manifest, or pass the section "
-            f"itself: the value of {format_path(nested[0])} is a config file")
+            f"itself: the value of {format_path(nested[0])} is a config file",
+        )
     close = [difflib.get_close_matches(k, sorted(options), n=1) for k in keys]
     suggestion = next((f"did you mean {c[0]!r} for {k!r}?" for k, c in zip(keys, close, strict=True) if c), None)
     line, column = document.locate() or (None, None)
-    raise InputError("propeller_config_missing", f"{path} has no plugins section and no K8s plugin option "
-                     f"(top-level keys: {', '.join(keys) or 'none'})", file=path, line=line, column=column,
-                     hint=suggestion or "FlytePropeller's K8s plugin options live under plugins: {k8s: ...}")
+    raise InputError(
+        "propeller_config_missing",
+        f"{path} has no plugins section and no K8s plugin option (top-level keys: {', '.join(keys) or 'none'})",
+        file=path,
+        line=line,
+        column=column,
+        hint=suggestion or "FlytePropeller's K8s plugin options live under plugins: {k8s: ...}",
+    )
 
 
 def _plugin_sections(value: Any, path: tuple, depth: int = 0) -> list[tuple]:
@@ -633,29 +766,59 @@ def _configmap_files(path: str, maps: list, wanted: str | None) -> list[ConfigFi
     if wanted:
         chosen = [m for m, name in zip(maps, names, strict=True) if wanted in (name, name.split("/")[-1])]
         if not chosen:
-            raise InputError("configmap_not_found", f"{path} has no ConfigMap {wanted!r} (ConfigMaps: "
-                             f"{', '.join(names) or 'none'})", file=path, line=line, column=column,
-                             hint="name one of them with --propeller-configmap")
+            raise InputError(
+                "configmap_not_found",
+                f"{path} has no ConfigMap {wanted!r} (ConfigMaps: {', '.join(names) or 'none'})",
+                file=path,
+                line=line,
+                column=column,
+                hint="name one of them with --propeller-configmap",
+            )
     else:
         chosen = [m for m in maps if any(_has_plugins(t) for t in ((m[1].get("data") or {}).values()))]
         if not chosen:
-            raise InputError("propeller_config_missing", f"no ConfigMap of {path} has a file with a plugins "
-                             f"section (ConfigMaps: {', '.join(names)})", file=path, line=line, column=column,
-                             hint="FlytePropeller's ConfigMap is flyte-propeller-config (flyte-core) or "
-                             "flyte-binary-config / flyte-sandbox-config (flyte-binary)")
+            raise InputError(
+                "propeller_config_missing",
+                f"no ConfigMap of {path} has a file with a plugins section (ConfigMaps: {', '.join(names)})",
+                file=path,
+                line=line,
+                column=column,
+                hint="FlytePropeller's ConfigMap is flyte-propeller-config (flyte-core) or "
+                "flyte-binary-config / flyte-sandbox-config (flyte-binary)",
+            )
     if len(chosen) > 1:
-        shown = ", ".join(_configmap_name(obj) + (f" (line {d.locate(where)[0]})" if d.locate(where) else "")
-                          for d, obj, where in chosen)
+        shown = ", ".join(
+            _configmap_name(obj) + (f" (line {d.locate(where)[0]})" if d.locate(where) else "")
+            for d, obj, where in chosen
+        )
         line, column = chosen[0][0].locate(chosen[0][2]) or (None, None)
-        raise InputError("several_configmaps", f"{path} holds {len(chosen)} ConfigMaps with a plugins section: "
-                         f"{shown}", file=path, line=line, column=column, hint="pick FlytePropeller's with --propeller-configmap NAME")
+        raise InputError(
+            "several_configmaps",
+            f"{path} holds {len(chosen)} ConfigMaps with a plugins section: {shown}",
+            file=path,
+            line=line,
+            column=column,
+            hint="pick FlytePropeller's with --propeller-configmap NAME",
+        )
     document, obj, where = chosen[0]
-    return configmap_files(obj.get("data") or {}, filename=path, configmap=_configmap_name(obj), document=document,
-                           prefix=where + ("data",))
+    return configmap_files(
+        obj.get("data") or {},
+        filename=path,
+        configmap=_configmap_name(obj),
+        document=document,
+        prefix=where + ("data",),
+    )
 
 
-def configmap_files(data: Any, *, filename: str | None, configmap: str | None, document: Document | None = None,
-                    prefix: tuple = ("data",), label: str | None = None) -> list[ConfigFile]:
+def configmap_files(
+    data: Any,
+    *,
+    filename: str | None,
+    configmap: str | None,
+    document: Document | None = None,
+    prefix: tuple = ("data",),
+    label: str | None = None,
+) -> list[ConfigFile]:
     """The files of a ConfigMap's ``data``, in name order (as ``filepath.Glob`` lists the mounted folder), each
     parsed as FlytePropeller parses it. ``document``/``prefix`` locate ``data`` in the file it was read from."""
     if not isinstance(data, dict):
@@ -667,10 +830,15 @@ def configmap_files(data: Any, *, filename: str | None, configmap: str | None, d
         text = data[key]
         key_where = document.locate_key(prefix + (key,)) if document is not None else None
         if not isinstance(text, str):
-            raise InputError("invalid_type", f"a ConfigMap's data values are strings, got {type(text).__name__}",
-                             file=label or filename, path=f"data[{key}]",
-                             line=key_where[0] if key_where else None, column=key_where[1] if key_where else None,
-                             hint="write the file's text as a block: k8s.yaml: |")
+            raise InputError(
+                "invalid_type",
+                f"a ConfigMap's data values are strings, got {type(text).__name__}",
+                file=label or filename,
+                path=f"data[{key}]",
+                line=key_where[0] if key_where else None,
+                column=key_where[1] if key_where else None,
+                hint="write the file's text as a block: k8s.yaml: |",
+            )
         offset = _block_offset(document, prefix + (key,), text) if document is not None else None
         inner_name = label or filename
         try:
@@ -682,12 +850,19 @@ def configmap_files(data: Any, *, filename: str | None, configmap: str | None, d
             raise
         value = inner.value if inner.value is not None else {}
         if not isinstance(value, dict):
-            raise InputError("invalid_type", f"the file {key!r} of ConfigMap {configmap} is not a mapping",
-                             file=inner_name, path=f"data[{key}]", hint="FlytePropeller fails at start: a config "
-                             "file is a mapping of sections")
+            raise InputError(
+                "invalid_type",
+                f"the file {key!r} of ConfigMap {configmap} is not a mapping",
+                file=inner_name,
+                path=f"data[{key}]",
+                hint="FlytePropeller fails at start: a config file is a mapping of sections",
+            )
         fallback = key_where if offset is None else None
-        files.append(ConfigFile(value, inner_name, inner, (), key=str(key), configmap=configmap, offset=offset,
-                                fallback=fallback))
+        files.append(
+            ConfigFile(
+                value, inner_name, inner, (), key=str(key), configmap=configmap, offset=offset, fallback=fallback
+            )
+        )
     return files
 
 
@@ -700,7 +875,7 @@ def _block_offset(document: Document, path: tuple, text: str) -> tuple[int, int]
         return None
     lines = source.splitlines()
     line0 = found[0] - 1
-    if line0 >= len(lines) or not lines[line0][found[1] - 1:].lstrip().startswith("|"):
+    if line0 >= len(lines) or not lines[line0][found[1] - 1 :].lstrip().startswith("|"):
         return None
     inner = text.splitlines()
     first = next((i for i, t in enumerate(inner) if t.strip()), None)
@@ -747,8 +922,11 @@ def loader_warnings(scenario: Any) -> list[tuple[tuple, str, str]]:
         return []
     out = []
     for warning in loaded.warnings:
-        path = ("propeller", "config") + tuple(warning.path[2:]) if warning.path[:2] == ("plugins", "k8s") else \
-            ("propeller", "config")
+        path = (
+            ("propeller", "config") + tuple(warning.path[2:])
+            if warning.path[:2] == ("plugins", "k8s")
+            else ("propeller", "config")
+        )
         note = warning.message + (f" (hint: {warning.hint})" if warning.hint else "")
         out.append((path, note, warning.where.text()))
     return out
@@ -800,8 +978,13 @@ def options_read(pack: Any) -> dict[str, list[str]]:
 
 def _config_fields(node: dict, out: list) -> None:
     children = [c for c in node.get("children", []) if isinstance(c, dict)]
-    if node.get("type") == "subexpression" and len(children) >= 2 and children[0].get("type") == "field" and \
-            children[0].get("value") == "config" and children[1].get("type") == "field":
+    if (
+        node.get("type") == "subexpression"
+        and len(children) >= 2
+        and children[0].get("type") == "field"
+        and children[0].get("value") == "config"
+        and children[1].get("type") == "field"
+    ):
         name = children[1].get("value")
         if name not in out:
             out.append(name)

@@ -91,8 +91,9 @@ class Expression:
 
 
 def _expression(text: str, compiled: Any) -> Expression:
-    return Expression(text, compiled, _expressions.reads_field(compiled.parsed, "pod"),
-                      _expressions.compile_node(compiled.parsed))
+    return Expression(
+        text, compiled, _expressions.reads_field(compiled.parsed, "pod"), _expressions.compile_node(compiled.parsed)
+    )
 
 
 @dataclass
@@ -200,14 +201,33 @@ class _Reader:
         self.under = under
 
     def problem(self, code: str, message: str, where: tuple, *, hint: str | None = None, rule: str | None = None):
-        path, document = next(((p, d) for p, d in ((self.path, self.document),) + self.under if _has(d.value, where)),
-                              (self.path, self.document))
+        path, document = next(
+            ((p, d) for p, d in ((self.path, self.document),) + self.under if _has(d.value, where)),
+            (self.path, self.document),
+        )
         line, column = document.locate(where) or (None, None)
-        self.problems.append(RuleError(code, message, file=str(path), line=line, column=column,
-                                       path=_paths.render(where) if where else None, hint=hint, rule=rule))
+        self.problems.append(
+            RuleError(
+                code,
+                message,
+                file=str(path),
+                line=line,
+                column=column,
+                path=_paths.render(where) if where else None,
+                hint=hint,
+                rule=rule,
+            )
+        )
 
-    def keys(self, value: Any, where: tuple, section: pack_format.Section, *, required: tuple | None = None,
-             rule: str | None = None) -> bool:
+    def keys(
+        self,
+        value: Any,
+        where: tuple,
+        section: pack_format.Section,
+        *,
+        required: tuple | None = None,
+        rule: str | None = None,
+    ) -> bool:
         """The keys of a mapping of ``section`` (``required``: other than the section's required keys)."""
         if not isinstance(value, dict):
             self.problem("pack_schema", f"expected a mapping, got {type(value).__name__}", where, rule=rule)
@@ -217,8 +237,13 @@ class _Reader:
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                self.problem("pack_unknown_key", f"unknown key {key!r}", where + (key,), rule=rule,
-                             hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}")
+                self.problem(
+                    "pack_unknown_key",
+                    f"unknown key {key!r}",
+                    where + (key,),
+                    rule=rule,
+                    hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}",
+                )
         for key in required:
             if key not in value:
                 self.problem("pack_missing_key", f"missing required key {key!r}", where, rule=rule)
@@ -231,8 +256,13 @@ class _Reader:
         try:
             return _expression(text, jmespath.compile(text))
         except JMESPathError as exc:
-            self.problem("jmespath_invalid", f"JMESPath does not compile: {exc}", where, rule=rule,
-                         hint="see https://jmespath.org/specification.html; quote keys with dashes: config.\"default-labels\"")
+            self.problem(
+                "jmespath_invalid",
+                f"JMESPath does not compile: {exc}",
+                where,
+                rule=rule,
+                hint='see https://jmespath.org/specification.html; quote keys with dashes: config."default-labels"',
+            )
             return None
 
     def one_of(self, value: dict, where: tuple, section: pack_format.Section, rule: str | None) -> list:
@@ -245,8 +275,13 @@ class _Reader:
 
 def _has(value: Any, where: tuple) -> bool:
     for part in where:
-        if isinstance(value, dict) and part in value or isinstance(value, list) and type(part) is int and (
-                0 <= part < len(value)):
+        if (
+            isinstance(value, dict)
+            and part in value
+            or isinstance(value, list)
+            and type(part) is int
+            and (0 <= part < len(value))
+        ):
             value = value[part]
         else:
             return False
@@ -261,8 +296,13 @@ def _strategy_rule(reader: _Reader, spec: Any, where: tuple, rule_id: str) -> Ru
     name = spec.get("strategy")
     if name not in STRATEGIES:
         close = difflib.get_close_matches(str(name), sorted(STRATEGIES), n=1)
-        reader.problem("unknown_strategy", f"unknown strategy {name!r}", where + ("strategy",), rule=rule_id,
-                       hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(STRATEGIES))}")
+        reader.problem(
+            "unknown_strategy",
+            f"unknown strategy {name!r}",
+            where + ("strategy",),
+            rule=rule_id,
+            hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(STRATEGIES))}",
+        )
         return None
     params = spec.get("params") or {}
     if not isinstance(params, dict):
@@ -270,8 +310,13 @@ def _strategy_rule(reader: _Reader, spec: Any, where: tuple, rule_id: str) -> Ru
         params = {}
     for key in params:
         if key not in STRATEGY_PARAMS[name]:
-            reader.problem("unknown_param", f"strategy {name!r} has no parameter {key!r}", where + ("params", key),
-                           rule=rule_id, hint=f"its parameters: {', '.join(sorted(STRATEGY_PARAMS[name])) or 'none'}")
+            reader.problem(
+                "unknown_param",
+                f"strategy {name!r} has no parameter {key!r}",
+                where + ("params", key),
+                rule=rule_id,
+                hint=f"its parameters: {', '.join(sorted(STRATEGY_PARAMS[name])) or 'none'}",
+            )
     return Rule(spec.get("rule") or rule_id, STRATEGIES[name], dict(params), spec.get("note"))
 
 
@@ -319,28 +364,40 @@ def _load_loader(reader: _Reader | None, value: Any) -> Any:
     return Loader(**settings)
 
 
-def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict,
-                transforms: dict) -> Entry | None:
+def _load_entry(
+    reader: _Reader, spec: Any, where: tuple, step_id: str, sources: dict, profiles: dict, transforms: dict
+) -> Entry | None:
     rule_id = spec.get("rule") if isinstance(spec, dict) else None
     if not reader.keys(spec, where, pack_format.RULE, rule=rule_id):
         return None
     source = spec.get("source")
     if source not in sources:
         close = difflib.get_close_matches(str(source), sorted(sources), n=1)
-        reader.problem("unknown_source", f"rule names source {source!r}, which the pack does not declare",
-                       where + ("source",), rule=rule_id, hint=f"did you mean {close[0]!r}?" if close else None)
+        reader.problem(
+            "unknown_source",
+            f"rule names source {source!r}, which the pack does not declare",
+            where + ("source",),
+            rule=rule_id,
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
     when = reader.expression(spec["when"], where + ("when",), rule_id) if "when" in spec else None
     kinds = reader.one_of(spec, where, pack_format.RULE, rule_id)
     if len(kinds) != 1:
         return None
-    entry = Entry(id=str(rule_id), kind=kinds[0], source=str(source), when=when, doc=spec.get("doc"),
-                  note=spec.get("note"))
+    entry = Entry(
+        id=str(rule_id), kind=kinds[0], source=str(source), when=when, doc=spec.get("doc"), note=spec.get("note")
+    )
     if kinds[0] == "transform":
         name = spec["transform"]
         if name not in transforms:
             close = difflib.get_close_matches(str(name), sorted(transforms), n=1)
-            reader.problem("unknown_transform", f"unknown transform {name!r}", where + ("transform",), rule=rule_id,
-                           hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(transforms))}")
+            reader.problem(
+                "unknown_transform",
+                f"unknown transform {name!r}",
+                where + ("transform",),
+                rule=rule_id,
+                hint=f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(transforms))}",
+            )
             return None
         entry.transform = transforms[name]
         entry.transform_name = name
@@ -352,9 +409,13 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
         compiled_params = {}
         for key, raw in params.items():
             if key not in declared:
-                reader.problem("unknown_param", f"transform {name!r} has no parameter {key!r}",
-                               where + ("params", key), rule=rule_id,
-                               hint=f"its parameters: {', '.join(sorted(declared)) or 'none'}")
+                reader.problem(
+                    "unknown_param",
+                    f"transform {name!r} has no parameter {key!r}",
+                    where + ("params", key),
+                    rule=rule_id,
+                    hint=f"its parameters: {', '.join(sorted(declared)) or 'none'}",
+                )
                 continue
             if declared[key] == "expression":
                 compiled_params[key] = reader.expression(raw, where + ("params", key), rule_id)
@@ -362,8 +423,12 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
                 compiled_params[key] = raw
         for key in getattr(entry.transform, "required", ()):
             if key not in params:
-                reader.problem("missing_param", f"transform {name!r} needs the parameter {key!r}",
-                               where + ("params",) if "params" in spec else where, rule=rule_id)
+                reader.problem(
+                    "missing_param",
+                    f"transform {name!r} needs the parameter {key!r}",
+                    where + ("params",) if "params" in spec else where,
+                    rule=rule_id,
+                )
         entry.params = compiled_params
         return entry
     layer = spec["layer"]
@@ -382,13 +447,22 @@ def _load_entry(reader: _Reader, spec: Any, where: tuple, step_id: str, sources:
     entry.position = pack_format.LAYER.get(layer, "position")
     positions = pack_format.LAYER.key("position").values
     if entry.position not in positions:
-        reader.problem("pack_schema", f"position must be {' or '.join(map(repr, positions))}, not "
-                       f"{entry.position!r}", where + ("layer", "position"), rule=rule_id)
+        reader.problem(
+            "pack_schema",
+            f"position must be {' or '.join(map(repr, positions))}, not {entry.position!r}",
+            where + ("layer", "position"),
+            rule=rule_id,
+        )
     profile_id = pack_format.LAYER.get(layer, "profile")
     if profile_id not in profiles:
         close = difflib.get_close_matches(str(profile_id), sorted(profiles), n=1)
-        reader.problem("unknown_profile", f"unknown merge profile {profile_id!r}", where + ("layer", "profile"),
-                       rule=rule_id, hint=f"did you mean {close[0]!r}?" if close else None)
+        reader.problem(
+            "unknown_profile",
+            f"unknown merge profile {profile_id!r}",
+            where + ("layer", "profile"),
+            rule=rule_id,
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
     else:
         entry.profile = profiles[profile_id]
     return entry
@@ -403,8 +477,11 @@ def _read(path: Path, problems: list) -> tuple[Document | None, bytes]:
     try:
         return load_document(data, str(path)), data
     except InputError as exc:  # YAML that does not parse
-        problems.append(RuleError(exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column,
-                                  path=exc.path, hint=exc.hint))
+        problems.append(
+            RuleError(
+                exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column, path=exc.path, hint=exc.hint
+            )
+        )
         return None, b""
 
 
@@ -422,8 +499,11 @@ def resolve_pack_folder(rules: str | Path) -> Path:
     if shipped.is_dir():
         return shipped
     close = difflib.get_close_matches(str(rules), shipped_packs(), n=1)
-    raise RuleError("unknown_rules", f"no rule pack {str(rules)!r}: not a folder and not a shipped pack",
-                    hint=f"did you mean {close[0]!r}?" if close else f"shipped packs: {', '.join(shipped_packs())}")
+    raise RuleError(
+        "unknown_rules",
+        f"no rule pack {str(rules)!r}: not a folder and not a shipped pack",
+        hint=f"did you mean {close[0]!r}?" if close else f"shipped packs: {', '.join(shipped_packs())}",
+    )
 
 
 @dataclass
@@ -483,8 +563,11 @@ def read_chain(rules: str | Path) -> PackChain:
     current: Path | None = folder
     while current is not None:
         if any(layer.folder == current for layer in layers):
-            problems.append(RuleError("cycle", "packs extend each other in a cycle: "
-                                      + " -> ".join(str(layer.folder) for layer in layers)))
+            problems.append(
+                RuleError(
+                    "cycle", "packs extend each other in a cycle: " + " -> ".join(str(layer.folder) for layer in layers)
+                )
+            )
             break
         layer = PackLayer(current, {})
         layers.append(layer)
@@ -503,8 +586,13 @@ def read_chain(rules: str | Path) -> PackChain:
     if not problems:
         for name in pack_format.PACK_FILES:
             if not any(name in layer.documents for layer in layers):
-                problems.append(RuleError("pack_unreadable", f"the pack has no {name} (nor does a pack it extends)",
-                                          file=str(folder / name)))
+                problems.append(
+                    RuleError(
+                        "pack_unreadable",
+                        f"the pack has no {name} (nor does a pack it extends)",
+                        file=str(folder / name),
+                    )
+                )
     return PackChain(folder, layers, "sha256:" + digest.hexdigest(), problems, unreadable)
 
 
@@ -549,8 +637,9 @@ def _load_sources(reader: _Reader, pack_doc: dict) -> dict:
     for index, spec in enumerate(pack_doc.get("sources") or []):
         if reader.keys(spec, ("sources", index), pack_format.SOURCE) and "id" in spec:
             get = pack_format.SOURCE.get
-            sources[spec["id"]] = SourceDef(spec["id"], spec.get("label", spec["id"]), get(spec, "doc"),
-                                            get(spec, "origin"))
+            sources[spec["id"]] = SourceDef(
+                spec["id"], spec.get("label", spec["id"]), get(spec, "doc"), get(spec, "origin")
+            )
     return sources
 
 
@@ -567,18 +656,27 @@ def _load_steps(reader: _Reader, pack_doc: dict, sources: dict, profiles: dict, 
             continue
         entries = []
         for position, entry_spec in enumerate(spec.get("apply") or []):
-            entry = _load_entry(reader, entry_spec, where + ("apply", position), step_id, sources, profiles,
-                                TRANSFORMS)
+            entry = _load_entry(reader, entry_spec, where + ("apply", position), step_id, sources, profiles, TRANSFORMS)
             if entry is None:
                 continue
             if entry.id in rule_ids:
-                reader.problem("duplicate_rule", f"rule id {entry.id!r} is used twice", where + ("apply", position, "rule"),
-                               rule=entry.id)
+                reader.problem(
+                    "duplicate_rule",
+                    f"rule id {entry.id!r} is used twice",
+                    where + ("apply", position, "rule"),
+                    rule=entry.id,
+                )
             rule_ids[entry.id] = step_id
             entries.append(entry)
         get = pack_format.STEP.get
-        steps[step_id] = Step(step_id, spec.get("label", step_id), get(spec, "doc"), list(get(spec, "after") or []),
-                              list(get(spec, "uses") or []), entries)
+        steps[step_id] = Step(
+            step_id,
+            spec.get("label", step_id),
+            get(spec, "doc"),
+            list(get(spec, "after") or []),
+            list(get(spec, "uses") or []),
+            entries,
+        )
         graph.add_node(step_id, kind="step", label=spec.get("label", step_id), doc=get(spec, "doc"))
     return steps
 
@@ -591,10 +689,13 @@ def _connect(reader: _Reader, graph: PrecedenceGraph, steps: dict, sources: dict
                 known = steps if field_name == "after" else sources
                 if target not in known:
                     close = difflib.get_close_matches(str(target), sorted(known), n=1)
-                    reader.problem("unknown_node", f"{field_name} names {target!r}, which is not a "
-                                   f"{'step' if field_name == 'after' else 'source'} of the pack",
-                                   ("steps", index, field_name, position),
-                                   hint=f"did you mean {close[0]!r}?" if close else None)
+                    reader.problem(
+                        "unknown_node",
+                        f"{field_name} names {target!r}, which is not a "
+                        f"{'step' if field_name == 'after' else 'source'} of the pack",
+                        ("steps", index, field_name, position),
+                        hint=f"did you mean {close[0]!r}?" if close else None,
+                    )
                     continue
                 graph.add_edge(target, step.id)
         for entry in step.entries:
@@ -613,8 +714,12 @@ def _order(reader: _Reader, graph: PrecedenceGraph) -> list:
     except nx.NetworkXUnfeasible:
         cycle = nx.find_cycle(graph.to_networkx())
         names = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
-        reader.problem("cycle", f"the precedence graph has a cycle: {names}", ("steps",),
-                       hint="remove one of the 'after' edges of the cycle")
+        reader.problem(
+            "cycle",
+            f"the precedence graph has a cycle: {names}",
+            ("steps",),
+            hint="remove one of the 'after' edges of the cycle",
+        )
         return []
 
 
@@ -643,10 +748,18 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
     if problems:
         return None, problems
     pack = RulePack(
-        name=str(pack_doc["name"]), description=str(pack_doc.get("description", "")).strip(), folder=chain.folder,
-        digest=chain.digest, root=str(pack_format.PACK_FILE.get(pack_doc, "root")), sources=sources,
-        steps=[steps[node] for node in order if node in steps], profiles=profiles, options=options, dag=graph,
-        order=order, loader=loader,
+        name=str(pack_doc["name"]),
+        description=str(pack_doc.get("description", "")).strip(),
+        folder=chain.folder,
+        digest=chain.digest,
+        root=str(pack_format.PACK_FILE.get(pack_doc, "root")),
+        sources=sources,
+        steps=[steps[node] for node in order if node in steps],
+        profiles=profiles,
+        options=options,
+        dag=graph,
+        order=order,
+        loader=loader,
     )
     return pack, problems
 
@@ -663,9 +776,16 @@ def _load_cached(folder: str, stamp: tuple) -> RulePack:
         if len(problems) == 1:
             raise problems[0]
         first = problems[0]
-        raise RuleError(first.code, f"{first.message} (and {len(problems) - 1} more problem(s): run `podeval check`)",
-                        file=first.file, line=first.line, column=first.column, path=first.path, hint=first.hint,
-                        rule=first.rule)
+        raise RuleError(
+            first.code,
+            f"{first.message} (and {len(problems) - 1} more problem(s): run `podeval check`)",
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            path=first.path,
+            hint=first.hint,
+            rule=first.rule,
+        )
     assert pack is not None
     pack_cache.store(folder, pack)
     return pack
@@ -676,6 +796,7 @@ def load_rules(rules: str | Path | RulePack = "flyte-v1") -> RulePack:
     if isinstance(rules, RulePack):
         return rules
     folder = resolve_pack_folder(rules).resolve()
-    stamp = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0)
-                  for name in pack_format.PACK_FILES)
+    stamp = tuple(
+        (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0) for name in pack_format.PACK_FILES
+    )
     return _load_cached(str(folder), stamp)

@@ -55,27 +55,56 @@ _EXTENDED_RESOURCES = {
 }
 TASK_TYPES = ("python-task", "container", "raw-container", "sidecar")
 # flyteidl core.DataLoadingConfig in protobuf's JSON mapping: co-pilot (engine/copilot.py)
-_DATA_CONFIG = {"enabled": "bool", "inputPath": "str", "outputPath": "str", "format": "enum:JSON|YAML|PROTO",
-                "ioStrategy": {"downloadMode": "enum:DOWNLOAD_EAGER|DOWNLOAD_STREAM|DO_NOT_DOWNLOAD",
-                               "uploadMode": "enum:UPLOAD_ON_EXIT|UPLOAD_EAGER|DO_NOT_UPLOAD"}}
+_DATA_CONFIG = {
+    "enabled": "bool",
+    "inputPath": "str",
+    "outputPath": "str",
+    "format": "enum:JSON|YAML|PROTO",
+    "ioStrategy": {
+        "downloadMode": "enum:DOWNLOAD_EAGER|DOWNLOAD_STREAM|DO_NOT_DOWNLOAD",
+        "uploadMode": "enum:UPLOAD_ON_EXIT|UPLOAD_EAGER|DO_NOT_UPLOAD",
+    },
+}
 # flyteidl core.TypedInterface: the variables (name -> Variable) are checked by flyteidl when co-pilot encodes them
 _INTERFACE = {"inputs": {"variables": "variables"}, "outputs": {"variables": "variables"}}
 # flytestdlib's storage and logger sections of FlytePropeller's configuration (storage/config.go, logger/config.go)
-_STORAGE = {"type": "str", "container": "str", "enable-multicontainer": "bool",
-            "connection": {"endpoint": "str", "auth-type": "str", "access-key": "str", "secret-key": "str",
-                           "region": "str", "disable-ssl": "bool"},
-            "stow": {"kind": "str", "config": "map"},
-            "cache": "any", "limits": "any", "defaultHttpClient": "any", "signedUrl": "any"}
+_STORAGE = {
+    "type": "str",
+    "container": "str",
+    "enable-multicontainer": "bool",
+    "connection": {
+        "endpoint": "str",
+        "auth-type": "str",
+        "access-key": "str",
+        "secret-key": "str",
+        "region": "str",
+        "disable-ssl": "bool",
+    },
+    "stow": {"kind": "str", "config": "map"},
+    "cache": "any",
+    "limits": "any",
+    "defaultHttpClient": "any",
+    "signedUrl": "any",
+}
 SCENARIO_SHAPE: dict = {
     "task": {
         "type": "enum:" + "|".join(TASK_TYPES),
         "id": {"project": "str", "domain": "str", "name": "str", "version": "str"},
-        "container": {"image": "str", "command": "strlist", "args": "strlist", "env": "env",
-                      "resources": _RESOURCES, "dataConfig": _DATA_CONFIG},
+        "container": {
+            "image": "str",
+            "command": "strlist",
+            "args": "strlist",
+            "env": "env",
+            "resources": _RESOURCES,
+            "dataConfig": _DATA_CONFIG,
+        },
         "interface": _INTERFACE,
         "podTemplate": "authoring:authoring",
-        "k8sPod": {"metadata": {"labels": "labels", "annotations": "annotations"}, "podSpec": "podspec:registered",
-                   "dataConfig": _DATA_CONFIG},
+        "k8sPod": {
+            "metadata": {"labels": "labels", "annotations": "annotations"},
+            "podSpec": "podspec:registered",
+            "dataConfig": _DATA_CONFIG,
+        },
         "config": "map",
         "podTemplateName": "str",
         "labels": "labels",
@@ -109,9 +138,14 @@ SCENARIO_SHAPE: dict = {
             "extendedResources": _EXTENDED_RESOURCES,
         },
     },
-    "propeller": {"namespace": "namespace", "config": "config", "env": "map", "configSource": "any",
-                  "storage": _STORAGE, "logger": {"level": "int", "show-source": "any", "mute": "any",
-                                                  "formatter": "any"}},
+    "propeller": {
+        "namespace": "namespace",
+        "config": "config",
+        "env": "map",
+        "configSource": "any",
+        "storage": _STORAGE,
+        "logger": {"level": "int", "show-source": "any", "mute": "any", "formatter": "any"},
+    },
     "podTemplates": "podtemplates",
     "cluster": "any",
 }
@@ -144,6 +178,7 @@ _CONTEXTS = {
     "scenario": Context(),
     "task": Context(semantic=False),
 }
+
 
 @dataclass
 class Scenario:
@@ -189,8 +224,11 @@ def raw_path(raw: Any, path: tuple) -> tuple:
     node = raw
     for segment in path:
         if isinstance(segment, str) and isinstance(node, dict):
-            key = segment if segment in node else next(
-                (k for k in node if isinstance(k, str) and camel(k) == segment), None)
+            key = (
+                segment
+                if segment in node
+                else next((k for k in node if isinstance(k, str) and camel(k) == segment), None)
+            )
             if key is None and tuple(out) == ("propeller", "config") and isinstance(node.get("plugins"), dict):
                 k8s = node["plugins"].get("k8s")
                 if isinstance(k8s, dict) and segment in k8s:
@@ -231,8 +269,13 @@ def raw_path(raw: Any, path: tuple) -> tuple:
 def _template_path(raw: Any, path: tuple) -> tuple:
     """A path of the task view of a scenario that gives `task.template`, as the path inside that template."""
     task = raw.get("task") if isinstance(raw, dict) and path[:1] == ("task",) else None
-    if isinstance(task, dict) and "template" in task and len(path) >= 2 and path[1] not in task \
-            and path[1] in TEMPLATE_PARTS:
+    if (
+        isinstance(task, dict)
+        and "template" in task
+        and len(path) >= 2
+        and path[1] not in task
+        and path[1] in TEMPLATE_PARTS
+    ):
         from .task_template import unwrap
 
         return ("task", "template") + unwrap(task["template"])[1] + TEMPLATE_PARTS[path[1]] + path[2:]
@@ -246,8 +289,17 @@ class _Normaliser:
         self.problems = Problems(filename, document, origins)
         self.checkers = {name: K8sChecker(self.problems, context) for name, context in _CONTEXTS.items()}
 
-    def error(self, code: str, message: str, path: tuple, where: tuple, *, hint: str | None = None,
-              build: bool = False, key: bool = False) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        path: tuple,
+        where: tuple,
+        *,
+        hint: str | None = None,
+        build: bool = False,
+        key: bool = False,
+    ) -> None:
         self.problems.add(code, message, path, where, hint=hint, build=build, key=key)
 
     # -- scenario structure -------------------------------------------------------------------------------------
@@ -255,9 +307,15 @@ class _Normaliser:
         if not isinstance(shape, dict):
             return self.leaf(value, shape, path, where)
         if not isinstance(value, dict):
-            self.error("invalid_type", f"expected a mapping, got {describe(value)}", path, where,
-                       hint="write key: value pairs" if path else "a scenario is a mapping with task, execution, "
-                       "propeller and podTemplates")
+            self.error(
+                "invalid_type",
+                f"expected a mapping, got {describe(value)}",
+                path,
+                where,
+                hint="write key: value pairs"
+                if path
+                else "a scenario is a mapping with task, execution, propeller and podTemplates",
+            )
             return {}
         result = {}
         for key, item in value.items():
@@ -266,8 +324,14 @@ class _Normaliser:
                 self.unknown(key, shape, path, where)
                 continue
             if name in result:
-                self.error("duplicate_key", f"{key!r} is given twice (also as {name!r})", path + (name,),
-                           where + (key,), hint="keep one spelling: camelCase", key=True)
+                self.error(
+                    "duplicate_key",
+                    f"{key!r} is given twice (also as {name!r})",
+                    path + (name,),
+                    where + (key,),
+                    hint="keep one spelling: camelCase",
+                    key=True,
+                )
                 continue
             result[name] = self.shape(item, shape[name], path + (name,), where + (key,))
         if path == ("task",) and "template" in result:
@@ -279,10 +343,10 @@ class _Normaliser:
         hint = _MISPLACED.get(path + (name,))
         if hint is None:
             close = difflib.get_close_matches(name, sorted(known), n=1) or difflib.get_close_matches(
-                name, sorted(known), n=1, cutoff=0.4)
+                name, sorted(known), n=1, cutoff=0.4
+            )
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
-        self.error("unknown_key", f"unknown key {str(key)!r}", path + (str(key),), where + (key,), hint=hint,
-                   key=True)
+        self.error("unknown_key", f"unknown key {str(key)!r}", path + (str(key),), where + (key,), hint=hint, key=True)
 
     def leaf(self, value: Any, kind: str, path: tuple, where: tuple) -> Any:
         """A value of one of the scenario schema's leaf kinds, checked and normalised."""
@@ -312,8 +376,13 @@ class _Normaliser:
             choices = kind[5:].split("|")
             if value not in choices:
                 close = difflib.get_close_matches(str(value), choices, n=1)
-                self.error("invalid_value", f"expected one of {', '.join(choices)}, got {describe(value)}", path,
-                           where, hint=f"did you mean {close[0]!r}?" if close else "podeval models these task types")
+                self.error(
+                    "invalid_value",
+                    f"expected one of {', '.join(choices)}, got {describe(value)}",
+                    path,
+                    where,
+                    hint=f"did you mean {close[0]!r}?" if close else "podeval models these task types",
+                )
                 return None
             return value
         if kind == "namespace":
@@ -322,8 +391,13 @@ class _Normaliser:
                 return None
             problems = dns1123_label_problems(value)
             if problems:
-                self.error("invalid_name", f"invalid namespace {json.dumps(value)}: {'; '.join(problems)}", path,
-                           where, hint="a namespace name is a DNS-1123 label")
+                self.error(
+                    "invalid_name",
+                    f"invalid namespace {json.dumps(value)}: {'; '.join(problems)}",
+                    path,
+                    where,
+                    hint="a namespace name is a DNS-1123 label",
+                )
             return value
         raise AssertionError(f"not a scalar leaf kind: {kind}")
 
@@ -348,8 +422,13 @@ class _Normaliser:
             return self.task_template(value, path, where)
         if kind == "variables":  # an interface's variables: names are the task's, never renamed
             if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
-                self.type_error(value, "a mapping of variable names to flyteidl Variables", path, where,
-                                hint="inputs: {variables: {x: {type: {simple: INTEGER}}}}")
+                self.type_error(
+                    value,
+                    "a mapping of variable names to flyteidl Variables",
+                    path,
+                    where,
+                    hint="inputs: {variables: {x: {type: {simple: INTEGER}}}}",
+                )
                 return {}
             return _plain(value)
         if kind == "config":
@@ -362,8 +441,13 @@ class _Normaliser:
         return self.checkers["task" if task_part else "scenario"]
 
     def type_error(self, value: Any, wanted: str, path: tuple, where: tuple, hint: str | None = None) -> None:
-        self.error("invalid_type", f"expected {wanted}, got {describe(value)}", path, where,
-                   hint=hint or "docs/scenario.md shows the scenario's shape")
+        self.error(
+            "invalid_type",
+            f"expected {wanted}, got {describe(value)}",
+            path,
+            where,
+            hint=hint or "docs/scenario.md shows the scenario's shape",
+        )
 
     def string_list(self, value: Any, path: tuple, where: tuple) -> list | None:
         if not isinstance(value, list):
@@ -380,8 +464,13 @@ class _Normaliser:
 
     def string_map(self, value: Any, kind: str, path: tuple, where: tuple) -> dict:
         if isinstance(value, list) and all(isinstance(item, dict) and len(item) == 1 for item in value):
-            self.type_error(value, "a mapping of strings", path, where,
-                            hint="write it as a mapping (key: value), not as a list of single-key mappings")
+            self.type_error(
+                value,
+                "a mapping of strings",
+                path,
+                where,
+                hint="write it as a mapping (key: value), not as a list of single-key mappings",
+            )
             return {}
         if not isinstance(value, dict):
             self.type_error(value, "a mapping of strings", path, where, hint="write key: value pairs")
@@ -421,8 +510,9 @@ class _Normaliser:
                 result.append({"name": str(key), "value": _string(item)})
             return result
         if isinstance(value, list):
-            return self.checker(path).field(value, k8s_schema.field("Container", "env"), "Container", path, where,
-                                            ("env",))
+            return self.checker(path).field(
+                value, k8s_schema.field("Container", "env"), "Container", path, where, ("env",)
+            )
         self.type_error(value, "a list of env vars or a {NAME: value} mapping", path, where)
         return []
 
@@ -437,23 +527,33 @@ class _Normaliser:
             view_parts = task_view(parse_template(value))
         except TemplateProblem as problem:
             inside = raw_path(value, problem.where)
-            self.error(problem.code, problem.message, path + prefix + inside, where + prefix + inside,
-                       hint=problem.hint, key=problem.key)
+            self.error(
+                problem.code,
+                problem.message,
+                path + prefix + inside,
+                where + prefix + inside,
+                hint=problem.hint,
+                key=problem.key,
+            )
             return {}
         view = {}
         for name, item in view_parts.items():
-            view[name] = self.template_part(item, SCENARIO_SHAPE["task"][name], value, TEMPLATE_PARTS[name],
-                                            path + prefix, where + prefix)
+            view[name] = self.template_part(
+                item, SCENARIO_SHAPE["task"][name], value, TEMPLATE_PARTS[name], path + prefix, where + prefix
+            )
         return view
 
     def template_part(self, item: Any, shape: Any, template: Any, inside: tuple, path: tuple, where: tuple) -> Any:
         """A part of the task view, checked at its place in the template (`inside`: its JSON-mapping field path,
         followed in the raw template, where the fields may be snake_case)."""
         if isinstance(shape, dict) and isinstance(item, dict):
-            return {key: self.template_part(sub, shape[key], template, inside + (key,), path, where)
-                    for key, sub in item.items() if key in shape}
+            return {
+                key: self.template_part(sub, shape[key], template, inside + (key,), path, where)
+                for key, sub in item.items()
+                if key in shape
+            }
         raw = raw_path(template, inside)
-        raw += inside[len(raw):]  # a part the template does not spell out (a default): at its nearest ancestor
+        raw += inside[len(raw) :]  # a part the template does not spell out (a default): at its nearest ancestor
         return self.shape(item, shape, path + raw, where + raw)
 
     def registered_task(self, task: dict, raw: dict, where: tuple) -> dict:
@@ -462,10 +562,15 @@ class _Normaliser:
         others = [name for name in task if name not in ("template", "id")]
         if others:
             key = next(k for k in raw if isinstance(k, str) and camel(k) == others[0])
-            self.error("exclusive_keys", f"task.template and task.{others[0]} both give the task: give one",
-                       ("task", others[0]), where + (key,), key=True,
-                       hint="task.template is the registered TaskTemplate, with its container or pod spec, config "
-                       "and metadata; only task.id may stand beside it")
+            self.error(
+                "exclusive_keys",
+                f"task.template and task.{others[0]} both give the task: give one",
+                ("task", others[0]),
+                where + (key,),
+                key=True,
+                hint="task.template is the registered TaskTemplate, with its container or pod spec, config "
+                "and metadata; only task.id may stand beside it",
+            )
             return {}
         view = dict(task["template"] or {})
         if "id" in task:
@@ -481,13 +586,18 @@ class _Normaliser:
             self.type_error(value, "a mapping (primaryContainerName, labels, annotations, podSpec)", path, where)
             return {}
         primary_key = next((k for k in value if isinstance(k, str) and camel(k) == "primaryContainerName"), None)
-        primary = value.get(primary_key, PRIMARY_CONTAINER_DEFAULT_NAME) if primary_key else \
-            PRIMARY_CONTAINER_DEFAULT_NAME
+        primary = (
+            value.get(primary_key, PRIMARY_CONTAINER_DEFAULT_NAME) if primary_key else PRIMARY_CONTAINER_DEFAULT_NAME
+        )
         if primary_key is not None and primary in (None, ""):
-            self.error("primary_container_name_empty", "A primary container name cannot be undefined",
-                       path + ("primaryContainerName",), where + (primary_key,),
-                       hint="flytekit's PodTemplate refuses an empty primary_container_name; leave it out for "
-                       f"{PRIMARY_CONTAINER_DEFAULT_NAME!r}")
+            self.error(
+                "primary_container_name_empty",
+                "A primary container name cannot be undefined",
+                path + ("primaryContainerName",),
+                where + (primary_key,),
+                hint="flytekit's PodTemplate refuses an empty primary_container_name; leave it out for "
+                f"{PRIMARY_CONTAINER_DEFAULT_NAME!r}",
+            )
         result = {}
         for key, item in value.items():
             name = camel(key) if isinstance(key, str) else key
@@ -497,9 +607,15 @@ class _Normaliser:
             if name == "podSpec":
                 if item is not None:
                     context = _CONTEXTS[decoder]
-                    checker = K8sChecker(self.problems, Context(decoder=context.decoder, explain=context.explain,
-                                                                primary=primary if isinstance(primary, str) else None,
-                                                                semantic=context.semantic))
+                    checker = K8sChecker(
+                        self.problems,
+                        Context(
+                            decoder=context.decoder,
+                            explain=context.explain,
+                            primary=primary if isinstance(primary, str) else None,
+                            semantic=context.semantic,
+                        ),
+                    )
                     result[name] = checker.object(item, "PodSpec", path + (name,), where + (key,))
                 continue
             result[name] = self.leaf(item, _AUTHORING[name], path + (name,), where + (key,))
@@ -516,10 +632,14 @@ class _Normaliser:
             metadata = template.get("metadata") or {}
             identity = (metadata.get("namespace") or "", metadata.get("name"))
             if identity[1] and identity in seen:
-                self.error("duplicate_name", f"PodTemplate {'/'.join(filter(None, identity))} is given twice "
-                           f"(first at {_paths.render(seen[identity])})", item_path + ("metadata", "name"),
-                           item_where + ("metadata", "name"), hint="the cluster holds one PodTemplate per namespace "
-                           "and name")
+                self.error(
+                    "duplicate_name",
+                    f"PodTemplate {'/'.join(filter(None, identity))} is given twice "
+                    f"(first at {_paths.render(seen[identity])})",
+                    item_path + ("metadata", "name"),
+                    item_where + ("metadata", "name"),
+                    hint="the cluster holds one PodTemplate per namespace and name",
+                )
             seen.setdefault(identity, item_path)
             result.append(template)
         return result
@@ -549,37 +669,62 @@ class _Normaliser:
             return None
         kind = item.get("kind", "PodTemplate")
         if kind != "PodTemplate":
-            self.error("wrong_kind", f"expected kind PodTemplate, got {describe(kind)}", path + ("kind",),
-                       where + ("kind",), hint="only PodTemplate objects are runtime templates"
-                       + (" (a Pod's spec goes under template.spec)" if kind == "Pod" else ""))
+            self.error(
+                "wrong_kind",
+                f"expected kind PodTemplate, got {describe(kind)}",
+                path + ("kind",),
+                where + ("kind",),
+                hint="only PodTemplate objects are runtime templates"
+                + (" (a Pod's spec goes under template.spec)" if kind == "Pod" else ""),
+            )
             return None
         api_version = item.get("apiVersion", item.get("api_version", "v1"))
         if api_version != "v1":
-            self.error("wrong_kind", f"expected apiVersion v1, got {describe(api_version)}", path + ("apiVersion",),
-                       where + ("apiVersion" if "apiVersion" in item else "api_version",),
-                       hint="PodTemplate is in the core API group: apiVersion: v1")
+            self.error(
+                "wrong_kind",
+                f"expected apiVersion v1, got {describe(api_version)}",
+                path + ("apiVersion",),
+                where + ("apiVersion" if "apiVersion" in item else "api_version",),
+                hint="PodTemplate is in the core API group: apiVersion: v1",
+            )
         template = self.checkers["podTemplate"].object(item, "PodTemplate", path, where)
         metadata = template.get("metadata") or {}
         meta_where = where + ("metadata",)
         name = metadata.get("name")
         if not name:
-            self.error("missing_name", "a PodTemplate needs metadata.name", path + ("metadata", "name"), meta_where,
-                       hint="FlytePropeller finds runtime templates by name")
+            self.error(
+                "missing_name",
+                "a PodTemplate needs metadata.name",
+                path + ("metadata", "name"),
+                meta_where,
+                hint="FlytePropeller finds runtime templates by name",
+            )
         elif isinstance(name, str) and dns1123_subdomain_problems(name):
-            self.error("invalid_name", f"invalid PodTemplate name {json.dumps(name)}: "
-                       f"{'; '.join(dns1123_subdomain_problems(name))}", path + ("metadata", "name"),
-                       meta_where + ("name",), hint="the API server refuses it")
+            self.error(
+                "invalid_name",
+                f"invalid PodTemplate name {json.dumps(name)}: {'; '.join(dns1123_subdomain_problems(name))}",
+                path + ("metadata", "name"),
+                meta_where + ("name",),
+                hint="the API server refuses it",
+            )
         namespace = metadata.get("namespace")
         if isinstance(namespace, str) and namespace and dns1123_label_problems(namespace):
-            self.error("invalid_name", f"invalid namespace {json.dumps(namespace)}: "
-                       f"{'; '.join(dns1123_label_problems(namespace))}", path + ("metadata", "namespace"),
-                       meta_where + ("namespace",), hint="a namespace name is a DNS-1123 label")
+            self.error(
+                "invalid_name",
+                f"invalid namespace {json.dumps(namespace)}: {'; '.join(dns1123_label_problems(namespace))}",
+                path + ("metadata", "namespace"),
+                meta_where + ("namespace",),
+                hint="a namespace name is a DNS-1123 label",
+            )
         spec = (template.get("template") or {}).get("spec") or {}
         if not spec.get("containers"):
-            self.error("missing_field", "a PodTemplate's template.spec.containers must list at least one container; "
-                       + _POD_TEMPLATE_REFUSAL, path + ("template", "spec", "containers"),
-                       where + ("template",) if "template" in item else where,
-                       hint="Flyte uses containers named default and primary; any other name (e.g. noop) is dropped")
+            self.error(
+                "missing_field",
+                "a PodTemplate's template.spec.containers must list at least one container; " + _POD_TEMPLATE_REFUSAL,
+                path + ("template", "spec", "containers"),
+                where + ("template",) if "template" in item else where,
+                hint="Flyte uses containers named default and primary; any other name (e.g. noop) is dropped",
+            )
         return template
 
     def config(self, value: Any, path: tuple, where: tuple) -> dict:
@@ -597,27 +742,41 @@ class _Normaliser:
         task = data.get("task") or {}
         task_where = raw_path(raw, ("task",))
         if "podTemplate" in task and "k8sPod" in task:
-            self.error("exclusive_keys", "task.podTemplate and task.k8sPod are two views of one thing: give one",
-                       ("task", "k8sPod"), raw_path(raw, ("task", "k8sPod")), key=True,
-                       hint="podTemplate is @task(pod_template=...) as written; k8sPod is the registered "
-                       "TaskTemplate.k8s_pod flytekit makes of it")
+            self.error(
+                "exclusive_keys",
+                "task.podTemplate and task.k8sPod are two views of one thing: give one",
+                ("task", "k8sPod"),
+                raw_path(raw, ("task", "k8sPod")),
+                key=True,
+                hint="podTemplate is @task(pod_template=...) as written; k8sPod is the registered "
+                "TaskTemplate.k8s_pod flytekit makes of it",
+            )
         elif "k8sPod" in task:
             k8s_pod = task.get("k8sPod") or {}
             if k8s_pod.get("podSpec") is None:
-                self.error("k8s_pod_without_pod_spec", "Pod tasks with task type version > 1 should specify their "
-                           "target as a K8sPod with a defined pod spec", ("task", "k8sPod", "podSpec"),
-                           raw_path(raw, ("task", "k8sPod")), build=True,
-                           hint="FlytePropeller fails the task (BadTaskSpecification); add task.k8sPod.podSpec")
+                self.error(
+                    "k8s_pod_without_pod_spec",
+                    "Pod tasks with task type version > 1 should specify their "
+                    "target as a K8sPod with a defined pod spec",
+                    ("task", "k8sPod", "podSpec"),
+                    raw_path(raw, ("task", "k8sPod")),
+                    build=True,
+                    hint="FlytePropeller fails the task (BadTaskSpecification); add task.k8sPod.podSpec",
+                )
             elif "primary_container_name" not in (task.get("config") or {}):
                 config = task.get("config") or {}
                 shown = "map[" + " ".join(f"{k}:{v}" for k, v in sorted(config.items())) + "]"
-                self.error("primary_container_name_missing", "invalid TaskSpecification, config missing "
-                           f"[primary_container_name] key in [{shown}]", ("task", "config"),
-                           raw_path(raw, ("task", "config")) if "config" in task else task_where + ("k8sPod",),
-                           build=True, key="config" in task,
-                           hint="FlytePropeller fails the task (BadTaskSpecification): set "
-                           "task.config.primary_container_name (flytekit sets it from "
-                           "PodTemplate.primary_container_name)")
+                self.error(
+                    "primary_container_name_missing",
+                    f"invalid TaskSpecification, config missing [primary_container_name] key in [{shown}]",
+                    ("task", "config"),
+                    raw_path(raw, ("task", "config")) if "config" in task else task_where + ("k8sPod",),
+                    build=True,
+                    key="config" in task,
+                    hint="FlytePropeller fails the task (BadTaskSpecification): set "
+                    "task.config.primary_container_name (flytekit sets it from "
+                    "PodTemplate.primary_container_name)",
+                )
 
 
 def _lift_config_sections(normaliser: _Normaliser, data: dict, raw: Any) -> None:
@@ -631,8 +790,9 @@ def _lift_config_sections(normaliser: _Normaliser, data: dict, raw: Any) -> None
     for section, shape in (("storage", _STORAGE), ("logger", SCENARIO_SHAPE["propeller"]["logger"])):
         if section in config and section not in (data.get("propeller") or {}):
             where = raw_path(raw, ("propeller",)) + ("config", section)
-            data.setdefault("propeller", {})[section] = normaliser.shape(config[section], shape,
-                                                                         ("propeller", section), where)
+            data.setdefault("propeller", {})[section] = normaliser.shape(
+                config[section], shape, ("propeller", section), where
+            )
 
 
 def _quote_hint(value: Any) -> str | None:
@@ -691,8 +851,9 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
             try:
                 data = path.read_bytes()
             except OSError as exc:
-                raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=str(path),
-                                 hint="check the path") from None
+                raise InputError(
+                    "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=str(path), hint="check the path"
+                ) from None
             filename = filename or str(path)
         document = load_document(data, filename)
         raw = document.value
@@ -703,8 +864,11 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
     elif isinstance(source, dict):
         raw = source
     else:
-        raise InputError("invalid_scenario", f"cannot read a scenario from {type(source).__name__}",
-                         hint="pass a path, YAML text, a dict or an engine.Scenario")
+        raise InputError(
+            "invalid_scenario",
+            f"cannot read a scenario from {type(source).__name__}",
+            hint="pass a path, YAML text, a dict or an engine.Scenario",
+        )
     if raw is None:
         raw = {}
     normaliser = _Normaliser(filename, document, origins)
@@ -726,5 +890,3 @@ def _looks_like_path(text: str) -> bool:
     if "\n" in text or len(text) > 4096:
         return False
     return text.endswith((".yaml", ".yml", ".json")) or Path(text).is_file()
-
-

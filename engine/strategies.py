@@ -65,12 +65,30 @@ class Rule(NamedTuple):
 class Merger:
     """One merge of an incoming layer into the document: the walker and the event sink of the strategies."""
 
-    __slots__ = ("default", "emit_event", "incoming_is_higher", "note", "profile", "rule_id", "tracing", "vars",
-                 "warn_event")
+    __slots__ = (
+        "default",
+        "emit_event",
+        "incoming_is_higher",
+        "note",
+        "profile",
+        "rule_id",
+        "tracing",
+        "vars",
+        "warn_event",
+    )
 
-    def __init__(self, profile: dict, default: Rule, *, incoming_is_higher: bool, rule_id: str,
-                 emit_event: Callable | None, variables: dict, note: str | None = None,
-                 warn_event: Callable | None = None) -> None:
+    def __init__(
+        self,
+        profile: dict,
+        default: Rule,
+        *,
+        incoming_is_higher: bool,
+        rule_id: str,
+        emit_event: Callable | None,
+        variables: dict,
+        note: str | None = None,
+        warn_event: Callable | None = None,
+    ) -> None:
         self.note = note
         self.profile = profile
         self.default = default
@@ -89,19 +107,46 @@ class Merger:
         rule = self.rule_for(at)
         return rule.strategy(self, at, lower, higher, rule)
 
-    def emit(self, op: str, at: At, source: str, value: Any = None, *, rule: Rule | None = None,
-             previous: Any = None, previous_source: str | None = None, rejected: dict | None = None,
-             note: str | None = None) -> None:
+    def emit(
+        self,
+        op: str,
+        at: At,
+        source: str,
+        value: Any = None,
+        *,
+        rule: Rule | None = None,
+        previous: Any = None,
+        previous_source: str | None = None,
+        rejected: dict | None = None,
+        note: str | None = None,
+    ) -> None:
         if self.emit_event is None:
             return
         rule_id = rule.id if rule is not None and rule.id else self.rule_id
         if op not in ("set", "append"):
             note = note or (rule.note if rule is not None else None) or self.note
-        self.emit_event(op, at.path, source, rule_id, value=value, previous=previous,
-                        previous_source=previous_source, rejected=rejected, note=note)
+        self.emit_event(
+            op,
+            at.path,
+            source,
+            rule_id,
+            value=value,
+            previous=previous,
+            previous_source=previous_source,
+            rejected=rejected,
+            note=note,
+        )
 
-    def warn(self, path: tuple, source: str, value: Any = None, *, rule: Rule | None = None, note: str,
-             in_lower: bool = False) -> None:
+    def warn(
+        self,
+        path: tuple,
+        source: str,
+        value: Any = None,
+        *,
+        rule: Rule | None = None,
+        note: str,
+        in_lower: bool = False,
+    ) -> None:
         """A warning: something the user should hear about (an input without effect, a Flyte bug), recorded with or
         without a trace. ``in_lower``: ``path`` names a part of the lower layer that is not in the result (the
         receiver may name it in its input)."""
@@ -151,14 +196,20 @@ def _scalar(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule, kind:
         why = "a Quantity outside a map is never overridden by mergo (it has no exported fields)"
     else:
         wins_higher = not is_zero(high)
-        why = None if wins_higher else "a zero value (false, 0, \"\") never overrides (mergo WithOverride)"
+        why = None if wins_higher else 'a zero value (false, 0, "") never overrides (mergo WithOverride)'
     if not wins_higher and high == low and type(high) is type(low):
         # the same value on both sides: mergo keeps dst, which is indistinguishable from src; credit the higher
         # layer, the later decision in Flyte's pipeline (a config false over a template false)
         if merger.tracing:
-            merger.emit("keep", at, higher.source, plain(higher), rule=rule,
-                        rejected={"source": lower.source, "value": plain(lower)},
-                        note="both layers have this value" + (f"; {why}" if why else ""))
+            merger.emit(
+                "keep",
+                at,
+                higher.source,
+                plain(higher),
+                rule=rule,
+                rejected={"source": lower.source, "value": plain(lower)},
+                note="both layers have this value" + (f"; {why}" if why else ""),
+            )
         return higher
     if not merger.tracing:
         return higher if wins_higher else lower
@@ -166,8 +217,9 @@ def _scalar(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule, kind:
     return higher if wins_higher else lower
 
 
-def _decided(merger: Merger, at: At, rule: Rule, lower: Node, higher: Node, wins_higher: bool,
-             why: str | None = None) -> None:
+def _decided(
+    merger: Merger, at: At, rule: Rule, lower: Node, higher: Node, wins_higher: bool, why: str | None = None
+) -> None:
     """Report a decision between two present values in mergo's terms (dst = lower, src = higher): ``override``
     when the higher value replaced the lower one, ``keep`` when the lower one stayed. A rule with ``lost: drop``
     reports the incoming layer's losing value as an input without effect instead."""
@@ -179,11 +231,26 @@ def _decided(merger: Merger, at: At, rule: Rule, lower: Node, higher: Node, wins
     note = rule.note or why or (merger.note if not merger.incoming_is_higher else None)
     if wins_higher:
         if plain(higher) != plain(lower) or higher.source != lower.source:
-            merger.emit("override", at, higher.source, plain(higher), rule=rule, previous=plain(lower),
-                        previous_source=lower.source, note=note)
+            merger.emit(
+                "override",
+                at,
+                higher.source,
+                plain(higher),
+                rule=rule,
+                previous=plain(lower),
+                previous_source=lower.source,
+                note=note,
+            )
     else:
-        merger.emit("keep", at, lower.source, plain(lower), rule=rule,
-                    rejected={"source": higher.source, "value": plain(higher)}, note=note)
+        merger.emit(
+            "keep",
+            at,
+            lower.source,
+            plain(lower),
+            rule=rule,
+            rejected={"source": higher.source, "value": plain(higher)},
+            note=note,
+        )
 
 
 def mergo(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
@@ -250,8 +317,14 @@ def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> No
         incoming = range(len(lower.value), len(items)) if merger.incoming_is_higher else range(len(lower.value))
         note = None if merger.incoming_is_higher else "items of the lower layer come first"
         for index in incoming:
-            merger.emit("append", at.item(segments[index]), items[index].source,
-                        plain(items[index]), rule=rule, note=rule.note or note)
+            merger.emit(
+                "append",
+                at.item(segments[index]),
+                items[index].source,
+                plain(items[index]),
+                rule=rule,
+                note=rule.note or note,
+            )
     return Node(items, higher.source, higher.rule)
 
 
@@ -307,8 +380,14 @@ def dedupe_by_key(merger: Merger, at: At, lower: Node | None, higher: Node | Non
     if merger.tracing:
         for index, item in enumerate(merged.value):
             if item not in kept:
-                merger.emit("drop", at.item(index), item.source, plain(item), rule=rule,
-                            note=f"a later item has the same {', '.join(keys)}")
+                merger.emit(
+                    "drop",
+                    at.item(index),
+                    item.source,
+                    plain(item),
+                    rule=rule,
+                    note=f"a later item has the same {', '.join(keys)}",
+                )
     return Node(kept, merged.source, merged.rule)
 
 
@@ -364,10 +443,23 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             plan.extend((candidate, False) for candidate in template if _name(candidate) == name)
         plans.append(plan)
     used = {id(shape) for plan in plans for shape, _ in plan}
-    item_merger = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
-                         emit_event=merger.emit_event, variables=merger.vars, warn_event=merger.warn_event)
-    quiet = Merger(merger.profile, merger.default, incoming_is_higher=False, rule_id=merger.rule_id,
-                   emit_event=None, variables=merger.vars)
+    item_merger = Merger(
+        merger.profile,
+        merger.default,
+        incoming_is_higher=False,
+        rule_id=merger.rule_id,
+        emit_event=merger.emit_event,
+        variables=merger.vars,
+        warn_event=merger.warn_event,
+    )
+    quiet = Merger(
+        merger.profile,
+        merger.default,
+        incoming_is_higher=False,
+        rule_id=merger.rule_id,
+        emit_event=None,
+        variables=merger.vars,
+    )
     base_segments = item_segments(at.spec, base, node_key)
     item_ats = [at.item(segment) for segment in base_segments]
     shared = bool(params.get("aliasing")) and _feeds_two(plans, default_tpl)
@@ -382,8 +474,9 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
             merged_items.append((quiet if shared else item_merger).merge(item_ats[position], shape, container))
     if shared:
         type_name = at.spec.elem if at.spec is not None and at.spec.elem_is_type else "Container"
-        merged_items = _merge_sharing(merger, rule, item_merger, quiet, item_ats, base, plans, default_tpl,
-                                      merged_items, type_name)
+        merged_items = _merge_sharing(
+            merger, rule, item_merger, quiet, item_ats, base, plans, default_tpl, merged_items, type_name
+        )
     if merger.tracing or merger.warn_event is not None:
         template_segments = item_segments(at.spec, template, node_key)
         for index, candidate in enumerate(template):
@@ -398,20 +491,33 @@ def template_containers(merger: Merger, at: At, lower: Node | None, higher: Node
                 why = f"the task pod has no {_list_field(at) or 'containers'}, and a template never adds one"
                 warn = False
             elif name == primary and skip_primary:
-                why = (f"a template container named like the primary container ({name!r}) is skipped: only "
-                       f"'{default_name}'/'{primary_name}' shape the primary container (flyte#6733)")
+                why = (
+                    f"a template container named like the primary container ({name!r}) is skipped: only "
+                    f"'{default_name}'/'{primary_name}' shape the primary container (flyte#6733)"
+                )
             elif name == primary_name:
-                why = (f"'{primary_name}' only shapes the primary one, and no task container is the primary one "
-                       f"{primary!r}" if primary else f"'{primary_name}' only shapes the primary one, and this task "
-                       "has none (its name is empty)")
+                why = (
+                    f"'{primary_name}' only shapes the primary one, and no task container is the primary one "
+                    f"{primary!r}"
+                    if primary
+                    else f"'{primary_name}' only shapes the primary one, and this task has none (its name is empty)"
+                )
             else:
-                why = (f"it matches no task container (only '{default_name}', '{primary_name}' and containers with "
-                       "the same name as a task container are used; a template never adds a container)")
+                why = (
+                    f"it matches no task container (only '{default_name}', '{primary_name}' and containers with "
+                    "the same name as a task container are used; a template never adds a container)"
+                )
             item_at = at.item(template_segments[index])
             merger.emit("drop", item_at, candidate.source, plain(candidate), rule=rule, note=why)
             if warn:
-                merger.warn(item_at.path, candidate.source, plain(candidate), rule=rule,
-                            note=f"template container {name!r} has no effect, Flyte ignores it: {why}", in_lower=True)
+                merger.warn(
+                    item_at.path,
+                    candidate.source,
+                    plain(candidate),
+                    rule=rule,
+                    note=f"template container {name!r} has no effect, Flyte ignores it: {why}",
+                    in_lower=True,
+                )
     if not base:
         return None if higher is None or not higher.value else higher
     return Node(merged_items, higher.source, higher.rule)
@@ -428,9 +534,18 @@ def _feeds_two(plans: list[list[tuple[Node, bool]]], default_tpl: Node | None) -
     return False
 
 
-def _merge_sharing(merger: Merger, rule: Rule, item_merger: Merger, quiet: Merger, item_ats: list[At],
-                   base: list[Node], plans: list[list[tuple[Node, bool]]], default_tpl: Node | None,
-                   own: list[Node], type_name: str) -> list[Node]:
+def _merge_sharing(
+    merger: Merger,
+    rule: Rule,
+    item_merger: Merger,
+    quiet: Merger,
+    item_ats: list[At],
+    base: list[Node],
+    plans: list[list[tuple[Node, bool]]],
+    default_tpl: Node | None,
+    own: list[Node],
+    type_name: str,
+) -> list[Node]:
     """The matching again, over Go's memory, and a warning at each value that differs from ``own`` (the matching
     read as values), naming the container it came from."""
     from . import aliasing
@@ -448,33 +563,49 @@ def _merge_sharing(merger: Merger, rule: Rule, item_merger: Merger, quiet: Merge
             else:
                 shape = memory.merge(lambda dst, src, at=item_at: quiet.merge(at, dst, src), shape, value)
         task = memory.load(container)
-        results.append(memory.deep_copy(task) if shape is None else
-                       memory.merge(lambda dst, src, at=item_at: item_merger.merge(at, dst, src), shape, task))
+        results.append(
+            memory.deep_copy(task)
+            if shape is None
+            else memory.merge(lambda dst, src, at=item_at: item_merger.merge(at, dst, src), shape, task)
+        )
     owners = aliasing.owners_of(base)
     merged = []
     for position, result in enumerate(results):
         node = memory.resolve(result)[0]
         merged.append(node)
         mine = {id(shape) for shape, _ in plans[position] if shape is not default_tpl}
-        partners = [other for other in range(len(base)) if other != position
-                    and mine & {id(shape) for shape, _ in plans[other]}]
+        partners = [
+            other for other in range(len(base)) if other != position and mine & {id(shape) for shape, _ in plans[other]}
+        ]
         for relative, leaf, value in aliasing.leaks(node, own[position], type_name):
             source = aliasing.origin(leaf, owners)
             others = [source] if source is not None and source != position else partners
-            via = next((_name(shape) for shape, _ in plans[position] if id(shape) in mine
-                        and any(shape is s for other in others for s, _ in plans[other])), "")
+            via = next(
+                (
+                    _name(shape)
+                    for shape, _ in plans[position]
+                    if id(shape) in mine and any(shape is s for other in others for s, _ in plans[other])
+                ),
+                "",
+            )
             this = _name(base[position])
             names = " and ".join(repr(_name(base[other])) for other in others) or "another container"
-            fix = (f"give the task containers named {this!r} distinct names" if others
-                   and all(_name(base[other]) == this for other in others)
-                   else f"name the sidecar anything but {via!r}")
+            fix = (
+                f"give the task containers named {this!r} distinct names"
+                if others and all(_name(base[other]) == this for other in others)
+                else f"name the sidecar anything but {via!r}"
+            )
             # MergeBasePodSpecOntoTemplate (flytek8s/pod_helper.go): the template container's pointers and maps
             # are shared, not copied, by the task containers it shapes, and mergo writes into them
-            merger.warn(item_ats[position].path + relative, leaf.source if leaf is not None else base[position].source,
-                        value, rule=rule,
-                        note=f"container {this!r} gets this value from container {names}: both are shaped by the "
-                             f"template container {via!r}, whose pointers and maps Flyte shares between them instead "
-                             f"of copying (MergeBasePodSpecOntoTemplate), a Flyte bug; {fix}")
+            merger.warn(
+                item_ats[position].path + relative,
+                leaf.source if leaf is not None else base[position].source,
+                value,
+                rule=rule,
+                note=f"container {this!r} gets this value from container {names}: both are shaped by the "
+                f"template container {via!r}, whose pointers and maps Flyte shares between them instead "
+                f"of copying (MergeBasePodSpecOntoTemplate), a Flyte bug; {fix}",
+            )
     return merged
 
 
@@ -495,6 +626,13 @@ STRATEGY_PARAMS: dict[str, set[str]] = {
     "append": set(),
     "dedupe-by-key": {"keys"},
     "ignore": set(),
-    "template-containers": {"default", "primary", "primary_var", "exact_name", "exact_name_skips_primary",
-                            "exact_name_skips", "aliasing"},
+    "template-containers": {
+        "default",
+        "primary",
+        "primary_var",
+        "exact_name",
+        "exact_name_skips_primary",
+        "exact_name_skips",
+        "aliasing",
+    },
 }

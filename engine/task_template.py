@@ -54,8 +54,9 @@ def _protobuf(what: str) -> tuple[Any, Any, Any]:
         from flyteidl.core import tasks_pb2
         from google.protobuf import json_format
     except ImportError:
-        raise InputError("flyteidl_missing", f"{what} needs the flyteidl package, which is not installed",
-                         hint=INSTALL_HINT) from None
+        raise InputError(
+            "flyteidl_missing", f"{what} needs the flyteidl package, which is not installed", hint=INSTALL_HINT
+        ) from None
     return json_format, tasks_pb2, task_pb2
 
 
@@ -76,8 +77,12 @@ def parse_template(value: Any) -> dict:
     TemplateProblem, located at the field protobuf refuses."""
     json_format, tasks_pb2, _ = _protobuf("task.template")
     if not isinstance(value, dict):
-        raise TemplateProblem("task_template_invalid", f"expected a TaskTemplate (a mapping), got {_describe(value)}",
-                              (), hint="the protobuf JSON mapping of flyteidl.core.TaskTemplate, as flytectl prints it")
+        raise TemplateProblem(
+            "task_template_invalid",
+            f"expected a TaskTemplate (a mapping), got {_describe(value)}",
+            (),
+            hint="the protobuf JSON mapping of flyteidl.core.TaskTemplate, as flytectl prints it",
+        )
     try:
         message = json_format.ParseDict(value, tasks_pb2.TaskTemplate())
     except json_format.ParseError as error:
@@ -105,14 +110,19 @@ def _locate(value: Any, cls: Any, json_format: Any, text: str, where: tuple = ()
     """The field of `value` (a JSON object for the message class `cls`) that protobuf refuses: each field is parsed
     alone by json_format, and the search goes down into the message fields that fail."""
     return _find(value, cls, json_format, where) or TemplateProblem(
-        "task_template_invalid", _clean(text), where, hint="flyteidl's JSON parser refuses it")
+        "task_template_invalid", _clean(text), where, hint="flyteidl's JSON parser refuses it"
+    )
 
 
 def _find(value: Any, cls: Any, json_format: Any, where: tuple) -> TemplateProblem | None:
     descriptor = cls.DESCRIPTOR
     if not isinstance(value, dict):
-        return TemplateProblem("task_template_invalid", f"expected a mapping ({descriptor.full_name}), got "
-                               f"{_describe(value)}", where, hint="a protobuf message is a JSON object: key: value pairs")
+        return TemplateProblem(
+            "task_template_invalid",
+            f"expected a mapping ({descriptor.full_name}), got {_describe(value)}",
+            where,
+            hint="a protobuf message is a JSON object: key: value pairs",
+        )
     fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
     for key, item in value.items():
         field = fields.get(key)
@@ -120,16 +130,22 @@ def _find(value: Any, cls: Any, json_format: Any, where: tuple) -> TemplateProbl
             names = sorted(f.json_name for f in descriptor.fields)
             close = difflib.get_close_matches(str(key), names, n=1)
             return TemplateProblem(
-                "unknown_key", f"{descriptor.full_name} has no field {str(key)!r}", where + (key,), key=True,
-                hint=f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(names)} (a field of a newer "
-                "flyteidl? upgrade the flyteidl package)")
+                "unknown_key",
+                f"{descriptor.full_name} has no field {str(key)!r}",
+                where + (key,),
+                key=True,
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"its fields: {', '.join(names)} (a field of a newer flyteidl? upgrade the flyteidl package)",
+            )
         try:
             json_format.ParseDict({key: item}, cls())
         except json_format.ParseError as error:
             enum = field.enum_type
             hint = f"one of {', '.join(enum.values_by_name)}" if enum else "flyteidl's JSON parser refuses it"
             return _find_inside(field, key, item, cls, json_format, where) or TemplateProblem(
-                "task_template_invalid", _clean(str(error)), where + (key,), hint=hint)
+                "task_template_invalid", _clean(str(error)), where + (key,), hint=hint
+            )
     return None
 
 
@@ -185,9 +201,12 @@ def task_view(template: dict) -> dict:
         # plugins/k8s/pod/plugin.go BuildResource: versions 0 and 1 of a sidecar task keep the pod spec in `custom`
         # (a SidecarJob, or the pod spec itself) and skip BuildRawPod; podeval models the K8sPod target only
         raise TemplateProblem(
-            "task_template_unsupported", f"a sidecar task of task_type_version {template.get('taskTypeVersion', 0)} "
-            "keeps its pod spec in custom, which podeval does not model", ("taskTypeVersion",),
-            hint="re-register the task with a current flytekit (pod_template=...): it writes the K8sPod target")
+            "task_template_unsupported",
+            f"a sidecar task of task_type_version {template.get('taskTypeVersion', 0)} "
+            "keeps its pod spec in custom, which podeval does not model",
+            ("taskTypeVersion",),
+            hint="re-register the task with a current flytekit (pod_template=...): it writes the K8sPod target",
+        )
     task: dict[str, Any] = {}
     if "type" in template:
         task["type"] = template["type"]
@@ -199,8 +218,11 @@ def task_view(template: dict) -> dict:
     if "k8sPod" in template:
         k8s_pod = template["k8sPod"]
         object_metadata = k8s_pod.get("metadata") or {}
-        pod: dict[str, Any] = {"metadata": {key: dict(object_metadata[key]) for key in ("labels", "annotations")
-                                            if object_metadata.get(key)}}
+        pod: dict[str, Any] = {
+            "metadata": {
+                key: dict(object_metadata[key]) for key in ("labels", "annotations") if object_metadata.get(key)
+            }
+        }
         if "podSpec" in k8s_pod:  # without it FlytePropeller fails the task (the scenario says so)
             pod["podSpec"] = k8s_pod["podSpec"]
         if isinstance(k8s_pod.get("dataConfig"), dict):  # co-pilot (ApplyFlytePodConfiguration reads the K8sPod's)
@@ -212,8 +234,11 @@ def task_view(template: dict) -> dict:
             task["container"]["dataConfig"] = dict(template["container"]["dataConfig"])
     data_config = any("dataConfig" in (task.get(target) or {}) for target in ("container", "k8sPod"))
     if data_config and isinstance(template.get("interface"), dict):  # only co-pilot's command lines read it
-        task["interface"] = {side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
-                             for side in ("inputs", "outputs") if side in template["interface"]}
+        task["interface"] = {
+            side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
+            for side in ("inputs", "outputs")
+            if side in template["interface"]
+        }
     if template.get("config"):
         task["config"] = dict(template["config"])
     metadata = template.get("metadata") or {}
@@ -245,8 +270,9 @@ def _container(container: dict) -> dict:
     for kind in ("requests", "limits"):
         entries = (container.get("resources") or {}).get(kind) or []
         if entries:
-            resources[kind] = {entry.get("name", "UNKNOWN").lower().replace("_", "-"): entry.get("value", "")
-                               for entry in entries}
+            resources[kind] = {
+                entry.get("name", "UNKNOWN").lower().replace("_", "-"): entry.get("value", "") for entry in entries
+            }
     if resources:
         result["resources"] = resources
     return result
@@ -273,8 +299,9 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise InputError("unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path,
-                         hint="check the path") from None
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
     if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
         return _from_package(path, data, task_name), None, ()
     if path.endswith(".pb") or _binary(data):
@@ -291,8 +318,12 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
             where = ((index,) if isinstance(document.value, list) else ()) + prefix
             candidates.append((template, document, where))
     if not candidates:
-        raise InputError("task_template_invalid", "the file holds no TaskTemplate", file=path,
-                         hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml")
+        raise InputError(
+            "task_template_invalid",
+            "the file holds no TaskTemplate",
+            file=path,
+            hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml",
+        )
     return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
 
 
@@ -307,19 +338,29 @@ def _check_name(named: list, task_name: str | None, path: str, *, required: bool
     if task_name is None:
         if len(named) == 1 and not required:
             return named[0][1]
-        raise InputError("task_name_required", f"the file holds {len(named)} task{'s' if len(named) != 1 else ''}: "
-                         f"{', '.join(names)}", file=path, hint="pick one with --task-name NAME (the full task name)")
+        raise InputError(
+            "task_name_required",
+            f"the file holds {len(named)} task{'s' if len(named) != 1 else ''}: {', '.join(names)}",
+            file=path,
+            hint="pick one with --task-name NAME (the full task name)",
+        )
     chosen = [value for name, value in named if name == task_name]
     if len(chosen) == 1:
         return chosen[0]
     if len(chosen) > 1:
-        raise InputError("task_name_required", f"the file holds {len(chosen)} tasks named {task_name!r}", file=path,
-                         hint="keep one version in the file (flytectl get task NAME --version V)")
+        raise InputError(
+            "task_name_required",
+            f"the file holds {len(chosen)} tasks named {task_name!r}",
+            file=path,
+            hint="keep one version in the file (flytectl get task NAME --version V)",
+        )
     close = difflib.get_close_matches(task_name, names, n=1)
-    raise InputError("task_name_not_found", f"no task is named {task_name!r}; the file's tasks: "
-                     f"{', '.join(names) or 'none'}", file=path,
-                     hint=f"did you mean {close[0]!r}?" if close else "--task-name takes the full task name, "
-                     "e.g. my_pkg.train.fit")
+    raise InputError(
+        "task_name_not_found",
+        f"no task is named {task_name!r}; the file's tasks: {', '.join(names) or 'none'}",
+        file=path,
+        hint=f"did you mean {close[0]!r}?" if close else "--task-name takes the full task name, e.g. my_pkg.train.fit",
+    )
 
 
 def _binary(data: bytes) -> bool:
@@ -338,8 +379,12 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
     where = f"{path}[{member}]" if member else path
     if re.search(r"_[23]\.pb$", member or path):
         kind = "workflow" if (member or path).endswith("_2.pb") else "launch plan"
-        raise InputError("task_template_invalid", f"{where} is a {kind}, not a task", file=path,
-                         hint="pyflyte writes each task as NN_<task name>_1.pb")
+        raise InputError(
+            "task_template_invalid",
+            f"{where} is a {kind}, not a task",
+            file=path,
+            hint="pyflyte writes each task as NN_<task name>_1.pb",
+        )
     for cls in (task_pb2.TaskSpec, tasks_pb2.TaskTemplate):
         message = cls()
         try:
@@ -349,8 +394,12 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
         template = message.template if cls is task_pb2.TaskSpec else message
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
             return to_json(template)
-    raise InputError("task_template_invalid", f"{where} is not a flyteidl TaskSpec or TaskTemplate", file=path,
-                     hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb")
+    raise InputError(
+        "task_template_invalid",
+        f"{where} is not a flyteidl TaskSpec or TaskTemplate",
+        file=path,
+        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb",
+    )
 
 
 def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
@@ -368,9 +417,17 @@ def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
                     template = _from_binary(path, handle.read() if handle else b"", member.name)
                     named.append((_template_name(template), template))
     except (tarfile.TarError, gzip.BadGzipFile, EOFError, OSError) as exc:
-        raise InputError("task_template_invalid", f"{path} is not a pyflyte package (a .tgz): {exc}", file=path,
-                         hint="pyflyte package --output flyte-package.tgz") from None
+        raise InputError(
+            "task_template_invalid",
+            f"{path} is not a pyflyte package (a .tgz): {exc}",
+            file=path,
+            hint="pyflyte package --output flyte-package.tgz",
+        ) from None
     if not named:
-        raise InputError("task_template_invalid", f"{path} holds no task (no NN_<name>_1.pb file)", file=path,
-                         hint="pyflyte package writes one NN_<task name>_1.pb per task")
+        raise InputError(
+            "task_template_invalid",
+            f"{path} holds no task (no NN_<name>_1.pb file)",
+            file=path,
+            hint="pyflyte package writes one NN_<task name>_1.pb per task",
+        )
     return _check_name(named, task_name, path, required=True)

@@ -26,7 +26,9 @@ def format_explain(explanation: dict) -> str:
     lines = [f"{explanation['path']}"]
     if explanation["present"]:
         lines.append(f"  value: {format_value(explanation['value'])}")
-        lines.append(f"  owner: {explanation['owner']}" + (f" (rule {explanation['rule']})" if explanation["rule"] else ""))
+        lines.append(
+            f"  owner: {explanation['owner']}" + (f" (rule {explanation['rule']})" if explanation["rule"] else "")
+        )
     else:
         lines.append("  not in the Pod")
     if explanation["candidates"]:

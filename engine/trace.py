@@ -134,8 +134,14 @@ class Trace:
             if position >= len(target):
                 break
             wanted = target[position]
-            if isinstance(segment, int) and isinstance(wanted, int) and segment != wanted and \
-                    path[:position] == target[:position] and position == len(path) - 1 and event.op in ("append", "set"):
+            if (
+                isinstance(segment, int)
+                and isinstance(wanted, int)
+                and segment != wanted
+                and path[:position] == target[:position]
+                and position == len(path) - 1
+                and event.op in ("append", "set")
+            ):
                 ok, current = _paths.lookup(self.pod or {}, target[: position + 1])
                 if ok and current == event.value:
                     return target[: position + 1]
@@ -152,5 +158,15 @@ class Trace:
 
 def _moved(event: Event, path: tuple) -> Event:
     """The event as seen from the item's current position."""
-    return Event(event.seq, path, event.op, event.source, event.rule, event.value, event.previous,
-                 event.previous_source, event.rejected, event.note)
+    return Event(
+        event.seq,
+        path,
+        event.op,
+        event.source,
+        event.rule,
+        event.value,
+        event.previous,
+        event.previous_source,
+        event.rejected,
+        event.note,
+    )

@@ -51,19 +51,23 @@ class Transform:
 TRANSFORMS: dict[str, Transform] = {}
 
 
-def transform(transform_name: str, *, reads: tuple = (), writes: tuple = (), sets: tuple = (),
-              required: tuple = (), **params: str) -> Callable:
+def transform(
+    transform_name: str, *, reads: tuple = (), writes: tuple = (), sets: tuple = (), required: tuple = (), **params: str
+) -> Callable:
     """Register ``fn(context)`` as the transform ``transform_name``, with its declaration (see the module)."""
     for name, kind in params.items():
         if kind not in PARAM_KINDS:
-            raise ValueError(f"transform {transform_name}: parameter {name} has kind {kind!r}, not one of {PARAM_KINDS}")
+            raise ValueError(
+                f"transform {transform_name}: parameter {name} has kind {kind!r}, not one of {PARAM_KINDS}"
+            )
     unknown = set(required) - set(params)
     if unknown:
         raise ValueError(f"transform {transform_name}: required parameters {sorted(unknown)} are not declared")
 
     def register(fn: Callable) -> Callable:
-        TRANSFORMS[transform_name] = Transform(transform_name, fn, dict(params), tuple(reads), tuple(writes),
-                                               tuple(sets), tuple(required))
+        TRANSFORMS[transform_name] = Transform(
+            transform_name, fn, dict(params), tuple(reads), tuple(writes), tuple(sets), tuple(required)
+        )
         return fn
 
     return register
@@ -117,8 +121,7 @@ class Context:
         """Merge ``lower`` under what is at ``at`` with a profile of the pack (the Pod built so far wins).
         ``warn(path, source, rule, *, value, note, in_lower)``: where the merge's warnings go (default: ``warn``)."""
         merger = self._ev.merger(self._entry, profile_id, incoming_is_higher=False, warn=warn)
-        self._ev.set_at(at, merger.merge(self._ev.position_of(at), lower, self._ev.get_at(at)), self.source,
-                        self.rule)
+        self._ev.set_at(at, merger.merge(self._ev.position_of(at), lower, self._ev.get_at(at)), self.source, self.rule)
 
     def strategy_params(self, profile_id: str, path: str) -> dict:
         """The parameters of a profile's rule for ``path`` (one owner for the names a strategy and a transform
@@ -128,13 +131,31 @@ class Context:
         return dict(rule.params) if rule is not None else {}
 
     # -- events -------------------------------------------------------------------------------------------------
-    def emit(self, op: str, path: tuple, *, source: str | None = None, value: Any = None, previous: Any = None,
-             previous_source: str | None = None, note: str | None = None) -> None:
-        self._ev.emit(op, path, self.source if source is None else source, self.rule, value=value, previous=previous,
-                      previous_source=previous_source, note=note)
+    def emit(
+        self,
+        op: str,
+        path: tuple,
+        *,
+        source: str | None = None,
+        value: Any = None,
+        previous: Any = None,
+        previous_source: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self._ev.emit(
+            op,
+            path,
+            self.source if source is None else source,
+            self.rule,
+            value=value,
+            previous=previous,
+            previous_source=previous_source,
+            note=note,
+        )
 
-    def warn(self, path: tuple, *, source: str | None = None, rule: str | None = None, value: Any = None,
-             note: str) -> None:
+    def warn(
+        self, path: tuple, *, source: str | None = None, rule: str | None = None, value: Any = None, note: str
+    ) -> None:
         """A warning, recorded with or without a trace (``rule``: a profile rule's id, when a merge warns)."""
         self._ev.warn(path, self.source if source is None else source, rule or self.rule, value=value, note=note)
 

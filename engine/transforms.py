@@ -25,34 +25,52 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # P2: BuildRawPod (flytek8s/pod_helper.go) and flytekit's serialization of the compile-time PodTemplate
 
 
-@transform("flytekit-serialize", pod_template="expression", container="expression", default_image="expression",
-           into="variable", required=("into",))
+@transform(
+    "flytekit-serialize",
+    pod_template="expression",
+    container="expression",
+    default_image="expression",
+    into="variable",
+    required=("into",),
+)
 def flytekit_serialize(ctx: Context) -> None:
     """flytekit's ``_serialize_pod_spec`` (flytekit/core/utils.py): the authoring view ``@task(pod_template=...)``
     plus the task container become the registered ``k8s_pod`` target, kept in ``vars[into]``."""
     template = ctx.param("pod_template")
     container = ctx.param("container") or {}
-    ctx.set_var(ctx.param("into"), serialize_pod_template(template, container,
-                                                           default_image=ctx.param("default_image"),
-                                                           normalised=True))
+    ctx.set_var(
+        ctx.param("into"),
+        serialize_pod_template(template, container, default_image=ctx.param("default_image"), normalised=True),
+    )
 
 
-@transform("k8s-pod-target", writes=("spec", "metadata.labels", "metadata.annotations"),
-           sets=("primaryContainerName",), k8s_pod="expression", primary_container_name="expression", origin="value")
+@transform(
+    "k8s-pod-target",
+    writes=("spec", "metadata.labels", "metadata.annotations"),
+    sets=("primaryContainerName",),
+    k8s_pod="expression",
+    primary_container_name="expression",
+    origin="value",
+)
 def k8s_pod_target(ctx: Context) -> None:
     """The K8sPod target: the pod spec and metadata of ``TaskTemplate.k8s_pod``; the primary container's name
     from ``TaskTemplate.config["primary_container_name"]`` (BuildRawPod)."""
     k8s_pod = ctx.param("k8s_pod") or {}
     pod_spec = k8s_pod.get("podSpec")
     if pod_spec is None:
-        ctx.fail("k8s_pod_without_pod_spec", "Pod tasks with task type version > 1 should specify their "
-                "target as a K8sPod with a defined pod spec", path=("task", "k8sPod", "podSpec"))
+        ctx.fail(
+            "k8s_pod_without_pod_spec",
+            "Pod tasks with task type version > 1 should specify their target as a K8sPod with a defined pod spec",
+            path=("task", "k8sPod", "podSpec"),
+        )
     primary = ctx.param("primary_container_name")
     if primary is None:
-        ctx.fail("primary_container_name_missing",
-                "invalid TaskSpecification, config missing [primary_container_name] key in [map[]]",
-                path=("task", "config"), hint="set task.config.primary_container_name (flytekit sets it from "
-                "PodTemplate.primary_container_name)")
+        ctx.fail(
+            "primary_container_name_missing",
+            "invalid TaskSpecification, config missing [primary_container_name] key in [map[]]",
+            path=("task", "config"),
+            hint="set task.config.primary_container_name (flytekit sets it from PodTemplate.primary_container_name)",
+        )
     ctx.set_var("primaryContainerName", primary)
     ctx.add_source(ctx.param("origin", ctx.source))
     spec = wrap(pod_spec, ctx.source, ctx.rule)
@@ -69,17 +87,28 @@ def k8s_pod_target(ctx: Context) -> None:
                     ctx.emit("set", ("metadata", field, key), value=value)
 
 
-@transform("container-target", writes=("spec.containers",), sets=("primaryContainerName",),
-           container="expression", name="expression", name_source="value", origin="value")
+@transform(
+    "container-target",
+    writes=("spec.containers",),
+    sets=("primaryContainerName",),
+    container="expression",
+    name="expression",
+    name_source="value",
+    origin="value",
+)
 def container_target(ctx: Context) -> None:
     """The container target (BuildRawContainer): one container named after the execution's generated pod name
     (a random 4-character name if that is not a DNS-1123 label), with the task's image, command, args, env and
     resources."""
     container = ctx.param("container")
     if container is None:  # BuildRawPod: neither a Container nor a K8sPod target (flytek8s/pod_helper.go)
-        ctx.fail("no_task_target", "invalid TaskSpecification, unable to determine Pod configuration",
-                path=("task",), hint="FlytePropeller fails the task (BadTaskSpecification): give the task a "
-                "container (task.container) or a pod spec (task.podTemplate or task.k8sPod)")
+        ctx.fail(
+            "no_task_target",
+            "invalid TaskSpecification, unable to determine Pod configuration",
+            path=("task",),
+            hint="FlytePropeller fails the task (BadTaskSpecification): give the task a "
+            "container (task.container) or a pod spec (task.podTemplate or task.k8sPod)",
+        )
     name = ctx.param("name") or ""
     note = None
     if not _DNS1123_LABEL.match(name) or len(name) > 63:
@@ -96,13 +125,16 @@ def container_target(ctx: Context) -> None:
     ctx.add_source(ctx.param("origin", ctx.source))
     ctx.set(("spec", "containers"), ctx.node([node]))
     if ctx.tracing:
-        ctx.emit("set", ("spec", "containers", _paths.Key("name", name)),
-                value=plain(node), note=note)
+        ctx.emit("set", ("spec", "containers", _paths.Key("name", name)), value=plain(node), note=note)
 
 
-@transform("pod-template-override", writes=("spec", "metadata.labels", "metadata.annotations"),
-           sets=("primaryContainerName",),
-           k8s_pod="expression", origin="value")
+@transform(
+    "pod-template-override",
+    writes=("spec", "metadata.labels", "metadata.annotations"),
+    sets=("primaryContainerName",),
+    k8s_pod="expression",
+    origin="value",
+)
 def pod_template_override(ctx: Context) -> None:
     """ApplyPodTemplateOverride: ``with_overrides(pod_template=...)`` replaces the whole pod spec (the task's own
     container or pod spec is thrown away, not merged); its labels and annotations are merged over the task's; its
@@ -113,8 +145,13 @@ def pod_template_override(ctx: Context) -> None:
     ctx.add_source(ctx.param("origin", ctx.source))
     previous = ctx.get(("spec",))
     if ctx.tracing and previous is not None and previous.value:
-        ctx.emit("drop", ("spec",), source=previous.source, value=plain(previous),
-                note="with_overrides(pod_template=...) replaces the task's pod spec whole (ApplyPodTemplateOverride)")
+        ctx.emit(
+            "drop",
+            ("spec",),
+            source=previous.source,
+            value=plain(previous),
+            note="with_overrides(pod_template=...) replaces the task's pod spec whole (ApplyPodTemplateOverride)",
+        )
     spec = wrap(k8s_pod["podSpec"], ctx.source, ctx.rule)
     ctx.set(("spec",), spec)
     if ctx.tracing:
@@ -128,8 +165,13 @@ def pod_template_override(ctx: Context) -> None:
                 if current is None:
                     ctx.emit("set", ("metadata", field, key), value=value)
                 else:
-                    ctx.emit("override", ("metadata", field, key), value=value,
-                            previous=current.value, previous_source=current.source)
+                    ctx.emit(
+                        "override",
+                        ("metadata", field, key),
+                        value=value,
+                        previous=current.value,
+                        previous_source=current.source,
+                    )
     primary = (k8s_pod.get("config") or {}).get("primary_container_name") or k8s_pod.get("primaryContainerName") or ""
     ctx.set_var("primaryContainerName", primary)
 
@@ -138,11 +180,20 @@ def pod_template_override(ctx: Context) -> None:
 # P3.1 getBasePodTemplate + PodTemplateStore.LoadOrDefault (flytek8s/pod_helper.go, pod_template_store.go)
 
 
-@transform("resolve-pod-template", reads=("cluster",),
-           sets=("runtimeTemplate", "runtimeTemplateSource", "runtimeTemplateIndex"),
-           task_name="expression", default_name="expression", namespace="expression",
-           fallback_namespace="expression", templates="expression", task_name_source="value",
-           default_source="value", config_source="value", default_name_option="value")
+@transform(
+    "resolve-pod-template",
+    reads=("cluster",),
+    sets=("runtimeTemplate", "runtimeTemplateSource", "runtimeTemplateIndex"),
+    task_name="expression",
+    default_name="expression",
+    namespace="expression",
+    fallback_namespace="expression",
+    templates="expression",
+    task_name_source="value",
+    default_source="value",
+    config_source="value",
+    default_name_option="value",
+)
 def resolve_pod_template(ctx: Context) -> None:
     """Find the runtime PodTemplate: the task's ``pod_template_name`` if it has one (then the default name is
     ignored, and a missing template fails the task), else ``default-pod-template-name`` (a missing one means no
@@ -169,16 +220,22 @@ def resolve_pod_template(ctx: Context) -> None:
         looked = f"namespace {_namespace(namespace)} (the execution's), then {_namespace(fallback)} (its own)"
         missed = _missed_pod_template(by_key, name, (namespace, fallback))
         if task_name:  # getBasePodTemplate: a named template that does not exist is an error (BadTaskSpecification)
-            ctx.fail("pod_template_not_found", f"PodTemplate '{task_name}' does not exist",
-                    path=("task", "podTemplateName"),
-                    hint=f"FlytePropeller looked in {looked}; the task fails permanently (FailedToBuildResource), "
-                         f"it does not wait{missed}")
+            ctx.fail(
+                "pod_template_not_found",
+                f"PodTemplate '{task_name}' does not exist",
+                path=("task", "podTemplateName"),
+                hint=f"FlytePropeller looked in {looked}; the task fails permanently (FailedToBuildResource), "
+                f"it does not wait{missed}",
+            )
         # getBasePodTemplate: a missing default template is no template, silently (LoadOrDefault returns nil)
         option = ctx.param("default_name_option")
-        ctx.warn(("propeller", "config") + ((option,) if option else ()), source=ctx.param("config_source",
-                 ctx.source), value=default_name,
-                note=f"{option or 'the default PodTemplate name'} {default_name!r} matches no PodTemplate: "
-                     f"FlytePropeller looks in {looked}, finds none and merges no runtime template (no error){missed}")
+        ctx.warn(
+            ("propeller", "config") + ((option,) if option else ()),
+            source=ctx.param("config_source", ctx.source),
+            value=default_name,
+            note=f"{option or 'the default PodTemplate name'} {default_name!r} matches no PodTemplate: "
+            f"FlytePropeller looks in {looked}, finds none and merges no runtime template (no error){missed}",
+        )
         return
     index, found = found
     meta = found.get("metadata") or {}
@@ -207,8 +264,10 @@ def _missed_pod_template(by_key: dict, name: str, looked_in: tuple) -> str:
     said = []
     elsewhere = sorted({ns for ns, n in by_key if n == name and ns not in looked_in})
     if elsewhere:
-        said.append(f"a PodTemplate {name!r} is in namespace {', '.join(_namespace(ns) for ns in elsewhere)}, where "
-                    "FlytePropeller does not look")
+        said.append(
+            f"a PodTemplate {name!r} is in namespace {', '.join(_namespace(ns) for ns in elsewhere)}, where "
+            "FlytePropeller does not look"
+        )
     nearby = sorted({n for ns, n in by_key if ns in looked_in})
     close = difflib.get_close_matches(name, nearby, n=1)
     if close:
@@ -232,22 +291,31 @@ def require_primary_container(ctx: Context) -> None:
     ``containers_at``."""
     primary = ctx.var("primaryContainerName") or ""
     containers = ctx.get(("spec", "containers"))
-    names = [str(c.value.get("name").value) for c in (containers.value if containers else [])
-             if isinstance(c.value, dict) and c.value.get("name") is not None]
+    names = [
+        str(c.value.get("name").value)
+        for c in (containers.value if containers else [])
+        if isinstance(c.value, dict) and c.value.get("name") is not None
+    ]
     if primary not in names:
         owner = containers.source if containers is not None else ""
         written = (ctx.param("containers_at_by_source") or {}).get(owner) or ctx.param("containers_at")
         where = _paths.parse(written) if written else ()
-        ctx.fail("primary_container_missing",
-                f"invalid TaskSpecification, primary container [{primary}] not defined",
-                path=where,
-                hint=f"the pod spec has containers {names}; name one of them {primary!r}, or set "
-                     "primary_container_name to one of them")
+        ctx.fail(
+            "primary_container_missing",
+            f"invalid TaskSpecification, primary container [{primary}] not defined",
+            path=where,
+            hint=f"the pod spec has containers {names}; name one of them {primary!r}, or set "
+            "primary_container_name to one of them",
+        )
 
 
-@transform("interruptible-node-affinity", writes=("spec.affinity",),
-           interruptible="expression", interruptible_requirement="expression",
-           non_interruptible_requirement="expression")
+@transform(
+    "interruptible-node-affinity",
+    writes=("spec.affinity",),
+    interruptible="expression",
+    interruptible_requirement="expression",
+    non_interruptible_requirement="expression",
+)
 def interruptible_node_affinity(ctx: Context) -> None:
     """ApplyInterruptibleNodeAffinity: the affinity is always made non-nil; the (non-)interruptible node selector
     requirement, if configured, is added to every required node-selector term (AND), or one term is created."""
@@ -257,8 +325,12 @@ def interruptible_node_affinity(ctx: Context) -> None:
     if affinity is None:
         ctx.set(("spec", "affinity"), ctx.node({}))
         if ctx.tracing:
-            ctx.emit("set", ("spec", "affinity"), value={},
-                    note="FlytePropeller always makes the pod's affinity non-nil (ApplyInterruptibleNodeAffinity)")
+            ctx.emit(
+                "set",
+                ("spec", "affinity"),
+                value={},
+                note="FlytePropeller always makes the pod's affinity non-nil (ApplyInterruptibleNodeAffinity)",
+            )
     if requirement:
         add_required_node_selector_requirement(ctx, requirement)
 
@@ -282,8 +354,12 @@ def add_required_node_selector_requirement(ctx: Context, requirement: dict) -> N
         children["matchExpressions"] = ctx.node(items)
         updated.append(Node(children, term.source, term.rule))
         if ctx.tracing:
-            ctx.emit("append", base + (index, "matchExpressions", len(items) - 1),
-                    value=requirement, note="added to every required node-selector term (AND)")
+            ctx.emit(
+                "append",
+                base + (index, "matchExpressions", len(items) - 1),
+                value=requirement,
+                note="added to every required node-selector term (AND)",
+            )
     ctx.set(base, Node(updated, terms.source, terms.rule))
 
 
@@ -291,8 +367,14 @@ def add_required_node_selector_requirement(ctx: Context, requirement: dict) -> N
 # P3.8 MergeWithBasePodTemplate
 
 
-@transform("merge-onto-template", writes=("spec", "metadata"),
-           template="expression", profile="value", metadata_profile="value", required=("profile", "metadata_profile"))
+@transform(
+    "merge-onto-template",
+    writes=("spec", "metadata"),
+    template="expression",
+    profile="value",
+    metadata_profile="value",
+    required=("profile", "metadata_profile"),
+)
 def merge_onto_template(ctx: Context) -> None:
     """MergeWithBasePodTemplate: ``MergeBasePodSpecOntoTemplate(template.spec, podSpec, primary,
     primaryInit)`` (the pod built so far is laid over the template: mergo with the task winning on non-empty
@@ -308,10 +390,13 @@ def merge_onto_template(ctx: Context) -> None:
         template_terms = (template_terms or {}).get(field) if isinstance(template_terms, dict) else None
     task_terms = ctx.get(("spec",) + terms_path)
     if template_terms and task_terms is not None and task_terms.value:  # warnings are kept even without a trace
-        ctx.warn(("spec",) + terms_path, value=template_terms,
-                note="the template's required node-selector terms are appended as separate terms, which Kubernetes "
-                     "ORs: a node matching a template term alone satisfies the pod, without the requirements Flyte "
-                     "added to the task's terms (interruptible, GPU)")
+        ctx.warn(
+            ("spec",) + terms_path,
+            value=template_terms,
+            note="the template's required node-selector terms are appended as separate terms, which Kubernetes "
+            "ORs: a node matching a template term alone satisfies the pod, without the requirements Flyte "
+            "added to the task's terms (interruptible, GPU)",
+        )
     meta_template = ((template.get("template") or {}).get("metadata")) or {}
     template_meta = template.get("metadata") or {}
     identity = f"PodTemplate {template_meta.get('namespace') or ''}/{template_meta.get('name') or ''}"
@@ -323,8 +408,10 @@ def merge_onto_template(ctx: Context) -> None:
             path = ("podTemplates", index, "template") + tuple(path)
         ctx.warn(path, source=source, rule=rule, value=value, note=f"{identity}: {note}" if in_lower else note)
 
-    for field, lower, profile_id in (("spec", spec_template, ctx.param("profile")),
-                                     ("metadata", meta_template, ctx.param("metadata_profile"))):
+    for field, lower, profile_id in (
+        ("spec", spec_template, ctx.param("profile")),
+        ("metadata", meta_template, ctx.param("metadata_profile")),
+    ):
         ctx.merge((field,), wrap(lower, ctx.source, ctx.rule), profile_id, warn=warn)
 
 
@@ -362,8 +449,13 @@ def _sanitize_label_value(name: str) -> str:
     return name.strip("-")
 
 
-@transform("append-env", writes=("spec.containers", "spec.initContainers"),
-           env="expression", values_from="expression", note="value")
+@transform(
+    "append-env",
+    writes=("spec.containers", "spec.initContainers"),
+    env="expression",
+    values_from="expression",
+    note="value",
+)
 def append_env(ctx: Context) -> None:
     """DecorateEnvVars: env vars appended to every task container and init container (a map's keys in sorted order,
     where Go's map order is random)."""
@@ -387,16 +479,20 @@ def _append_env_items(ctx: Context, env: list[dict], note: str | None) -> None:
             current.append(wrap(item, ctx.source, ctx.rule))
             if ctx.tracing:
                 occurrence = seen[item["name"]] = seen.get(item["name"], 0) + 1
-                ctx.emit("append", path + ("env", _paths.Key("name", item["name"], occurrence)),
-                        value=item, note=note)
+                ctx.emit("append", path + ("env", _paths.Key("name", item["name"], occurrence)), value=item, note=note)
         children["env"] = ctx.node(current)
         return Node(children, container.source, container.rule)
 
     _each_container(ctx, add)
 
 
-@transform("flyte-execution-env", writes=("spec.containers", "spec.initContainers"),
-           execution_id="expression", task_id="expression", attempt="expression")
+@transform(
+    "flyte-execution-env",
+    writes=("spec.containers", "spec.initContainers"),
+    execution_id="expression",
+    task_id="expression",
+    attempt="expression",
+)
 def flyte_execution_env(ctx: Context) -> None:
     """GetExecutionEnvVars: FLYTE_INTERNAL_EXECUTION_ID/PROJECT/DOMAIN, FLYTE_ATTEMPT_NUMBER and, with a task id,
     FLYTE_INTERNAL_TASK_PROJECT/DOMAIN/NAME/VERSION; none without an execution identity."""
@@ -411,13 +507,16 @@ def flyte_execution_env(ctx: Context) -> None:
     ]
     task_id = ctx.param("task_id") or {}
     if task_id:
-        env += [{"name": f"FLYTE_INTERNAL_TASK_{part.upper()}", "value": str(task_id.get(part, ""))}
-                for part in ("project", "domain", "name", "version")]
+        env += [
+            {"name": f"FLYTE_INTERNAL_TASK_{part.upper()}", "value": str(task_id.get(part, ""))}
+            for part in ("project", "domain", "name", "version")
+        ]
     _append_env_items(ctx, env, None)
 
 
-@transform("append-env-from", writes=("spec.containers", "spec.initContainers"),
-           secrets="expression", config_maps="expression")
+@transform(
+    "append-env-from", writes=("spec.containers", "spec.initContainers"), secrets="expression", config_maps="expression"
+)
 def append_env_from(ctx: Context) -> None:
     """DecorateEnvVars: an optional secretRef per default-env-from-secrets, then an optional configMapRef per
     default-env-from-configmaps, appended to envFrom of every task container and init container."""
@@ -470,12 +569,23 @@ def _qty_greater(a: Node, b: Node) -> bool:
         return False
 
 
-@transform("container-resources", writes=("spec.containers", "spec.initContainers"),
-           overrides="expression", platform="expression", default_cpu="expression",
-           default_memory="expression", gpu_resource_name="expression", template="expression",
-           template_source="expression", platform_source="value", overrides_source="value",
-           template_profile="value", default_cpu_option="value", default_memory_option="value",
-           required=("template_profile",))
+@transform(
+    "container-resources",
+    writes=("spec.containers", "spec.initContainers"),
+    overrides="expression",
+    platform="expression",
+    default_cpu="expression",
+    default_memory="expression",
+    gpu_resource_name="expression",
+    template="expression",
+    template_source="expression",
+    platform_source="value",
+    overrides_source="value",
+    template_profile="value",
+    default_cpu_option="value",
+    default_memory_option="value",
+    required=("template_profile",),
+)
 def container_resources(ctx: Context) -> None:
     """Resources of every task container (container_helper.go): ``gpu`` renamed to gpu-resource-name; for the
     primary container and init containers (MergeExistingResources) the execution override wins key by key, then the
@@ -528,8 +638,9 @@ def container_resources(ctx: Context) -> None:
         for resource in names:
             request, limit, notes = requests.get(resource), limits.get(resource), []
             if assign:
-                request, limit = _assign_defaults(ctx, request, limit, platform_requests.get(resource),
-                                                  default_from.get(resource), notes)
+                request, limit = _assign_defaults(
+                    ctx, request, limit, platform_requests.get(resource), default_from.get(resource), notes
+                )
             request = request if request is not None else ctx.node("0")
             limit = limit if limit is not None else ctx.node("0")
             request, limit = _clamp(ctx, request, limit, platform_limits.get(resource), notes)
@@ -537,11 +648,13 @@ def container_resources(ctx: Context) -> None:
             if ctx.tracing and notes:
                 note = "; ".join(notes)
                 for kind, node in (("requests", request), ("limits", limit)):
-                    ctx.emit("set", path + ("resources", kind, resource), source=node.source, value=node.value,
-                             note=note)
+                    ctx.emit(
+                        "set", path + ("resources", kind, resource), source=node.source, value=node.value, note=note
+                    )
         children = dict(container.value)
-        children["resources"] = ctx.node({"limits": ctx.node(limits), "requests": ctx.node(requests)},
-                                         resources.source if resources else ctx.source)
+        children["resources"] = ctx.node(
+            {"limits": ctx.node(limits), "requests": ctx.node(requests)}, resources.source if resources else ctx.source
+        )
         return Node(children, container.source, container.rule)
 
     _each_container(ctx, customize)
@@ -557,8 +670,14 @@ def _own_resources(resources: Node | None, gpu_name: str) -> tuple[dict, dict]:
     return requests, limits
 
 
-def _assign_defaults(ctx: Context, request: Node | None, limit: Node | None, default: Node | None,
-                     default_option: str | None, notes: list) -> tuple:
+def _assign_defaults(
+    ctx: Context,
+    request: Node | None,
+    limit: Node | None,
+    default: Node | None,
+    default_option: str | None,
+    notes: list,
+) -> tuple:
     """MergeExistingResources' defaults (the primary and init containers): a missing request is the limit, else
     the platform default; a missing limit is the request."""
     if _qty_zero(request):
@@ -566,10 +685,14 @@ def _assign_defaults(ctx: Context, request: Node | None, limit: Node | None, def
             request = ctx.node(limit.value, limit.source)
             notes.append("request defaults to the limit")
         else:
-            request = ctx.node(default.value if default is not None else "0",
-                               default.source if default is not None else ctx.source)
-            notes.append(f"request is the platform default ({default_option})"
-                         if default_option else "request is the platform default request")
+            request = ctx.node(
+                default.value if default is not None else "0", default.source if default is not None else ctx.source
+            )
+            notes.append(
+                f"request is the platform default ({default_option})"
+                if default_option
+                else "request is the platform default request"
+            )
     if _qty_zero(limit):
         limit = ctx.node(request.value, request.source)
         notes.append("limit defaults to the request")
@@ -595,8 +718,7 @@ def _clamp(ctx: Context, request: Node, limit: Node, platform_limit: Node | None
 # P3.6 GetPodTolerations, P3.9 extended resources
 
 
-@transform("resource-tolerations", writes=("spec.tolerations",),
-           tolerations="expression")
+@transform("resource-tolerations", writes=("spec.tolerations",), tolerations="expression")
 def resource_tolerations(ctx: Context) -> None:
     """GetPodTolerations: the configured tolerations of every resource name any container requests or limits,
     put before the pod's own tolerations (the resource names in sorted order, where Go's set order is random)."""
@@ -605,7 +727,7 @@ def resource_tolerations(ctx: Context) -> None:
         return
     names: set = set()
     containers = ctx.get(("spec", "containers"))
-    for container in (containers.value if containers else []):
+    for container in containers.value if containers else []:
         resources = plain(container.value.get("resources")) if isinstance(container.value, dict) else None
         for key in ("limits", "requests"):
             names.update(((resources or {}).get(key) or {}).keys())
@@ -622,8 +744,12 @@ def resource_tolerations(ctx: Context) -> None:
     ctx.set(("spec", "tolerations"), ctx.node(items))
     if ctx.tracing:
         for index, toleration in enumerate(added):
-            ctx.emit("append", ("spec", "tolerations", index), value=toleration,
-                    note="resource-tolerations of a resource the containers use; they come first")
+            ctx.emit(
+                "append",
+                ("spec", "tolerations", index),
+                value=toleration,
+                note="resource-tolerations of a resource the containers use; they come first",
+            )
 
 
 def _append_toleration(ctx: Context, toleration: dict, note: str) -> None:
@@ -634,10 +760,16 @@ def _append_toleration(ctx: Context, toleration: dict, note: str) -> None:
         ctx.emit("append", ("spec", "tolerations", len(items) - 1), value=toleration, note=note)
 
 
-@transform("gpu-node-selectors", writes=("spec.affinity", "spec.tolerations"),
-           accelerator="expression", gpu_resource_name="expression", device_label="expression",
-           partition_label="expression", unpartitioned_requirement="expression",
-           unpartitioned_toleration="expression")
+@transform(
+    "gpu-node-selectors",
+    writes=("spec.affinity", "spec.tolerations"),
+    accelerator="expression",
+    gpu_resource_name="expression",
+    device_label="expression",
+    partition_label="expression",
+    unpartitioned_requirement="expression",
+    unpartitioned_toleration="expression",
+)
 def gpu_node_selectors(ctx: Context) -> None:
     """ApplyGPUNodeSelectors: only if some container has a GPU *limit*: a required node affinity on the device
     label plus a NoSchedule toleration; a partition size adds its own requirement and toleration; `unpartitioned`
@@ -647,12 +779,19 @@ def gpu_node_selectors(ctx: Context) -> None:
         return
     gpu_name = ctx.param("gpu_resource_name")
     containers = ctx.get(("spec", "containers"))
-    uses_gpu = any(gpu_name in ((plain(c.value.get("resources")) or {}).get("limits") or {})
-                   for c in (containers.value if containers else []) if isinstance(c.value, dict))
+    uses_gpu = any(
+        gpu_name in ((plain(c.value.get("resources")) or {}).get("limits") or {})
+        for c in (containers.value if containers else [])
+        if isinstance(c.value, dict)
+    )
     if not uses_gpu:
         if ctx.tracing:
-            ctx.emit("drop", ("spec", "affinity"), value=accelerator,
-                    note=f"no container has a {gpu_name} limit, so the GPU accelerator adds no node selector")
+            ctx.emit(
+                "drop",
+                ("spec", "affinity"),
+                value=accelerator,
+                note=f"no container has a {gpu_name} limit, so the GPU accelerator adds no node selector",
+            )
         return
     if ctx.get(("spec", "affinity")) is None:
         ctx.set(("spec", "affinity"), ctx.node({}))
@@ -661,12 +800,14 @@ def gpu_node_selectors(ctx: Context) -> None:
     device = accelerator.get("device")
     if device:
         add_required_node_selector_requirement(ctx, {"key": device_label, "operator": "In", "values": [device]})
-        _append_toleration(ctx, {"key": device_label, "value": device, "operator": "Equal",
-                                       "effect": "NoSchedule"}, note="GPU device toleration (ApplyGPUNodeSelectors)")
+        _append_toleration(
+            ctx,
+            {"key": device_label, "value": device, "operator": "Equal", "effect": "NoSchedule"},
+            note="GPU device toleration (ApplyGPUNodeSelectors)",
+        )
     requirement = toleration = None
     if accelerator.get("unpartitioned"):
-        requirement = ctx.param("unpartitioned_requirement") or {"key": partition_label,
-                                                                       "operator": "DoesNotExist"}
+        requirement = ctx.param("unpartitioned_requirement") or {"key": partition_label, "operator": "DoesNotExist"}
         toleration = ctx.param("unpartitioned_toleration")
     elif accelerator.get("partitionSize"):
         size = accelerator["partitionSize"]
@@ -678,8 +819,7 @@ def gpu_node_selectors(ctx: Context) -> None:
         _append_toleration(ctx, toleration, note="GPU partition toleration (ApplyGPUNodeSelectors)")
 
 
-@transform("shared-memory", writes=("spec.volumes", "spec.containers"),
-           shared_memory="expression")
+@transform("shared-memory", writes=("spec.volumes", "spec.containers"), shared_memory="expression")
 def shared_memory(ctx: Context) -> None:
     """ApplySharedMemory: an emptyDir {medium: Memory} volume and its mount on the primary container; a clash with
     an existing volume or mount (the template's included) fails the task."""
@@ -695,17 +835,26 @@ def shared_memory(ctx: Context) -> None:
     primary = ctx.var("primaryContainerName")
     volumes = plain(ctx.get(("spec", "volumes"))) or []
     if any(v.get("name") == name for v in volumes):
-        ctx.fail("shared_memory_clash", f"A volume is already named {name} in pod spec",
-                path=("spec", "volumes", _paths.Key("name", name)))
+        ctx.fail(
+            "shared_memory_clash",
+            f"A volume is already named {name} in pod spec",
+            path=("spec", "volumes", _paths.Key("name", name)),
+        )
     container_path = ("spec", "containers", _paths.Key("name", primary))
     mounts = plain(ctx.get(container_path + ("volumeMounts",))) or []
     for mount in mounts:
         if mount.get("name") == name:
-            ctx.fail("shared_memory_clash", f"A volume is already named {name} in container",
-                    path=container_path + ("volumeMounts",))
+            ctx.fail(
+                "shared_memory_clash",
+                f"A volume is already named {name} in container",
+                path=container_path + ("volumeMounts",),
+            )
         if mount.get("mountPath") == mount_path:
-            ctx.fail("shared_memory_clash", f"{mount_path} is already mounted in container",
-                    path=container_path + ("volumeMounts",))
+            ctx.fail(
+                "shared_memory_clash",
+                f"{mount_path} is already mounted in container",
+                path=container_path + ("volumeMounts",),
+            )
     if size:
         try:
             quantity.canonical(quantity.to_text(size))
@@ -714,11 +863,15 @@ def shared_memory(ctx: Context) -> None:
     # An unset size limit is still a non-nil pointer to a zero Quantity in Flyte: it prints as "0".
     volume = {"name": name, "emptyDir": {"medium": "Memory", "sizeLimit": size or "0"}}
     current = ctx.get(("spec", "volumes"))
-    ctx.set(("spec", "volumes"), ctx.node((list(current.value) if current else []) + [wrap(volume, ctx.source, ctx.rule)]))
+    ctx.set(
+        ("spec", "volumes"), ctx.node((list(current.value) if current else []) + [wrap(volume, ctx.source, ctx.rule)])
+    )
     mount_node = ctx.get(container_path + ("volumeMounts",))
     mount = {"name": name, "mountPath": mount_path}
-    ctx.set(container_path + ("volumeMounts",),
-            ctx.node((list(mount_node.value) if mount_node else []) + [wrap(mount, ctx.source, ctx.rule)]))
+    ctx.set(
+        container_path + ("volumeMounts",),
+        ctx.node((list(mount_node.value) if mount_node else []) + [wrap(mount, ctx.source, ctx.rule)]),
+    )
     if ctx.tracing:
         ctx.emit("append", ("spec", "volumes", _paths.Key("name", name)), value=volume)
         ctx.emit("append", container_path + ("volumeMounts", _paths.Key("mountPath", mount_path)), value=mount)
@@ -728,8 +881,15 @@ def shared_memory(ctx: Context) -> None:
 # P0 system labels
 
 
-@transform("system-labels", sets=("systemLabels",), execution_id="expression", node_id="expression", task_id="expression",
-           interruptible="expression", workflow="expression")
+@transform(
+    "system-labels",
+    sets=("systemLabels",),
+    execution_id="expression",
+    node_id="expression",
+    task_id="expression",
+    interruptible="expression",
+    workflow="expression",
+)
 def system_labels(ctx: Context) -> None:
     """The labels FlytePropeller puts on every task Pod when it knows the execution: the FlyteWorkflow's
     execution-id, project, domain, workflow-name and shard-key (fnv32a of the execution id, mod 32), and the

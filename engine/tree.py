@@ -30,11 +30,15 @@ _BRANCHES = (dict, list)
 
 def wrap(value: Any, source: str, rule: str) -> Node:
     if isinstance(value, dict):
-        return Node({k: wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule)
-                     for k, v in value.items()}, source, rule)
+        return Node(
+            {k: wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule) for k, v in value.items()},
+            source,
+            rule,
+        )
     if isinstance(value, list):
-        return Node([wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule) for v in value],
-                    source, rule)
+        return Node(
+            [wrap(v, source, rule) if isinstance(v, _BRANCHES) else Node(v, source, rule) for v in value], source, rule
+        )
     return Node(value, source, rule)
 
 

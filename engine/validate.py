@@ -62,8 +62,17 @@ class Problems:
         self.items: list[PodevalError] = []
         self.truncated = False
 
-    def add(self, code: str, message: str, path: tuple, where: tuple | None = None, *, hint: str | None = None,
-            build: bool = False, key: bool = False) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        path: tuple,
+        where: tuple | None = None,
+        *,
+        hint: str | None = None,
+        build: bool = False,
+        key: bool = False,
+    ) -> None:
         """Record a problem at ``path`` (printed, keyed) found at ``where`` (raw keys and indices of the file)."""
         if len(self.items) >= MAX_PROBLEMS:
             self.truncated = True
@@ -82,8 +91,9 @@ class Problems:
             if found:
                 line, column = found
         cls = FlyteBuildError if build else InputError
-        self.items.append(cls(code, message, path=_paths.render(path) or None, file=filename, line=line,
-                              column=column, hint=hint))
+        self.items.append(
+            cls(code, message, path=_paths.render(path) or None, file=filename, line=line, column=column, hint=hint)
+        )
 
     def raise_all(self) -> None:
         raise_together(self.items, truncated=self.truncated)
@@ -97,7 +107,8 @@ def raise_together(problems: list[PodevalError], *, truncated: bool = False) -> 
     if not problems:
         return
     ordered = [p for p in problems if not isinstance(p, FlyteBuildError)] + [
-        p for p in problems if isinstance(p, FlyteBuildError)]
+        p for p in problems if isinstance(p, FlyteBuildError)
+    ]
     first = ordered[0]
     message = first.message
     others = ordered[1:]
@@ -107,8 +118,9 @@ def raise_together(problems: list[PodevalError], *, truncated: bool = False) -> 
         count = f"{len(others)}{'+' if truncated else ''} more problem{'s' if len(others) != 1 or truncated else ''}"
         tail = "" if more <= 0 and not truncated else " ..."
         message += f" [and {count}{': ' + quoted if quoted else ''}{tail}]"
-    error = type(first)(first.code, message, path=first.path, file=first.file, line=first.line,
-                        column=first.column, hint=first.hint)
+    error = type(first)(
+        first.code, message, path=first.path, file=first.file, line=first.line, column=first.column, hint=first.hint
+    )
     error.problems = list(ordered)  # type: ignore[attr-defined]
     raise error
 
@@ -135,8 +147,10 @@ def dns1123_label_problems(value: str) -> list[str]:
     if len(value) > 63:
         problems.append("must be no more than 63 characters")
     if not _DNS1123_LABEL.match(value):
-        problems.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                        "and must start and end with an alphanumeric character")
+        problems.append(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+            "and must start and end with an alphanumeric character"
+        )
     return problems
 
 
@@ -146,8 +160,10 @@ def dns1123_subdomain_problems(value: str) -> list[str]:
     if len(value) > 253:
         problems.append("must be no more than 253 characters")
     if not _DNS1123_SUBDOMAIN.match(value):
-        problems.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-                        "'.', and must start and end with an alphanumeric character")
+        problems.append(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+            "'.', and must start and end with an alphanumeric character"
+        )
     return problems
 
 
@@ -170,8 +186,10 @@ def qualified_name_problems(value: str) -> list[str]:
     elif len(name) > 63:
         problems.append("name part must be no more than 63 characters")
     if name and not _QUALIFIED_NAME.match(name):
-        problems.append("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-                        "with an alphanumeric character")
+        problems.append(
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+            "with an alphanumeric character"
+        )
     return problems
 
 
@@ -181,8 +199,10 @@ def label_value_problems(value: str) -> list[str]:
     if len(value) > 63:
         problems.append("must be no more than 63 characters")
     if not _LABEL_VALUE.match(value):
-        problems.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-                        "'.', and must start and end with an alphanumeric character")
+        problems.append(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+            "'.', and must start and end with an alphanumeric character"
+        )
     return problems
 
 
@@ -230,8 +250,16 @@ _SCALAR_EXPECTED = {
     "intorstring": "an integer or a string",
     "time": "a timestamp (e.g. 2024-01-01T00:00:00Z)",
 }
-_SCALAR_PLURAL = {"string": "strings", "bool": "booleans", "int": "integers", "quantity": "quantities",
-                  "intorstring": "integers or strings", "time": "timestamps", "float": "numbers", "any": "values"}
+_SCALAR_PLURAL = {
+    "string": "strings",
+    "bool": "booleans",
+    "int": "integers",
+    "quantity": "quantities",
+    "intorstring": "integers or strings",
+    "time": "timestamps",
+    "float": "numbers",
+    "any": "values",
+}
 
 
 def expected(spec: k8s_schema.FieldSpec) -> str:
@@ -315,8 +343,9 @@ def _go_type(spec: k8s_schema.FieldSpec, element: bool) -> str | None:
     return _GO_SCALARS.get(kind)
 
 
-def go_decode_error(value: Any, spec: k8s_schema.FieldSpec, struct: str, field_stack: tuple, *,
-                    element: bool = False) -> str:
+def go_decode_error(
+    value: Any, spec: k8s_schema.FieldSpec, struct: str, field_stack: tuple, *, element: bool = False
+) -> str:
     """encoding/json's UnmarshalTypeError text (Go >= 1.20: the field path from the root, without indices)."""
     kind = spec.elem if element else spec.kind
     if kind == "quantity":
@@ -366,8 +395,9 @@ class K8sChecker:
         self.context = context
 
     # -- objects ------------------------------------------------------------------------------------------------
-    def object(self, value: Any, type_name: str, path: tuple, where: tuple, go: tuple = (), *,
-               parent: str | None = None) -> dict:
+    def object(
+        self, value: Any, type_name: str, path: tuple, where: tuple, go: tuple = (), *, parent: str | None = None
+    ) -> dict:
         """``value`` as a ``type_name`` object; ``parent`` is the type holding it (None at the root)."""
         value = from_model(value)
         fields = k8s_schema.fields(type_name)
@@ -384,9 +414,14 @@ class K8sChecker:
                 self.unknown(key, list(fields), type_name, path, where, go)
                 continue
             if name in spelled:  # hostNetwork and host_network: which one wins depends on the reader
-                self.problems.add("duplicate_key", f"{name!r} is given twice: as {str(spelled[name])!r} and as "
-                                  f"{str(key)!r}", path + (name,), where + (key,), key=True,
-                                  hint="keep one spelling: camelCase, as Kubernetes writes it")
+                self.problems.add(
+                    "duplicate_key",
+                    f"{name!r} is given twice: as {str(spelled[name])!r} and as {str(key)!r}",
+                    path + (name,),
+                    where + (key,),
+                    key=True,
+                    hint="keep one spelling: camelCase, as Kubernetes writes it",
+                )
                 continue
             spelled[name] = key
             if item is None:
@@ -399,8 +434,7 @@ class K8sChecker:
                 check(self, result, path, where, value)
         return result
 
-    def field(self, value: Any, spec: k8s_schema.FieldSpec, struct: str, path: tuple, where: tuple,
-              go: tuple) -> Any:
+    def field(self, value: Any, spec: k8s_schema.FieldSpec, struct: str, path: tuple, where: tuple, go: tuple) -> Any:
         value = from_model(value)
         kind = spec.kind
         if kind == "object":
@@ -414,18 +448,22 @@ class K8sChecker:
                 return []
             items = [from_model(item) for item in value]
             result = []
-            for segment, index, item in zip(item_segments(spec, items), range(len(items)),
-                                            items):
+            for segment, index, item in zip(item_segments(spec, items), range(len(items)), items):
                 if item is None:
-                    self.problems.add("invalid_type", f"expected {expected(_element(spec))}, got null",
-                                      path + (segment,), where + (index,), hint="remove the empty item")
+                    self.problems.add(
+                        "invalid_type",
+                        f"expected {expected(_element(spec))}, got null",
+                        path + (segment,),
+                        where + (index,),
+                        hint="remove the empty item",
+                    )
                     continue
                 if spec.elem_is_type:
-                    result.append(self.object(item, spec.elem, path + (segment,), where + (index,), go,
-                                              parent=struct))
+                    result.append(self.object(item, spec.elem, path + (segment,), where + (index,), go, parent=struct))
                 else:
-                    result.append(self.scalar(item, spec, struct, path + (segment,), where + (index,), go,
-                                              element=True))
+                    result.append(
+                        self.scalar(item, spec, struct, path + (segment,), where + (index,), go, element=True)
+                    )
             return result
         if kind == "map":
             if not isinstance(value, dict):
@@ -437,16 +475,23 @@ class K8sChecker:
                 if item is None and not spec.elem_is_type:
                     result_map[key] = ""  # Go decodes null into "" (a map entry stays)
                 elif spec.elem_is_type:
-                    result_map[key] = self.object(item, spec.elem, path + (key,), where + (key,), go,
-                                                  parent=struct)
+                    result_map[key] = self.object(item, spec.elem, path + (key,), where + (key,), go, parent=struct)
                 else:
-                    result_map[key] = self.scalar(item, spec, struct, path + (key,), where + (key,), go,
-                                                  element=True)
+                    result_map[key] = self.scalar(item, spec, struct, path + (key,), where + (key,), go, element=True)
             return result_map
         return self.scalar(value, spec, struct, path, where, go)
 
-    def scalar(self, value: Any, spec: k8s_schema.FieldSpec, struct: str, path: tuple, where: tuple, go: tuple,
-               *, element: bool = False) -> Any:
+    def scalar(
+        self,
+        value: Any,
+        spec: k8s_schema.FieldSpec,
+        struct: str,
+        path: tuple,
+        where: tuple,
+        go: tuple,
+        *,
+        element: bool = False,
+    ) -> Any:
         kind = (spec.elem or "string") if element else spec.kind
         scalar_spec = k8s_schema.FieldSpec(kind=kind, ptr=False) if element else spec
         ok = True
@@ -457,8 +502,9 @@ class K8sChecker:
         elif kind in ("int", "intorstring"):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # a protobuf Struct holds every number as a double; 30.0 decodes as 30
-            ok = (isinstance(value, int) and not isinstance(value, bool)) or (kind == "intorstring"
-                                                                               and isinstance(value, str))
+            ok = (isinstance(value, int) and not isinstance(value, bool)) or (
+                kind == "intorstring" and isinstance(value, str)
+            )
         elif kind == "float":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         elif kind == "quantity":
@@ -469,8 +515,17 @@ class K8sChecker:
             self.type_error(value, spec, path, where, go, struct=struct, element=element, scalar_spec=scalar_spec)
         return value
 
-    def quantity(self, value: Any, spec: k8s_schema.FieldSpec, struct: str, path: tuple, where: tuple, go: tuple,
-                 *, element: bool) -> Any:
+    def quantity(
+        self,
+        value: Any,
+        spec: k8s_schema.FieldSpec,
+        struct: str,
+        path: tuple,
+        where: tuple,
+        go: tuple,
+        *,
+        element: bool,
+    ) -> Any:
         try:
             text = quantity.to_text(value)
             quantity.parse(text)
@@ -478,27 +533,50 @@ class K8sChecker:
             message = f"expected a quantity (e.g. 500m, 2, 1.5Gi), got {describe(value)}"
             hint = type_hint(k8s_schema.FieldSpec(kind="quantity", ptr=False), value) or (
                 "a quantity is a number with an optional suffix: m (milli), k, M, G, T (powers of 1000), "
-                "Ki, Mi, Gi, Ti (powers of 1024), or an exponent (1e3)")
+                "Ki, Mi, Gi, Ti (powers of 1024), or an exponent (1e3)"
+            )
             if self.context.decoder:
                 go_error = go_decode_error(value, spec, struct, go, element=element)
-                self.problems.add("pod_spec_decode", f"{message}; {self.decode_consequence(go_error, path)}",
-                                  path, where, hint=hint, build=True)
+                self.problems.add(
+                    "pod_spec_decode",
+                    f"{message}; {self.decode_consequence(go_error, path)}",
+                    path,
+                    where,
+                    hint=hint,
+                    build=True,
+                )
             else:
                 self.problems.add("invalid_quantity", message + self.refusal(), path, where, hint=hint)
             return value
         return text
 
     # -- problems -----------------------------------------------------------------------------------------------
-    def type_error(self, value: Any, spec: k8s_schema.FieldSpec, path: tuple, where: tuple, go: tuple, *,
-                   struct: str, element: bool = False, scalar_spec: k8s_schema.FieldSpec | None = None) -> None:
+    def type_error(
+        self,
+        value: Any,
+        spec: k8s_schema.FieldSpec,
+        path: tuple,
+        where: tuple,
+        go: tuple,
+        *,
+        struct: str,
+        element: bool = False,
+        scalar_spec: k8s_schema.FieldSpec | None = None,
+    ) -> None:
         shown = scalar_spec or spec
         message = f"expected {expected(shown)}, got {describe(value)}"
         hint = type_hint(shown, value) or self.explain(go)
         if self.context.decoder:
             go_error = go_decode_error(value, spec, struct, go, element=element)
             model = "V1" + (struct or spec.elem or "PodSpec")
-            self.problems.add("pod_spec_decode", f"{message}; {self.decode_consequence(go_error, path, model)}",
-                              path, where, hint=hint, build=True)
+            self.problems.add(
+                "pod_spec_decode",
+                f"{message}; {self.decode_consequence(go_error, path, model)}",
+                path,
+                where,
+                hint=hint,
+                build=True,
+            )
         else:
             self.problems.add("invalid_type", message + self.refusal(), path, where, hint=hint)
 
@@ -513,18 +591,24 @@ class K8sChecker:
 
     def decode_consequence(self, go_error: str, path: tuple, model: str | None = None) -> str:
         """What Flyte does with a pod spec value that does not fit the Go type."""
-        propeller = ("FlytePropeller fails the task: [BadTaskSpecification] Unable to unmarshal task k8s pod "
-                     f"[...], Err: [{go_error}]")
+        propeller = (
+            "FlytePropeller fails the task: [BadTaskSpecification] Unable to unmarshal task k8s pod "
+            f"[...], Err: [{go_error}]"
+        )
         if self.context.decoder == "registered":
             return propeller
         if self.context.decoder == "override":
             propeller = f"FlytePropeller fails the task when it applies the override: {go_error}"
-        refused = ("flytekit refuses it when the task is defined (kubernetes>=37: pydantic ValidationError"
-                   f"{' in ' + model if model else ''})")
+        refused = (
+            "flytekit refuses it when the task is defined (kubernetes>=37: pydantic ValidationError"
+            f"{' in ' + model if model else ''})"
+        )
         replaced = self.replaced_by_flytekit(path)
         if replaced:
-            return f"{refused}; with an older kubernetes client flytekit replaces the primary container's {replaced} " \
-                   "with the task's"
+            return (
+                f"{refused}; with an older kubernetes client flytekit replaces the primary container's {replaced} "
+                "with the task's"
+            )
         return f"{refused}; with an older kubernetes client {propeller}"
 
     def replaced_by_flytekit(self, path: tuple) -> str | None:
@@ -533,19 +617,31 @@ class K8sChecker:
         if primary is None or len(path) < 2:
             return None
         for index, segment in enumerate(path[:-1]):
-            if (isinstance(segment, _paths.Key) and segment.value == primary and index > 0
-                    and path[index - 1] == "containers" and path[index + 1] in ("command", "args")):
+            if (
+                isinstance(segment, _paths.Key)
+                and segment.value == primary
+                and index > 0
+                and path[index - 1] == "containers"
+                and path[index + 1] in ("command", "args")
+            ):
                 return str(path[index + 1])
         return None
 
     def unknown(self, key: Any, known: list, type_name: str, path: tuple, where: tuple, go: tuple) -> None:
         close = difflib.get_close_matches(camel(str(key)), known, n=1) or difflib.get_close_matches(
-            str(key), known, n=1, cutoff=0.5)
+            str(key), known, n=1, cutoff=0.5
+        )
         hint = f"did you mean {close[0]!r}?" if close else (self.explain(go) or f"{type_name} has no such field")
         if self.context.decoder:
             hint += "; FlytePropeller's decoder would drop it silently"
-        self.problems.add("unknown_key", f"unknown field {str(key)!r} of {type_name}", path + (str(key),),
-                          where + (key,), hint=hint, key=True)
+        self.problems.add(
+            "unknown_key",
+            f"unknown field {str(key)!r} of {type_name}",
+            path + (str(key),),
+            where + (key,),
+            hint=hint,
+            key=True,
+        )
 
     def required(self, result: dict, type_name: str, fields: Any, path: tuple, where: tuple, go: tuple) -> None:
         for name, spec in fields.items():
@@ -554,12 +650,26 @@ class K8sChecker:
             if type_name == "PodSpec" and name == "containers":
                 continue  # flytekit adds the primary; FlytePropeller's own check names it; PodTemplates: scenario.py
             explain = self.explain((*go, name))
-            self.problems.add("missing_field", f"{_article(type_name)} needs {name!r}"
-                              f"{self.refusal() or '; Kubernetes refuses the object without it'}", path + (name,),
-                              where, hint=f"set {name}" + (f"; {explain}" if explain else ""))
+            self.problems.add(
+                "missing_field",
+                f"{_article(type_name)} needs {name!r}{self.refusal() or '; Kubernetes refuses the object without it'}",
+                path + (name,),
+                where,
+                hint=f"set {name}" + (f"; {explain}" if explain else ""),
+            )
 
-    def invalid(self, code: str, what: str, value: str, problems: list[str], path: tuple, where: tuple, *,
-                hint: str | None = None, key: bool = False) -> None:
+    def invalid(
+        self,
+        code: str,
+        what: str,
+        value: str,
+        problems: list[str],
+        path: tuple,
+        where: tuple,
+        *,
+        hint: str | None = None,
+        key: bool = False,
+    ) -> None:
         message = f"invalid {what} {shorten(json.dumps(value, ensure_ascii=False))}: {'; '.join(problems)}"
         self.problems.add(code, message, path, where, hint=hint or "Kubernetes refuses it", key=key)
 
@@ -570,13 +680,11 @@ class K8sChecker:
         for key, value in labels.items():
             key_problems = qualified_name_problems(key)
             if key_problems:
-                self.invalid("invalid_label", f"{what} key", key, key_problems, path + (key,), where + (key,),
-                             key=True)
+                self.invalid("invalid_label", f"{what} key", key, key_problems, path + (key,), where + (key,), key=True)
             if isinstance(value, str):
                 value_problems = label_value_problems(value)
                 if value_problems:
-                    self.invalid("invalid_label", f"{what} value", value, value_problems, path + (key,),
-                                 where + (key,))
+                    self.invalid("invalid_label", f"{what} value", value, value_problems, path + (key,), where + (key,))
 
     def annotations(self, annotations: Any, path: tuple, where: tuple) -> None:
         if not isinstance(annotations, dict):
@@ -585,12 +693,18 @@ class K8sChecker:
         for key, value in annotations.items():
             key_problems = qualified_name_problems(key.lower())
             if key_problems:
-                self.invalid("invalid_annotation", "annotation key", key, key_problems, path + (key,),
-                             where + (key,), key=True)
+                self.invalid(
+                    "invalid_annotation", "annotation key", key, key_problems, path + (key,), where + (key,), key=True
+                )
             size += len(key.encode()) + len(str(value).encode())
         if size > ANNOTATIONS_MAX_BYTES:
-            self.problems.add("invalid_annotation", f"annotations are {size} bytes, more than Kubernetes' limit of "
-                              f"{ANNOTATIONS_MAX_BYTES}", path, where, hint="Kubernetes refuses the object")
+            self.problems.add(
+                "invalid_annotation",
+                f"annotations are {size} bytes, more than Kubernetes' limit of {ANNOTATIONS_MAX_BYTES}",
+                path,
+                where,
+                hint="Kubernetes refuses the object",
+            )
 
     def resource_list(self, values: dict, path: tuple, where: tuple) -> None:
         """ValidateResourceQuantityValue: a request or limit is not negative (the format is a type check)."""
@@ -600,9 +714,13 @@ class K8sChecker:
             except quantity.QuantityError:
                 continue  # reported as a quantity error already
             if negative:
-                self.problems.add("invalid_quantity", f"{path[-1]} of {name} is {value}: must be greater than or "
-                                  "equal to 0", path + (name,), where + (name,),
-                                  hint="Kubernetes refuses negative resource quantities")
+                self.problems.add(
+                    "invalid_quantity",
+                    f"{path[-1]} of {name} is {value}: must be greater than or equal to 0",
+                    path + (name,),
+                    where + (name,),
+                    hint="Kubernetes refuses negative resource quantities",
+                )
 
     def name(self, value: Any, what: str, path: tuple, where: tuple) -> None:
         if not isinstance(value, str) or not value:
@@ -610,8 +728,15 @@ class K8sChecker:
         problems = dns1123_label_problems(value)
         if problems:
             suggestion = suggest_dns1123_label(value)
-            self.invalid("invalid_name", what, value, problems, path, where,
-                         hint=f'did you mean "{suggestion}"? Kubernetes refuses it' if suggestion else None)
+            self.invalid(
+                "invalid_name",
+                what,
+                value,
+                problems,
+                path,
+                where,
+                hint=f'did you mean "{suggestion}"? Kubernetes refuses it' if suggestion else None,
+            )
 
 
 def _element(spec: k8s_schema.FieldSpec) -> k8s_schema.FieldSpec:
@@ -630,8 +755,9 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
         items = spec.get(field) or []
         raw_items = raw.get(field) or raw.get(snake(field)) or []
         raw_key = field if field in raw else snake(field)
-        for segment, index, item in zip(item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)),
-                                        items):
+        for segment, index, item in zip(
+            item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)), items
+        ):
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name:
                 continue
@@ -640,10 +766,14 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
             checker.name(name, "container name", item_path, item_where)
             if name in seen:
                 first = _paths.render(seen[name])
-                checker.problems.add("duplicate_name", f"container name {json.dumps(name)} is used twice "
-                                     f"(first at {first})", item_path, item_where,
-                                     hint="container names must be unique across containers and initContainers; "
-                                     "Kubernetes refuses the Pod")
+                checker.problems.add(
+                    "duplicate_name",
+                    f"container name {json.dumps(name)} is used twice (first at {first})",
+                    item_path,
+                    item_where,
+                    hint="container names must be unique across containers and initContainers; "
+                    "Kubernetes refuses the Pod",
+                )
             else:
                 seen[name] = path + (field, segment)
     volume_names: dict[str, tuple] = {}
@@ -657,19 +787,26 @@ def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, 
         volume_where = where + ("volumes", index, "name")
         checker.name(name, "volume name", volume_path, volume_where)
         if name in volume_names:
-            checker.problems.add("duplicate_name", f"volume name {json.dumps(name)} is used twice (first at "
-                                 f"{_paths.render(volume_names[name])})", volume_path, volume_where,
-                                 hint="volume names must be unique; Kubernetes refuses the Pod")
+            checker.problems.add(
+                "duplicate_name",
+                f"volume name {json.dumps(name)} is used twice (first at {_paths.render(volume_names[name])})",
+                volume_path,
+                volume_where,
+                hint="volume names must be unique; Kubernetes refuses the Pod",
+            )
         else:
             volume_names[name] = path + ("volumes", segment)
     if "nodeSelector" in spec:
-        checker.labels(spec["nodeSelector"], path + ("nodeSelector",), where + (_raw_key(raw, "nodeSelector"),),
-                       what="nodeSelector")
+        checker.labels(
+            spec["nodeSelector"],
+            path + ("nodeSelector",),
+            where + (_raw_key(raw, "nodeSelector"),),
+            what="nodeSelector",
+        )
     _check_volume_mounts(checker, spec, volume_names, path, where, raw)
 
 
-def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: tuple, where: tuple,
-                         raw: dict) -> None:
+def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: tuple, where: tuple, raw: dict) -> None:
     """validateVolumeMounts: every mount names a volume of the pod (``Not found``)."""
     for field in ("containers", "initContainers", "ephemeralContainers"):
         items = spec.get(field) or []
@@ -681,17 +818,21 @@ def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: t
             if not isinstance(mounts, list):
                 continue
             mounts_path = path + (field, segment, "volumeMounts")
-            for mount_segment, mount_index, mount in zip(item_segments(mounts_spec, mounts), range(len(mounts)),
-                                                         mounts):
+            for mount_segment, mount_index, mount in zip(
+                item_segments(mounts_spec, mounts), range(len(mounts)), mounts
+            ):
                 name = mount.get("name") if isinstance(mount, dict) else None
                 if not isinstance(name, str) or not name or name in volumes:
                     continue
                 known = ", ".join(sorted(volumes)) or "none"
-                checker.problems.add("volume_not_found", f"volumeMount names the volume {json.dumps(name)}, which "
-                                     f"is not in the pod's volumes (Not found; volumes: {known})",
-                                     mounts_path + (mount_segment, "name"),
-                                     where + (raw_key, index, "volumeMounts", mount_index, "name"),
-                                     hint="add the volume to the pod spec's volumes, or fix the name")
+                checker.problems.add(
+                    "volume_not_found",
+                    f"volumeMount names the volume {json.dumps(name)}, which "
+                    f"is not in the pod's volumes (Not found; volumes: {known})",
+                    mounts_path + (mount_segment, "name"),
+                    where + (raw_key, index, "volumeMounts", mount_index, "name"),
+                    hint="add the volume to the pod spec's volumes, or fix the name",
+                )
 
 
 def _check_object_meta(checker: K8sChecker, meta: dict, path: tuple, where: tuple, raw: dict) -> None:
@@ -710,22 +851,34 @@ def _check_resources(checker: K8sChecker, resources: dict, path: tuple, where: t
         overcommit = _overcommit_allowed(name)
         if name not in limits:
             if not overcommit:
-                checker.problems.add("request_over_limit", f"request {request} of {name}: Limit must be set for non "
-                                     "overcommitable resources", request_path, request_where,
-                                     hint=f"an extended resource needs limits.{name}, equal to the request")
+                checker.problems.add(
+                    "request_over_limit",
+                    f"request {request} of {name}: Limit must be set for non overcommitable resources",
+                    request_path,
+                    request_where,
+                    hint=f"an extended resource needs limits.{name}, equal to the request",
+                )
             continue
         try:
             wanted, limit = quantity.value_of(request), quantity.value_of(limits[name])
         except quantity.QuantityError:
             continue  # reported as a quantity error already
         if not overcommit and wanted != limit:
-            checker.problems.add("request_over_limit", f"request {request}: must be equal to {name} limit of "
-                                 f"{limits[name]}", request_path, request_where,
-                                 hint="an extended resource's request and limit must be equal")
+            checker.problems.add(
+                "request_over_limit",
+                f"request {request}: must be equal to {name} limit of {limits[name]}",
+                request_path,
+                request_where,
+                hint="an extended resource's request and limit must be equal",
+            )
         elif wanted > limit:
-            checker.problems.add("request_over_limit", f"request {request}: must be less than or equal to {name} "
-                                 f"limit of {limits[name]}", request_path, request_where,
-                                 hint="Kubernetes refuses a request above its limit")
+            checker.problems.add(
+                "request_over_limit",
+                f"request {request}: must be less than or equal to {name} limit of {limits[name]}",
+                request_path,
+                request_where,
+                hint="Kubernetes refuses a request above its limit",
+            )
 
 
 def _overcommit_allowed(name: str) -> bool:

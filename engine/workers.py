@@ -31,8 +31,16 @@ def _chunks(items: Iterable, size: int, gate: threading.Semaphore | None) -> Ite
         yield chunk
 
 
-def stream(work: Callable[[list], list], items: Iterable, *, jobs: int = 1, init: Callable | None = None,
-           initargs: tuple = (), chunk: int = 16, ordered: bool = True) -> Iterator[Any]:
+def stream(
+    work: Callable[[list], list],
+    items: Iterable,
+    *,
+    jobs: int = 1,
+    init: Callable | None = None,
+    initargs: tuple = (),
+    chunk: int = 16,
+    ordered: bool = True,
+) -> Iterator[Any]:
     """The results of ``work`` over ``items``, one per item (see the module's docstring)."""
     if jobs <= 1:
         if init is not None:

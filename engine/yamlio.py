@@ -120,8 +120,9 @@ DEFAULT_LIMITS = Limits()
 def format_path(path: Iterable[Any]) -> str | None:
     """``("spec", "containers", 0, "app.io/x")`` -> ``spec.containers[0]["app.io/x"]``; ``()`` -> None. Printed by
     the one path printer, ``paths.render`` (a key that is not a string, which the loader refuses, as its text)."""
-    segments = tuple(part if isinstance(part, (str, int, _paths.Key)) and not isinstance(part, bool) else str(part)
-                     for part in path)
+    segments = tuple(
+        part if isinstance(part, (str, int, _paths.Key)) and not isinstance(part, bool) else str(part) for part in path
+    )
     return _paths.render(segments) or None
 
 

@@ -21,12 +21,14 @@ TEMPLATE_NAMES = ("flyte-template", "gpu-template", "base")
 dns_labels = st.from_regex(r"[a-z]([-a-z0-9]{0,6}[a-z0-9])?", fullmatch=True)
 container_names = st.one_of(st.sampled_from(["primary", "default", "main", "sidecar", "helper"]), dns_labels)
 label_names = st.from_regex(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,6}[A-Za-z0-9])?", fullmatch=True)
-label_keys = st.builds(lambda prefix, name: prefix + name,
-                       st.sampled_from(["", "", "example.com/", "app.kubernetes.io/"]), label_names)
+label_keys = st.builds(
+    lambda prefix, name: prefix + name, st.sampled_from(["", "", "example.com/", "app.kubernetes.io/"]), label_names
+)
 label_values = st.one_of(st.just(""), label_names)
 labels = st.dictionaries(label_keys, label_values, max_size=4)
-annotations = st.dictionaries(label_keys, st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                                                   max_size=12), max_size=4)
+annotations = st.dictionaries(
+    label_keys, st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12), max_size=4
+)
 images = st.sampled_from(["img:1", "repo/placeholder:0.0.0", "ghcr.io/org/app:2", "docker.io/rwgrim/docker-noop"])
 words = st.from_regex(r"[-a-z0-9_.=/{}]{1,10}", fullmatch=True)
 commands = st.lists(words, max_size=3)
@@ -59,18 +61,46 @@ def resources(draw, gpu=True):
 
 
 env_lists = st.lists(st.builds(lambda name, value: {"name": name, "value": value}, env_names, words), max_size=3)
-tolerations = st.lists(st.fixed_dictionaries(
-    {"key": label_names},
-    optional={"operator": st.sampled_from(["Equal", "Exists"]), "value": label_values,
-              "effect": st.sampled_from(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
-              "tolerationSeconds": st.integers(0, 3600)}), max_size=2)
-node_selector_requirements = st.fixed_dictionaries({
-    "key": label_keys, "operator": st.sampled_from(["In", "NotIn", "Exists"]),
-}, optional={"values": st.lists(label_names, min_size=1, max_size=2)})
-affinities = st.fixed_dictionaries({}, optional={"nodeAffinity": st.fixed_dictionaries({}, optional={
-    "requiredDuringSchedulingIgnoredDuringExecution": st.fixed_dictionaries({
-        "nodeSelectorTerms": st.lists(st.fixed_dictionaries({"matchExpressions": st.lists(
-            node_selector_requirements, min_size=1, max_size=2)}), min_size=1, max_size=2)})})})
+tolerations = st.lists(
+    st.fixed_dictionaries(
+        {"key": label_names},
+        optional={
+            "operator": st.sampled_from(["Equal", "Exists"]),
+            "value": label_values,
+            "effect": st.sampled_from(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+            "tolerationSeconds": st.integers(0, 3600),
+        },
+    ),
+    max_size=2,
+)
+node_selector_requirements = st.fixed_dictionaries(
+    {
+        "key": label_keys,
+        "operator": st.sampled_from(["In", "NotIn", "Exists"]),
+    },
+    optional={"values": st.lists(label_names, min_size=1, max_size=2)},
+)
+affinities = st.fixed_dictionaries(
+    {},
+    optional={
+        "nodeAffinity": st.fixed_dictionaries(
+            {},
+            optional={
+                "requiredDuringSchedulingIgnoredDuringExecution": st.fixed_dictionaries(
+                    {
+                        "nodeSelectorTerms": st.lists(
+                            st.fixed_dictionaries(
+                                {"matchExpressions": st.lists(node_selector_requirements, min_size=1, max_size=2)}
+                            ),
+                            min_size=1,
+                            max_size=2,
+                        )
+                    }
+                )
+            },
+        )
+    },
+)
 
 
 @st.composite
@@ -79,15 +109,22 @@ def containers(draw, name, image=True):
     if image and draw(st.booleans()):
         container["image"] = draw(images)
     optional = {
-        "command": commands, "args": commands, "env": env_lists, "resources": resources(),
+        "command": commands,
+        "args": commands,
+        "env": env_lists,
+        "resources": resources(),
         "imagePullPolicy": st.sampled_from(["Always", "IfNotPresent"]),
         "terminationMessagePath": st.sampled_from(["/dev/foo", "/tmp/term"]),
         "workingDir": st.sampled_from(["/work", "/tmp"]),
-        "securityContext": st.fixed_dictionaries({}, optional={"runAsUser": st.integers(0, 2000),
-                                                               "privileged": st.booleans()}),
-        "volumeMounts": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["data", "cache"]),
-                                                        "mountPath": st.sampled_from(["/data", "/cache"])}),
-                                 max_size=1),
+        "securityContext": st.fixed_dictionaries(
+            {}, optional={"runAsUser": st.integers(0, 2000), "privileged": st.booleans()}
+        ),
+        "volumeMounts": st.lists(
+            st.fixed_dictionaries(
+                {"name": st.sampled_from(["data", "cache"]), "mountPath": st.sampled_from(["/data", "/cache"])}
+            ),
+            max_size=1,
+        ),
     }
     for field in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=4)):
         container[field] = draw(optional[field])
@@ -110,10 +147,12 @@ def pod_specs(draw, required=(), names=container_names, image=True):
         "affinity": affinities,
         "volumes": st.just([{"name": "data", "emptyDir": {}}]),
         "terminationGracePeriodSeconds": st.integers(0, 120),
-        "securityContext": st.fixed_dictionaries({}, optional={"runAsNonRoot": st.booleans(),
-                                                               "fsGroup": st.integers(0, 2000)}),
-        "initContainers": st.lists(st.sampled_from(["init", "default-init", "primary-init"]), unique=True,
-                                   max_size=2).map(lambda ns: [{"name": n, "image": "init:1"} for n in ns]),
+        "securityContext": st.fixed_dictionaries(
+            {}, optional={"runAsNonRoot": st.booleans(), "fsGroup": st.integers(0, 2000)}
+        ),
+        "initContainers": st.lists(
+            st.sampled_from(["init", "default-init", "primary-init"]), unique=True, max_size=2
+        ).map(lambda ns: [{"name": n, "image": "init:1"} for n in ns]),
         "dnsConfig": st.just({"options": [{"name": "ndots", "value": "2"}]}),
     }
     for field in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=5)):
@@ -130,8 +169,9 @@ def pod_specs(draw, required=(), names=container_names, image=True):
 def runtime_templates(draw):
     """PodTemplates in the cluster: containers named default and/or primary (the ones Flyte reads) and others."""
     templates = []
-    for name, namespace in draw(st.lists(st.tuples(st.sampled_from(TEMPLATE_NAMES), st.sampled_from(NAMESPACES)),
-                                         unique=True, max_size=3)):
+    for name, namespace in draw(
+        st.lists(st.tuples(st.sampled_from(TEMPLATE_NAMES), st.sampled_from(NAMESPACES)), unique=True, max_size=3)
+    ):
         required = draw(st.lists(st.sampled_from(["default", "primary", "noop"]), unique=True, min_size=1))
         spec = draw(pod_specs(required=required, names=st.just("noop")))
         for container in spec["containers"]:  # the API server refuses a request above its limit in a PodTemplate
@@ -140,8 +180,12 @@ def runtime_templates(draw):
             for resource in set(requests) & set(limits):
                 if quantity.value_of(requests[resource]) > quantity.value_of(limits[resource]):
                     requests[resource] = limits[resource]
-        template = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name, "namespace": namespace},
-                    "template": {"spec": spec}}
+        template = {
+            "apiVersion": "v1",
+            "kind": "PodTemplate",
+            "metadata": {"name": name, "namespace": namespace},
+            "template": {"spec": spec},
+        }
         if draw(st.booleans()):
             template["template"]["metadata"] = {"labels": draw(labels), "annotations": draw(annotations)}
         templates.append(template)
@@ -191,9 +235,10 @@ def tasks(draw, template_names):
     task["container"] = draw(task_containers())
     primary = draw(st.sampled_from(["primary", "main", "task"]))
     if view == "podTemplate":
-        task["podTemplate"] = {"primaryContainerName": primary,
-                               "podSpec": draw(pod_specs(required=draw(st.lists(st.just(primary), max_size=1)),
-                                                         image=False))}
+        task["podTemplate"] = {
+            "primaryContainerName": primary,
+            "podSpec": draw(pod_specs(required=draw(st.lists(st.just(primary), max_size=1)), image=False)),
+        }
         for container in task["podTemplate"]["podSpec"]["containers"]:
             container.setdefault("image", "sidecar:1")  # flytekit refuses a sidecar without an image
         if draw(st.booleans()):
@@ -231,13 +276,22 @@ def overrides(draw):
     return result
 
 
-extended_resources = st.fixed_dictionaries({}, optional={
-    "gpuAccelerator": st.one_of(st.fixed_dictionaries({"device": st.sampled_from(["nvidia-a100", "nvidia-t4"])},
-                                                      optional={"partitionSize": st.sampled_from(["1g.5gb"])}),
-                                st.just({"device": "nvidia-a100", "unpartitioned": True})),
-    "sharedMemory": st.fixed_dictionaries({"mountName": st.just("shm"), "mountPath": st.just("/dev/shm")},
-                                          optional={"sizeLimit": st.sampled_from(["1Gi", "64Mi"])}),
-})
+extended_resources = st.fixed_dictionaries(
+    {},
+    optional={
+        "gpuAccelerator": st.one_of(
+            st.fixed_dictionaries(
+                {"device": st.sampled_from(["nvidia-a100", "nvidia-t4"])},
+                optional={"partitionSize": st.sampled_from(["1g.5gb"])},
+            ),
+            st.just({"device": "nvidia-a100", "unpartitioned": True}),
+        ),
+        "sharedMemory": st.fixed_dictionaries(
+            {"mountName": st.just("shm"), "mountPath": st.just("/dev/shm")},
+            optional={"sizeLimit": st.sampled_from(["1Gi", "64Mi"])},
+        ),
+    },
+)
 
 
 @st.composite
@@ -264,8 +318,10 @@ def scenarios(draw, refusals: bool = False):
     template_names = sorted({t["metadata"]["name"] for t in templates if t["metadata"]["namespace"] == "flyte"})
     scenario: dict = {
         "task": draw(tasks(template_names)),
-        "execution": {"namespace": draw(st.sampled_from(NAMESPACES)),
-                      "podName": draw(st.sampled_from(["ax9kd5xb4p8r45bpdv7v-n0-0", "f3a-n1-0-dn0-0"]))},
+        "execution": {
+            "namespace": draw(st.sampled_from(NAMESPACES)),
+            "podName": draw(st.sampled_from(["ax9kd5xb4p8r45bpdv7v-n0-0", "f3a-n1-0-dn0-0"])),
+        },
         "propeller": {"namespace": "flyte", "config": draw(plugin_configs(template_names))},
         "podTemplates": templates,
     }

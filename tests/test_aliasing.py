@@ -49,9 +49,17 @@ def test_leaked_values_of_the_example_are_what_go_builds():
     def spec(containers: list) -> dict:
         return {"containers": [{k: v for k, v in c.items() if k in fields} for c in containers]}
 
-    go = run_oracle([{"mode": "template", "primary": "main", "primaryInit": "",
-                      "dst": spec(scenario["podTemplates"][0]["template"]["spec"]["containers"]),
-                      "src": spec(scenario["task"]["podTemplate"]["podSpec"]["containers"])}])[0]
+    go = run_oracle(
+        [
+            {
+                "mode": "template",
+                "primary": "main",
+                "primaryInit": "",
+                "dst": spec(scenario["podTemplates"][0]["template"]["spec"]["containers"]),
+                "src": spec(scenario["task"]["podTemplate"]["podSpec"]["containers"]),
+            }
+        ]
+    )[0]
     pod = engine.evaluate(str(EXAMPLE)).pod
     for name, path, value in LEAKED:
         assert _at(_containers(go)[name], path) == value, (name, path)
@@ -63,8 +71,7 @@ def test_leaked_values_of_the_example_are_what_go_builds():
 def test_each_leaked_value_is_a_warning_naming_both_containers():
     result = engine.evaluate(str(EXAMPLE), trace=False)  # warnings are recorded without the trace too
     warned = {warning.path_text: warning for warning in result.warnings}
-    assert sorted(warned) == sorted(
-        f"spec.containers[name={name}]." + ".".join(path) for name, path, _ in LEAKED)
+    assert sorted(warned) == sorted(f"spec.containers[name={name}]." + ".".join(path) for name, path, _ in LEAKED)
     for name, path, value in LEAKED:
         warning = warned[f"spec.containers[name={name}]." + ".".join(path)]
         other = "primary" if name == "main" else "main"
@@ -76,8 +83,10 @@ def test_warnings_reach_stderr(capsys):
     assert main(["render", str(EXAMPLE)]) == 0
     err = capsys.readouterr().err
     assert err.count(f"podeval: warning: {EXAMPLE}: spec.containers[name=") == len(LEAKED)
-    assert "spec.containers[name=main].securityContext.runAsUser: container 'main' gets this value from " \
-           "container 'primary'" in err
+    assert (
+        "spec.containers[name=main].securityContext.runAsUser: container 'main' gets this value from "
+        "container 'primary'" in err
+    )
 
 
 def test_trace_records_the_warnings_and_the_leaked_owner():
@@ -89,8 +98,10 @@ def test_trace_records_the_warnings_and_the_leaked_owner():
 
 
 def test_a_sidecar_with_another_name_shares_nothing():
-    text = EXAMPLE.read_text().replace("- name: primary\n          image: docker.io/library/postgres",
-                                       "- name: db\n          image: docker.io/library/postgres")
+    text = EXAMPLE.read_text().replace(
+        "- name: primary\n          image: docker.io/library/postgres",
+        "- name: db\n          image: docker.io/library/postgres",
+    )
     result = engine.evaluate(text)
     assert not result.warnings
     containers = _containers(result.pod["spec"])
@@ -104,32 +115,55 @@ CASES = {
     # no `default`: the sidecar takes the template's `primary` container as a shallow copy and writes into its
     # pointee and its map; `main`, DeepCopied from it afterwards, reads them
     "shallow-copy-then-deep-copy": (
-        {"containers": [{"name": "primary", "securityContext": {"runAsUser": 7},
-                         "resources": {"limits": {"cpu": "1"}}}]},
-        {"containers": [{"name": "primary", "securityContext": {"runAsNonRoot": True},
-                         "resources": {"limits": {"memory": "1Gi"}}},
-                        {"name": "main", "securityContext": {"privileged": True}}]},
-        "main", "",
+        {
+            "containers": [
+                {"name": "primary", "securityContext": {"runAsUser": 7}, "resources": {"limits": {"cpu": "1"}}}
+            ]
+        },
+        {
+            "containers": [
+                {
+                    "name": "primary",
+                    "securityContext": {"runAsNonRoot": True},
+                    "resources": {"limits": {"memory": "1Gi"}},
+                },
+                {"name": "main", "securityContext": {"privileged": True}},
+            ]
+        },
+        "main",
+        "",
         [("main", ("securityContext", "runAsNonRoot"), True), ("main", ("resources", "limits", "memory"), "1Gi")],
     ),
     # `main` first: a DeepCopy for it, then the sidecar writes into the template only: nothing shows
     "deep-copy-first-leaks-nothing": (
         {"containers": [{"name": "primary", "securityContext": {"runAsUser": 7}}]},
         {"containers": [{"name": "main"}, {"name": "primary", "securityContext": {"runAsNonRoot": True}}]},
-        "main", "",
+        "main",
+        "",
         [],
     ),
     # init containers: the template's `primary-init` shapes the primary init container and one named primary-init
     "init-containers": (
-        {"containers": [], "initContainers": [
-            {"name": "default-init", "image": "noop"},
-            {"name": "primary-init", "startupProbe": {"periodSeconds": 5}}]},
-        {"containers": [], "initContainers": [
-            {"name": "downloader", "startupProbe": {"failureThreshold": 3}},
-            {"name": "primary-init", "startupProbe": {"exec": {"command": ["true"]}}}]},
-        "", "downloader",
-        [("downloader", ("startupProbe", "exec", "command"), ["true"]),
-         ("primary-init", ("startupProbe", "failureThreshold"), 3)],
+        {
+            "containers": [],
+            "initContainers": [
+                {"name": "default-init", "image": "noop"},
+                {"name": "primary-init", "startupProbe": {"periodSeconds": 5}},
+            ],
+        },
+        {
+            "containers": [],
+            "initContainers": [
+                {"name": "downloader", "startupProbe": {"failureThreshold": 3}},
+                {"name": "primary-init", "startupProbe": {"exec": {"command": ["true"]}}},
+            ],
+        },
+        "",
+        "downloader",
+        [
+            ("downloader", ("startupProbe", "exec", "command"), ["true"]),
+            ("primary-init", ("startupProbe", "failureThreshold"), 3),
+        ],
     ),
 }
 
@@ -149,7 +183,8 @@ def test_small_cases_against_go(name):
         assert _at(go_items[container], path) == value
         assert _at(our_items[container], path) == value
     assert sorted(w["path"] for w in warnings) == sorted(
-        f"{field}[name={container}]." + ".".join(path) for container, path, _ in leaked)
+        f"{field}[name={container}]." + ".".join(path) for container, path, _ in leaked
+    )
 
 
 def _named(spec: dict, field: str) -> dict:

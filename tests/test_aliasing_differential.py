@@ -38,8 +38,9 @@ EXAMPLES = 100  # 2,000 cases
 
 
 def merged_by_podeval(case: dict, warnings: list | None = None) -> dict:
-    merged = engine.merge_pod_spec_onto_template(case["dst"], case["src"], case["primary"], case["primaryInit"],
-                                                 warnings=warnings)
+    merged = engine.merge_pod_spec_onto_template(
+        case["dst"], case["src"], case["primary"], case["primaryInit"], warnings=warnings
+    )
     return printed_by_podeval(merged, "PodSpec")
 
 
@@ -70,8 +71,16 @@ def test_merge_base_pod_spec_onto_template_equals_go(cases):
 def test_aliasing_occurs_in_the_fuzz():
     """The generator is biased to aliasing: it must produce batches that leak, or the differential tests nothing
     (hypothesis.find raises NoSuchExample when none of its tries aliases)."""
-    found = find(st.lists(template_cases(), min_size=BATCH, max_size=BATCH), lambda cases: _check(cases) > 0,
-                 # generation only: shrinking the batch that aliases would rerun the oracle hundreds of times
-                 settings=settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck),
-                                   database=None, phases=[Phase.generate]))
+    found = find(
+        st.lists(template_cases(), min_size=BATCH, max_size=BATCH),
+        lambda cases: _check(cases) > 0,
+        # generation only: shrinking the batch that aliases would rerun the oracle hundreds of times
+        settings=settings(
+            max_examples=200,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            phases=[Phase.generate],
+        ),
+    )
     assert _check(found) > 0

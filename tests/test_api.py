@@ -13,9 +13,21 @@ EXAMPLE_3 = "examples/flyte-docs/example-3.yaml"
 
 def test_public_names_are_pinned():
     assert sorted(engine.__all__) == [
-        "Event", "FlyteBuildError", "InputError", "PodRefusedError", "PodevalError", "Result", "RuleError", "RulePack",
+        "Event",
+        "FlyteBuildError",
+        "InputError",
+        "PodRefusedError",
+        "PodevalError",
+        "Result",
+        "RuleError",
+        "RulePack",
         "Scenario",
-        "Trace", "__version__", "evaluate", "load_rules", "load_scenario", "merge_pod_spec_onto_template",
+        "Trace",
+        "__version__",
+        "evaluate",
+        "load_rules",
+        "load_scenario",
+        "merge_pod_spec_onto_template",
         "serialize_pod_template",
     ]
     for name in engine.__all__:
@@ -53,8 +65,9 @@ def test_result_shapes(repo_root):
     assert list(result.pod) == ["apiVersion", "kind", "metadata", "spec"]
     trace = result.trace.to_dict()
     assert set(trace) == {"version", "rules", "sources", "events", "owners", "ownerRules", "configOrigins"}
-    assert trace["configOrigins"]["default-labels"] == [{"option": "default-labels",
-                                                        "origin": f"{repo_root / EXAMPLE_3}:39:5"}]
+    assert trace["configOrigins"]["default-labels"] == [
+        {"option": "default-labels", "origin": f"{repo_root / EXAMPLE_3}:39:5"}
+    ]
     assert {s["id"] for s in trace["sources"]} >= {"compile-time", "runtime-template"}
     assert {"id": "runtime-template", "origin": "podTemplates[flyte/flyte-template]"} in trace["sources"]
     assert [e["seq"] for e in trace["events"]] == list(range(1, len(trace["events"]) + 1))
@@ -88,15 +101,20 @@ def test_kubernetes_client_objects_are_accepted():
 
     template = client.V1PodTemplate(
         metadata=client.V1ObjectMeta(name="flyte-template", namespace="flyte"),
-        template=client.V1PodTemplateSpec(spec=client.V1PodSpec(
-            containers=[client.V1Container(name="default", termination_message_path="/dev/foo")],
-            host_network=True)))
-    result = engine.evaluate({
-        "task": {"container": {"image": "img:1"}},
-        "execution": {"namespace": "ns", "podName": "pod-1"},
-        "propeller": {"config": {"default-pod-template-name": "flyte-template"}},
-        "podTemplates": [template],
-    })
+        template=client.V1PodTemplateSpec(
+            spec=client.V1PodSpec(
+                containers=[client.V1Container(name="default", termination_message_path="/dev/foo")], host_network=True
+            )
+        ),
+    )
+    result = engine.evaluate(
+        {
+            "task": {"container": {"image": "img:1"}},
+            "execution": {"namespace": "ns", "podName": "pod-1"},
+            "propeller": {"config": {"default-pod-template-name": "flyte-template"}},
+            "podTemplates": [template],
+        }
+    )
     assert result.pod["spec"]["hostNetwork"] is True
     assert result.pod["spec"]["containers"][0]["terminationMessagePath"] == "/dev/foo"
 

@@ -44,11 +44,18 @@ def test_result_problems_carry_the_path_in_the_pod_the_owner_and_the_input_locat
     assert isinstance(problem, engine.PodRefusedError) and isinstance(problem, engine.FlyteBuildError)
     assert problem.exit_code == 3
     assert problem.to_dict() == {
-        "code": "invalid_label", "message": problem.message, "exit_code": 3,
+        "code": "invalid_label",
+        "message": problem.message,
+        "exit_code": 3,
         "path": 'spec.nodeSelector["node.kubernetes.io/instance-type"]',
-        "file": str(CORPUS / "pod-spec-node-selector-value.yaml"), "line": 6, "column": 56,
-        "hint": problem.hint, "rule": "k8s-pod-target", "source": "compile-time",
-        "inputPath": 'task.podTemplate.podSpec.nodeSelector["node.kubernetes.io/instance-type"]'}
+        "file": str(CORPUS / "pod-spec-node-selector-value.yaml"),
+        "line": 6,
+        "column": 56,
+        "hint": problem.hint,
+        "rule": "k8s-pod-target",
+        "source": "compile-time",
+        "inputPath": 'task.podTemplate.podSpec.nodeSelector["node.kubernetes.io/instance-type"]',
+    }
 
 
 def test_a_valid_pod_has_no_problems(repo_root):
@@ -61,7 +68,10 @@ def test_problems_are_attributed_without_the_trace_too():
     untraced = engine.evaluate(str(CORPUS / "label-key-two-slashes.yaml"), trace=False).problems
     assert [p.to_dict() for p in untraced] == [p.to_dict() for p in traced]
     assert (traced[0].source, traced[0].rule, traced[0].input_path) == (
-        "task-metadata", "task-labels", 'task.labels["example.com/team/name"]')
+        "task-metadata",
+        "task-labels",
+        'task.labels["example.com/team/name"]',
+    )
 
 
 def test_a_value_flytepropeller_wrote_itself_is_attributed_to_flytepropeller():
@@ -81,14 +91,21 @@ def test_the_task_pod_spec_is_checked_as_flyte_decodes_it_and_podtemplates_whole
     template = {"kind": "PodTemplate", "metadata": {"name": "t"}, "template": {"spec": spec}}
     with pytest.raises(engine.InputError) as info:  # the API server would not have stored this PodTemplate
         engine.load_scenario({"podTemplates": [template]})
-    assert (info.value.code, info.value.path) == ("invalid_name", "podTemplates[0].template.spec.containers[name=Main_1].name")
+    assert (info.value.code, info.value.path) == (
+        "invalid_name",
+        "podTemplates[0].template.spec.containers[name=Main_1].name",
+    )
 
 
 def test_extended_resources_need_a_limit_equal_to_the_request():
     """ValidateResourceRequirements: requests of resources that cannot be overcommitted equal their limits."""
+
     def problems(resources):
-        template = {"kind": "PodTemplate", "metadata": {"name": "t"},
-                    "template": {"spec": {"containers": [{"name": "default", "resources": resources}]}}}
+        template = {
+            "kind": "PodTemplate",
+            "metadata": {"name": "t"},
+            "template": {"spec": {"containers": [{"name": "default", "resources": resources}]}},
+        }
         try:
             engine.load_scenario({"podTemplates": [template]})
         except engine.InputError as error:
@@ -97,11 +114,14 @@ def test_extended_resources_need_a_limit_equal_to_the_request():
 
     assert problems({"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 1}}) == []
     assert problems({"requests": {"cpu": "1", "example.com/fpga": "1"}, "limits": {"example.com/fpga": "2"}}) == [
-        ("request_over_limit", "request 1: must be equal to example.com/fpga limit of 2")]
+        ("request_over_limit", "request 1: must be equal to example.com/fpga limit of 2")
+    ]
     assert problems({"requests": {"nvidia.com/gpu": "1"}}) == [
-        ("request_over_limit", "request 1 of nvidia.com/gpu: Limit must be set for non overcommitable resources")]
+        ("request_over_limit", "request 1 of nvidia.com/gpu: Limit must be set for non overcommitable resources")
+    ]
     assert problems({"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}) == [
-        ("request_over_limit", "request 2Gi: must be less than or equal to memory limit of 1Gi")]
+        ("request_over_limit", "request 2Gi: must be less than or equal to memory limit of 1Gi")
+    ]
 
 
 # --------------------------------------------------------------------------------------------- the commands
@@ -117,8 +137,9 @@ def test_render_prints_the_pod_then_every_violation(capsys):
 
 
 def test_explain_and_trace_report_the_violations_too(capsys):
-    code, out, err = run(capsys, "explain", CORPUS / "pod-spec-invalid-container-name.yaml",
-                         "spec.containers[name=Primary_1].name")
+    code, out, err = run(
+        capsys, "explain", CORPUS / "pod-spec-invalid-container-name.yaml", "spec.containers[name=Primary_1].name"
+    )
     assert code == 3
     assert "owner: compile-time" in out
     assert "error[invalid_name]" in err
@@ -151,11 +172,15 @@ def test_golden_test_expects_the_first_violation_as_the_error(tmp_path, capsys):
 
 
 def test_a_scenario_from_several_files_locates_the_violation_in_its_file(tmp_path, capsys):
-    task = write(tmp_path, "task.yaml", """
+    task = write(
+        tmp_path,
+        "task.yaml",
+        """
         container: {image: img:1}
         labels:
           team: machine learning
-    """)
+    """,
+    )
     code, out, err = run(capsys, "render", "--task", task, "--namespace", "flytesnacks-development")
     assert code == 3 and yaml.safe_load(out)["metadata"]["labels"]["team"] == "machine learning"
     assert f"{task}:3:9: metadata.labels.team: invalid label value" in err
@@ -165,11 +190,14 @@ def test_a_scenario_from_several_files_locates_the_violation_in_its_file(tmp_pat
 # ------------------------------------------------------------------------------- Flyte's own refusals (item 7)
 
 
-@pytest.mark.parametrize("text, code", [
-    ("", "empty_scenario"),
-    ("# only a comment\n", "empty_scenario"),
-    ("execution: {namespace: ns}\n", "missing_task"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("", "empty_scenario"),
+        ("# only a comment\n", "empty_scenario"),
+        ("execution: {namespace: ns}\n", "missing_task"),
+    ],
+)
 def test_a_scenario_without_a_task_is_unusable_input(text, code):
     with pytest.raises(engine.InputError) as info:
         engine.evaluate(text)
@@ -192,13 +220,20 @@ def test_a_task_without_container_or_pod_spec_is_refused_by_build_raw_pod():
 
 
 def test_a_field_under_both_spellings_is_refused_at_any_depth():
-    spec = {"containers": [{"name": "p", "image": "i", "env": [{"name": "A", "value": "1",
-                                                               "valueFrom": {"fieldRef": {"fieldPath": "x",
-                                                                                          "field_path": "y"}}}]}]}
+    spec = {
+        "containers": [
+            {
+                "name": "p",
+                "image": "i",
+                "env": [{"name": "A", "value": "1", "valueFrom": {"fieldRef": {"fieldPath": "x", "field_path": "y"}}}],
+            }
+        ]
+    }
     with pytest.raises(engine.InputError) as info:
         engine.load_scenario({"task": {"k8sPod": {"podSpec": spec}, "config": {"primary_container_name": "p"}}})
     assert [(p.code, p.path) for p in info.value.problems] == [
-        ("duplicate_key", "task.k8sPod.podSpec.containers[name=p].env[name=A].valueFrom.fieldRef.fieldPath")]
+        ("duplicate_key", "task.k8sPod.podSpec.containers[name=p].env[name=A].valueFrom.fieldRef.fieldPath")
+    ]
     assert "as 'fieldPath' and as 'field_path'" in info.value.message
 
 
@@ -241,30 +276,41 @@ items:
 
 def test_pod_templates_from_a_helm_manifest(tmp_path, capsys):
     manifest = write(tmp_path, "chart.yaml", HELM_OUTPUT)
-    scenario = write(tmp_path, "s.yaml", """
+    scenario = write(
+        tmp_path,
+        "s.yaml",
+        """
         task: {container: {image: img:1}}
         execution: {namespace: flytesnacks-development}
         propeller: {config: {default-pod-template-name: base}}
-    """)
+    """,
+    )
     code, out, err = run(capsys, "render", scenario, "--pod-templates", manifest)
     assert code == 0 and err == ""
     assert yaml.safe_load(out)["spec"]["tolerations"] == [
-        {"effect": "NoSchedule", "key": "pool", "operator": "Equal", "value": "batch"}]
+        {"effect": "NoSchedule", "key": "pool", "operator": "Equal", "value": "batch"}
+    ]
     code, out, err = run(capsys, "scenario", scenario, "--pod-templates", manifest, "-v")
     assert code == 0
     assert [t["metadata"]["name"] for t in yaml.safe_load(out)["podTemplates"]] == ["base", "gpu"]
-    assert err == (f"podeval: --pod-templates {manifest}: took 2 PodTemplates; ignored 3 objects of other kinds "
-                   "(ConfigMap 1, Deployment 1, Service 1); skipped 2 empty documents\n")
+    assert err == (
+        f"podeval: --pod-templates {manifest}: took 2 PodTemplates; ignored 3 objects of other kinds "
+        "(ConfigMap 1, Deployment 1, Service 1); skipped 2 empty documents\n"
+    )
 
 
 def test_diff_reads_pod_template_manifests(tmp_path, capsys):
     old = write(tmp_path, "old.yaml", HELM_OUTPUT)
     new = write(tmp_path, "new.yaml", HELM_OUTPUT.replace("value: batch", "value: online"))
-    scenario = write(tmp_path, "s.yaml", """
+    scenario = write(
+        tmp_path,
+        "s.yaml",
+        """
         task: {container: {image: img:1}}
         execution: {namespace: flytesnacks-development}
         propeller: {config: {default-pod-template-name: base}}
-    """)
+    """,
+    )
     code, out, _ = run(capsys, "diff", scenario, "--pod-templates", old, "--pod-templates", new, "--exit-code")
     assert code == 1
     assert "spec.tolerations[0].value" in out

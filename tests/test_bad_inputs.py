@@ -43,8 +43,11 @@ def billion_laughs() -> bytes:
 
 
 def alias_flood() -> bytes:
-    return ("task: {container: {image: &i img:1}}\nexecution: {labels: {a: x}}\ncluster: [" +
-            ", ".join(["*i"] * 5000) + "]\n").encode()
+    return (
+        "task: {container: {image: &i img:1}}\nexecution: {labels: {a: x}}\ncluster: ["
+        + ", ".join(["*i"] * 5000)
+        + "]\n"
+    ).encode()
 
 
 def deep_flow_nesting() -> bytes:
@@ -85,9 +88,22 @@ def many_unknown_keys() -> bytes:
     return "".join(f"k{i}: {i}\n" for i in range(90_000)).encode()
 
 
-GENERATORS = {fn.__name__: fn for fn in (billion_laughs, alias_flood, deep_flow_nesting, deep_block_nesting,
-                                         huge_document, binary_garbage, nul_bytes, duplicate_key_late, latin1_text,
-                                         many_bad_labels, many_unknown_keys)}
+GENERATORS = {
+    fn.__name__: fn
+    for fn in (
+        billion_laughs,
+        alias_flood,
+        deep_flow_nesting,
+        deep_block_nesting,
+        huge_document,
+        binary_garbage,
+        nul_bytes,
+        duplicate_key_late,
+        latin1_text,
+        many_bad_labels,
+        many_unknown_keys,
+    )
+}
 
 
 # ------------------------------------------------------------------------------------------------------ corpus
@@ -102,7 +118,9 @@ def _cases() -> list:
             name += "--" + Path(case["args"][-1]).name
         marks = [pytest.mark.xfail(strict=True, reason=case["xfail"])] if case.get("xfail") else []
         if case.get("requires") and importlib.util.find_spec(case["requires"]) is None:  # an optional extra
-            marks.append(pytest.mark.skip(reason=f"needs {case['requires']} (pip install 'podeval[{case['requires']}]')"))
+            marks.append(
+                pytest.mark.skip(reason=f"needs {case['requires']} (pip install 'podeval[{case['requires']}]')")
+            )
         params.append(pytest.param(case, id=name, marks=marks))
     return params
 
@@ -176,8 +194,14 @@ def test_hostile_input_is_refused_in_bounded_memory(name, tmp_path):
 
 def test_docs_example_with_command_echo_prints_one_line_naming_the_path():
     """The issue's "done" check, through a real process: one line, the keyed path, exit 3, no traceback."""
-    completed = subprocess.run([sys.executable, "-m", "engine", "render", str(CORPUS / "docs-example-command-echo.yaml")],
-                               capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "engine", "render", str(CORPUS / "docs-example-command-echo.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 3
     assert completed.stdout == ""
     lines = completed.stderr.splitlines()
@@ -230,11 +254,13 @@ def test_problems_are_capped():
 def test_kubernetes_client_objects_are_checked_too():
     from kubernetes.client import V1Container, V1PodSpec, V1Toleration
 
-    spec = V1PodSpec(containers=[V1Container(name="primary", image="img:1")],
-                     tolerations=[V1Toleration(key="k", operator="Exists")])
+    spec = V1PodSpec(
+        containers=[V1Container(name="primary", image="img:1")], tolerations=[V1Toleration(key="k", operator="Exists")]
+    )
     scenario = {"task": {"k8sPod": {"podSpec": spec}, "config": {"primary_container_name": "primary"}}}
     assert load_scenario(scenario).data["task"]["k8sPod"]["podSpec"]["tolerations"] == [
-        {"key": "k", "operator": "Exists"}]
+        {"key": "k", "operator": "Exists"}
+    ]
     bad = V1PodSpec(containers=[V1Container(name="Primary", image="img:1")])
     result = engine.evaluate({"task": {"k8sPod": {"podSpec": bad}, "config": {"primary_container_name": "Primary"}}})
     [problem] = result.problems  # FlytePropeller builds the Pod; the API server refuses the name
@@ -244,25 +270,29 @@ def test_kubernetes_client_objects_are_checked_too():
 
 
 def test_snake_case_dicts_and_struct_doubles_are_normalised():
-    spec = {"containers": [{"name": "primary", "image_pull_policy": "Always",
-                            "ports": [{"container_port": 8080.0}]}],
-            "termination_grace_period_seconds": 30.0}
+    spec = {
+        "containers": [{"name": "primary", "image_pull_policy": "Always", "ports": [{"container_port": 8080.0}]}],
+        "termination_grace_period_seconds": 30.0,
+    }
     assert to_plain_k8s(spec, "PodSpec") == {
         "containers": [{"name": "primary", "imagePullPolicy": "Always", "ports": [{"containerPort": 8080}]}],
-        "terminationGracePeriodSeconds": 30}
+        "terminationGracePeriodSeconds": 30,
+    }
 
 
 def test_a_scenario_assembled_from_several_files_locates_problems_in_each():
     from engine.yamlio import load_document
 
     task = load_document("task:\n  container: {image: i, command: echo}\n", "task.yaml")
-    templates = load_document("kind: List\nitems:\n- kind: PodTemplate\n  metadata: {name: t}\n"
-                              "  template: {spec: {containers: [{name: default, image: x}]}}\n"
-                              "- kind: PodTemplate\n  metadata: {namespace: flyte}\n"
-                              "  template: {spec: {containers: [{name: default, image: x}]}}\n", "templates.yaml")
+    templates = load_document(
+        "kind: List\nitems:\n- kind: PodTemplate\n  metadata: {name: t}\n"
+        "  template: {spec: {containers: [{name: default, image: x}]}}\n"
+        "- kind: PodTemplate\n  metadata: {namespace: flyte}\n"
+        "  template: {spec: {containers: [{name: default, image: x}]}}\n",
+        "templates.yaml",
+    )
     scenario = {"task": task.value["task"], "podTemplates": templates.value["items"]}
-    origins = {("task",): ("task.yaml", task, ("task",)),
-               ("podTemplates",): ("templates.yaml", templates, ("items",))}
+    origins = {("task",): ("task.yaml", task, ("task",)), ("podTemplates",): ("templates.yaml", templates, ("items",))}
     with pytest.raises(engine.InputError) as info:
         load_scenario(scenario, origins=origins)
     assert [(p.file, p.line, p.column, p.path) for p in info.value.problems] == [
@@ -305,10 +335,27 @@ def _config_problems(config: dict, options: dict) -> list:
 
 def test_plugin_config_values_are_checked_against_the_packs_option_types():
     options = engine.load_rules("flyte-v1").options
-    assert _config_problems({"default-pod-template-name": "t", "default-labels": [{"a": "b"}],
-                             "enable-host-networking-pod": False, "default-tolerations": []}, options) == []
-    assert _config_problems({"enable-host-networking-pod": "yes", "default-tolerations": {"key": "k"},
-                             "default-pod-template-resync": "soon", "default-node-selector": "x"}, options) == [
+    assert (
+        _config_problems(
+            {
+                "default-pod-template-name": "t",
+                "default-labels": [{"a": "b"}],
+                "enable-host-networking-pod": False,
+                "default-tolerations": [],
+            },
+            options,
+        )
+        == []
+    )
+    assert _config_problems(
+        {
+            "enable-host-networking-pod": "yes",
+            "default-tolerations": {"key": "k"},
+            "default-pod-template-resync": "soon",
+            "default-node-selector": "x",
+        },
+        options,
+    ) == [
         ("invalid_type", "propeller.config.enable-host-networking-pod"),
         ("invalid_type", "propeller.config.default-pod-template-resync"),
         ("invalid_type", "propeller.config.default-node-selector"),
@@ -324,8 +371,12 @@ def test_plugin_config_options_that_name_a_kubernetes_type_are_checked_as_that_t
     }
     # values FlytePropeller cannot decode even weakly (a list where a string is wanted); `value: 1` would be read
     # as "1" and is accepted (tests/test_plugin_options.py)
-    config = {"default-tolerations": [{"key": "gpu", "value": [1]}], "default-affinity": {"nodeAfinity": {}},
-              "default-labels": {"team": "a b"}, "resource-tolerations": {"nvidia.com/gpu": [{"effect": {"a": 2}}]}}
+    config = {
+        "default-tolerations": [{"key": "gpu", "value": [1]}],
+        "default-affinity": {"nodeAfinity": {}},
+        "default-labels": {"team": "a b"},
+        "resource-tolerations": {"nvidia.com/gpu": [{"effect": {"a": 2}}]},
+    }
     assert _config_problems(config, options) == [
         ("invalid_type", "propeller.config.default-tolerations[0].value"),
         ("unknown_key", "propeller.config.default-affinity.nodeAfinity"),
@@ -341,8 +392,10 @@ CLIENT_AGREES = [
     ({"containers": [{"name": "p", "command": "echo"}]}, "containers[name=p].command"),
     ({"containers": [{"name": "p"}], "tolerations": [{"value": 1}]}, "tolerations[0].value"),
     ({"containers": [{"name": "p"}], "hostNetwork": "true"}, "hostNetwork"),
-    ({"containers": [{"name": "p", "ports": [{"containerPort": "80"}]}]},
-     "containers[name=p].ports[containerPort=80].containerPort"),
+    (
+        {"containers": [{"name": "p", "ports": [{"containerPort": "80"}]}]},
+        "containers[name=p].ports[containerPort=80].containerPort",
+    ),
     ({"containers": [{"name": "p"}], "nodeSelector": {"a": 1}}, "nodeSelector.a"),
     ({"containers": [{"name": "p", "env": [{"value": "x"}]}]}, "containers[name=p].env[0].name"),
     ({"containers": [{"name": "p", "bogus": 1}]}, "containers[name=p].bogus"),
@@ -381,9 +434,20 @@ def test_what_the_client_accepts_podeval_accepts_except_numeric_quantities():
 
     if not issubclass(V1PodSpec, pydantic.BaseModel):
         pytest.skip("this kubernetes client does not validate types (kubernetes < 37)")
-    spec = {"containers": [{"name": "p", "image": "i", "command": ["a"], "ports": [{"containerPort": 80}],
-                            "resources": {"limits": {"cpu": "1"}}}],
-            "tolerations": [{"key": "k", "value": "1"}], "hostNetwork": True, "nodeSelector": {"a": "b"}}
+    spec = {
+        "containers": [
+            {
+                "name": "p",
+                "image": "i",
+                "command": ["a"],
+                "ports": [{"containerPort": 80}],
+                "resources": {"limits": {"cpu": "1"}},
+            }
+        ],
+        "tolerations": [{"key": "k", "value": "1"}],
+        "hostNetwork": True,
+        "nodeSelector": {"a": "b"},
+    }
     V1PodSpec.model_validate(spec)
     load_scenario({"task": {"k8sPod": {"podSpec": spec}, "config": {"primary_container_name": "p"}}})
     numeric = {"containers": [{"name": "p", "resources": {"limits": {"cpu": 1}}}]}
@@ -405,8 +469,17 @@ def test_every_code_in_the_corpus_is_documented():
 
 
 def test_every_code_the_validation_raises_is_documented():
-    source = "".join((ROOT / "engine" / name).read_text() for name in (
-        "validate.py", "scenario.py", "apiserver.py", "podtemplate_files.py", "evaluate.py", "transforms.py",
-        "plugin_options.py"))
+    source = "".join(
+        (ROOT / "engine" / name).read_text()
+        for name in (
+            "validate.py",
+            "scenario.py",
+            "apiserver.py",
+            "podtemplate_files.py",
+            "evaluate.py",
+            "transforms.py",
+            "plugin_options.py",
+        )
+    )
     raised = set(re.findall(r'(?:add|error|fail|Error)\(\s*"([a-z0-9_]+)"', source))
     assert raised and raised - documented_codes() == set()

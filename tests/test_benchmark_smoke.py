@@ -15,21 +15,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FIGURES = [
-    "throughput.a.trace", "throughput.a.notrace", "throughput.b.trace", "throughput.b.notrace",
-    "floor.b", "floor.ratio.trace", "floor.ratio.notrace",
-    "cold.render", "cold.render.as_is", "cold.import_yaml", "cold.ratio.import_yaml",
-    "cold.kustomize", "cold.ratio.kustomize",
-    "corpus.render.seconds", "corpus.render.rss", "corpus.render.flat",
-    "corpus.test.seconds", "corpus.test.rss", "corpus.test.flat",
-    "corpus.diff.seconds", "corpus.diff.rss", "corpus.diff.flat",
+    "throughput.a.trace",
+    "throughput.a.notrace",
+    "throughput.b.trace",
+    "throughput.b.notrace",
+    "floor.b",
+    "floor.ratio.trace",
+    "floor.ratio.notrace",
+    "cold.render",
+    "cold.render.as_is",
+    "cold.import_yaml",
+    "cold.ratio.import_yaml",
+    "cold.kustomize",
+    "cold.ratio.kustomize",
+    "corpus.render.seconds",
+    "corpus.render.rss",
+    "corpus.render.flat",
+    "corpus.test.seconds",
+    "corpus.test.rss",
+    "corpus.test.flat",
+    "corpus.diff.seconds",
+    "corpus.diff.rss",
+    "corpus.diff.flat",
 ]
 
 
 def test_the_benchmark_runs_and_prints_every_figure(tmp_path):
     results = tmp_path / "results.json"
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--corpus", "40",
-                           "--json", str(results)], capture_output=True, text=True, timeout=600, cwd=ROOT,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--corpus", "40", "--json", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     printed = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("  ") and line.split()}
     assert [fid for fid in FIGURES if fid not in printed] == []

@@ -24,8 +24,11 @@ def test_render_example_3(capsys, repo_root):
     code, out, err = run(capsys, "render", str(repo_root / EXAMPLE_3))
     assert code == 0 and err == ""
     pod = yaml.safe_load(out)
-    assert pod["metadata"]["labels"] == {"label_1": "value-compile", "label_2": "value-compile",
-                                         "label_3": "value-runtime"}
+    assert pod["metadata"]["labels"] == {
+        "label_1": "value-compile",
+        "label_2": "value-compile",
+        "label_3": "value-runtime",
+    }
     assert [c["name"] for c in pod["spec"]["containers"]] == ["primary"]
     assert pod["spec"]["containers"][0]["terminationMessagePath"] == "/dev/foo"
     assert pod["spec"]["hostNetwork"] is True
@@ -42,8 +45,14 @@ def test_render_json_and_trace_file(capsys, repo_root, tmp_path):
 
 def test_render_reads_stdin(repo_root):
     text = (repo_root / EXAMPLE_3).read_text()
-    done = subprocess.run([sys.executable, "-m", "engine", "render", "-"], input=text, capture_output=True,
-                          text=True, cwd=repo_root, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "render", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(done.stdout)["spec"]["hostNetwork"] is True
 
@@ -51,7 +60,7 @@ def test_render_reads_stdin(repo_root):
 def test_explain_names_every_candidate(capsys, repo_root):
     code, out, _ = run(capsys, "explain", str(repo_root / EXAMPLE_3), "metadata.labels.label_1")
     assert code == 0
-    assert "value: \"value-compile\"" in out
+    assert 'value: "value-compile"' in out
     assert "owner: compile-time" in out
     for source, value in (("k8s-plugin", "value-plugin"), ("runtime-template", "value-runtime")):
         line = next(line for line in out.splitlines() if source in line and value in line)
@@ -65,8 +74,15 @@ def test_explain_json(capsys, repo_root):
     data = json.loads(out)
     assert code == 0 and data["value"] is True and data["owner"] == "compile-time"
     lost = [c for c in data["candidates"] if c["outcome"] == "lost"]
-    assert lost == [{"source": "runtime-template", "value": False, "rule": "runtime-template", "outcome": "lost",
-                     "why": lost[0]["why"]}]
+    assert lost == [
+        {
+            "source": "runtime-template",
+            "value": False,
+            "rule": "runtime-template",
+            "outcome": "lost",
+            "why": lost[0]["why"],
+        }
+    ]
     assert "overridden by compile-time" in lost[0]["why"]
 
 
@@ -89,13 +105,16 @@ def test_graph_mermaid_dot_json(capsys):
     assert {"k8s-plugin", "compile-time", "runtime-template", "pod-template-name"} <= {n["id"] for n in graph["nodes"]}
 
 
-@pytest.mark.parametrize("argv, code, words", [
-    (["render", "missing.yaml"], 2, ["unreadable", "missing.yaml"]),
-    (["render"], 2, ["usage"]),
-    (["frobnicate"], 2, ["usage"]),
-    (["render", EXAMPLE_3, "--rules", "no-such-pack"], 2, ["unknown_rules", "no-such-pack"]),
-    (["explain", EXAMPLE_3, "spec..x"], 2, ["invalid_path"]),
-])
+@pytest.mark.parametrize(
+    "argv, code, words",
+    [
+        (["render", "missing.yaml"], 2, ["unreadable", "missing.yaml"]),
+        (["render"], 2, ["usage"]),
+        (["frobnicate"], 2, ["usage"]),
+        (["render", EXAMPLE_3, "--rules", "no-such-pack"], 2, ["unknown_rules", "no-such-pack"]),
+        (["explain", EXAMPLE_3, "spec..x"], 2, ["invalid_path"]),
+    ],
+)
 def test_errors_are_one_line_with_the_contract_exit_code(capsys, repo_root, monkeypatch, argv, code, words):
     monkeypatch.chdir(repo_root)
     got, out, err = run(capsys, *argv)
@@ -108,8 +127,9 @@ def test_errors_are_one_line_with_the_contract_exit_code(capsys, repo_root, monk
 
 def test_a_missing_named_template_is_exit_3_with_flytes_message(capsys, tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("task: {container: {image: i}, podTemplateName: nope}\n"
-                        "execution: {namespace: ns, podName: p}\n")
+    scenario.write_text(
+        "task: {container: {image: i}, podTemplateName: nope}\nexecution: {namespace: ns, podName: p}\n"
+    )
     code, _, err = run(capsys, "render", str(scenario))
     assert code == 3
     assert "PodTemplate 'nope' does not exist" in err and "pod_template_not_found" in err
@@ -127,15 +147,31 @@ def test_unknown_scenario_key_names_path_and_position(capsys, tmp_path):
 def test_scenario_from_separate_files(capsys, repo_root, tmp_path):
     example = yaml.safe_load((repo_root / EXAMPLE_3).read_text())
     (tmp_path / "task.yaml").write_text(yaml.safe_dump({"task": example["task"]}))
-    (tmp_path / "templates.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List",
-                                                             "items": example["podTemplates"]}))
-    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "flyte-propeller-config"},
-                 "data": {"core.yaml": "propeller: {workers: 4}\n",
-                          "k8s.yaml": yaml.safe_dump({"plugins": {"k8s": example["propeller"]["config"]}})}}
+    (tmp_path / "templates.yaml").write_text(
+        yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": example["podTemplates"]})
+    )
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "flyte-propeller-config"},
+        "data": {
+            "core.yaml": "propeller: {workers: 4}\n",
+            "k8s.yaml": yaml.safe_dump({"plugins": {"k8s": example["propeller"]["config"]}}),
+        },
+    }
     (tmp_path / "cm.yaml").write_text(yaml.safe_dump(configmap))
-    code, out, err = run(capsys, "render", "--task", str(tmp_path / "task.yaml"), "--pod-templates",
-                         str(tmp_path / "templates.yaml"), "--propeller-config", str(tmp_path / "cm.yaml"),
-                         "--namespace", "flytesnacks-development")
+    code, out, err = run(
+        capsys,
+        "render",
+        "--task",
+        str(tmp_path / "task.yaml"),
+        "--pod-templates",
+        str(tmp_path / "templates.yaml"),
+        "--propeller-config",
+        str(tmp_path / "cm.yaml"),
+        "--namespace",
+        "flytesnacks-development",
+    )
     assert code == 0, err
     full = yaml.safe_load(run(capsys, "render", str(repo_root / EXAMPLE_3))[1])
     pod = yaml.safe_load(out)
@@ -156,12 +192,16 @@ def test_render_a_folder_streams_every_pod_to_out(capsys, repo_root, tmp_path):
     source.mkdir()
     for name in ("example-1", "example-2", "example-3"):
         (source / f"{name}.yaml").write_text((repo_root / f"examples/flyte-docs/{name}.yaml").read_text())
-    (source / "broken.yaml").write_text("task: {container: {image: i}, podTemplateName: nope}\n"
-                                        "execution: {namespace: ns, podName: p}\n")
+    (source / "broken.yaml").write_text(
+        "task: {container: {image: i}, podTemplateName: nope}\nexecution: {namespace: ns, podName: p}\n"
+    )
     code, _, err = run(capsys, "render", str(source), "--out", str(tmp_path / "pods"), "--jobs", "1")
     assert code == 3  # the worst exit code seen
     assert sorted(p.name for p in (tmp_path / "pods").iterdir()) == [
-        "example-1.pod.yaml", "example-2.pod.yaml", "example-3.pod.yaml"]
+        "example-1.pod.yaml",
+        "example-2.pod.yaml",
+        "example-3.pod.yaml",
+    ]
     single = yaml.safe_load(run(capsys, "render", str(repo_root / EXAMPLE_3))[1])
     assert yaml.safe_load((tmp_path / "pods" / "example-3.pod.yaml").read_text()) == single
     assert "error[pod_template_not_found]" in err and "broken.yaml" in err
@@ -176,8 +216,10 @@ def test_a_problem_in_a_separate_file_is_reported_at_its_position(capsys, tmp_pa
     (tmp_path / "task.yaml").write_text("task:\n  container: {image: i}\nexecution: {namespace: ns, podName: p}\n")
     (tmp_path / "templates.yaml").write_text(
         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: PodTemplate\n  metadata: {name: t, namespace: ns}\n"
-        "  template:\n    spec:\n      containers:\n      - name: default\n        command: echo\n")
-    code, _, err = run(capsys, "render", "--task", str(tmp_path / "task.yaml"), "--pod-templates",
-                       str(tmp_path / "templates.yaml"))
+        "  template:\n    spec:\n      containers:\n      - name: default\n        command: echo\n"
+    )
+    code, _, err = run(
+        capsys, "render", "--task", str(tmp_path / "task.yaml"), "--pod-templates", str(tmp_path / "templates.yaml")
+    )
     assert code == 2
     assert f"{tmp_path / 'templates.yaml'}:11:" in err and "command" in err

@@ -395,10 +395,18 @@ def test_podeval_render_and_scenario_with_cluster(tmp_path, api, capsys):
 
     kubeconfig = write_kubeconfig(tmp_path, api.url)
     task = tmp_path / "task.yaml"
-    task.write_text(yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}},
-                                    "execution": {"podName": "a1b2c3-n0-0"}}))
-    common = ["--cluster", "--kubeconfig", kubeconfig, "--context", "flyte-sandbox",
-              "--namespace", "flytesnacks-development"]
+    task.write_text(
+        yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}}, "execution": {"podName": "a1b2c3-n0-0"}})
+    )
+    common = [
+        "--cluster",
+        "--kubeconfig",
+        kubeconfig,
+        "--context",
+        "flyte-sandbox",
+        "--namespace",
+        "flytesnacks-development",
+    ]
     assert main(["render", str(task), *common]) == 0
     pod = yaml.safe_load(capsys.readouterr().out)
     assert pod["metadata"]["labels"]["from"] == "flytesnacks-development"
@@ -416,8 +424,17 @@ def test_podeval_render_cluster_forbidden_is_exit_2(tmp_path, api, capsys):
     api.forbidden.add(("flytesnacks-development", "podtemplates"))
     task = tmp_path / "task.yaml"
     task.write_text(yaml.safe_dump({"task": {"container": {"image": "i"}}, "execution": {"podName": "p"}}))
-    code = main(["render", str(task), "--cluster", "--kubeconfig", write_kubeconfig(tmp_path, api.url),
-                 "--namespace", "flytesnacks-development"])
+    code = main(
+        [
+            "render",
+            str(task),
+            "--cluster",
+            "--kubeconfig",
+            write_kubeconfig(tmp_path, api.url),
+            "--namespace",
+            "flytesnacks-development",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "cluster_forbidden" in err and err.count("\n") == 1
 
@@ -429,12 +446,22 @@ def test_cluster_config_is_loaded_as_flytepropeller_loads_it(tmp_path, api, caps
     from engine.cli import main
 
     api.config_maps[("flyte", "flyte-propeller-config")]["data"]["z-extra.yaml"] = (
-        "plugins:\n  k8s:\n    default-labels: {Team: ml}\n    default-env-vars: [{MY_VAR: one}]\n")
+        "plugins:\n  k8s:\n    default-labels: {Team: ml}\n    default-env-vars: [{MY_VAR: one}]\n"
+    )
     task = tmp_path / "task.yaml"
-    task.write_text(yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}},
-                                    "execution": {"podName": "a1b2c3-n0-0"}}))
-    common = [str(task), "--cluster", "--kubeconfig", write_kubeconfig(tmp_path, api.url), "--context",
-              "flyte-sandbox", "--namespace", "flytesnacks-development"]
+    task.write_text(
+        yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}}, "execution": {"podName": "a1b2c3-n0-0"}})
+    )
+    common = [
+        str(task),
+        "--cluster",
+        "--kubeconfig",
+        write_kubeconfig(tmp_path, api.url),
+        "--context",
+        "flyte-sandbox",
+        "--namespace",
+        "flytesnacks-development",
+    ]
     assert main(["render", *common]) == 0
     captured = capsys.readouterr()
     pod = yaml.safe_load(captured.out)
@@ -444,7 +471,9 @@ def test_cluster_config_is_loaded_as_flytepropeller_loads_it(tmp_path, api, caps
         "podeval: warning: ConfigMap flyte/flyte-propeller-config data[z-extra.yaml]:3:22 (in cluster "
         "flyte-sandbox): propeller.config.default-labels.Team: FlytePropeller reads the key 'Team' of default-labels "
         "as 'team': viper lowercases every mapping key of the config (hint: to keep the case, write default-labels "
-        "as a list of single-key mappings, which FlytePropeller reads as a mapping: default-labels: [{Team: ...}])\n")
+        "as a list of single-key mappings, which FlytePropeller reads as a mapping: default-labels: [{Team: ...}])\n"
+    )
     assert main(["explain", *common, "spec.containers[name=a1b2c3-n0-0].env[name=MY_VAR].value"]) == 0
-    assert ("default-env-vars: ConfigMap flyte/flyte-propeller-config data[z-extra.yaml]:4:5 (in cluster "
-            "flyte-sandbox)") in capsys.readouterr().out
+    assert (
+        "default-env-vars: ConfigMap flyte/flyte-propeller-config data[z-extra.yaml]:4:5 (in cluster flyte-sandbox)"
+    ) in capsys.readouterr().out

@@ -29,8 +29,19 @@ engine = importlib.import_module("engine")
 KINDS = ("merge", "scenario", "serialize", "none")
 PATH_OPS = ("equals", "whole", "length", "is_null", "is_not_null", "is_false")
 OPS = (*PATH_OPS, "unique_env_names_in_every_container", "template_origin", "input_unchanged", "protobuf")
-CASE_KEYS = {"id", "note", "origin", "issue", "kind", "input", "expect", "expect_error", "steps", "not_portable",
-             "requires"}
+CASE_KEYS = {
+    "id",
+    "note",
+    "origin",
+    "issue",
+    "kind",
+    "input",
+    "expect",
+    "expect_error",
+    "steps",
+    "not_portable",
+    "requires",
+}
 STEP_KEYS = {"name", "note", "kind", "input", "expect", "expect_error"}
 INPUT_KEYS = {
     "merge": ({"template", "base", "primary"}, {"primaryInit"}),

@@ -20,18 +20,30 @@ from engine.errors import FlyteBuildError, InputError
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "container-task-copilot.yaml"
 INT = {"type": {"simple": "INTEGER"}}
-DEFAULT_COMMAND = ["/bin/flyte-copilot", "--storage.limits.maxDownloadMBs=0", "--logger.level=3", "--storage.type=s3",
-                   "--storage.connection.secret-key=", "--storage.connection.access-key=",
-                   "--storage.connection.auth-type=iam", "--storage.connection.region=us-east-1",
-                   "--storage.connection.endpoint="]
+DEFAULT_COMMAND = [
+    "/bin/flyte-copilot",
+    "--storage.limits.maxDownloadMBs=0",
+    "--logger.level=3",
+    "--storage.type=s3",
+    "--storage.connection.secret-key=",
+    "--storage.connection.access-key=",
+    "--storage.connection.auth-type=iam",
+    "--storage.connection.region=us-east-1",
+    "--storage.connection.endpoint=",
+]
 
 needs_flyteidl = pytest.mark.skipif(
-    __import__("importlib").util.find_spec("flyteidl") is None, reason="needs flyteidl (pip install 'podeval[flyteidl]')")
+    __import__("importlib").util.find_spec("flyteidl") is None,
+    reason="needs flyteidl (pip install 'podeval[flyteidl]')",
+)
 
 
 def scenario(**task_extra) -> dict:
-    task = {"type": "raw-container", "container": {"image": "app:1", "dataConfig": {"enabled": True}},
-            "interface": {"inputs": {"variables": {"x": INT}}, "outputs": {"variables": {"o": INT}}}}
+    task = {
+        "type": "raw-container",
+        "container": {"image": "app:1", "dataConfig": {"enabled": True}},
+        "interface": {"inputs": {"variables": {"x": INT}}, "outputs": {"variables": {"o": INT}}},
+    }
     task.update(task_extra)
     return {"task": task, "execution": {"namespace": "ns", "podName": "p-n0-0"}}
 
@@ -43,10 +55,23 @@ def init(pod: dict, name: str) -> dict:
 # -- Go's time.Duration (config.Duration), as the uploader's --timeout prints it ---------------------------------
 
 
-@pytest.mark.parametrize(("text", "printed"), [
-    ("1h", "1h0m0s"), ("90m", "1h30m0s"), ("30m", "30m0s"), ("45s", "45s"), ("1.5s", "1.5s"), ("500ms", "500ms"),
-    ("1500us", "1.5ms"), ("1µs", "1µs"), ("0", "0s"), ("0s", "0s"), ("2h45m30.5s", "2h45m30.5s"), ("100ns", "100ns"),
-])
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("1h", "1h0m0s"),
+        ("90m", "1h30m0s"),
+        ("30m", "30m0s"),
+        ("45s", "45s"),
+        ("1.5s", "1.5s"),
+        ("500ms", "500ms"),
+        ("1500us", "1.5ms"),
+        ("1µs", "1µs"),
+        ("0", "0s"),
+        ("0s", "0s"),
+        ("2h45m30.5s", "2h45m30.5s"),
+        ("100ns", "100ns"),
+    ],
+)
 def test_durations_print_as_go_prints_them(text, printed):
     # expected values: Go's time.ParseDuration(text).String()
     assert format_duration(parse_duration(text)) == printed
@@ -55,11 +80,27 @@ def test_durations_print_as_go_prints_them(text, printed):
 def test_command_line_follows_copilot_command_args():
     # CopilotCommandArgs: multicontainer, then container, then type, then stow (sorted here) or the connection
     assert command({"type": "s3", "connection": {"region": "us-east-1", "auth-type": "iam"}}, 3) == DEFAULT_COMMAND
-    assert command({"type": "minio", "enable-multicontainer": True, "container": "b",
-                    "stow": {"kind": "s3", "config": {"b": "2", "a": "1"}}}, 5) == [
-        "/bin/flyte-copilot", "--storage.limits.maxDownloadMBs=0", "--logger.level=5",
-        "--storage.enable-multicontainer", "--storage.container=b", "--storage.type=minio",
-        "--storage.stow.config", "a=1", "--storage.stow.config", "b=2", "--storage.stow.kind=s3"]
+    assert command(
+        {
+            "type": "minio",
+            "enable-multicontainer": True,
+            "container": "b",
+            "stow": {"kind": "s3", "config": {"b": "2", "a": "1"}},
+        },
+        5,
+    ) == [
+        "/bin/flyte-copilot",
+        "--storage.limits.maxDownloadMBs=0",
+        "--logger.level=5",
+        "--storage.enable-multicontainer",
+        "--storage.container=b",
+        "--storage.type=minio",
+        "--storage.stow.config",
+        "a=1",
+        "--storage.stow.config",
+        "b=2",
+        "--storage.stow.kind=s3",
+    ]
     # a stow kind without config (or config without kind) keeps the connection flags
     assert command({"type": "s3", "stow": {"kind": "s3"}}, 3)[-5].startswith("--storage.connection.secret-key=")
 
@@ -81,23 +122,32 @@ def test_example_pod_and_trace():
     assert "--storage.connection.region=us-east-2" in downloader["command"]
     assert "--storage.connection.auth-type=iam" in downloader["command"]  # flytestdlib's default, kept
     assert downloader["args"][:9] == [
-        "download", "--from-remote",
+        "download",
+        "--from-remote",
         "s3://my-s3-bucket/metadata/propeller/flytesnacks-development-f6a1b2c3d4e5f6a7b8c9/n0/data/inputs.pb",
         "--to-output-prefix",
         "s3://my-s3-bucket/metadata/propeller/flytesnacks-development-f6a1b2c3d4e5f6a7b8c9/n0/data/0",
-        "--to-local-dir", "/var/inputs", "--format", "JSON"]
+        "--to-local-dir",
+        "/var/inputs",
+        "--format",
+        "JSON",
+    ]
     assert spec["volumes"] == [{"name": "flyte-inputs", "emptyDir": {}}, {"name": "flyte-outputs", "emptyDir": {}}]
     primary = spec["containers"][0]
-    assert primary["volumeMounts"] == [{"name": "flyte-inputs", "mountPath": "/var/inputs"},
-                                       {"name": "flyte-outputs", "mountPath": "/var/outputs"}]
+    assert primary["volumeMounts"] == [
+        {"name": "flyte-inputs", "mountPath": "/var/inputs"},
+        {"name": "flyte-outputs", "mountPath": "/var/outputs"},
+    ]
     assert primary["securityContext"] == {"capabilities": {}}
     # the trace: co-pilot is a source of its own
     assert any(s["id"] == "co-pilot" for s in result.trace.sources)
     owners = result.trace.owners
     assert owners["spec.initContainers[name=flyte-copilot-uploader].image"] == "co-pilot"
     assert owners["spec.terminationGracePeriodSeconds"] == "co-pilot"
-    assert owners["spec.containers[name=f6a1b2c3d4e5f6a7b8c9-n0-0].volumeMounts[mountPath=/var/outputs].mountPath"] \
+    assert (
+        owners["spec.containers[name=f6a1b2c3d4e5f6a7b8c9-n0-0].volumeMounts[mountPath=/var/outputs].mountPath"]
         == "co-pilot"
+    )
     graph = engine.load_rules("flyte-v1").graph  # a source node of the DAG, feeding the co-pilot step
     assert graph.has_edge("co-pilot", "add-co-pilot") and graph.has_edge("add-co-pilot", "update-pod")
 
@@ -126,8 +176,10 @@ def test_placeholders_and_defaults_when_the_execution_gives_no_locations():
     assert uploader["args"][4] == "{{.RawOutputDataPrefix}}" and uploader["args"][6] == "{{.OutputPrefix}}"
     assert downloader["command"] == DEFAULT_COMMAND  # flytestdlib's storage and logger defaults
     # FlytePropeller's co-pilot defaults (flytek8s/config/config.go)
-    assert downloader["resources"] == {"limits": {"cpu": "500m", "memory": "128Mi"},
-                                       "requests": {"cpu": "500m", "memory": "128Mi"}}
+    assert downloader["resources"] == {
+        "limits": {"cpu": "500m", "memory": "128Mi"},
+        "requests": {"cpu": "500m", "memory": "128Mi"},
+    }
     assert downloader["volumeMounts"] == [{"name": "flyte-inputs", "mountPath": "/var/flyte/inputs"}]
     assert uploader["args"][2] == "1h0m0s" and result.pod["spec"]["terminationGracePeriodSeconds"] == 3600
     notes = " ".join(e.note or "" for e in result.trace.events if e.rule == "co-pilot-pod")
@@ -149,8 +201,13 @@ def test_partial_co_pilot_section_keeps_the_other_defaults():
 @needs_flyteidl
 def test_storage_and_logger_from_a_whole_config_document():
     data = scenario()
-    data["propeller"] = {"config": {"plugins": {"k8s": {}}, "logger": {"level": 5},
-                                    "storage": {"type": "minio", "connection": {"endpoint": "http://minio:9000"}}}}
+    data["propeller"] = {
+        "config": {
+            "plugins": {"k8s": {}},
+            "logger": {"level": 5},
+            "storage": {"type": "minio", "connection": {"endpoint": "http://minio:9000"}},
+        }
+    }
     command_line = init(engine.evaluate(data).pod, "flyte-copilot-downloader")["command"]
     assert "--logger.level=5" in command_line and "--storage.type=minio" in command_line
     assert "--storage.connection.endpoint=http://minio:9000" in command_line
@@ -171,10 +228,22 @@ def test_co_pilot_runs_after_customization_and_before_the_template_merge():
     data = scenario()
     data["execution"]["envVars"] = {"E": "1"}
     data["propeller"] = {"namespace": "flyte", "config": {"default-pod-template-name": "t"}}
-    data["podTemplates"] = [{"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t", "namespace": "flyte"},
-                             "template": {"spec": {"containers": [{"name": "default", "image": "x"}], "initContainers": [
-                                 {"name": "primary-init", "env": [{"name": "P", "value": "1"}]},
-                                 {"name": "default-init", "env": [{"name": "D", "value": "1"}]}]}}}]
+    data["podTemplates"] = [
+        {
+            "apiVersion": "v1",
+            "kind": "PodTemplate",
+            "metadata": {"name": "t", "namespace": "flyte"},
+            "template": {
+                "spec": {
+                    "containers": [{"name": "default", "image": "x"}],
+                    "initContainers": [
+                        {"name": "primary-init", "env": [{"name": "P", "value": "1"}]},
+                        {"name": "default-init", "env": [{"name": "D", "value": "1"}]},
+                    ],
+                }
+            },
+        }
+    ]
     pod = engine.evaluate(data).pod
     # no Flyte env vars on co-pilot's containers (added after AddFlyteCustomizationsToContainer); the template's
     # default-init reaches both, its primary-init only the downloader (AddCoPilotToPod's primaryInitContainerName)
@@ -186,21 +255,37 @@ def test_co_pilot_runs_after_customization_and_before_the_template_merge():
 @needs_flyteidl
 def test_task_init_containers_sit_between_the_uploader_and_the_downloader():
     data = scenario()
-    data["task"] = {**data["task"], "type": "sidecar", "k8sPod": {"podSpec": {
-        "containers": [{"name": "main", "image": "app:1"}], "initContainers": [{"name": "setup", "image": "s"}]},
-        "dataConfig": {"enabled": True, "outputPath": "/out"}}, "config": {"primary_container_name": "main"}}
+    data["task"] = {
+        **data["task"],
+        "type": "sidecar",
+        "k8sPod": {
+            "podSpec": {
+                "containers": [{"name": "main", "image": "app:1"}],
+                "initContainers": [{"name": "setup", "image": "s"}],
+            },
+            "dataConfig": {"enabled": True, "outputPath": "/out"},
+        },
+        "config": {"primary_container_name": "main"},
+    }
     del data["task"]["container"]
     pod = engine.evaluate(data).pod
     assert [c["name"] for c in pod["spec"]["initContainers"]] == [
-        "flyte-copilot-uploader", "setup", "flyte-copilot-downloader"]
+        "flyte-copilot-uploader",
+        "setup",
+        "flyte-copilot-downloader",
+    ]
     assert pod["spec"]["containers"][0]["volumeMounts"][1] == {"name": "flyte-outputs", "mountPath": "/out"}
 
 
 @needs_flyteidl
 def test_the_k8s_pod_target_reads_its_own_data_config_only():
     data = scenario()
-    data["task"] = {**data["task"], "type": "sidecar", "config": {"primary_container_name": "main"},
-                    "k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "app:1"}]}}}
+    data["task"] = {
+        **data["task"],
+        "type": "sidecar",
+        "config": {"primary_container_name": "main"},
+        "k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "app:1"}]}},
+    }
     # the container's data config is not the K8sPod target's (taskTemplate.GetContainer() is nil)
     assert "initContainers" not in engine.evaluate(data).pod["spec"]
 
@@ -267,14 +352,25 @@ def test_scenario_keys_are_checked():
 REGISTERED = {
     "type": "raw-container",
     "interface": {
-        "inputs": {"variables": {"a": {"type": {"simple": "FLOAT"}, "description": "a"},
-                                 "b": {"type": {"simple": "FLOAT"}, "description": "b"}}},
-        "outputs": {"variables": {"area": {"type": {"simple": "FLOAT"}, "description": "area"},
-                                  "metadata": {"type": {"simple": "STRING"}, "description": "metadata"}}}},
-    "container": {"image": "ghcr.io/flyteorg/rawcontainers-shell:v2",
-                  "command": ["./calculate-ellipse-area.sh", "{{.inputs.a}}", "{{.inputs.b}}", "/var/outputs"],
-                  "resources": {},
-                  "dataConfig": {"enabled": True, "inputPath": "/var/inputs", "outputPath": "/var/outputs"}},
+        "inputs": {
+            "variables": {
+                "a": {"type": {"simple": "FLOAT"}, "description": "a"},
+                "b": {"type": {"simple": "FLOAT"}, "description": "b"},
+            }
+        },
+        "outputs": {
+            "variables": {
+                "area": {"type": {"simple": "FLOAT"}, "description": "area"},
+                "metadata": {"type": {"simple": "STRING"}, "description": "metadata"},
+            }
+        },
+    },
+    "container": {
+        "image": "ghcr.io/flyteorg/rawcontainers-shell:v2",
+        "command": ["./calculate-ellipse-area.sh", "{{.inputs.a}}", "{{.inputs.b}}", "/var/outputs"],
+        "resources": {},
+        "dataConfig": {"enabled": True, "inputPath": "/var/inputs", "outputPath": "/var/outputs"},
+    },
 }
 
 
@@ -287,10 +383,15 @@ def test_a_registered_container_task_gives_the_examples_co_pilot():
     assert task["container"]["dataConfig"] == REGISTERED["container"]["dataConfig"]
     example = engine.load_scenario(str(EXAMPLE)).data
     data = copy.deepcopy(example)
-    data["task"] = {"type": "raw-container", "interface": task["interface"],
-                    "container": {"image": REGISTERED["container"]["image"],
-                                  "command": REGISTERED["container"]["command"],
-                                  "dataConfig": task["container"]["dataConfig"]}}
+    data["task"] = {
+        "type": "raw-container",
+        "interface": task["interface"],
+        "container": {
+            "image": REGISTERED["container"]["image"],
+            "command": REGISTERED["container"]["command"],
+            "dataConfig": task["container"]["dataConfig"],
+        },
+    }
     assert engine.evaluate(data).pod == engine.evaluate(example).pod
     data["task"] = {"template": REGISTERED}
     assert engine.evaluate(data).pod == engine.evaluate(example).pod

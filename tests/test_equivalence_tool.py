@@ -19,8 +19,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "equivalence.py"
-ONLY = ["examples/flyte-docs/example-3.yaml", "tests/equivalence/ports-protocols.yaml", "bad_inputs/empty.yaml",
-        "conformance/flyte_go/A01.yaml", "conformance/flyte_go/B01.yaml", "conformance/flytekit/04_*", "corpus/*"]
+ONLY = [
+    "examples/flyte-docs/example-3.yaml",
+    "tests/equivalence/ports-protocols.yaml",
+    "bad_inputs/empty.yaml",
+    "conformance/flyte_go/A01.yaml",
+    "conformance/flyte_go/B01.yaml",
+    "conformance/flytekit/04_*",
+    "corpus/*",
+]
 
 
 def _tool():
@@ -67,9 +74,15 @@ def test_a_snapshot_holds_every_kind_of_scenario(snapshots):
     assert Path(meta["engine"]).resolve() == ROOT / "engine" / "__init__.py"
     records = {record["name"]: record for record in _records(a)}
     assert list(records) == sorted(records)
-    assert {"examples/flyte-docs/example-3.yaml", "tests/equivalence/ports-protocols.yaml", "bad_inputs/empty.yaml",
-            "conformance/flyte_go/A01.yaml", "conformance/flyte_go/B01.yaml", "corpus/s00000.yaml",
-            "corpus/s00002.yaml"} <= set(records)
+    assert {
+        "examples/flyte-docs/example-3.yaml",
+        "tests/equivalence/ports-protocols.yaml",
+        "bad_inputs/empty.yaml",
+        "conformance/flyte_go/A01.yaml",
+        "conformance/flyte_go/B01.yaml",
+        "corpus/s00000.yaml",
+        "corpus/s00002.yaml",
+    } <= set(records)
     example = records["examples/flyte-docs/example-3.yaml"]
     assert example["exit"] == 0 and example["stdout"].startswith("apiVersion: v1\n")
     assert json.loads(example["trace"])["rules"]["name"] == "flyte-v1"
@@ -107,8 +120,13 @@ def test_a_changed_pod_and_a_missing_scenario_are_reported(snapshots, tmp_path):
     assert "DIFF examples/flyte-docs/example-3.yaml: stdout" in printed
     assert f"DIFF corpus/s00001.yaml: only in {a}" in printed
     assert printed.endswith("2 differ\n")
-    done = subprocess.run([sys.executable, str(TOOL), "compare", str(a), str(changed)], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, str(TOOL), "compare", str(a), str(changed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1 and "2 differ" in done.stdout
 
 
@@ -126,13 +144,16 @@ def test_the_new_ports_spelling_is_accepted_only_with_the_option(snapshots, tmp_
 
     def old_spelling(record):
         if record["name"] == ports:
-            record["trace"] = re.sub(r"ports\[containerPort=(53,protocol=UDP\]|53,protocol=TCP\]|53,protocol=UDP#2\])",
-                                     lambda match: "ports[containerPort=" + old[match.group(1)], record["trace"])
+            record["trace"] = re.sub(
+                r"ports\[containerPort=(53,protocol=UDP\]|53,protocol=TCP\]|53,protocol=UDP#2\])",
+                lambda match: "ports[containerPort=" + old[match.group(1)],
+                record["trace"],
+            )
         return record
 
     _rewrite(respelled, old_spelling)
     code, printed = _compare(a, respelled)
-    assert code == 1 and "-    \"spec.containers[name=primary].ports[containerPort=53,protocol=TCP]" in printed
+    assert code == 1 and '-    "spec.containers[name=primary].ports[containerPort=53,protocol=TCP]' in printed
     code, printed = _compare(a, respelled, spelling=True)
     assert code == 0, printed
     assert "(tolerating --spelling ports)" in printed
@@ -152,12 +173,19 @@ def test_the_spelling_normalisation_is_narrow():
         return equivalence.normalise(key, text, spelling=True, pack_digest=False)
 
     old = "spec.containers[name=dns].ports[containerPort=53#2].protocol"
-    assert norm("trace", old) == norm("trace", "spec.containers[name=dns].ports[containerPort=53,protocol=UDP].protocol")
-    assert norm("stderr", old) == norm("stderr", 'x.ports[containerPort=53,protocol="U]DP"#2].protocol'.replace(
-        "x.", "spec.containers[name=dns]."))
+    assert norm("trace", old) == norm(
+        "trace", "spec.containers[name=dns].ports[containerPort=53,protocol=UDP].protocol"
+    )
+    assert norm("stderr", old) == norm(
+        "stderr", 'x.ports[containerPort=53,protocol="U]DP"#2].protocol'.replace("x.", "spec.containers[name=dns].")
+    )
     assert norm("trace", "ports[containerPort=53]") != norm("trace", "ports[containerPort=54,protocol=TCP]")
-    for untouched in ("spec.containers[name=a].ports[0].name", "exports[containerPort=53#2]",
-                      "env[name=FOO#2].value", "ports[name=http]"):
+    for untouched in (
+        "spec.containers[name=a].ports[0].name",
+        "exports[containerPort=53#2]",
+        "env[name=FOO#2].value",
+        "ports[name=http]",
+    ):
         assert norm("trace", untouched) == untouched
     assert norm("stdout", old) == old  # the Pod is never rewritten
 
@@ -167,29 +195,58 @@ def test_the_pack_digest_is_blanked_only_with_the_option():
     left, right = head % "aa", head % "bb"
     assert equivalence.normalise("trace", left, spelling=False, pack_digest=False) != right
     assert equivalence.normalise("trace", left, spelling=False, pack_digest=True) == equivalence.normalise(
-        "trace", right, spelling=False, pack_digest=True)
-    assert equivalence.normalise("trace", (head % "aa").replace("flyte-v1", "other"), spelling=False,
-                                 pack_digest=True) != equivalence.normalise("trace", right, spelling=False,
-                                                                            pack_digest=True)
+        "trace", right, spelling=False, pack_digest=True
+    )
+    assert equivalence.normalise(
+        "trace", (head % "aa").replace("flyte-v1", "other"), spelling=False, pack_digest=True
+    ) != equivalence.normalise("trace", right, spelling=False, pack_digest=True)
 
 
 def test_bad_arguments_are_one_line_errors(tmp_path):
-    done = subprocess.run([sys.executable, str(TOOL), "compare", str(tmp_path), str(tmp_path)], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, str(TOOL), "compare", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2 and done.stderr.startswith("equivalence.py: ") and "Traceback" not in done.stderr
-    done = subprocess.run([sys.executable, str(TOOL), "against", "no-such-revision-xyz"], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, str(TOOL), "against", "no-such-revision-xyz"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 2 and "no-such-revision-xyz" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_against_imports_the_revision_s_engine_from_its_worktree(tmp_path):
-    inside = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=ROOT, capture_output=True,
-                            check=False)
+    inside = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=ROOT, capture_output=True, check=False
+    )
     if inside.returncode:
         pytest.skip("not a git checkout")
-    done = subprocess.run([sys.executable, str(TOOL), "against", "HEAD", "--corpus", "1", "--only", "corpus/*",
-                           "--keep", str(tmp_path / "kept")], capture_output=True, text=True, timeout=180, cwd=ROOT,
-                          check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(TOOL),
+            "against",
+            "HEAD",
+            "--corpus",
+            "1",
+            "--only",
+            "corpus/*",
+            "--keep",
+            str(tmp_path / "kept"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+        check=False,
+    )
     # identical unless the working tree's engine has uncommitted changes: either way both snapshots were taken
     assert done.returncode in (0, 1), done.stderr[-3000:]
     before = json.loads((tmp_path / "kept" / "before" / "meta.json").read_text())

@@ -14,35 +14,56 @@ def result(repo_root):
     return engine.evaluate(str(repo_root / SCENARIO))
 
 
-@pytest.mark.parametrize("path, owner, rule", [
-    ("spec.schedulerName", "k8s-plugin", "scheduler-name"),
-    ("spec.nodeSelector.pool", "k8s-plugin", "default-node-selector"),
-    ("spec.nodeSelector.lifecycle", "k8s-plugin", "interruptible-node-selector"),
-    ("spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight", "k8s-plugin",
-     "default-affinity"),
-    (("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
-      ".matchExpressions[0].key"), "k8s-plugin", "interruptible-node-affinity"),
-    (("spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
-      ".matchExpressions[1].key"), "k8s-plugin", "gpu-accelerator"),
-    ("spec.securityContext.fsGroup", "k8s-plugin", "default-pod-security-context"),
-    ("spec.containers[name=primary].securityContext.allowPrivilegeEscalation", "k8s-plugin",
-     "default-security-context"),
-    ("spec.dnsConfig.options[0].name", "k8s-plugin", "default-pod-dns-config"),
-    ("spec.tolerations[0].key", "runtime-template", "runtime-template"),
-    ("spec.tolerations[1].key", "k8s-plugin", "resource-tolerations"),
-    ("spec.tolerations[2].key", "k8s-plugin", "interruptible-tolerations"),
-    ("spec.tolerations[3].key", "k8s-plugin", "default-tolerations"),
-    ("spec.tolerations[4].key", "k8s-plugin", "gpu-accelerator"),
-    ("spec.containers[name=primary].env[name=REGION].value", "k8s-plugin", "default-env-vars"),
-    ("spec.containers[name=primary].env[name=CLUSTER].value", "k8s-plugin", "default-env-vars-from-env"),
-    ("spec.containers[name=sidecar].envFrom[0].secretRef.name", "k8s-plugin", "default-env-from"),
-    ("spec.containers[name=primary].env[name=FLYTE_INTERNAL_EXECUTION_ID].value", "flyte", "flyte-execution-env"),
-    ("spec.containers[name=primary].env[name=EXEC_ENV].value", "execution", "execution-env-vars"),
-    ("metadata.annotations.cost-center", "k8s-plugin", "default-annotations"),
-    ("metadata.labels.node-id", "flyte", "system-labels.apply"),
-    ("metadata.finalizers[0]", "k8s-plugin", "inject-finalizer"),
-    ("spec.volumes[name=shm].emptyDir.medium", "compile-time", "shared-memory"),
-])
+@pytest.mark.parametrize(
+    "path, owner, rule",
+    [
+        ("spec.schedulerName", "k8s-plugin", "scheduler-name"),
+        ("spec.nodeSelector.pool", "k8s-plugin", "default-node-selector"),
+        ("spec.nodeSelector.lifecycle", "k8s-plugin", "interruptible-node-selector"),
+        (
+            "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+            "k8s-plugin",
+            "default-affinity",
+        ),
+        (
+            (
+                "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+                ".matchExpressions[0].key"
+            ),
+            "k8s-plugin",
+            "interruptible-node-affinity",
+        ),
+        (
+            (
+                "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+                ".matchExpressions[1].key"
+            ),
+            "k8s-plugin",
+            "gpu-accelerator",
+        ),
+        ("spec.securityContext.fsGroup", "k8s-plugin", "default-pod-security-context"),
+        (
+            "spec.containers[name=primary].securityContext.allowPrivilegeEscalation",
+            "k8s-plugin",
+            "default-security-context",
+        ),
+        ("spec.dnsConfig.options[0].name", "k8s-plugin", "default-pod-dns-config"),
+        ("spec.tolerations[0].key", "runtime-template", "runtime-template"),
+        ("spec.tolerations[1].key", "k8s-plugin", "resource-tolerations"),
+        ("spec.tolerations[2].key", "k8s-plugin", "interruptible-tolerations"),
+        ("spec.tolerations[3].key", "k8s-plugin", "default-tolerations"),
+        ("spec.tolerations[4].key", "k8s-plugin", "gpu-accelerator"),
+        ("spec.containers[name=primary].env[name=REGION].value", "k8s-plugin", "default-env-vars"),
+        ("spec.containers[name=primary].env[name=CLUSTER].value", "k8s-plugin", "default-env-vars-from-env"),
+        ("spec.containers[name=sidecar].envFrom[0].secretRef.name", "k8s-plugin", "default-env-from"),
+        ("spec.containers[name=primary].env[name=FLYTE_INTERNAL_EXECUTION_ID].value", "flyte", "flyte-execution-env"),
+        ("spec.containers[name=primary].env[name=EXEC_ENV].value", "execution", "execution-env-vars"),
+        ("metadata.annotations.cost-center", "k8s-plugin", "default-annotations"),
+        ("metadata.labels.node-id", "flyte", "system-labels.apply"),
+        ("metadata.finalizers[0]", "k8s-plugin", "inject-finalizer"),
+        ("spec.volumes[name=shm].emptyDir.medium", "compile-time", "shared-memory"),
+    ],
+)
 def test_explain_names_the_option_behind_the_field(result, path, owner, rule):
     explanation = result.trace.explain(path)
     assert explanation["present"], path

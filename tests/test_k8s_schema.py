@@ -21,12 +21,10 @@ try:
     from kubernetes.client import models
 except ImportError:  # the sync tests need the client; the fact checks do not
     kubernetes = models = None
-needs_client = pytest.mark.skipif(
-    kubernetes is None, reason="kubernetes client not installed"
-)
-_GENERATED_FROM = json.loads((REPO / "engine" / "data" / "k8s_schema.json").read_text())["source"][
-    "kubernetes_client"
-]["version"]
+needs_client = pytest.mark.skipif(kubernetes is None, reason="kubernetes client not installed")
+_GENERATED_FROM = json.loads((REPO / "engine" / "data" / "k8s_schema.json").read_text())["source"]["kubernetes_client"][
+    "version"
+]
 # The field table is generated from one client release line; an older client (the lowest podeval allows, tested in
 # CI's second venv) has fewer fields and types. podeval works with it (its models are only built from our output),
 # but the table is compared field by field only with the release line it was generated from.
@@ -94,13 +92,9 @@ def test_source_recorded(doc):
 def test_same_types_as_client(doc, root):
     by_client = {t["client"]: name for name, t in doc["types"].items()}
     missing = _reachable_client_models(root) - set(by_client)
-    assert not missing, (
-        f"client models reachable from {root} missing from the schema: {sorted(missing)}"
-    )
+    assert not missing, f"client models reachable from {root} missing from the schema: {sorted(missing)}"
     if root == "V1PodTemplate":
-        assert set(by_client) == _reachable_client_models(root), (
-            "schema has types not reachable from the root"
-        )
+        assert set(by_client) == _reachable_client_models(root), "schema has types not reachable from the root"
 
 
 @same_client_line
@@ -110,9 +104,7 @@ def test_same_fields_as_client(doc):
         assert model is not None, t["client"]
         client = set(model.attribute_map.values())
         ours = set(t["fields"])
-        assert ours == client, (
-            f"{name}: only in schema {sorted(ours - client)}, only in client {sorted(client - ours)}"
-        )
+        assert ours == client, f"{name}: only in schema {sorted(ours - client)}, only in client {sorted(client - ours)}"
 
 
 @same_client_line
@@ -264,10 +256,7 @@ def test_module_api():
     assert ks.type_at(()) == "PodSpec"
     assert ks.type_at(("containers",)) == "Container"
     assert ks.type_at(("containers", "resources")) == "ResourceRequirements"
-    assert (
-        ks.type_at(("initContainers", "securityContext", "capabilities"))
-        == "Capabilities"
-    )
+    assert ks.type_at(("initContainers", "securityContext", "capabilities")) == "Capabilities"
     assert ks.type_at(("volumes", "emptyDir")) == "EmptyDirVolumeSource"
     assert (
         ks.type_at(
@@ -283,10 +272,7 @@ def test_module_api():
     )
     assert ks.type_at(("containers", "name")) is None
     assert ks.type_at(("containers", "nope")) is None
-    assert (
-        ks.type_at(("metadata", "ownerReferences"), root="PodTemplateSpec")
-        == "OwnerReference"
-    )
+    assert ks.type_at(("metadata", "ownerReferences"), root="PodTemplateSpec") == "OwnerReference"
     assert ks.type_at((), root="Nope") is None
     with pytest.raises(AttributeError):
         ks.field("PodSpec", "hostNetwork").ptr = True  # frozen

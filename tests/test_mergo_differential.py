@@ -66,8 +66,9 @@ def test_default_template_container_merge_equals_mergo(pairs):
         cases.append({"mode": "container", "dst": template_container, "src": task_container})
     expected = run_oracle(cases)
     for (template_container, task_container), oracle_result in zip(inputs, expected):
-        merged = engine.merge_pod_spec_onto_template({"containers": [template_container]},
-                                                     {"containers": [task_container]}, "")
+        merged = engine.merge_pod_spec_onto_template(
+            {"containers": [template_container]}, {"containers": [task_container]}, ""
+        )
         got = printed_by_podeval(merged["containers"][0], "Container")
         want = printed_by_go(oracle_result)
         assert got == want, f"template={template_container!r}\ntask={task_container!r}"

@@ -50,12 +50,24 @@ def go_differs(reason: str):
 # *bool / bool options (enable-host-networking-pod, inject-finalizer): mapstructure decodeBool
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("true", True), ("True", True), ("TRUE", True), ("t", True), ("T", True), ("1", True),  # strconv.ParseBool
-    ("false", False), ("F", False), ("0", False),
-    ("", False),  # decodeBool: a string ParseBool refuses but empty is false
-    (2, True), (0, False), (0.5, True),  # decodeBool: a number is true when not 0
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("t", True),
+        ("T", True),
+        ("1", True),  # strconv.ParseBool
+        ("false", False),
+        ("F", False),
+        ("0", False),
+        ("", False),  # decodeBool: a string ParseBool refuses but empty is false
+        (2, True),
+        (0, False),
+        (0.5, True),  # decodeBool: a number is true when not 0
+    ],
+)
 def test_bool_from_a_string_or_a_number(value, expected):
     assert decoded(option("bool"), value) is expected
 
@@ -71,12 +83,21 @@ def test_bool_refuses_what_parse_bool_refuses(value):
 # int options (update-backoff-retries, update-base-backoff-duration): mapstructure decodeInt
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("42", 42), ("-7", -7), ("+5", 5),  # strconv.ParseInt(str, 0, 64)
-    ("0x1F", 31), ("0b101", 5), ("0o17", 15),  # base 0: the base implied by the prefix
-    (True, 1), (False, 0),  # decodeInt: bools to 1 and 0
-    (2.9, 2), (-2.9, -2),  # decodeInt: int64(f), toward zero
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("42", 42),
+        ("-7", -7),
+        ("+5", 5),  # strconv.ParseInt(str, 0, 64)
+        ("0x1F", 31),
+        ("0b101", 5),
+        ("0o17", 15),  # base 0: the base implied by the prefix
+        (True, 1),
+        (False, 0),  # decodeInt: bools to 1 and 0
+        (2.9, 2),
+        (-2.9, -2),  # decodeInt: int64(f), toward zero
+    ],
+)
 def test_int_from_a_string_a_bool_or_a_float(value, expected):
     result = decoded(option("int"), value)
     assert result == expected and type(result) is int
@@ -87,17 +108,17 @@ def test_int_refuses_what_parse_int_refuses(value):
     assert not accepted(option("int"), value)
 
 
-@go_differs("decodeInt reads an empty string as 0 (str == \"\" -> \"0\")")
+@go_differs('decodeInt reads an empty string as 0 (str == "" -> "0")')
 def test_int_from_an_empty_string_is_zero():
     assert decoded(option("int"), "") == 0
 
 
-@go_differs("strconv.ParseInt with base 0 reads a leading 0 as octal: \"017\" is 15")
+@go_differs('strconv.ParseInt with base 0 reads a leading 0 as octal: "017" is 15')
 def test_int_with_a_leading_zero_is_octal():
     assert decoded(option("int"), "017") == 15
 
 
-@go_differs("strconv.ParseInt does not trim spaces: \" 5\" is a syntax error, FlytePropeller cannot load it")
+@go_differs('strconv.ParseInt does not trim spaces: " 5" is a syntax error, FlytePropeller cannot load it')
 def test_int_with_spaces_is_refused():
     assert not accepted(option("int"), " 5")
 
@@ -106,12 +127,19 @@ def test_int_with_spaces_is_refused():
 # string options (scheduler-name, gpu-resource-name, co-pilot's fields): mapstructure decodeString
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("x", "x"),
-    (5, "5"), (-12, "-12"),  # strconv.FormatInt(i, 10)
-    (True, "1"), (False, "0"),  # decodeString: bools to "1" and "0"
-    (1.5, "1.5"), (-0.25, "-0.25"), (2.0, "2"),  # strconv.FormatFloat(f, 'f', -1, 64)
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("x", "x"),
+        (5, "5"),
+        (-12, "-12"),  # strconv.FormatInt(i, 10)
+        (True, "1"),
+        (False, "0"),  # decodeString: bools to "1" and "0"
+        (1.5, "1.5"),
+        (-0.25, "-0.25"),
+        (2.0, "2"),  # strconv.FormatFloat(f, 'f', -1, 64)
+    ],
+)
 def test_string_from_a_number_or_a_bool(value, expected):
     assert decoded(option("string"), value) == expected
 
@@ -149,7 +177,7 @@ def test_duration_from_a_number_is_nanoseconds():
     assert accepted(option("duration"), 30)
 
 
-@go_differs("time.ParseDuration accepts a sign: \"-1s\"")
+@go_differs('time.ParseDuration accepts a sign: "-1s"')
 def test_duration_with_a_sign():
     assert accepted(option("duration"), "-1s")
 
@@ -159,8 +187,9 @@ def test_duration_with_a_sign():
 # resource.ParseQuantity, which reads a JSON number as its text; what it refuses, mapstructure cannot decode
 
 
-@pytest.mark.parametrize("value, go_string", [(2, "2"), ("1.5", "1500m"), (0.5, "500m"), ("1024Mi", "1Gi"),
-                                              ("1000m", "1")])
+@pytest.mark.parametrize(
+    "value, go_string", [(2, "2"), ("1.5", "1500m"), (0.5, "500m"), ("1024Mi", "1Gi"), ("1000m", "1")]
+)
 def test_quantity_accepts_what_parse_quantity_reads(value, go_string):
     # go_string: Quantity.String() of ParseQuantity's result (its canonical form, in the input's format)
     assert quantity.canonical(quantity.to_text(decoded(option("quantity"), value))) == go_string
@@ -191,7 +220,7 @@ def test_a_scalar_where_a_list_of_objects_is_wanted_is_refused():
     assert not accepted(option("list", "Toleration"), "gpu")
 
 
-@go_differs("StringToSliceHookFunc(\",\") splits the string on commas: [\"a\", \"b\"]")
+@go_differs('StringToSliceHookFunc(",") splits the string on commas: ["a", "b"]')
 def test_a_comma_separated_string_is_split():
     assert decoded(option("list"), "a,b") == ["a", "b"]
 
@@ -221,7 +250,8 @@ def test_a_scalar_where_a_mapping_is_wanted_is_refused():
 def test_a_mapping_of_toleration_lists_lifts_each_value():
     # map[v1.ResourceName][]v1.Toleration (resource-tolerations): each value through decodeSlice
     assert decoded(option("map", "list:Toleration"), {"nvidia.com/gpu": {"key": "g", "value": 2}}) == {
-        "nvidia.com/gpu": [{"key": "g", "value": "2"}]}
+        "nvidia.com/gpu": [{"key": "g", "value": "2"}]
+    }
 
 
 # -------------------------------------------------------------------------------- defaults and the effective config
@@ -229,11 +259,19 @@ def test_a_mapping_of_toleration_lists_lifts_each_value():
 OPTIONS = {
     "default-annotations": OptionDef("default-annotations", {"safe-to-evict": "false"}, "map", True, "", "annotations"),
     "default-cpus": OptionDef("default-cpus", "1000m", "quantity", True, ""),
-    "co-pilot": OptionDef("co-pilot", {"name": "copilot-", "image": "img:1"}, "struct", True, "", None, {
-        "name": OptionDef("name", "copilot-", "string", True, ""),
-        "image": OptionDef("image", "img:1", "string", True, ""),
-        "timeout": OptionDef("timeout", None, "duration", True, ""),
-    }),
+    "co-pilot": OptionDef(
+        "co-pilot",
+        {"name": "copilot-", "image": "img:1"},
+        "struct",
+        True,
+        "",
+        None,
+        {
+            "name": OptionDef("name", "copilot-", "string", True, ""),
+            "image": OptionDef("image", "img:1", "string", True, ""),
+            "timeout": OptionDef("timeout", None, "duration", True, ""),
+        },
+    ),
 }
 
 
@@ -254,11 +292,13 @@ def test_a_struct_option_is_decoded_field_by_field_over_its_defaults():
 def test_keys_flytepropeller_ignores_are_returned_in_order():
     # ErrorUnused (flytestdlib's strict mode) is off: decodeStructFromMap ignores keys that name no field
     config, unused = plugin_options.effective_config(
-        {"co-pilot": {"imag": "x"}, "default-cpu": "2", "default-cpus": "2"}, OPTIONS)
+        {"co-pilot": {"imag": "x"}, "default-cpu": "2", "default-cpus": "2"}, OPTIONS
+    )
     assert config["co-pilot"] == OPTIONS["co-pilot"].default and config["default-cpus"] == "2"
-    assert unused == [Unused(("propeller", "config", "co-pilot", "imag"), "co-pilot", "imag", "x", "image"),
-                      Unused(("propeller", "config", "default-cpu"), "default-cpu", None,
-                             "2", "default-cpus")]
+    assert unused == [
+        Unused(("propeller", "config", "co-pilot", "imag"), "co-pilot", "imag", "x", "image"),
+        Unused(("propeller", "config", "default-cpu"), "default-cpu", None, "2", "default-cpus"),
+    ]
     assert unused[1].refusal(engine.propeller_config.Where("c.yaml", 3, 5)).code == "unknown_option"
 
 
@@ -271,8 +311,9 @@ def test_defaults_are_copies():
 def test_the_shipped_table_loads_struct_defaults_from_the_fields():
     options = engine.load_rules("flyte-v1").options
     copilot = options["co-pilot"]
-    assert copilot.default == {name: field.default for name, field in copilot.fields.items()
-                               if field.default is not None}
+    assert copilot.default == {
+        name: field.default for name, field in copilot.fields.items() if field.default is not None
+    }
     assert set(plugin_options.KINDS) >= {o.type for o in options.values()}
 
 

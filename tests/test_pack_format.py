@@ -39,8 +39,9 @@ def _line_of(path: Path, text: str) -> int:
 
 def test_the_shipped_schema_is_generated_from_the_declaration():
     """Regenerate with `python tools/gen_pack_format.py` after changing the declaration, a strategy or a transform."""
-    assert pack_format.SCHEMA_FILE.read_text(encoding="utf-8") == pack_format.schema_text(pack_format.json_schema(registries())), (
-        "run: python tools/gen_pack_format.py")
+    assert pack_format.SCHEMA_FILE.read_text(encoding="utf-8") == pack_format.schema_text(
+        pack_format.json_schema(registries())
+    ), "run: python tools/gen_pack_format.py"
     assert pack_format.json_schema(registries())["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -123,8 +124,11 @@ def test_a_bad_key_in_each_section_is_reported_with_its_position_and_a_hint(tmp_
             return node
         if path[0] == "*":
             return next(found for item in node if (found := find(item, path[1:])) is not None)
-        return find(node[path[0]], path[1:]) if isinstance(node, dict) and path[0] in node or isinstance(
-            node, list) else None
+        return (
+            find(node[path[0]], path[1:])
+            if isinstance(node, dict) and path[0] in node or isinstance(node, list)
+            else None
+        )
 
     def change(data):
         node = find(data, where)
@@ -175,21 +179,55 @@ def test_a_cycle_of_packs_is_a_problem(tmp_path):
 
 
 def test_merge_patches_steps_by_id_and_rules_by_rule_id_without_changing_its_inputs():
-    parent = {"name": "p", "sources": [{"id": "a", "label": "A"}],
-              "steps": [{"id": "s", "after": ["x"], "apply": [
-                  {"rule": "r", "source": "a", "layer": {"at": "spec", "value": {"k": 1}, "position": "under"}}]}]}
-    child = {"name": "c", "extends": "p", "sources": [{"id": "a", "doc": "d"}, {"id": "b"}],
-             "steps": [{"id": "s", "after": ["y"], "apply": [
-                 {"rule": "r", "layer": {"position": "over", "value": {"j": 2}}}, {"rule": "n", "source": "b"}]}]}
+    parent = {
+        "name": "p",
+        "sources": [{"id": "a", "label": "A"}],
+        "steps": [
+            {
+                "id": "s",
+                "after": ["x"],
+                "apply": [
+                    {"rule": "r", "source": "a", "layer": {"at": "spec", "value": {"k": 1}, "position": "under"}}
+                ],
+            }
+        ],
+    }
+    child = {
+        "name": "c",
+        "extends": "p",
+        "sources": [{"id": "a", "doc": "d"}, {"id": "b"}],
+        "steps": [
+            {
+                "id": "s",
+                "after": ["y"],
+                "apply": [
+                    {"rule": "r", "layer": {"position": "over", "value": {"j": 2}}},
+                    {"rule": "n", "source": "b"},
+                ],
+            }
+        ],
+    }
     before = copy.deepcopy((parent, child))
     merged = pack_format.merge(pack_format.PACK_FILE, parent, child)
     assert (parent, child) == before
     assert merged == {
         "name": "c",
         "sources": [{"id": "a", "label": "A", "doc": "d"}, {"id": "b"}],
-        "steps": [{"id": "s", "after": ["y"], "apply": [
-            {"rule": "r", "source": "a", "layer": {"at": "spec", "value": {"k": 1, "j": 2}, "position": "over"}},
-            {"rule": "n", "source": "b"}]}]}
+        "steps": [
+            {
+                "id": "s",
+                "after": ["y"],
+                "apply": [
+                    {
+                        "rule": "r",
+                        "source": "a",
+                        "layer": {"at": "spec", "value": {"k": 1, "j": 2}, "position": "over"},
+                    },
+                    {"rule": "n", "source": "b"},
+                ],
+            }
+        ],
+    }
 
 
 # -- profiles are patched by id ----------------------------------------------------------------------------------
@@ -204,47 +242,67 @@ def _child(tmp_path: Path, profiles: str) -> Path:
 
 
 def test_a_pack_that_extends_flyte_v1_patches_one_profile_rule(tmp_path):
-    child = _child(tmp_path, "profiles:\n  pod-spec:\n    paths:\n      containers:\n"
-                             "        params: {exact_name_skips_primary: false}\n")
+    child = _child(
+        tmp_path,
+        "profiles:\n  pod-spec:\n    paths:\n      containers:\n        params: {exact_name_skips_primary: false}\n",
+    )
     v1, pack = load_rules("flyte-v1"), load_rules(str(child))
     patched, original = pack.profile("pod-spec"), v1.profile("pod-spec")
     rule = patched.rules[("containers",)]
     assert rule.params == {**original.rules[("containers",)].params, "exact_name_skips_primary": False}
-    assert (rule.id, rule.strategy, rule.note) == (original.rules[("containers",)].id,
-                                                  original.rules[("containers",)].strategy,
-                                                  original.rules[("containers",)].note)
+    assert (rule.id, rule.strategy, rule.note) == (
+        original.rules[("containers",)].id,
+        original.rules[("containers",)].strategy,
+        original.rules[("containers",)].note,
+    )
     assert patched.default == original.default
     assert {path: r for path, r in patched.rules.items() if path != ("containers",)} == {
-        path: r for path, r in original.rules.items() if path != ("containers",)}
+        path: r for path, r in original.rules.items() if path != ("containers",)
+    }
     assert check_pack(child).exit_code == 0
 
     # what the patch changes is what flyte-v1.15 changes for task containers: exact names match the primary too
     scenario = {
-        "task": {"k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "img"}]}},
-                 "config": {"primary_container_name": "main"}},
+        "task": {
+            "k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "img"}]}},
+            "config": {"primary_container_name": "main"},
+        },
         "execution": {"namespace": "ns", "podName": "p"},
         "propeller": {"config": {"default-pod-template-name": "t"}},
-        "podTemplates": [{"metadata": {"name": "t", "namespace": "ns"}, "template": {"spec": {"containers": [
-            {"name": "main", "image": "x", "workingDir": "/by-name"}]}}}],
+        "podTemplates": [
+            {
+                "metadata": {"name": "t", "namespace": "ns"},
+                "template": {"spec": {"containers": [{"name": "main", "image": "x", "workingDir": "/by-name"}]}},
+            }
+        ],
     }
-    work_dirs = {rules: engine.evaluate(scenario, rules=rules).pod["spec"]["containers"][0].get("workingDir")
-                 for rules in ("flyte-v1", "flyte-v1.15", str(child))}
+    work_dirs = {
+        rules: engine.evaluate(scenario, rules=rules).pod["spec"]["containers"][0].get("workingDir")
+        for rules in ("flyte-v1", "flyte-v1.15", str(child))
+    }
     assert work_dirs == {"flyte-v1": None, "flyte-v1.15": "/by-name", str(child): "/by-name"}
 
 
 def test_a_profile_rule_that_names_a_strategy_replaces_the_parent_s_whole(tmp_path):
-    child = _child(tmp_path, "profiles:\n  pod-spec:\n    paths:\n      containers: append\n"
-                             "      initContainers: {strategy: append, note: appended}\n")
+    child = _child(
+        tmp_path,
+        "profiles:\n  pod-spec:\n    paths:\n      containers: append\n"
+        "      initContainers: {strategy: append, note: appended}\n",
+    )
     profile = load_rules(str(child)).profile("pod-spec")
-    assert [(r.strategy.__name__, r.params, r.note) for r in (profile.rules[("containers",)],
-                                                             profile.rules[("initContainers",)])] == [
-        ("append", {}, None), ("append", {}, "appended")]
+    assert [
+        (r.strategy.__name__, r.params, r.note)
+        for r in (profile.rules[("containers",)], profile.rules[("initContainers",)])
+    ] == [("append", {}, None), ("append", {}, "appended")]
 
 
 def test_a_patch_needs_something_to_patch(tmp_path):
     """A new profile needs its default, a new path its strategy: each reported where it is written."""
-    child = _child(tmp_path, "profiles:\n  pod-spec:\n    paths:\n      hostNetwork:\n        params: {lost: drop}\n"
-                             "  brand-new:\n    paths: {}\n")
+    child = _child(
+        tmp_path,
+        "profiles:\n  pod-spec:\n    paths:\n      hostNetwork:\n        params: {lost: drop}\n"
+        "  brand-new:\n    paths: {}\n",
+    )
     _, problems = collect_problems(child)
     found = sorted((p.code, p.path, p.file, p.line) for p in problems if p.code == "pack_missing_key")
     profiles = str(child / "profiles.yaml")
@@ -253,7 +311,9 @@ def test_a_patch_needs_something_to_patch(tmp_path):
         ("pack_missing_key", "profiles.pod-spec.paths.hostNetwork", profiles, 5),
     ]
     assert {p.message for p in problems if p.code == "pack_missing_key"} == {
-        "missing required key 'default'", "missing required key 'strategy'"}
+        "missing required key 'default'",
+        "missing required key 'strategy'",
+    }
 
 
 def test_check_holds_a_pack_that_extends_none_to_whole_profiles(tmp_path):

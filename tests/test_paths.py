@@ -43,8 +43,13 @@ def test_tcp_and_udp_on_one_port_are_two_keys():
 def test_absent_key_field_printed_as_written():
     """No default is filled in: a port without protocol is keyed by containerPort alone (as podeval prints the Pod).
     That key also selects a 53/UDP written before it, so such an item is the second of its key."""
-    items = [{"containerPort": 80}, {"containerPort": 53, "protocol": "UDP"}, {"containerPort": 53},
-             {"containerPort": 80}, {"name": "metrics"}]
+    items = [
+        {"containerPort": 80},
+        {"containerPort": 53, "protocol": "UDP"},
+        {"containerPort": 53},
+        {"containerPort": 80},
+        {"name": "metrics"},
+    ]
     assert _printed("Container", "ports", items) == [
         "ports[containerPort=80]",
         "ports[containerPort=53,protocol=UDP]",
@@ -69,14 +74,19 @@ def test_old_single_field_port_form_still_parsed():
 def test_single_key_form_unchanged():
     items = [{"name": "primary"}, {"name": "sidecar"}, {"name": "primary"}]
     assert _printed("PodSpec", "containers", items) == [
-        "containers[name=primary]", "containers[name=sidecar]", "containers[name=primary#2]"]
+        "containers[name=primary]",
+        "containers[name=sidecar]",
+        "containers[name=primary#2]",
+    ]
     _round_trips("PodSpec", "containers", items)
     assert Key.of([("name", "primary")]) == Key("name", "primary")
 
 
 def test_keys_follow_the_schema_per_parent_type():
-    constraints = [{"topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "maxSkew": 1},
-                   {"topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 2}]
+    constraints = [
+        {"topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "maxSkew": 1},
+        {"topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 2},
+    ]
     assert _printed("PodSpec", "topologySpreadConstraints", constraints) == [
         "topologySpreadConstraints[topologyKey=zone,whenUnsatisfiable=DoNotSchedule]",
         "topologySpreadConstraints[topologyKey=zone,whenUnsatisfiable=ScheduleAnyway]",
@@ -99,8 +109,11 @@ def test_field_at_walks_items_and_map_entries():
 
 @pytest.mark.parametrize("value", ["FOO#2", "a=b", "a,b", "a,protocol=UDP", "x]y", 'q"uote', "", "café", "[x"])
 def test_values_that_need_quotes_round_trip(value):
-    for key in (Key("name", value), Key.of([("containerPort", "53"), ("protocol", value)], 2),
-                Key.of([("containerPort", value), ("protocol", "UDP")])):
+    for key in (
+        Key("name", value),
+        Key.of([("containerPort", "53"), ("protocol", value)], 2),
+        Key.of([("containerPort", value), ("protocol", "UDP")]),
+    ):
         text = paths.render(("ports", key, "name"))
         assert paths.parse(text) == ("ports", key, "name"), text
 
@@ -123,8 +136,11 @@ def test_one_printer_for_yaml_locations():
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["name", "containerPort", "protocol"]), _text), min_size=1, max_size=3),
-       st.integers(min_value=1, max_value=3), st.lists(_text, max_size=3))
+@given(
+    st.lists(st.tuples(st.sampled_from(["name", "containerPort", "protocol"]), _text), min_size=1, max_size=3),
+    st.integers(min_value=1, max_value=3),
+    st.lists(_text, max_size=3),
+)
 def test_render_parse_round_trip(pairs, occurrence, fields):
     path = ("spec", Key.of(pairs, occurrence), *fields)
     assert paths.parse(paths.render(path)) == path
@@ -134,9 +150,13 @@ def test_tcp_and_udp_ports_in_the_trace_and_managed_fields():
     """End to end: the trace owns each of the two port-53 items under its own composite key, and managedFields
     itemise them by the schema's key fields (a protocol left out: the API server's default, TCP)."""
     ports = [{"containerPort": 53, "protocol": "UDP", "name": "dns-udp"}, {"containerPort": 53, "name": "dns"}]
-    scenario = {"task": {"k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "i", "ports": ports}]}},
-                         "config": {"primary_container_name": "main"}},
-                "execution": {"namespace": "ns", "podName": "p"}}
+    scenario = {
+        "task": {
+            "k8sPod": {"podSpec": {"containers": [{"name": "main", "image": "i", "ports": ports}]}},
+            "config": {"primary_container_name": "main"},
+        },
+        "execution": {"namespace": "ns", "podName": "p"},
+    }
     result = engine.evaluate(scenario)
     owned = {path for path in result.trace.owners if ".ports[" in path}
     assert owned == {

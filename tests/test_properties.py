@@ -29,7 +29,11 @@ from tests.test_bad_inputs import documented_codes
 ROOT = Path(__file__).resolve().parents[1]
 RULES = engine.load_rules("flyte-v1")
 DOCUMENTED = documented_codes()
-SETTINGS = settings(max_examples=int(os.environ.get("PODEVAL_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("PODEVAL_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def evaluate(scenario):
@@ -79,8 +83,12 @@ def test_valid_scenarios_give_pods_the_api_server_accepts(scenario):
     # then there twice (mergo WithAppendSlice)
     for problem in result.problems:
         assert problem.source and problem.rule, str(problem)
-    others = [p for p in result.problems if not (p.code == "request_over_limit" and apiserver.ZERO_WRITTEN in p.message)
-              and not (p.code == "duplicate_name" and p.path.startswith("spec.volumes["))]
+    others = [
+        p
+        for p in result.problems
+        if not (p.code == "request_over_limit" and apiserver.ZERO_WRITTEN in p.message)
+        and not (p.code == "duplicate_name" and p.path.startswith("spec.volumes["))
+    ]
     assert others == [], [str(p) for p in others]
 
 
@@ -109,8 +117,12 @@ for path in sys.argv[1:]:
 """
 
 
-@settings(max_examples=1, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=1,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(scenarios(), min_size=4, max_size=4))
 def test_output_is_the_same_under_any_hash_seed(tmp_path, batch):
     files = []
@@ -121,8 +133,14 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path, batch):
     outputs = set()
     for seed in ("0", "1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        completed = subprocess.run([sys.executable, "-c", _RENDER_ALL, *files], capture_output=True, env=env,
-                                   cwd=ROOT, timeout=300, check=False)
+        completed = subprocess.run(
+            [sys.executable, "-c", _RENDER_ALL, *files],
+            capture_output=True,
+            env=env,
+            cwd=ROOT,
+            timeout=300,
+            check=False,
+        )
         assert completed.returncode == 0, completed.stderr.decode()
         outputs.add(completed.stdout)
     assert len(outputs) == 1
@@ -150,8 +168,14 @@ def _as_client_objects(scenario: dict) -> dict:
 
     def quantities_as_text(value):
         if isinstance(value, dict):
-            return {k: (str(v) if k in ("cpu", "memory", "ephemeral-storage", "gpu") and not isinstance(v, dict)
-                        else quantities_as_text(v)) for k, v in value.items()}
+            return {
+                k: (
+                    str(v)
+                    if k in ("cpu", "memory", "ephemeral-storage", "gpu") and not isinstance(v, dict)
+                    else quantities_as_text(v)
+                )
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [quantities_as_text(v) for v in value]
         return value
@@ -218,9 +242,26 @@ def test_every_leaf_of_the_pod_has_exactly_one_owner(scenario):
 
 
 def test_an_env_var_named_like_an_occurrence_has_its_own_path():
-    scenario = {"task": {"k8sPod": {"podSpec": {"containers": [{"name": "primary", "image": "img:1", "env": [
-        {"name": "FOO", "value": "1"}, {"name": "FOO", "value": "2"}, {"name": "FOO#2", "value": "3"}]}]}},
-        "config": {"primary_container_name": "primary"}}}
+    scenario = {
+        "task": {
+            "k8sPod": {
+                "podSpec": {
+                    "containers": [
+                        {
+                            "name": "primary",
+                            "image": "img:1",
+                            "env": [
+                                {"name": "FOO", "value": "1"},
+                                {"name": "FOO", "value": "2"},
+                                {"name": "FOO#2", "value": "3"},
+                            ],
+                        }
+                    ]
+                }
+            },
+            "config": {"primary_container_name": "primary"},
+        }
+    }
     result = engine.evaluate(scenario, rules=RULES)
     found = list(leaves({"spec": result.pod["spec"]}))
     assert len(found) == len(set(found))

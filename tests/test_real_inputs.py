@@ -23,8 +23,10 @@ import yaml
 from engine.cli import main
 
 REAL = Path(__file__).parent / "real_inputs"
-TASK = {"task": {"type": "python-task", "container": {"image": "ghcr.io/org/train:v1", "args": ["pyflyte-execute"]}},
-        "execution": {"namespace": "flytesnacks-development", "podName": "abc-n0-0"}}
+TASK = {
+    "task": {"type": "python-task", "container": {"image": "ghcr.io/org/train:v1", "args": ["pyflyte-execute"]}},
+    "execution": {"namespace": "flytesnacks-development", "podName": "abc-n0-0"},
+}
 
 
 def render(tmp_path, capsys, *args: str) -> tuple[int, dict | None, str]:
@@ -58,9 +60,11 @@ def test_sandbox_manifest_skips_empty_documents_and_sets_env_and_200mi(tmp_path,
     container = primary(pod)
     assert container["resources"]["requests"] == {"cpu": "100m", "memory": "200Mi"}
     assert container["resources"]["limits"] == {"cpu": "100m", "memory": "200Mi"}
-    assert container["env"] == [{"name": "FLYTE_AWS_ACCESS_KEY_ID", "value": "minio"},
-                                {"name": "FLYTE_AWS_ENDPOINT", "value": "http://minio.flyte:9000"},
-                                {"name": "FLYTE_AWS_SECRET_ACCESS_KEY", "value": "miniostorage"}]
+    assert container["env"] == [
+        {"name": "FLYTE_AWS_ACCESS_KEY_ID", "value": "minio"},
+        {"name": "FLYTE_AWS_ENDPOINT", "value": "http://minio.flyte:9000"},
+        {"name": "FLYTE_AWS_SECRET_ACCESS_KEY", "value": "miniostorage"},
+    ]
 
 
 def test_sandbox_bundled_merges_the_files_of_flyte_sandbox_config(tmp_path, capsys):
@@ -72,17 +76,27 @@ def test_sandbox_bundled_merges_the_files_of_flyte_sandbox_config(tmp_path, caps
     container = primary(pod)
     assert container["resources"]["requests"] == {"cpu": "1", "memory": "1Gi"}
     assert {e["name"]: e["value"] for e in container["env"]} == {
-        "FLYTE_AWS_ENDPOINT": "http://flyte-sandbox-minio.flyte:9000", "FLYTE_AWS_ACCESS_KEY_ID": "minio",
-        "FLYTE_AWS_SECRET_ACCESS_KEY": "miniostorage", "FLYTE_PLATFORM_URL": "flyte-sandbox-grpc.flyte:8089",
-        "FLYTE_PLATFORM_INSECURE": "true"}
+        "FLYTE_AWS_ENDPOINT": "http://flyte-sandbox-minio.flyte:9000",
+        "FLYTE_AWS_ACCESS_KEY_ID": "minio",
+        "FLYTE_AWS_SECRET_ACCESS_KEY": "miniostorage",
+        "FLYTE_PLATFORM_URL": "flyte-sandbox-grpc.flyte:8089",
+        "FLYTE_PLATFORM_INSECURE": "true",
+    }
 
 
 def test_explain_names_the_configmap_key_and_the_line_in_the_manifest(tmp_path, capsys):
     task = tmp_path / "task.yaml"
     task.write_text(yaml.safe_dump(TASK))
     manifest = REAL / "eks-flyte_helm_generated.yaml"
-    code = main(["explain", str(task), "--propeller-config", str(manifest),
-                 "spec.containers[name=abc-n0-0].resources.requests.cpu"])
+    code = main(
+        [
+            "explain",
+            str(task),
+            "--propeller-config",
+            str(manifest),
+            "spec.containers[name=abc-n0-0].resources.requests.cpu",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     line = next(i for i, text in enumerate(manifest.read_text().splitlines(), 1) if "default-cpus: 100m" in text)
@@ -92,15 +106,18 @@ def test_explain_names_the_configmap_key_and_the_line_in_the_manifest(tmp_path, 
 
 def test_the_trace_names_every_option_of_the_configmap(tmp_path, capsys):
     trace = tmp_path / "trace.json"
-    code, _, err = render(tmp_path, capsys, "--propeller-config", str(REAL / "sandbox-bundled-complete.yaml"),
-                          "--trace", str(trace))
+    code, _, err = render(
+        tmp_path, capsys, "--propeller-config", str(REAL / "sandbox-bundled-complete.yaml"), "--trace", str(trace)
+    )
     assert code == 0, err
     [source] = [s for s in json.loads(trace.read_text())["sources"] if s["id"] == "k8s-plugin"]
-    assert source["origin"].endswith("(ConfigMap flyte/flyte-sandbox-config) data[001-plugins.yaml, "
-                                     "100-inline-config.yaml]")
+    assert source["origin"].endswith(
+        "(ConfigMap flyte/flyte-sandbox-config) data[001-plugins.yaml, 100-inline-config.yaml]"
+    )
     assert source["options"]["co-pilot"].endswith("(ConfigMap flyte/flyte-sandbox-config, data[001-plugins.yaml])")
     assert source["options"]["default-env-vars"].endswith(
-        "(ConfigMap flyte/flyte-sandbox-config, data[100-inline-config.yaml])")
+        "(ConfigMap flyte/flyte-sandbox-config, data[100-inline-config.yaml])"
+    )
 
 
 def test_a_helm_values_file_gets_the_path_of_its_plugin_section(tmp_path, capsys):
@@ -118,8 +135,9 @@ def test_a_helm_values_file_gets_the_path_of_its_plugin_section(tmp_path, capsys
 def test_a_single_configmap_taken_out_of_the_manifest_gives_the_same_pod(tmp_path, capsys):
     """The issue's report: the ConfigMap alone must give the Pod the whole manifest gives (every key merged)."""
     documents = list(yaml.safe_load_all((REAL / "eks-flyte_helm_generated.yaml").read_text()))
-    [configmap] = [d for d in documents if d and d["kind"] == "ConfigMap"
-                   and d["metadata"]["name"] == "flyte-propeller-config"]
+    [configmap] = [
+        d for d in documents if d and d["kind"] == "ConfigMap" and d["metadata"]["name"] == "flyte-propeller-config"
+    ]
     single = tmp_path / "flyte-propeller-config.yaml"
     single.write_text(yaml.safe_dump(configmap))
     _, from_manifest, _ = render(tmp_path, capsys, "--propeller-config", str(REAL / "eks-flyte_helm_generated.yaml"))

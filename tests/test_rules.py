@@ -29,10 +29,20 @@ def test_flyte_v1_graph_has_the_docs_nodes_and_flytes_steps_in_order():
     pack = load_rules("flyte-v1")
     assert {"k8s-plugin", "compile-time", "runtime-template", "pod-template-name"} <= set(pack.sources)
     steps = [step.id for step in pack.steps]
-    assert steps == ["build-raw-pod", "pod-template-override", "resolve-runtime-template", "customize-containers",
-                     "require-primary-container", "add-co-pilot", "update-pod", "merge-runtime-template",
-                     "extended-resources",
-                     "container-image-override", "pod-plugin", "object-metadata"]
+    assert steps == [
+        "build-raw-pod",
+        "pod-template-override",
+        "resolve-runtime-template",
+        "customize-containers",
+        "require-primary-container",
+        "add-co-pilot",
+        "update-pod",
+        "merge-runtime-template",
+        "extended-resources",
+        "container-image-override",
+        "pod-plugin",
+        "object-metadata",
+    ]
     # the task side is built and customized before it is laid onto the runtime template
     assert steps.index("update-pod") < steps.index("merge-runtime-template")
     assert pack.order == sorted(pack.order, key=pack.order.index)  # a list, computed once
@@ -100,8 +110,8 @@ def test_a_pack_can_extend_another_and_override_one_profile(tmp_path):
     child.mkdir()
     (child / "pack.yaml").write_text("extends: flyte-v1\nname: child\n")
     (child / "profiles.yaml").write_text(
-        "profiles:\n  pod-spec:\n    default: mergo\n    paths:\n      containers:\n"
-        "        strategy: append\n")
+        "profiles:\n  pod-spec:\n    default: mergo\n    paths:\n      containers:\n        strategy: append\n"
+    )
     pack = load_rules(str(child))
     assert pack.name == "child"
     assert [s.id for s in pack.steps] == [s.id for s in load_rules("flyte-v1").steps]
@@ -128,11 +138,19 @@ def test_the_compiled_pack_cache_round_trips_and_keeps_networkx_off_a_warm_rende
     import sys
 
     env = dict(os.environ, PODEVAL_CACHE_DIR=str(tmp_path / "cache"))
-    probe = ("import sys, json, engine; r = engine.evaluate('examples/flyte-docs/example-3.yaml'); "
-             "print(json.dumps({'networkx': 'networkx' in sys.modules, 'pod': r.pod}))")
-    runs = [json.loads(subprocess.run([sys.executable, "-c", probe], cwd=repo_root, env=env, check=True,
-                                      capture_output=True, text=True).stdout) for _ in range(2)]
-    assert runs[0]["networkx"] is True   # compiled: the DAG is sorted with networkx
+    probe = (
+        "import sys, json, engine; r = engine.evaluate('examples/flyte-docs/example-3.yaml'); "
+        "print(json.dumps({'networkx': 'networkx' in sys.modules, 'pod': r.pod}))"
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", probe], cwd=repo_root, env=env, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert runs[0]["networkx"] is True  # compiled: the DAG is sorted with networkx
     assert runs[1]["networkx"] is False  # from the cache
     assert runs[0]["pod"] == runs[1]["pod"]
     assert any((tmp_path / "cache").rglob("*")), "nothing was cached"

@@ -26,15 +26,22 @@ EXECUTION = {
 
 
 # the runtime PodTemplate interruptible_with_metadata names (metadata.podTemplateName)
-GPU_TEMPLATE = {"apiVersion": "v1", "kind": "PodTemplate",
-                "metadata": {"name": "gpu-template", "namespace": "flytesnacks-development"},
-                "template": {"spec": {"containers": [{"name": "default", "image": "x"}]}}}
+GPU_TEMPLATE = {
+    "apiVersion": "v1",
+    "kind": "PodTemplate",
+    "metadata": {"name": "gpu-template", "namespace": "flytesnacks-development"},
+    "template": {"spec": {"containers": [{"name": "default", "image": "x"}]}},
+}
 
 # the one pod_template_and_name names
-BASE_TEMPLATE = {"apiVersion": "v1", "kind": "PodTemplate",
-                 "metadata": {"name": "base-template", "namespace": "flytesnacks-development"},
-                 "template": {"spec": {"containers": [{"name": "default", "image": "x",
-                                                       "env": [{"name": "FROM_RUNTIME", "value": "1"}]}]}}}
+BASE_TEMPLATE = {
+    "apiVersion": "v1",
+    "kind": "PodTemplate",
+    "metadata": {"name": "base-template", "namespace": "flytesnacks-development"},
+    "template": {
+        "spec": {"containers": [{"name": "default", "image": "x", "env": [{"name": "FROM_RUNTIME", "value": "1"}]}]}
+    },
+}
 
 
 def render(capsys, *args: str) -> tuple[int, dict | None, str]:
@@ -68,20 +75,32 @@ pytest.importorskip("flyteidl", reason="flyteidl is not installed: pip install '
 
 
 def test_flytectl_get_task_json__admin_task_with_its_id(tmp_path, capsys):
-    code, pod, err = render(capsys, scenario_file(tmp_path), "--task-template", str(FIXTURES / "flytectl-get-task.json"))
+    code, pod, err = render(
+        capsys, scenario_file(tmp_path), "--task-template", str(FIXTURES / "flytectl-get-task.json")
+    )
 
     assert code == 0, err
     (container,) = pod["spec"]["containers"]
     env = env_of(container)
     # GetExecutionEnvVars (flytek8s/k8s_resource_adds.go): the task execution's TaskId is the registered id
     assert [env[f"FLYTE_INTERNAL_TASK_{part}"] for part in ("PROJECT", "DOMAIN", "NAME", "VERSION")] == [
-        "flytesnacks", "development", "flytekit_tasks.registered.t4_with_shared_memory", "v1"]
+        "flytesnacks",
+        "development",
+        "flytekit_tasks.registered.t4_with_shared_memory",
+        "v1",
+    ]
     # ApplySharedMemory (pod_helper.go): flytekit's shared_memory=True gives no size, the volume gets a zero SizeLimit
-    assert pod["spec"]["volumes"] == [{"name": "flyte-shared-memory", "emptyDir": {"medium": "Memory", "sizeLimit": "0"}}]
+    assert pod["spec"]["volumes"] == [
+        {"name": "flyte-shared-memory", "emptyDir": {"medium": "Memory", "sizeLimit": "0"}}
+    ]
     assert container["volumeMounts"] == [{"name": "flyte-shared-memory", "mountPath": "/dev/shm"}]
     # ApplyGPUNodeSelectors (pod_helper.go): the device toleration on the default gpu-device-node-label
-    assert {"key": "k8s.amazonaws.com/accelerator", "operator": "Equal", "value": "nvidia-tesla-t4",
-            "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+    assert {
+        "key": "k8s.amazonaws.com/accelerator",
+        "operator": "Equal",
+        "value": "nvidia-tesla-t4",
+        "effect": "NoSchedule",
+    } in pod["spec"]["tolerations"]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
 
 
@@ -111,10 +130,18 @@ def test_json_mapping__container_resources_and_env(tmp_path, capsys):
     assert container["name"] == "a1b2c3-n0-0"
     # ApplyResourceOverrides -> adjustResourceRequirement (AdjustOrDefaultResource): an ephemeral-storage limit
     # without a request gives the request the limit
-    assert container["resources"]["requests"] == {"cpu": "1", "memory": "2Gi", "nvidia.com/gpu": "1",
-                                                  "ephemeral-storage": "10Gi"}
-    assert container["resources"]["limits"] == {"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1",
-                                                "ephemeral-storage": "10Gi"}
+    assert container["resources"]["requests"] == {
+        "cpu": "1",
+        "memory": "2Gi",
+        "nvidia.com/gpu": "1",
+        "ephemeral-storage": "10Gi",
+    }
+    assert container["resources"]["limits"] == {
+        "cpu": "2",
+        "memory": "4Gi",
+        "nvidia.com/gpu": "1",
+        "ephemeral-storage": "10Gi",
+    }
     assert env_of(container)["MODE"] == "train"
     # pyflyte left the id without project, domain and version (flytectl register fills them): no task id is used
     assert "FLYTE_INTERNAL_TASK_NAME" not in env_of(container)
@@ -127,13 +154,21 @@ def test_yaml_mapping__partitioned_accelerator_and_shared_memory_size(tmp_path, 
     spec = pod["spec"]
     # ApplyGPUNodeSelectors: device and partition size, each a required node selector term and a toleration
     assert spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == [
-        {"matchExpressions": [
-            {"key": "k8s.amazonaws.com/accelerator", "operator": "In", "values": ["nvidia-tesla-a100"]},
-            {"key": "k8s.amazonaws.com/gpu-partition-size", "operator": "In", "values": ["1g.5gb"]}]}]
+        {
+            "matchExpressions": [
+                {"key": "k8s.amazonaws.com/accelerator", "operator": "In", "values": ["nvidia-tesla-a100"]},
+                {"key": "k8s.amazonaws.com/gpu-partition-size", "operator": "In", "values": ["1g.5gb"]},
+            ]
+        }
+    ]
     assert spec["tolerations"] == [
         {"key": "gpu", "operator": "Exists"},
-        {"key": "k8s.amazonaws.com/accelerator", "operator": "Equal", "value": "nvidia-tesla-a100",
-         "effect": "NoSchedule"},
+        {
+            "key": "k8s.amazonaws.com/accelerator",
+            "operator": "Equal",
+            "value": "nvidia-tesla-a100",
+            "effect": "NoSchedule",
+        },
         {"key": "k8s.amazonaws.com/gpu-partition-size", "operator": "Equal", "value": "1g.5gb", "effect": "NoSchedule"},
     ]
     assert spec["volumes"] == [{"name": "flyte-shared-memory", "emptyDir": {"medium": "Memory", "sizeLimit": "2Gi"}}]
@@ -170,8 +205,15 @@ def test_bare_task_template_pb(tmp_path, capsys):
 
 
 def test_package_tgz__task_name_picks_the_task(capsys):
-    code, pod, err = render(capsys, "--task-template", str(FIXTURES / "flyte-package.tgz"), "--task-name",
-                            "plain_container_task", "--namespace", "ns")
+    code, pod, err = render(
+        capsys,
+        "--task-template",
+        str(FIXTURES / "flyte-package.tgz"),
+        "--task-name",
+        "plain_container_task",
+        "--namespace",
+        "ns",
+    )
 
     assert code == 0, err
     (container,) = pod["spec"]["containers"]
@@ -181,11 +223,17 @@ def test_package_tgz__task_name_picks_the_task(capsys):
     assert container["resources"]["limits"]["memory"] == "2Gi"
 
 
-@pytest.mark.parametrize(("task_name", "code", "shown"), [
-    (None, "task_name_required", "flytekit_tasks.registered.a100_partition, "),
-    ("flytekit_tasks.registered.a100_partitio", "task_name_not_found",
-     "did you mean 'flytekit_tasks.registered.a100_partition'?"),
-])
+@pytest.mark.parametrize(
+    ("task_name", "code", "shown"),
+    [
+        (None, "task_name_required", "flytekit_tasks.registered.a100_partition, "),
+        (
+            "flytekit_tasks.registered.a100_partitio",
+            "task_name_not_found",
+            "did you mean 'flytekit_tasks.registered.a100_partition'?",
+        ),
+    ],
+)
 def test_package_tgz__task_name_missing_or_wrong_lists_the_names(capsys, task_name, code, shown):
     args = ["--task-template", str(FIXTURES / "flyte-package.tgz"), "--namespace", "ns"]
     exit_code, pod, err = render(capsys, *args, *(["--task-name", task_name] if task_name else []))
@@ -197,8 +245,9 @@ def test_package_tgz__task_name_missing_or_wrong_lists_the_names(capsys, task_na
 
 def test_scenario_task_template_is_the_cli_input(tmp_path, capsys):
     task = yaml.safe_load((FIXTURES / "flytectl-get-task.yaml").read_text())
-    inline = scenario_file(tmp_path, task={"template": task["closure"]["compiledTask"]["template"]},
-                           podTemplates=[BASE_TEMPLATE])
+    inline = scenario_file(
+        tmp_path, task={"template": task["closure"]["compiledTask"]["template"]}, podTemplates=[BASE_TEMPLATE]
+    )
     execution = tmp_path / "execution.yaml"
     execution.write_text(yaml.safe_dump({"execution": EXECUTION, "podTemplates": [BASE_TEMPLATE]}))
 
@@ -224,28 +273,59 @@ def write(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("text", "code", "where", "shown"), [
-    # an unknown field, at its key, with the nearest field
-    ("task:\n  template:\n    type: python-task\n    contaner: {image: img}\n", "unknown_key", "contaner",
-     "task.template.contaner: flyteidl.core.TaskTemplate has no field 'contaner' (hint: did you mean 'container'?)"),
-    # an enum name protobuf does not know, inside a repeated message
-    (("task:\n  template:\n    type: python-task\n    container:\n      image: img\n      resources:\n"
-      "        requests: [{name: CPUU, value: '1'}]\n"), "task_template_invalid", "CPUU",
-     "task.template.container.resources.requests[0].name: Invalid enum value CPUU"),
-    # a number where protobuf wants a string
-    ("task:\n  template:\n    type: python-task\n    container: {image: img, env: [{key: A, value: 1}]}\n",
-     "task_template_invalid", "1}", "task.template.container.env[0].value: expected string"),
-    # a Kubernetes problem in the pod spec, located through snake_case proto field names
-    (("task:\n  template:\n    type: python-task\n    config: {primary_container_name: p}\n    k8s_pod:\n"
-      "      pod_spec:\n        containers: [{name: p, image: i, resources: {limits: {cpu: 1 core}}}]\n"),
-     "pod_spec_decode", "1 core", "task.template.k8s_pod.pod_spec.containers[name=p].resources.limits.cpu"),
-    # a legacy sidecar task (plugins/k8s/pod/plugin.go: task_type_version 0 and 1 read the pod spec from custom)
-    ("task:\n  template:\n    type: sidecar\n    task_type_version: 1\n    custom: {containers: []}\n",
-     "task_template_unsupported", "1\n", "task.template.task_type_version: a sidecar task of task_type_version 1"),
-    # the template together with an authoring key
-    ("task:\n  podTemplate: {podSpec: {containers: []}}\n  template: {type: python-task, container: {image: i}}\n",
-     "exclusive_keys", "podTemplate", "task.template and task.podTemplate both give the task"),
-])
+@pytest.mark.parametrize(
+    ("text", "code", "where", "shown"),
+    [
+        # an unknown field, at its key, with the nearest field
+        (
+            "task:\n  template:\n    type: python-task\n    contaner: {image: img}\n",
+            "unknown_key",
+            "contaner",
+            "task.template.contaner: flyteidl.core.TaskTemplate has no field 'contaner' (hint: did you mean 'container'?)",
+        ),
+        # an enum name protobuf does not know, inside a repeated message
+        (
+            (
+                "task:\n  template:\n    type: python-task\n    container:\n      image: img\n      resources:\n"
+                "        requests: [{name: CPUU, value: '1'}]\n"
+            ),
+            "task_template_invalid",
+            "CPUU",
+            "task.template.container.resources.requests[0].name: Invalid enum value CPUU",
+        ),
+        # a number where protobuf wants a string
+        (
+            "task:\n  template:\n    type: python-task\n    container: {image: img, env: [{key: A, value: 1}]}\n",
+            "task_template_invalid",
+            "1}",
+            "task.template.container.env[0].value: expected string",
+        ),
+        # a Kubernetes problem in the pod spec, located through snake_case proto field names
+        (
+            (
+                "task:\n  template:\n    type: python-task\n    config: {primary_container_name: p}\n    k8s_pod:\n"
+                "      pod_spec:\n        containers: [{name: p, image: i, resources: {limits: {cpu: 1 core}}}]\n"
+            ),
+            "pod_spec_decode",
+            "1 core",
+            "task.template.k8s_pod.pod_spec.containers[name=p].resources.limits.cpu",
+        ),
+        # a legacy sidecar task (plugins/k8s/pod/plugin.go: task_type_version 0 and 1 read the pod spec from custom)
+        (
+            "task:\n  template:\n    type: sidecar\n    task_type_version: 1\n    custom: {containers: []}\n",
+            "task_template_unsupported",
+            "1\n",
+            "task.template.task_type_version: a sidecar task of task_type_version 1",
+        ),
+        # the template together with an authoring key
+        (
+            "task:\n  podTemplate: {podSpec: {containers: []}}\n  template: {type: python-task, container: {image: i}}\n",
+            "exclusive_keys",
+            "podTemplate",
+            "task.template and task.podTemplate both give the task",
+        ),
+    ],
+)
 def test_template_errors_point_into_the_template(tmp_path, capsys, text, code, where, shown):
     """`where`: the text at the reported line:col."""
     exit_code, pod, err = render(capsys, write(tmp_path, text))
@@ -258,9 +338,11 @@ def test_template_errors_point_into_the_template(tmp_path, capsys, text, code, w
 
 
 def test_whole_numbers_as_floats_and_omitted_zero_values_read_as_flyteidl_reads_them(tmp_path, capsys):
-    text = ("task:\n  template:\n    type: python-task\n    taskTypeVersion: 2.0\n    metadata: {retries: {}}\n"
-            "    config: {primary_container_name: p}\n    k8sPod:\n      podSpec:\n"
-            "        terminationGracePeriodSeconds: 30.0\n        containers: [{name: p, image: i}]\n")
+    text = (
+        "task:\n  template:\n    type: python-task\n    taskTypeVersion: 2.0\n    metadata: {retries: {}}\n"
+        "    config: {primary_container_name: p}\n    k8sPod:\n      podSpec:\n"
+        "        terminationGracePeriodSeconds: 30.0\n        containers: [{name: p, image: i}]\n"
+    )
 
     code, pod, err = render(capsys, write(tmp_path, text), "--namespace", "ns")
 
@@ -296,8 +378,9 @@ def test_read_template_file_error_is_an_input_error():
 
 def test_flytectl_list_of_tasks__task_name_picks_one(tmp_path, capsys):
     """`flytectl get task -o yaml` of several tasks prints a list; --task-name picks one, its errors point into it."""
-    tasks = [yaml.safe_load((FIXTURES / name).read_text()) for name in ("flytectl-get-task.yaml",
-                                                                         "flytectl-get-task.json")]
+    tasks = [
+        yaml.safe_load((FIXTURES / name).read_text()) for name in ("flytectl-get-task.yaml", "flytectl-get-task.json")
+    ]
     listing = tmp_path / "tasks.yaml"
     listing.write_text(yaml.safe_dump(tasks, sort_keys=False))
     name = "flytekit_tasks.registered.t4_with_shared_memory"

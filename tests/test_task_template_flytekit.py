@@ -51,18 +51,31 @@ TASKS = {
 
 
 def _runtime_template(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name, "namespace": NAMESPACE},
-            "template": {"spec": {"containers": [{"name": "default", "image": "x",
-                                                  "env": [{"name": "RUNTIME", "value": name}]}]}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PodTemplate",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "template": {
+            "spec": {"containers": [{"name": "default", "image": "x", "env": [{"name": "RUNTIME", "value": name}]}]}
+        },
+    }
 
 
 # An execution with its identity, the runtime PodTemplates the tasks name, and plugin options that the task
 # metadata turns on (interruptible tolerations, GPU settings).
 SCENARIO = {
-    "execution": {"namespace": NAMESPACE, "podName": "a1b2c3-n0-0", "nodeId": "n0",
-                  "id": {"project": "flytesnacks", "domain": "development", "name": "a1b2c3"}},
-    "propeller": {"config": {"interruptible-tolerations": [{"key": "spot", "operator": "Exists"}],
-                             "gpu-device-node-label": "gpu.example.com/device"}},
+    "execution": {
+        "namespace": NAMESPACE,
+        "podName": "a1b2c3-n0-0",
+        "nodeId": "n0",
+        "id": {"project": "flytesnacks", "domain": "development", "name": "a1b2c3"},
+    },
+    "propeller": {
+        "config": {
+            "interruptible-tolerations": [{"key": "spot", "operator": "Exists"}],
+            "gpu-device-node-label": "gpu.example.com/device",
+        }
+    },
     "podTemplates": [_runtime_template("gpu-template"), _runtime_template("base-template")],
 }
 
@@ -73,8 +86,12 @@ def package(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("package")
     output = folder / "flyte-package.tgz"
     pyflyte = Path(sys.executable).parent / "pyflyte"
-    subprocess.run([str(pyflyte), "--pkgs", "flytekit_tasks", "package", "--image", IMAGE, "--output", str(output)],
-                   cwd=TESTS_DIR, check=True, capture_output=True)
+    subprocess.run(
+        [str(pyflyte), "--pkgs", "flytekit_tasks", "package", "--image", IMAGE, "--output", str(output)],
+        cwd=TESTS_DIR,
+        check=True,
+        capture_output=True,
+    )
     specs = {}
     with tarfile.open(output) as archive:
         for member in archive.getmembers():
@@ -162,7 +179,9 @@ def test_static_fixtures_are_what_flytekit_writes(tmp_path):
     from flyteidl.admin import task_pb2
     from google.protobuf.json_format import MessageToDict
 
-    spec = importlib.util.spec_from_file_location("task_templates_generate", TESTS_DIR / "task_templates" / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "task_templates_generate", TESTS_DIR / "task_templates" / "generate.py"
+    )
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     package_path = tmp_path / "flyte-package.tgz"
@@ -179,4 +198,5 @@ def test_static_fixtures_are_what_flytekit_writes(tmp_path):
         assert content(name, data) == content(name, (generate.HERE / name).read_bytes()), name
     with tarfile.open(package_path) as fresh, tarfile.open(generate.HERE / "flyte-package.tgz") as kept:
         assert {m.name: content(m.name, fresh.extractfile(m).read()) for m in fresh.getmembers()} == {
-            m.name: content(m.name, kept.extractfile(m).read()) for m in kept.getmembers()}
+            m.name: content(m.name, kept.extractfile(m).read()) for m in kept.getmembers()
+        }

@@ -54,18 +54,44 @@ def run(capsys, *argv):
 def minimal_pack(tmp_path: Path, steps: list | None = None, sources: list | None = None) -> Path:
     folder = tmp_path / "mini"
     folder.mkdir()
-    (folder / "pack.yaml").write_text(yaml.safe_dump({
-        "name": "mini",
-        "sources": sources or [{"id": "task-container"}, {"id": "flyte"}],
-        "steps": steps or [
-            {"id": "build", "uses": ["task-container"], "apply": [
-                {"rule": "image", "source": "task-container",
-                 "layer": {"at": "spec.containers", "select": "[{name: 'main', image: task.container.image}]"}}]},
-            {"id": "defaults", "after": ["build"], "uses": ["flyte"], "apply": [
-                {"rule": "restart-policy", "source": "flyte",
-                 "layer": {"at": "spec.restartPolicy", "value": "Never", "position": "under"}}]},
-        ],
-    }, sort_keys=False))
+    (folder / "pack.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "mini",
+                "sources": sources or [{"id": "task-container"}, {"id": "flyte"}],
+                "steps": steps
+                or [
+                    {
+                        "id": "build",
+                        "uses": ["task-container"],
+                        "apply": [
+                            {
+                                "rule": "image",
+                                "source": "task-container",
+                                "layer": {
+                                    "at": "spec.containers",
+                                    "select": "[{name: 'main', image: task.container.image}]",
+                                },
+                            }
+                        ],
+                    },
+                    {
+                        "id": "defaults",
+                        "after": ["build"],
+                        "uses": ["flyte"],
+                        "apply": [
+                            {
+                                "rule": "restart-policy",
+                                "source": "flyte",
+                                "layer": {"at": "spec.restartPolicy", "value": "Never", "position": "under"},
+                            }
+                        ],
+                    },
+                ],
+            },
+            sort_keys=False,
+        )
+    )
     (folder / "profiles.yaml").write_text("profiles:\n  mergo: {default: mergo}\n")
     (folder / "plugin-config.yaml").write_text("options: {}\n")
     return folder
@@ -76,14 +102,19 @@ def minimal_pack(tmp_path: Path, steps: list | None = None, sources: list | None
 
 def test_every_problem_is_reported_at_once_with_position_and_rule(tmp_path, capsys):
     pack = copy_pack(tmp_path)
-    edit(pack / "profiles.yaml", lambda d: d["profiles"]["pod-spec"]["paths"]["containers"].update(
-        strategy="template-containerz"))
-    edit(pack / "pack.yaml", lambda d: (
-        rule(d, "require-primary-container").update(transform="require-primary-containr"),
-        rule(d, "default-labels").update(when="config.\"default-labels\" ||"),
-        rule(d, "namespace").update(colour="blue"),
-        step(d, "build-raw-pod").update(after=["object-metadata"]),  # a cycle
-    ))
+    edit(
+        pack / "profiles.yaml",
+        lambda d: d["profiles"]["pod-spec"]["paths"]["containers"].update(strategy="template-containerz"),
+    )
+    edit(
+        pack / "pack.yaml",
+        lambda d: (
+            rule(d, "require-primary-container").update(transform="require-primary-containr"),
+            rule(d, "default-labels").update(when='config."default-labels" ||'),
+            rule(d, "namespace").update(colour="blue"),
+            step(d, "build-raw-pod").update(after=["object-metadata"]),  # a cycle
+        ),
+    )
     report = check_pack(pack)
     assert report.exit_code == 1
     by_code = {f.code: f for f in report.findings}
@@ -94,8 +125,10 @@ def test_every_problem_is_reported_at_once_with_position_and_rule(tmp_path, caps
     assert strategy.line == line_of(pack / "profiles.yaml", "template-containerz") and strategy.column
     assert "template-containers" in strategy.hint
     transform = by_code["unknown_transform"]
-    assert (transform.rule, transform.line) == ("require-primary-container",
-                                                line_of(pack / "pack.yaml", "require-primary-containr"))
+    assert (transform.rule, transform.line) == (
+        "require-primary-container",
+        line_of(pack / "pack.yaml", "require-primary-containr"),
+    )
     jmespath = by_code["jmespath_invalid"]
     assert jmespath.rule == "default-labels" and jmespath.path.endswith(".when")
     unknown = by_code["pack_unknown_key"]
@@ -113,9 +146,19 @@ def test_graph_problems_unused_source_disconnected_step_unordered_writers(tmp_pa
 
     def change(d):
         d["sources"].append({"id": "nobody-uses-me", "label": "an orphan"})
-        d["steps"].append({"id": "team-labels", "uses": ["k8s-plugin"], "apply": [
-            {"rule": "team-label", "source": "k8s-plugin",
-             "layer": {"at": "metadata.labels.team", "value": "ml", "position": "over"}}]})
+        d["steps"].append(
+            {
+                "id": "team-labels",
+                "uses": ["k8s-plugin"],
+                "apply": [
+                    {
+                        "rule": "team-label",
+                        "source": "k8s-plugin",
+                        "layer": {"at": "metadata.labels.team", "value": "ml", "position": "over"},
+                    }
+                ],
+            }
+        )
 
     edit(pack / "pack.yaml", change)
     report = check_pack(pack)
@@ -160,20 +203,37 @@ def test_a_variable_parameter_declares_what_the_rule_sets(tmp_path):
     edit(pack / "pack.yaml", lambda d: rule(d, "flytekit-serialization")["params"].update(into="k8sPodTarget"))
     report = check_pack(pack)
     unknown = [f for f in report.findings if f.code == "unknown_variable"]
-    assert unknown and {f.rule for f in unknown} == {"k8s-pod-target", "container-target",
-                                                    "container-target.termination-message-policy",
-                                                    "container-target.image-pull-policy"}
+    assert unknown and {f.rule for f in unknown} == {
+        "k8s-pod-target",
+        "container-target",
+        "container-target.termination-message-policy",
+        "container-target.image-pull-policy",
+    }
     assert all("'k8sPod'" in f.message for f in unknown)
 
 
 def test_transforms_count_as_writers_once_they_declare_writes(tmp_path, monkeypatch):
-    folder = minimal_pack(tmp_path, steps=[
-        {"id": "a", "uses": ["flyte"], "apply": [
-            {"rule": "check-primary", "source": "flyte", "transform": "require-primary-container"}]},
-        {"id": "b", "uses": ["flyte"], "apply": [
-            {"rule": "containers", "source": "flyte", "layer": {"at": "spec.containers[name=$primaryContainerName]",
-                                                                "value": {"name": "x"}}}]},
-    ])
+    folder = minimal_pack(
+        tmp_path,
+        steps=[
+            {
+                "id": "a",
+                "uses": ["flyte"],
+                "apply": [{"rule": "check-primary", "source": "flyte", "transform": "require-primary-container"}],
+            },
+            {
+                "id": "b",
+                "uses": ["flyte"],
+                "apply": [
+                    {
+                        "rule": "containers",
+                        "source": "flyte",
+                        "layer": {"at": "spec.containers[name=$primaryContainerName]", "value": {"name": "x"}},
+                    }
+                ],
+            },
+        ],
+    )
     assert "unordered_writers" not in {f.code for f in check_pack(folder).findings}
     from engine.transform_api import TRANSFORMS
 
@@ -190,8 +250,9 @@ def test_a_clean_pack_exits_0(tmp_path, capsys):
 def test_fields_no_rule_reads_are_reported_in_the_scenario(tmp_path, capsys):
     folder = minimal_pack(tmp_path)
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("task:\n  container: {image: x:1, args: [a]}\n  labels: {team: ml}\n"
-                        "execution:\n  namespace: ns\n")
+    scenario.write_text(
+        "task:\n  container: {image: x:1, args: [a]}\n  labels: {team: ml}\nexecution:\n  namespace: ns\n"
+    )
     report = check_pack(folder, [scenario])
     uncovered = sorted((f.path, f.line) for f in report.findings if f.code == "uncovered_field")
     # task.container.image is read; its args are not; task.labels and execution are read by no rule at all
@@ -207,15 +268,35 @@ def test_fields_no_rule_reads_are_reported_in_the_scenario(tmp_path, capsys):
 
 def test_what_a_rule_reads_whole_covers_everything_below_it(tmp_path):
     """A pod spec a rule selects whole is covered to its last field: the profile's default strategy merges it."""
-    folder = minimal_pack(tmp_path, sources=[{"id": "task-container"}], steps=[
-        {"id": "build", "uses": ["task-container"], "apply": [
-            {"rule": "spec", "source": "task-container", "layer": {"at": "spec", "select": "task.k8sPod.podSpec"}},
-            {"rule": "config", "source": "task-container", "when": "task.config",
-             "layer": {"at": "metadata.annotations", "value": {}}}]}])
+    folder = minimal_pack(
+        tmp_path,
+        sources=[{"id": "task-container"}],
+        steps=[
+            {
+                "id": "build",
+                "uses": ["task-container"],
+                "apply": [
+                    {
+                        "rule": "spec",
+                        "source": "task-container",
+                        "layer": {"at": "spec", "select": "task.k8sPod.podSpec"},
+                    },
+                    {
+                        "rule": "config",
+                        "source": "task-container",
+                        "when": "task.config",
+                        "layer": {"at": "metadata.annotations", "value": {}},
+                    },
+                ],
+            }
+        ],
+    )
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("task:\n  config: {primary_container_name: a}\n"
-                        "  k8sPod:\n    podSpec: {hostIPC: true, containers: [{name: a, image: b}]}\n"
-                        "    metadata: {labels: {a: b}}\n")
+    scenario.write_text(
+        "task:\n  config: {primary_container_name: a}\n"
+        "  k8sPod:\n    podSpec: {hostIPC: true, containers: [{name: a, image: b}]}\n"
+        "    metadata: {labels: {a: b}}\n"
+    )
     report = check_pack(folder, [scenario])
     assert [(f.code, f.path) for f in report.findings] == [("uncovered_field", "task.k8sPod.metadata")]
 

@@ -42,11 +42,13 @@ def corpus(tmp_path: Path, count: int) -> Path:
 def test_docs_pack_against_flyte_v1_shows_the_docs_page_errors(capsys):
     code, out, err = run(capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES)
     assert code == 0 and err == ""
-    example_3 = out[out.index("example-3.yaml"):]
+    example_3 = out[out.index("example-3.yaml") :]
     # Example 3: the page prints label_1/annotation_1 value-plugin; FlytePropeller keeps the compile-time value
-    assert ("~ metadata.labels.label_1\n"
-            '      flyte-v1    "value-compile"  [compile-time / rule k8s-pod-target]\n'
-            '      flyte-docs  "value-plugin"  [k8s-plugin / rule default-labels]') in example_3
+    assert (
+        "~ metadata.labels.label_1\n"
+        '      flyte-v1    "value-compile"  [compile-time / rule k8s-pod-target]\n'
+        '      flyte-docs  "value-plugin"  [k8s-plugin / rule default-labels]'
+    ) in example_3
     assert "~ metadata.annotations.annotation_1" in example_3
     # the page lists the template's `default` container beside `primary`; FlytePropeller merges it into primary
     assert "+ spec.containers[name=default]" in example_3
@@ -76,8 +78,9 @@ def test_two_propeller_configs(tmp_path, capsys):
     code, out, _ = run(capsys, "diff", "--propeller-config", old, "--propeller-config", new, folder, "--exit-code")
     assert code == 1
     assert out.count("~ ") == 4 and "s000.pod.yaml" not in out
-    assert ('+ spec.schedulerName\n      old.yaml  (absent)\n'
-            '      new.yaml  "volcano"  [k8s-plugin / rule scheduler-name]') in out
+    assert (
+        '+ spec.schedulerName\n      old.yaml  (absent)\n      new.yaml  "volcano"  [k8s-plugin / rule scheduler-name]'
+    ) in out
     assert "4 scenarios: 4 changed, 0 unchanged (old.yaml -> new.yaml)" in out
 
 
@@ -96,9 +99,16 @@ def test_two_pod_template_sets(tmp_path, capsys):
     (pod,) = data["pods"]
     assert pod["status"] == "changed" and pod["file"] == str(CONTAINER_TASK)
     (change,) = pod["changes"]
-    assert change == {"path": "spec.containers[name=a1b2c3-n0-0].terminationMessagePath", "change": "changed",
-                      "old": "/dev/termination-log", "oldOwner": "runtime-template", "oldRule": "runtime-template",
-                      "new": "/dev/new", "newOwner": "runtime-template", "newRule": "runtime-template"}
+    assert change == {
+        "path": "spec.containers[name=a1b2c3-n0-0].terminationMessagePath",
+        "change": "changed",
+        "old": "/dev/termination-log",
+        "oldOwner": "runtime-template",
+        "oldRule": "runtime-template",
+        "new": "/dev/new",
+        "newOwner": "runtime-template",
+        "newRule": "runtime-template",
+    }
     assert data["summary"]["changed"] == 1
     assert data["summary"]["fields"] == {"spec.containers[name=*].terminationMessagePath": 1}  # keys left out
 
@@ -115,9 +125,16 @@ def test_a_build_that_fails_on_one_side(tmp_path, capsys):
     data["task"]["podTemplateName"] = "flyte-template"
     scenario.write_text(yaml.safe_dump(data))
     other = tmp_path / "templates.yaml"
-    other.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "PodTemplate",
-                                     "metadata": {"name": "other", "namespace": "flyte"},
-                                     "template": {"spec": {"containers": [{"name": "default", "image": "x"}]}}}))
+    other.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "PodTemplate",
+                "metadata": {"name": "other", "namespace": "flyte"},
+                "template": {"spec": {"containers": [{"name": "default", "image": "x"}]}},
+            }
+        )
+    )
     original = tmp_path / "original.yaml"
     original.write_text(yaml.safe_dump(data["podTemplates"][0]))
     code, out, _ = run(capsys, "diff", "--pod-templates", original, "--pod-templates", other, scenario)
@@ -192,10 +209,18 @@ def test_json_output_is_one_document_streamed(tmp_path):
 
 
 def test_diff_values_keyed_items_by_key_and_subtrees_whole():
-    old = {"spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "2"}],
-                    "tolerations": [{"key": "x"}]}}
-    new = {"spec": {"containers": [{"name": "a", "image": "9"}, {"name": "c", "image": "3"}],
-                    "tolerations": [{"key": "x"}, {"key": "y"}]}}
+    old = {
+        "spec": {
+            "containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "2"}],
+            "tolerations": [{"key": "x"}],
+        }
+    }
+    new = {
+        "spec": {
+            "containers": [{"name": "a", "image": "9"}, {"name": "c", "image": "3"}],
+            "tolerations": [{"key": "x"}, {"key": "y"}],
+        }
+    }
     changes = [(c.path, c.old, c.new) for c in diff_values(old, new)]
     assert changes == [
         (("spec", "containers", Key("name", "a"), "image"), "1", "9"),
@@ -203,8 +228,7 @@ def test_diff_values_keyed_items_by_key_and_subtrees_whole():
         (("spec", "containers", Key("name", "c")), MISSING, {"name": "c", "image": "3"}),
         (("spec", "tolerations", 1), MISSING, {"key": "y"}),
     ]
-    reordered = {"spec": {"containers": list(reversed(old["spec"]["containers"])),
-                          "tolerations": [{"key": "x"}]}}
+    reordered = {"spec": {"containers": list(reversed(old["spec"]["containers"])), "tolerations": [{"key": "x"}]}}
     assert [c.path for c in diff_values(old, reordered)] == [("spec", "containers")]
     assert list(diff_values({"a": True}, {"a": 1}))  # a type change is a change
 
@@ -213,8 +237,18 @@ def test_diff_writes_the_html_report_of_the_changed_pods(tmp_path, repo_root):
     from engine.cli import main
 
     report = tmp_path / "diff.html"
-    code = main(["diff", "--rules", "flyte-v1", "--rules", "flyte-docs", str(repo_root / "examples/flyte-docs"),
-                 "--html", str(report)])
+    code = main(
+        [
+            "diff",
+            "--rules",
+            "flyte-v1",
+            "--rules",
+            "flyte-docs",
+            str(repo_root / "examples/flyte-docs"),
+            "--html",
+            str(report),
+        ]
+    )
     assert code == 0
     html = report.read_text()
     assert "example-3.yaml" in html and "label_1" in html and "value-plugin" in html
@@ -240,8 +274,9 @@ def test_jobs_give_the_same_output_in_the_same_order(tmp_path, capsys):
 
 def test_jobs_with_html_report_the_changed_pods(tmp_path, capsys):
     report = tmp_path / "report.html"
-    code, _, _ = run(capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES, "--jobs", "2",
-                     "--html", report)
+    code, _, _ = run(
+        capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES, "--jobs", "2", "--html", report
+    )
     assert code == 0
     html = report.read_text()
     assert "example-3.yaml" in html

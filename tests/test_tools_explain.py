@@ -35,8 +35,18 @@ def test_a_field_that_only_the_absent_source_sets_disappears(capsys, repo_root):
 
 
 def test_two_sources_and_json(capsys, repo_root):
-    code, out, _ = run(capsys, "explain", repo_root / EXAMPLE_3, "spec.hostNetwork", "--without", "compile-time",
-                       "--without", "k8s-plugin", "-o", "json")
+    code, out, _ = run(
+        capsys,
+        "explain",
+        repo_root / EXAMPLE_3,
+        "spec.hostNetwork",
+        "--without",
+        "compile-time",
+        "--without",
+        "k8s-plugin",
+        "-o",
+        "json",
+    )
     data = json.loads(out)
     assert code == 0 and data["without"] == ["compile-time", "k8s-plugin"]
     assert (data["actual"]["value"], data["actual"]["owner"]) == (True, "compile-time")
@@ -46,8 +56,11 @@ def test_two_sources_and_json(capsys, repo_root):
 
 def test_a_what_if_flyte_would_refuse(capsys, repo_root, tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text((repo_root / "examples/golden/missing-pod-template.yaml").read_text().replace(
-        "  podTemplateName: gpu-template\n", ""))
+    scenario.write_text(
+        (repo_root / "examples/golden/missing-pod-template.yaml")
+        .read_text()
+        .replace("  podTemplateName: gpu-template\n", "")
+    )
     code, out, _ = run(capsys, "explain", scenario, "spec.restartPolicy", "--without", "task-container")
     assert code == 0 and "Flyte would refuse to build the Pod: error[" in out
 

@@ -46,7 +46,7 @@ def test_one_wrong_field_fails_with_its_path_and_provenance(cases, capsys):
     code, out, _ = run(capsys, "test", cases)
     assert code == 1
     assert "FAIL    " in out and "container-task.yaml: 1 field differs from container-task.pod.yaml" in out
-    block = out[out.index("  metadata.labels.team\n"):]
+    block = out[out.index("  metadata.labels.team\n") :]
     assert 'expected: "platform"' in block and 'actual:   "data"' in block
     # how the actual value came about: the owner and rule, the candidates, the history
     assert "owner: runtime-template (rule runtime-template)" in block
@@ -65,8 +65,8 @@ def test_a_missing_field_and_an_extra_one_are_both_reported(cases, capsys):
     set_field(cases / "container-task.pod.yaml", change)
     code, out, _ = run(capsys, "test", cases / "container-task.yaml")
     assert code == 1 and "2 fields differ" in out
-    assert "  spec.serviceAccountName\n    expected: (absent)\n    actual:   \"team-a\"" in out
-    assert "  spec.containers[name=a1b2c3-n0-0].workingDir\n    expected: \"/app\"\n    actual:   (absent)" in out
+    assert '  spec.serviceAccountName\n    expected: (absent)\n    actual:   "team-a"' in out
+    assert '  spec.containers[name=a1b2c3-n0-0].workingDir\n    expected: "/app"\n    actual:   (absent)' in out
 
 
 def test_a_missing_golden_fails_and_only_update_writes_it(cases, capsys):
@@ -77,7 +77,8 @@ def test_a_missing_golden_fails_and_only_update_writes_it(cases, capsys):
     code, out, _ = run(capsys, "test", "--update", cases)
     assert code == 0 and "container-task.yaml: wrote container-task.pod.yaml" in out and "1 written" in out
     assert yaml.safe_load((cases / "container-task.pod.yaml").read_text()) == yaml.safe_load(
-        (GOLDEN / "container-task.pod.yaml").read_text())
+        (GOLDEN / "container-task.pod.yaml").read_text()
+    )
     assert run(capsys, "test", cases)[0] == 0
 
 

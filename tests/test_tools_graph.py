@@ -17,7 +17,7 @@ def _docs_diagram() -> tuple[str, dict[str, str], list[tuple[str, str]]]:
     if not DOCS_PAGE.is_file():
         pytest.skip(f"the docs page is not at {DOCS_PAGE}")
     text = DOCS_PAGE.read_text(encoding="utf-8")
-    block = text[text.index(".. mermaid::"):]
+    block = text[text.index(".. mermaid::") :]
     lines = [line.strip() for line in block.splitlines()[1:]]
     lines = [line for line in lines if line and not line.startswith(":")]
     header = lines[0]

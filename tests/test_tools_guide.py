@@ -131,8 +131,12 @@ def test_every_strategy_and_transform_has_an_example():
     headings = re.findall(r"^###.*$", text, re.MULTILINE)
     for name in list(STRATEGIES) + list(TRANSFORMS):
         assert any(f"`{name}`" in heading for heading in headings), f"docs/policy-authors.md: no section for {name}"
-    used = {rule.get("transform") for e in EXAMPLES.values() for s in (e.get("pack.yaml") or {}).get("steps", [])
-            for rule in s.get("apply", [])}
+    used = {
+        rule.get("transform")
+        for e in EXAMPLES.values()
+        for s in (e.get("pack.yaml") or {}).get("steps", [])
+        for rule in s.get("apply", [])
+    }
     assert "merge-onto-template" in used and "k8s-pod-target" in used
 
 
@@ -166,9 +170,11 @@ def test_console_examples(tmp_path):
             done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
             output = done.stdout + done.stderr
             assert done.returncode == wanted, (
-                f"docs line {line}: `{command.strip()}` exited {done.returncode}:\n{output}")
+                f"docs line {line}: `{command.strip()}` exited {done.returncode}:\n{output}"
+            )
             for expected_line in expected:
                 assert expected_line.rstrip() in output, (
-                    f"docs line {line}: `{command.strip()}` did not print {expected_line!r}:\n{output}")
+                    f"docs line {line}: `{command.strip()}` did not print {expected_line!r}:\n{output}"
+                )
             ran += 1
     assert ran >= 8

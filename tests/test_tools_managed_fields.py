@@ -18,7 +18,10 @@ def by_manager(result) -> dict:
     entries = to_managed_fields(result)
     for entry in entries:
         assert {k: v for k, v in entry.items() if k not in ("manager", "fieldsV1")} == {
-            "apiVersion": "v1", "fieldsType": "FieldsV1", "operation": "Apply"}
+            "apiVersion": "v1",
+            "fieldsType": "FieldsV1",
+            "operation": "Apply",
+        }
     return {entry["manager"]: entry["fieldsV1"] for entry in entries}
 
 
@@ -68,15 +71,31 @@ def test_every_owned_leaf_is_in_its_managers_fields(repo_root):
 
 def test_atomic_lists_sets_keys_with_defaults_and_atomic_maps():
     scenario = {
-        "task": {"k8sPod": {"podSpec": {
-            "containers": [{"name": "main", "image": "i", "ports": [{"containerPort": 8080}],
-                            "env": [{"name": "A", "value": "1"}]}],
-            "tolerations": [{"key": "task", "operator": "Exists"}],
-            "nodeSelector": {"disk": "ssd"}}},
-            "config": {"primary_container_name": "main"}},
+        "task": {
+            "k8sPod": {
+                "podSpec": {
+                    "containers": [
+                        {
+                            "name": "main",
+                            "image": "i",
+                            "ports": [{"containerPort": 8080}],
+                            "env": [{"name": "A", "value": "1"}],
+                        }
+                    ],
+                    "tolerations": [{"key": "task", "operator": "Exists"}],
+                    "nodeSelector": {"disk": "ssd"},
+                }
+            },
+            "config": {"primary_container_name": "main"},
+        },
         "execution": {"namespace": "ns", "podName": "p"},
-        "propeller": {"config": {"default-tolerations": [{"key": "config", "operator": "Exists"}],
-                                 "default-node-selector": {"zone": "a"}, "inject-finalizer": True}},
+        "propeller": {
+            "config": {
+                "default-tolerations": [{"key": "config", "operator": "Exists"}],
+                "default-node-selector": {"zone": "a"},
+                "inject-finalizer": True,
+            }
+        },
     }
     result = engine.evaluate(scenario)
     fields = by_manager(result)
@@ -87,8 +106,7 @@ def test_atomic_lists_sets_keys_with_defaults_and_atomic_maps():
     assert task["f:nodeSelector"] == {} and plugin["f:nodeSelector"] == {}
     main_container = task["f:containers"]['k:{"name":"main"}']
     # ports are keyed by containerPort and protocol; a protocol left out is the schema default, TCP
-    assert main_container["f:ports"] == {'k:{"containerPort":8080,"protocol":"TCP"}': {
-        ".": {}, "f:containerPort": {}}}
+    assert main_container["f:ports"] == {'k:{"containerPort":8080,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}}
     assert main_container["f:env"]['k:{"name":"A"}'] == {".": {}, "f:name": {}, "f:value": {}}
     # finalizers are a set (+listType=set): items by value
     assert fields["k8s-plugin"]["f:metadata"]["f:finalizers"] == {'v:"flyte.org/finalizer-k8s"': {}}

@@ -49,15 +49,33 @@ def test_v1_15_exact_name_matching_applies_to_the_primary_container():
 def test_v1_15_merges_a_magic_template_container_twice():
     """Before flyte#6733 a task container named `primary` got the `primary` template twice: its env appears twice."""
     scenario = {
-        "task": {"k8sPod": {"podSpec": {"containers": [{"name": "primary", "image": "img"}]}},
-                 "config": {"primary_container_name": "primary"}},
+        "task": {
+            "k8sPod": {"podSpec": {"containers": [{"name": "primary", "image": "img"}]}},
+            "config": {"primary_container_name": "primary"},
+        },
         "execution": {"namespace": "ns", "podName": "p"},
         "propeller": {"config": {"default-pod-template-name": "t"}},
-        "podTemplates": [{"metadata": {"name": "t", "namespace": "ns"}, "template": {"spec": {"containers": [
-            {"name": "primary", "image": "x", "env": [{"name": "FROM_TEMPLATE", "value": "1"}]}]}}}],
+        "podTemplates": [
+            {
+                "metadata": {"name": "t", "namespace": "ns"},
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": "primary", "image": "x", "env": [{"name": "FROM_TEMPLATE", "value": "1"}]}
+                        ]
+                    }
+                },
+            }
+        ],
     }
-    env = {pack: [e["name"] for e in engine.evaluate(scenario, rules=pack).pod["spec"]["containers"][0]["env"]
-                  if e["name"] == "FROM_TEMPLATE"] for pack in ("flyte-v1", "flyte-v1.15")}
+    env = {
+        pack: [
+            e["name"]
+            for e in engine.evaluate(scenario, rules=pack).pod["spec"]["containers"][0]["env"]
+            if e["name"] == "FROM_TEMPLATE"
+        ]
+        for pack in ("flyte-v1", "flyte-v1.15")
+    }
     assert env == {"flyte-v1": ["FROM_TEMPLATE"], "flyte-v1.15": ["FROM_TEMPLATE", "FROM_TEMPLATE"]}
 
 
@@ -66,8 +84,10 @@ def test_v1_15_is_flyte_v1_but_for_the_exact_name_parameters_and_the_config_load
     assert pack["extends"] == "flyte-v1" and set(pack) == {"name", "extends", "description"}
     # its options are flyte-v1's; only the config loader differs (viper 1.11, before flyte#7013 and #7369)
     plugin_config = _yaml(RULES / "flyte-v1.15" / "plugin-config.yaml")
-    assert plugin_config == {"options": {}, "loader": {"lowercase-in-lists": False, "restore-lists": False,
-                                                       "restore-dotted-keys": False}}
+    assert plugin_config == {
+        "options": {},
+        "loader": {"lowercase-in-lists": False, "restore-lists": False, "restore-dotted-keys": False},
+    }
     assert load_rules("flyte-v1.15").options == load_rules("flyte-v1").options
     # its profiles.yaml is a patch of flyte-v1's pod-spec profile: two parameters of the container rules
     patch = {"params": {"exact_name_skips_primary": False, "exact_name_skips": []}}
@@ -79,20 +99,37 @@ def test_v1_15_is_flyte_v1_but_for_the_exact_name_parameters_and_the_config_load
         patched = loaded.profile(profile_id)
         assert patched.default == profile.default and list(patched.rules) == list(profile.rules), profile_id
         for path, rule in profile.rules.items():
-            expected = {**rule.params, **patch["params"]} if (profile_id, path) in (
-                ("pod-spec", ("containers",)), ("pod-spec", ("initContainers",))) else rule.params
+            expected = (
+                {**rule.params, **patch["params"]}
+                if (profile_id, path) in (("pod-spec", ("containers",)), ("pod-spec", ("initContainers",)))
+                else rule.params
+            )
             assert (patched.rules[path].id, patched.rules[path].strategy, patched.rules[path].params) == (
-                rule.id, rule.strategy, expected), (profile_id, path)
+                rule.id,
+                rule.strategy,
+                expected,
+            ), (profile_id, path)
 
 
 # -- flyte-docs ----------------------------------------------------------------------------------------------------
 
 #: the docs page: the K8s plugin configuration overrides the task's pod and the templates
-DOCS_OVER = {"default-tolerations", "interruptible-tolerations", "scheduler-name", "default-node-selector",
-             "default-affinity", "default-pod-security-context", "default-pod-dns-config", "default-security-context",
-             "default-labels", "default-annotations"}
+DOCS_OVER = {
+    "default-tolerations",
+    "interruptible-tolerations",
+    "scheduler-name",
+    "default-node-selector",
+    "default-affinity",
+    "default-pod-security-context",
+    "default-pod-dns-config",
+    "default-security-context",
+    "default-labels",
+    "default-annotations",
+}
 #: the docs page: lists append, template containers included
 DOCS_PROFILE = {"runtime-template", "pod-template-name"}
+
+
 def test_flyte_docs_is_flyte_v1_with_the_docs_page_s_precedence():
     """flyte-docs patches flyte-v1 by rule id (extends): the same steps and rules in the same order, with only the
     docs page's precedence changed."""
@@ -107,7 +144,11 @@ def test_flyte_docs_is_flyte_v1_with_the_docs_page_s_precedence():
                 assert (v1_entry.params["profile"], docs_entry.params["profile"]) == ("pod-spec", "docs-pod-spec")
             else:
                 assert (docs_entry.kind, docs_entry.position, docs_entry.at, docs_entry.source) == (
-                    v1_entry.kind, v1_entry.position, v1_entry.at, v1_entry.source), docs_entry.id
+                    v1_entry.kind,
+                    v1_entry.position,
+                    v1_entry.at,
+                    v1_entry.source,
+                ), docs_entry.id
     assert set(_yaml(RULES / "flyte-docs" / "profiles.yaml")["profiles"]) == {"docs-pod-spec"}
     assert len((RULES / "flyte-docs" / "pack.yaml").read_text().splitlines()) < 80  # a patch, not a copy
 
@@ -143,20 +184,33 @@ def scenario(**sections) -> dict:
 
 
 def test_deduplicate_tolerations_by_key(pack):
-    both = scenario(propeller={"namespace": "flyte", "config": {
-        "default-pod-template-name": "flyte-template",
-        "default-tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]}})
+    both = scenario(
+        propeller={
+            "namespace": "flyte",
+            "config": {
+                "default-pod-template-name": "flyte-template",
+                "default-tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            },
+        }
+    )
     both["task"]["podTemplate"]["podSpec"]["tolerations"] = [{"key": "gpu", "operator": "Equal", "value": "a100"}]
     assert [t["key"] for t in engine.evaluate(both, rules=str(pack)).pod["spec"]["tolerations"]] == ["gpu", "gpu"]
 
     def change(profiles):
         profiles["profiles"]["tolerations"] = {"default": {"strategy": "dedupe-by-key", "params": {"keys": ["key"]}}}
-        profiles["profiles"]["pod-spec"]["paths"]["tolerations"] = {"strategy": "dedupe-by-key",
-                                                                    "params": {"keys": ["key"]}}
+        profiles["profiles"]["pod-spec"]["paths"]["tolerations"] = {
+            "strategy": "dedupe-by-key",
+            "params": {"keys": ["key"]},
+        }
 
     edit(pack / "profiles.yaml", change)
-    edit(pack / "pack.yaml", lambda d: [_rules(d)[r]["layer"].update(profile="tolerations")
-                                        for r in ("default-tolerations", "interruptible-tolerations")])
+    edit(
+        pack / "pack.yaml",
+        lambda d: [
+            _rules(d)[r]["layer"].update(profile="tolerations")
+            for r in ("default-tolerations", "interruptible-tolerations")
+        ],
+    )
     result = engine.evaluate(both, rules=str(pack))
     assert result.pod["spec"]["tolerations"] == [{"key": "gpu", "operator": "Equal", "value": "a100"}]
     dropped = [e for e in result.trace.events if e.op == "drop" and e.path[:2] == ("spec", "tolerations")]
@@ -176,21 +230,34 @@ def test_add_a_team_wide_template_under_the_runtime_one(pack):
     select = "podTemplates[?metadata.name=='team-defaults'] | [0]"
 
     def change(d):
-        d["sources"].append({"id": "team-template", "label": "team PodTemplate",
-                             "origin": "podTemplates (team-defaults)"})
+        d["sources"].append(
+            {"id": "team-template", "label": "team PodTemplate", "origin": "podTemplates (team-defaults)"}
+        )
         step = next(s for s in d["steps"] if s["id"] == "merge-runtime-template")
         step["uses"].append("team-template")
-        step["apply"].append({"rule": "team-template", "source": "team-template", "when": select,
-                              "transform": "merge-onto-template",
-                              "params": {"template": select, "profile": "pod-spec", "metadata_profile": "mergo"}})
+        step["apply"].append(
+            {
+                "rule": "team-template",
+                "source": "team-template",
+                "when": select,
+                "transform": "merge-onto-template",
+                "params": {"template": select, "profile": "pod-spec", "metadata_profile": "mergo"},
+            }
+        )
 
     edit(pack / "pack.yaml", change)
     data = scenario()
-    data["podTemplates"].append({"apiVersion": "v1", "kind": "PodTemplate",
-                                 "metadata": {"name": "team-defaults", "namespace": "flyte"},
-                                 "template": {"metadata": {"labels": {"label_3": "team", "team": "ml"}},
-                                              "spec": {"containers": [{"name": "noop", "image": "noop"}],
-                                                       "priorityClassName": "team-ml"}}})
+    data["podTemplates"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "PodTemplate",
+            "metadata": {"name": "team-defaults", "namespace": "flyte"},
+            "template": {
+                "metadata": {"labels": {"label_3": "team", "team": "ml"}},
+                "spec": {"containers": [{"name": "noop", "image": "noop"}], "priorityClassName": "team-ml"},
+            },
+        }
+    )
     result = engine.evaluate(data, rules=str(pack))
     labels = result.pod["metadata"]["labels"]
     assert (labels["label_3"], labels["team"]) == ("value-runtime", "ml"), "the runtime template wins over the team's"
@@ -206,10 +273,13 @@ def test_switch_an_option_off(pack):
     before = engine.evaluate(plain, rules=str(pack)).pod
     assert before["metadata"]["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"] == "false"
     edit(pack / "plugin-config.yaml", lambda d: d["options"]["default-annotations"].pop("default"))
-    edit(pack / "profiles.yaml", lambda d: d["profiles"]["pod-spec"]["paths"]["containers"]["params"].update(
-        exact_name=False))
-    plain["podTemplates"][0]["template"]["spec"]["containers"].append({"name": "sidecar", "image": "x",
-                                                                       "workingDir": "/from-template"})
+    edit(
+        pack / "profiles.yaml",
+        lambda d: d["profiles"]["pod-spec"]["paths"]["containers"]["params"].update(exact_name=False),
+    )
+    plain["podTemplates"][0]["template"]["spec"]["containers"].append(
+        {"name": "sidecar", "image": "x", "workingDir": "/from-template"}
+    )
     after = engine.evaluate(plain, rules=str(pack)).pod
     assert "annotations" not in after["metadata"]
     assert "workingDir" not in after["spec"]["containers"][1]

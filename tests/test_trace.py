@@ -12,9 +12,14 @@ def scenario(config=None, template_spec=None, task=None):
         "propeller": {"config": {"default-pod-template-name": "flyte-template", **(config or {})}},
     }
     if template_spec is not None:
-        data["podTemplates"] = [{"apiVersion": "v1", "kind": "PodTemplate",
-                                 "metadata": {"name": "flyte-template", "namespace": "flyte"},
-                                 "template": {"spec": template_spec}}]
+        data["podTemplates"] = [
+            {
+                "apiVersion": "v1",
+                "kind": "PodTemplate",
+                "metadata": {"name": "flyte-template", "namespace": "flyte"},
+                "template": {"spec": template_spec},
+            }
+        ]
     return data
 
 
@@ -23,8 +28,11 @@ def events(result, op, path=None):
 
 
 def test_config_false_losing_to_a_template_true_is_a_keep_event_with_the_loser():
-    result = engine.evaluate(scenario({"enable-host-networking-pod": False},
-                                      {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": True}))
+    result = engine.evaluate(
+        scenario(
+            {"enable-host-networking-pod": False}, {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": True}
+        )
+    )
     assert result.pod["spec"]["hostNetwork"] is True
     assert result.trace.owners["spec.hostNetwork"] == "runtime-template"
     # in mergo's terms the template is dst and the pod built so far is src: src's false never overrides dst's true
@@ -34,14 +42,19 @@ def test_config_false_losing_to_a_template_true_is_a_keep_event_with_the_loser()
     assert "zero value" in event["note"]
     explanation = result.trace.explain("spec.hostNetwork")
     assert {(c["source"], c["value"], c["outcome"]) for c in explanation["candidates"]} == {
-        ("runtime-template", True, "won"), ("k8s-plugin", False, "lost")}
+        ("runtime-template", True, "won"),
+        ("k8s-plugin", False, "lost"),
+    }
 
 
 def test_a_task_true_keeps_against_a_template_false_and_the_event_says_why():
-    task = {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}], "hostNetwork": True}},
-            "container": {"image": "i"}}
-    result = engine.evaluate(scenario(None, {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": False},
-                                      task))
+    task = {
+        "podTemplate": {"podSpec": {"containers": [{"name": "primary"}], "hostNetwork": True}},
+        "container": {"image": "i"},
+    }
+    result = engine.evaluate(
+        scenario(None, {"containers": [{"name": "noop", "image": "x"}], "hostNetwork": False}, task)
+    )
     [event] = events(result, "override", "spec.hostNetwork")
     assert event["source"] == "compile-time" and event["value"] is True
     assert event["previous"] is False and event["previousSource"] == "runtime-template"
@@ -49,9 +62,15 @@ def test_a_task_true_keeps_against_a_template_false_and_the_event_says_why():
 
 
 def test_unmatched_template_container_and_template_restart_policy_are_dropped():
-    result = engine.evaluate(scenario(None, {"containers": [{"name": "noop", "image": "x"}, {"name": "default",
-                                                                                             "image": "d"}],
-                                             "restartPolicy": "Always"}))
+    result = engine.evaluate(
+        scenario(
+            None,
+            {
+                "containers": [{"name": "noop", "image": "x"}, {"name": "default", "image": "d"}],
+                "restartPolicy": "Always",
+            },
+        )
+    )
     assert [c["name"] for c in result.pod["spec"]["containers"]] == ["pod-1"]
     assert result.pod["spec"]["restartPolicy"] == "Never"
     dropped = {e["path"]: e for e in events(result, "drop")}
@@ -62,10 +81,13 @@ def test_unmatched_template_container_and_template_restart_policy_are_dropped():
 
 
 def test_a_template_container_named_like_the_primary_is_dropped_flyte_6733():
-    task = {"podTemplate": {"podSpec": {"containers": [{"name": "main"}]}, "primaryContainerName": "main"},
-            "container": {"image": "i"}}
-    result = engine.evaluate(scenario(None, {"containers": [{"name": "main", "image": "x",
-                                                             "terminationMessagePath": "/dev/x"}]}, task))
+    task = {
+        "podTemplate": {"podSpec": {"containers": [{"name": "main"}]}, "primaryContainerName": "main"},
+        "container": {"image": "i"},
+    }
+    result = engine.evaluate(
+        scenario(None, {"containers": [{"name": "main", "image": "x", "terminationMessagePath": "/dev/x"}]}, task)
+    )
     assert "terminationMessagePath" not in result.pod["spec"]["containers"][0]
     [event] = events(result, "drop", "spec.containers[name=main]")
     assert "6733" in event["note"]
@@ -88,11 +110,19 @@ def test_keyed_list_items_are_addressed_by_key_and_repeats_by_occurrence():
 
 
 def test_named_template_origin_and_namespace_fallback():
-    data = scenario(None, {"containers": [{"name": "noop", "image": "x"}]}, {"container": {"image": "i"},
-                                                                             "podTemplateName": "flyte-template"})
-    data["podTemplates"].append({"apiVersion": "v1", "kind": "PodTemplate",
-                                 "metadata": {"name": "flyte-template", "namespace": "ns"},
-                                 "template": {"spec": {"containers": [{"name": "noop", "image": "y"}]}}})
+    data = scenario(
+        None,
+        {"containers": [{"name": "noop", "image": "x"}]},
+        {"container": {"image": "i"}, "podTemplateName": "flyte-template"},
+    )
+    data["podTemplates"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "PodTemplate",
+            "metadata": {"name": "flyte-template", "namespace": "ns"},
+            "template": {"spec": {"containers": [{"name": "noop", "image": "y"}]}},
+        }
+    )
     result = engine.evaluate(data)
     assert {"id": "pod-template-name", "origin": "podTemplates[ns/flyte-template]"} in result.trace.sources
     data["podTemplates"].pop()
@@ -101,8 +131,14 @@ def test_named_template_origin_and_namespace_fallback():
 
 
 def test_container_image_override_is_applied_last():
-    data = scenario(None, None, {"podTemplate": {"podSpec": {"containers": [{"name": "primary", "image": "tpl"}]}},
-                                 "container": {"image": "task"}})
+    data = scenario(
+        None,
+        None,
+        {
+            "podTemplate": {"podSpec": {"containers": [{"name": "primary", "image": "tpl"}]}},
+            "container": {"image": "task"},
+        },
+    )
     data["execution"]["overrides"] = {"containerImage": "override:1"}
     result = engine.evaluate(data)
     assert result.pod["spec"]["containers"][0]["image"] == "override:1"
@@ -110,11 +146,21 @@ def test_container_image_override_is_applied_last():
 
 
 def test_execution_override_pod_template_replaces_the_task_pod_spec():
-    data = scenario(None, None, {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}],
-                                                              "tolerations": [{"key": "task"}]}},
-                                 "container": {"image": "task"}})
-    data["execution"]["overrides"] = {"podTemplate": {"primaryContainerName": "main", "labels": {"l": "a"},
-                                                      "podSpec": {"containers": [{"name": "main"}]}}}
+    data = scenario(
+        None,
+        None,
+        {
+            "podTemplate": {"podSpec": {"containers": [{"name": "primary"}], "tolerations": [{"key": "task"}]}},
+            "container": {"image": "task"},
+        },
+    )
+    data["execution"]["overrides"] = {
+        "podTemplate": {
+            "primaryContainerName": "main",
+            "labels": {"l": "a"},
+            "podSpec": {"containers": [{"name": "main"}]},
+        }
+    }
     result = engine.evaluate(data)
     assert [c["name"] for c in result.pod["spec"]["containers"]] == ["main"]
     assert "tolerations" not in result.pod["spec"]
@@ -126,25 +172,39 @@ def test_execution_override_pod_template_replaces_the_task_pod_spec():
 def test_primary_container_annotation_rules():
     single = engine.evaluate(scenario()).pod["metadata"]["annotations"]
     assert single["primary_container_name"] == "pod-1"
-    two = {"podTemplate": {"podSpec": {"containers": [{"name": "primary"}, {"name": "side", "image": "s"}]}},
-           "container": {"image": "i"}}
+    two = {
+        "podTemplate": {"podSpec": {"containers": [{"name": "primary"}, {"name": "side", "image": "s"}]}},
+        "container": {"image": "i"},
+    }
     assert "primary_container_name" not in engine.evaluate(scenario(None, None, two)).pod["metadata"]["annotations"]
     raw = {"type": "raw-container", "container": {"image": "i"}}
     assert "primary_container_name" not in engine.evaluate(scenario(None, None, raw)).pod["metadata"]["annotations"]
     sidecar = dict(two, type="sidecar")
-    assert engine.evaluate(scenario(None, None, sidecar)).pod["metadata"]["annotations"][
-        "primary_container_name"] == "primary"
+    assert (
+        engine.evaluate(scenario(None, None, sidecar)).pod["metadata"]["annotations"]["primary_container_name"]
+        == "primary"
+    )
 
 
 def test_warnings_are_recorded_without_a_trace():
-    data = scenario({"interruptible-node-selector-requirement": {"key": "spot", "operator": "Exists"}},
-                    {"containers": [{"name": "noop", "image": "x"}], "affinity": {"nodeAffinity": {
-                        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                            {"matchExpressions": [{"key": "pool", "operator": "Exists"}]}]}}}})
+    data = scenario(
+        {"interruptible-node-selector-requirement": {"key": "spot", "operator": "Exists"}},
+        {
+            "containers": [{"name": "noop", "image": "x"}],
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "Exists"}]}]
+                    }
+                }
+            },
+        },
+    )
     data["execution"]["interruptible"] = True
     traced, untraced = engine.evaluate(data), engine.evaluate(data, trace=False)
     assert untraced.pod == traced.pod
     assert [w.to_dict() for w in untraced.warnings] == [
-        {**w.to_dict(), "seq": seq} for seq, w in enumerate(traced.warnings, 1)]
+        {**w.to_dict(), "seq": seq} for seq, w in enumerate(traced.warnings, 1)
+    ]
     assert len(untraced.warnings) == 2  # the OR'ed node-selector terms; the template container noop
     assert untraced.trace.owners == {} and all(e.op == "warn" for e in untraced.trace.events)

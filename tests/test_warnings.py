@@ -23,8 +23,12 @@ EXECUTION = {"namespace": "ns", "podName": "pod-1"}
 
 
 def template(name, namespace, containers, **spec):
-    return {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name, "namespace": namespace},
-            "template": {"spec": {"containers": containers, **spec}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PodTemplate",
+        "metadata": {"name": name, "namespace": namespace},
+        "template": {"spec": {"containers": containers, **spec}},
+    }
 
 
 def write(tmp_path, data, name="scenario.yaml"):
@@ -53,72 +57,120 @@ def run(capsys, *argv):
 # with PodTemplateStore.LoadOrDefault (pod_template_store.go): the execution namespace, then FlytePropeller's own
 # (SetDefaultNamespace(POD_NAMESPACE), controller.go); nil means no merge, and no error.
 DEFAULT_NAME_TYPO = {
-    "task": TASK, "execution": EXECUTION,
+    "task": TASK,
+    "execution": EXECUTION,
     "propeller": {"namespace": "flyte", "config": {"default-pod-template-name": "flyte-templat"}},
-    "podTemplates": [template("flyte-template", "flyte", [{"name": "default", "image": "tpl",
-                                                            "terminationMessagePath": "/dev/tpl"}])],
+    "podTemplates": [
+        template("flyte-template", "flyte", [{"name": "default", "image": "tpl", "terminationMessagePath": "/dev/tpl"}])
+    ],
 }
 
 # The informer watches every namespace (NewSharedInformerFactoryWithOptions without WithNamespace, controller.go),
 # but LoadOrDefault only reads the two namespaces above: a template elsewhere is never used.
 THIRD_NAMESPACE = {
-    "task": TASK, "execution": EXECUTION,
+    "task": TASK,
+    "execution": EXECUTION,
     "propeller": {"namespace": "flyte", "config": {"default-pod-template-name": "base"}},
-    "podTemplates": [template("base", "team-a", [{"name": "default", "image": "tpl",
-                                                  "terminationMessagePath": "/dev/tpl"}])],
+    "podTemplates": [
+        template("base", "team-a", [{"name": "default", "image": "tpl", "terminationMessagePath": "/dev/tpl"}])
+    ],
 }
 
 # MergeBasePodSpecOntoTemplate (pod_helper.go): the merged containers are built from the task's containers only; a
 # template container shapes one when it is named default, primary (for the primary container) or like it.
 UNMATCHED_CONTAINER = {
-    "task": TASK, "execution": EXECUTION,
+    "task": TASK,
+    "execution": EXECUTION,
     "propeller": {"namespace": "flyte", "config": {"default-pod-template-name": "base"}},
-    "podTemplates": [template("base", "flyte", [{"name": "default", "image": "tpl"},
-                                                {"name": "sidecar", "image": "side"}])],
+    "podTemplates": [
+        template("base", "flyte", [{"name": "default", "image": "tpl"}, {"name": "sidecar", "image": "side"}])
+    ],
 }
 
 # flyte#6733 (MergeBasePodSpecOntoTemplate): the name-matching loop skips the primary container
 # (`container.Name == primaryContainerName ... continue`): a template container named like it shapes nothing.
 NAMED_LIKE_PRIMARY = {
-    "task": {"type": "python-task", "container": {"image": "img:1"}, "podTemplateName": "base",
-             "podTemplate": {"primaryContainerName": "main", "podSpec": {"containers": [{"name": "main"}]}}},
+    "task": {
+        "type": "python-task",
+        "container": {"image": "img:1"},
+        "podTemplateName": "base",
+        "podTemplate": {"primaryContainerName": "main", "podSpec": {"containers": [{"name": "main"}]}},
+    },
     "execution": EXECUTION,
     "propeller": {"namespace": "flyte"},
-    "podTemplates": [template("base", "flyte", [{"name": "main", "image": "tpl",
-                                                "terminationMessagePath": "/dev/tpl"}])],
+    "podTemplates": [
+        template("base", "flyte", [{"name": "main", "image": "tpl", "terminationMessagePath": "/dev/tpl"}])
+    ],
 }
 
 # MergeWithBasePodTemplate's node-selector terms (the warning that was there before this item): they are appended
 INTERRUPTIBLE_TERMS = {
-    "task": TASK, "execution": {**EXECUTION, "interruptible": True},
-    "propeller": {"namespace": "flyte", "config": {
-        "default-pod-template-name": "base",
-        "interruptible-node-selector-requirement": {"key": "spot", "operator": "Exists"}}},
-    "podTemplates": [template("base", "flyte", [{"name": "default", "image": "tpl"}], affinity={"nodeAffinity": {
-        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-            {"matchExpressions": [{"key": "pool", "operator": "Exists"}]}]}}})],
+    "task": TASK,
+    "execution": {**EXECUTION, "interruptible": True},
+    "propeller": {
+        "namespace": "flyte",
+        "config": {
+            "default-pod-template-name": "base",
+            "interruptible-node-selector-requirement": {"key": "spot", "operator": "Exists"},
+        },
+    },
+    "podTemplates": [
+        template(
+            "base",
+            "flyte",
+            [{"name": "default", "image": "tpl"}],
+            affinity={
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "Exists"}]}]
+                    }
+                }
+            },
+        )
+    ],
 }
 
 TERMS = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
 
 KINDS = {
     "default-name-matches-nothing": (
-        DEFAULT_NAME_TYPO, "propeller.config.default-pod-template-name", "k8s-plugin", ("flyte-templat", 1),
-        ["'flyte-templat' matches no PodTemplate", "namespace 'ns' (the execution's), then 'flyte' (its own)",
-         "merges no runtime template", "did you mean 'flyte-template'?"]),
+        DEFAULT_NAME_TYPO,
+        "propeller.config.default-pod-template-name",
+        "k8s-plugin",
+        ("flyte-templat", 1),
+        [
+            "'flyte-templat' matches no PodTemplate",
+            "namespace 'ns' (the execution's), then 'flyte' (its own)",
+            "merges no runtime template",
+            "did you mean 'flyte-template'?",
+        ],
+    ),
     "template-in-a-third-namespace": (
-        THIRD_NAMESPACE, "propeller.config.default-pod-template-name", "k8s-plugin", ("base", 1),
-        ["'base' matches no PodTemplate", "namespace 'ns' (the execution's), then 'flyte' (its own)",
-         "a PodTemplate 'base' is in namespace 'team-a', where FlytePropeller does not look"]),
+        THIRD_NAMESPACE,
+        "propeller.config.default-pod-template-name",
+        "k8s-plugin",
+        ("base", 1),
+        [
+            "'base' matches no PodTemplate",
+            "namespace 'ns' (the execution's), then 'flyte' (its own)",
+            "a PodTemplate 'base' is in namespace 'team-a', where FlytePropeller does not look",
+        ],
+    ),
     "template-container-matches-nothing": (
-        UNMATCHED_CONTAINER, "podTemplates[0].template.spec.containers[name=sidecar]", "runtime-template",
-        ("name: sidecar", 1), ["PodTemplate flyte/base", "template container 'sidecar'", "Flyte ignores it",
-                          "matches no task container"]),
+        UNMATCHED_CONTAINER,
+        "podTemplates[0].template.spec.containers[name=sidecar]",
+        "runtime-template",
+        ("name: sidecar", 1),
+        ["PodTemplate flyte/base", "template container 'sidecar'", "Flyte ignores it", "matches no task container"],
+    ),
     "template-container-named-like-the-primary": (
-        NAMED_LIKE_PRIMARY, "podTemplates[0].template.spec.containers[name=main]", "pod-template-name",
-        ("name: main", 2), ["PodTemplate flyte/base", "template container 'main'", "Flyte ignores it", "flyte#6733"]),
-    "template-node-selector-terms": (
-        INTERRUPTIBLE_TERMS, TERMS, "runtime-template", None, ["Kubernetes ORs"]),
+        NAMED_LIKE_PRIMARY,
+        "podTemplates[0].template.spec.containers[name=main]",
+        "pod-template-name",
+        ("name: main", 2),
+        ["PodTemplate flyte/base", "template container 'main'", "Flyte ignores it", "flyte#6733"],
+    ),
+    "template-node-selector-terms": (INTERRUPTIBLE_TERMS, TERMS, "runtime-template", None, ["Kubernetes ORs"]),
 }
 
 
@@ -147,8 +199,16 @@ def test_each_warning_is_one_line_on_stderr_a_warn_event_and_quiet_with_q(kind, 
     assert run(capsys, "explain", scenario, "metadata.name", "--quiet")[2] == ""
 
 
-@pytest.mark.parametrize("command", [("render",), ("explain", "spec.containers[name=pod-1].image"), ("trace",),
-                                     ("trace", "-o", "json"), ("render", "--html", "REPORT")])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("render",),
+        ("explain", "spec.containers[name=pod-1].image"),
+        ("trace",),
+        ("trace", "-o", "json"),
+        ("render", "--html", "REPORT"),
+    ],
+)
 def test_every_command_prints_each_warning_once(command, capsys, tmp_path):
     scenario = write(tmp_path, UNMATCHED_CONTAINER)
     argv = [str(tmp_path / "r.html") if a == "REPORT" else a for a in command]
@@ -169,8 +229,9 @@ def test_an_unmatched_default_name_merges_nothing():
     [warning] = result.warnings
     assert warning.value == "flyte-templat"
     # the same evaluation without a trace keeps the warning (render without --trace prints it)
-    assert [{**w.to_dict(), "seq": warning.seq} for w in engine.evaluate(DEFAULT_NAME_TYPO, trace=False).warnings] \
-        == [warning.to_dict()]
+    assert [{**w.to_dict(), "seq": warning.seq} for w in engine.evaluate(DEFAULT_NAME_TYPO, trace=False).warnings] == [
+        warning.to_dict()
+    ]
 
 
 def test_a_template_in_a_third_namespace_is_not_used_and_in_the_looked_in_namespace_it_is():
@@ -179,15 +240,20 @@ def test_a_template_in_a_third_namespace_is_not_used_and_in_the_looked_in_namesp
     [warning] = result.warnings
     assert "did you mean" not in warning.note  # nothing close in 'ns' or 'flyte'
     assert "neither namespace has any PodTemplate" in warning.note
-    moved = {**THIRD_NAMESPACE, "podTemplates": [template("base", "ns", [{"name": "default", "image": "tpl",
-                                                                          "terminationMessagePath": "/dev/tpl"}])]}
+    moved = {
+        **THIRD_NAMESPACE,
+        "podTemplates": [
+            template("base", "ns", [{"name": "default", "image": "tpl", "terminationMessagePath": "/dev/tpl"}])
+        ],
+    }
     result = engine.evaluate(moved)
     assert result.pod["spec"]["containers"][0]["terminationMessagePath"] == "/dev/tpl" and result.warnings == []
 
 
 def test_no_pod_templates_at_all_says_so():
-    [warning] = engine.evaluate({"task": TASK, "execution": EXECUTION,
-                                 "propeller": {"config": {"default-pod-template-name": "base"}}}).warnings
+    [warning] = engine.evaluate(
+        {"task": TASK, "execution": EXECUTION, "propeller": {"config": {"default-pod-template-name": "base"}}}
+    ).warnings
     assert "the scenario has no PodTemplates at all" in warning.note
 
 
@@ -211,8 +277,17 @@ def test_a_template_container_named_like_the_primary_is_ignored_flyte_6733():
 
 def test_role_containers_without_a_container_to_shape_are_not_warned_about():
     # 'default-init' applies to every init container the task has; with none it simply has nothing to shape
-    data = {**UNMATCHED_CONTAINER, "podTemplates": [template(
-        "base", "flyte", [{"name": "default", "image": "tpl"}], initContainers=[{"name": "default-init", "image": "i"}])]}
+    data = {
+        **UNMATCHED_CONTAINER,
+        "podTemplates": [
+            template(
+                "base",
+                "flyte",
+                [{"name": "default", "image": "tpl"}],
+                initContainers=[{"name": "default-init", "image": "i"}],
+            )
+        ],
+    }
     result = engine.evaluate(data)
     assert result.warnings == []
     assert any(e.op == "drop" and e.path_text == "spec.initContainers[name=default-init]" for e in result.trace.events)
@@ -226,9 +301,12 @@ def test_role_containers_without_a_container_to_shape_are_not_warned_about():
 def test_a_missing_pod_template_name_is_flytes_error_with_the_nearest_name_not_a_warning(capsys, tmp_path):
     # getBasePodTemplate: a named template LoadOrDefault cannot find is BadTaskSpecification "PodTemplate '%s' does
     # not exist": the task fails, so this is exit 3, and the hint carries what a warning would have said
-    data = {**THIRD_NAMESPACE, "task": {**TASK, "podTemplateName": "bse"},
-            "podTemplates": THIRD_NAMESPACE["podTemplates"] + [template("base", "flyte", [{"name": "default"}]),
-                                                               template("bse", "team-b", [{"name": "default"}])]}
+    data = {
+        **THIRD_NAMESPACE,
+        "task": {**TASK, "podTemplateName": "bse"},
+        "podTemplates": THIRD_NAMESPACE["podTemplates"]
+        + [template("base", "flyte", [{"name": "default"}]), template("bse", "team-b", [{"name": "default"}])],
+    }
     scenario = write(tmp_path, data)
     code, out, err = run(capsys, "render", scenario)
     assert code == 3 and out == ""
@@ -247,18 +325,39 @@ def test_warnings_of_separate_files_are_located_in_the_file_of_each_input(capsys
     templates.write_text(yaml.safe_dump_all([template("base", "flyte", [{"name": "default"}])]))
     task = tmp_path / "task.yaml"
     task.write_text(yaml.safe_dump(TASK))
-    code, _, err = run(capsys, "render", "--task", task, "--pod-templates", templates, "--propeller-config", config,
-                       "--namespace", "ns")
+    code, _, err = run(
+        capsys,
+        "render",
+        "--task",
+        task,
+        "--pod-templates",
+        templates,
+        "--propeller-config",
+        config,
+        "--namespace",
+        "ns",
+    )
     assert code == 0
     assert err.startswith(f"podeval: warning: {config}:3:32: propeller.config.default-pod-template-name: ")
     assert "did you mean 'base'?" in err
     config.write_text("plugins:\n  k8s:\n    default-pod-template-name: base\n")
     templates.write_text(yaml.safe_dump_all([template("base", "flyte", [{"name": "default"}, {"name": "noop"}])]))
-    code, _, err = run(capsys, "render", "--task", task, "--pod-templates", templates, "--propeller-config", config,
-                       "--namespace", "ns")
+    code, _, err = run(
+        capsys,
+        "render",
+        "--task",
+        task,
+        "--pod-templates",
+        templates,
+        "--propeller-config",
+        config,
+        "--namespace",
+        "ns",
+    )
     line, column = position(str(templates), "name: noop")
-    assert err.startswith(f"podeval: warning: {templates}:{line}:{column}: "
-                          "podTemplates[0].template.spec.containers[name=noop]: ")
+    assert err.startswith(
+        f"podeval: warning: {templates}:{line}:{column}: podTemplates[0].template.spec.containers[name=noop]: "
+    )
 
 
 def test_a_folder_render_prints_each_files_warnings_unless_quiet(capsys, tmp_path):
@@ -277,8 +376,8 @@ def test_a_folder_render_prints_each_files_warnings_unless_quiet(capsys, tmp_pat
 def test_the_html_report_lists_a_warned_input_once_under_warnings_with_its_location(tmp_path):
     scenario = write(tmp_path, UNMATCHED_CONTAINER)
     html = render_report(result := engine.evaluate(scenario), result.rules)
-    no_effect = html[html.index('id="no-effect-heading"'): html.index('id="warnings-heading"')]
-    warnings = html[html.index('id="warnings-heading"'): html.index("</section>", html.index('id="warnings-heading"'))]
+    no_effect = html[html.index('id="no-effect-heading"') : html.index('id="warnings-heading"')]
+    warnings = html[html.index('id="warnings-heading"') : html.index("</section>", html.index('id="warnings-heading"'))]
     assert "sidecar" not in no_effect
     line, column = position(scenario, "name: sidecar")
     assert f"{scenario}:{line}:{column}" in warnings

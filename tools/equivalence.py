@@ -116,11 +116,11 @@ SPELLING_KEYS = ("trace", "stderr", "traced_run", "api")
 DIGEST_KEYS = ("trace", "api")
 
 _PORTS_SEGMENT = re.compile(
-    r'(\bports\[containerPort=[0-9]+)'  # kept: the list and the port
-    r'(?:#[0-9]+)?'  # the old occurrence counter
+    r"(\bports\[containerPort=[0-9]+)"  # kept: the list and the port
+    r"(?:#[0-9]+)?"  # the old occurrence counter
     r'(?:,protocol=(?:"(?:[^"\\]|\\.)*"|[^\]#"\\,]*))?'  # the new second key, as printed
-    r'(?:#[0-9]+)?'  # a counter after it
-    r'\]'
+    r"(?:#[0-9]+)?"  # a counter after it
+    r"\]"
 )
 _PACK_DIGEST = re.compile(r'("rules": \{\s*"name": "(?:[^"\\]|\\.)*",\s*"digest": )"[^"\\]*"')
 
@@ -136,8 +136,14 @@ class Job:
     """One scenario: its name; the folder it runs from and the arguments after ``podeval`` (a file run through
     the command line); the conformance step run through the API; or why it is skipped."""
 
-    def __init__(self, name: str, cwd: Path | None = None, argv: list[str] | None = None, step: dict | None = None,
-                 skipped: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        cwd: Path | None = None,
+        argv: list[str] | None = None,
+        step: dict | None = None,
+        skipped: str | None = None,
+    ) -> None:
         self.name, self.cwd, self.argv, self.step, self.skipped = name, cwd, argv, step, skipped
 
 
@@ -275,8 +281,14 @@ def _api(step: dict) -> str:
     try:
         subject, context = _harness.run_step(step)
     except Exception as error:  # noqa: BLE001 - recorded: the error is part of the behaviour compared
-        record: dict = {"error": {"type": type(error).__name__, "code": getattr(error, "code", None),
-                                  "exit_code": getattr(error, "exit_code", None), "message": str(error)}}
+        record: dict = {
+            "error": {
+                "type": type(error).__name__,
+                "code": getattr(error, "code", None),
+                "exit_code": getattr(error, "exit_code", None),
+                "message": str(error),
+            }
+        }
     else:
         record = {"result": subject}
         if "result" in context:  # a scenario step: engine.evaluate's Result
@@ -294,8 +306,11 @@ def _run_job(job: Job) -> dict:
     if job.argv is not None:
         assert job.cwd is not None and _work is not None
         os.chdir(job.cwd)
-        record["input"] = hashlib.sha256((job.cwd / job.argv[1]).read_bytes()).hexdigest() if (
-            job.cwd / job.argv[1]).is_file() else None
+        record["input"] = (
+            hashlib.sha256((job.cwd / job.argv[1]).read_bytes()).hexdigest()
+            if (job.cwd / job.argv[1]).is_file()
+            else None
+        )
         code, stdout, stderr = _run_cli(job.argv)
         match = re.match(r"podeval: error\[(\w+)\]", stderr)
         extra = OPTIONAL_PACKAGES.get(match.group(1)) if match else None
@@ -323,8 +338,9 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def snapshot(out: Path, *, corpus: int, seed: int, jobs: int, engine_root: Path, inputs: Path,
-             only: list[str] | None = None) -> dict:
+def snapshot(
+    out: Path, *, corpus: int, seed: int, jobs: int, engine_root: Path, inputs: Path, only: list[str] | None = None
+) -> dict:
     global _work
     started = time.monotonic()
     if out.exists() and any(out.iterdir()):
@@ -361,13 +377,25 @@ def snapshot(out: Path, *, corpus: int, seed: int, jobs: int, engine_root: Path,
                         skipped[record["name"]] = record["skipped"]
         finally:
             os.chdir(here)
-    meta = {"engine": engine.__file__, "engine_root": str(engine_root), "inputs": str(inputs),
-            "python": sys.version, "corpus": corpus, "seed": seed, "only": only or [], "jobs": jobs, **counts, "skipped": skipped,
-            "seconds": round(time.monotonic() - started, 2)}
+    meta = {
+        "engine": engine.__file__,
+        "engine_root": str(engine_root),
+        "inputs": str(inputs),
+        "python": sys.version,
+        "corpus": corpus,
+        "seed": seed,
+        "only": only or [],
+        "jobs": jobs,
+        **counts,
+        "skipped": skipped,
+        "seconds": round(time.monotonic() - started, 2),
+    }
     _write(out / "meta.json", json.dumps(meta, indent=2) + "\n")
-    print(f"snapshot: {counts['scenarios']} scenarios ({counts['command_line']} through the command line, "
-          f"{counts['api']} through the API, {len(skipped)} skipped) in {meta['seconds']:.1f} s -> {out / SNAPSHOT}",
-          file=sys.stderr)
+    print(
+        f"snapshot: {counts['scenarios']} scenarios ({counts['command_line']} through the command line, "
+        f"{counts['api']} through the API, {len(skipped)} skipped) in {meta['seconds']:.1f} s -> {out / SNAPSHOT}",
+        file=sys.stderr,
+    )
     for name, why in sorted(skipped.items()):
         print(f"  skipped {name}: {why}", file=sys.stderr)
     return meta
@@ -406,8 +434,9 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value) + "\n"
 
 
-def compare(a: Path, b: Path, *, spelling: bool = False, pack_digest: bool = False, show: int = 5,
-            stream: Any = None) -> int:
+def compare(
+    a: Path, b: Path, *, spelling: bool = False, pack_digest: bool = False, show: int = 5, stream: Any = None
+) -> int:
     stream = stream or sys.stdout
     left, right = _records(a), _records(b)
     differing: dict[str, list[str]] = {}
@@ -421,14 +450,20 @@ def compare(a: Path, b: Path, *, spelling: bool = False, pack_digest: bool = Fal
             new = normalise(key, right[name].get(key), spelling=spelling, pack_digest=pack_digest)
             if old == new:
                 continue
-            differing.setdefault(name, []).append(key if key in left[name] and key in right[name] else (
-                f"{key} only in {a if key in left[name] else b}"))
+            differing.setdefault(name, []).append(
+                key if key in left[name] and key in right[name] else (f"{key} only in {a if key in left[name] else b}")
+            )
             if shown < show:
                 shown += 1
-                lines = list(difflib.unified_diff(
-                    _as_text(old).splitlines(keepends=True) if key in left[name] else [],
-                    _as_text(new).splitlines(keepends=True) if key in right[name] else [],
-                    f"{a}: {name}: {key}", f"{b}: {name}: {key}", n=3))
+                lines = list(
+                    difflib.unified_diff(
+                        _as_text(old).splitlines(keepends=True) if key in left[name] else [],
+                        _as_text(new).splitlines(keepends=True) if key in right[name] else [],
+                        f"{a}: {name}: {key}",
+                        f"{b}: {name}: {key}",
+                        n=3,
+                    )
+                )
                 lines = [line if line.endswith("\n") else line + "\n\\ No newline at end\n" for line in lines]
                 stream.write("".join(lines[:80]) + (f"... ({len(lines) - 80} more lines)\n" if len(lines) > 80 else ""))
     for name in sorted(differing)[:50]:
@@ -437,8 +472,11 @@ def compare(a: Path, b: Path, *, spelling: bool = False, pack_digest: bool = Fal
         stream.write(f"... and {len(differing) - 50} more\n")
     total = len(left.keys() | right.keys())
     tolerated = [name for name, on in (("--spelling ports", spelling), ("--ignore-pack-digest", pack_digest)) if on]
-    stream.write(f"compare: {total - len(differing)} scenarios identical, {len(differing)} differ"
-                 + (f" (tolerating {' and '.join(tolerated)})" if tolerated else "") + "\n")
+    stream.write(
+        f"compare: {total - len(differing)} scenarios identical, {len(differing)} differ"
+        + (f" (tolerating {' and '.join(tolerated)})" if tolerated else "")
+        + "\n"
+    )
     return 1 if differing else 0
 
 
@@ -454,8 +492,22 @@ def _git(*args: str, cwd: Path = ROOT) -> str:
 
 def _snapshot_process(out: Path, engine_root: Path, args: argparse.Namespace) -> float:
     started = time.monotonic()
-    command = [sys.executable, str(Path(__file__).resolve()), "snapshot", str(out), "--engine", str(engine_root),
-               "--inputs", str(ROOT), "--corpus", str(args.corpus), "--seed", str(args.seed), "--jobs", str(args.jobs)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "snapshot",
+        str(out),
+        "--engine",
+        str(engine_root),
+        "--inputs",
+        str(ROOT),
+        "--corpus",
+        str(args.corpus),
+        "--seed",
+        str(args.seed),
+        "--jobs",
+        str(args.jobs),
+    ]
     command += [argument for pattern in args.only or () for argument in ("--only", pattern)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(engine_root), os.environ.get("PYTHONPATH")])))
     if subprocess.run(command, check=False, cwd=engine_root, env=env).returncode:
@@ -480,10 +532,18 @@ def against(args: argparse.Namespace) -> int:
         before = _snapshot_process(snapshots / "before", tree, args)
         after = _snapshot_process(snapshots / "after", ROOT, args)
         started = time.monotonic()
-        code = compare(snapshots / "before", snapshots / "after", spelling=args.spelling == "ports",
-                       pack_digest=args.ignore_pack_digest, show=args.show)
-        print(f"against: snapshots took {before:.1f} s (before) and {after:.1f} s (after), the comparison "
-              f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+        code = compare(
+            snapshots / "before",
+            snapshots / "after",
+            spelling=args.spelling == "ports",
+            pack_digest=args.ignore_pack_digest,
+            show=args.show,
+        )
+        print(
+            f"against: snapshots took {before:.1f} s (before) and {after:.1f} s (after), the comparison "
+            f"{time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+        )
         return code
     finally:
         with contextlib.suppress(Refused):
@@ -506,17 +566,32 @@ def _tree(text: str) -> Path:
 def _add_snapshot_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=int, default=1000, metavar="N", help="generated scenarios (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="the corpus seed (default 0)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="worker processes (default 2; 1 runs everything in this process)")
-    parser.add_argument("--only", action="append", metavar="GLOB",
-                        help="only the scenarios whose name matches (fnmatch; repeatable), e.g. 'corpus/s0004*'")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="worker processes (default 2; 1 runs everything in this process)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="GLOB",
+        help="only the scenarios whose name matches (fnmatch; repeatable), e.g. 'corpus/s0004*'",
+    )
 
 
 def _add_compare_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--spelling", choices=("none", "ports"), default="none",
-                        help="ports: accept item 2's new spelling of ports[...] path segments (see the docstring)")
-    parser.add_argument("--ignore-pack-digest", action="store_true",
-                        help="blank the trace's rules.digest on both sides (the pack's YAML was edited)")
+    parser.add_argument(
+        "--spelling",
+        choices=("none", "ports"),
+        default="none",
+        help="ports: accept item 2's new spelling of ports[...] path segments (see the docstring)",
+    )
+    parser.add_argument(
+        "--ignore-pack-digest",
+        action="store_true",
+        help="blank the trace's rules.digest on both sides (the pack's YAML was edited)",
+    )
     parser.add_argument("--show", type=int, default=5, metavar="N", help="unified diffs printed (default 5)")
 
 
@@ -546,12 +621,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "snapshot":
             if args.corpus < 0 or args.jobs < 1:
                 raise Refused("--corpus must be at least 0 and --jobs at least 1")
-            snapshot(args.out.resolve(), corpus=args.corpus, seed=args.seed, jobs=args.jobs, engine_root=args.engine,
-                     inputs=args.inputs, only=args.only)
+            snapshot(
+                args.out.resolve(),
+                corpus=args.corpus,
+                seed=args.seed,
+                jobs=args.jobs,
+                engine_root=args.engine,
+                inputs=args.inputs,
+                only=args.only,
+            )
             return 0
         if args.command == "compare":
-            return compare(args.a, args.b, spelling=args.spelling == "ports", pack_digest=args.ignore_pack_digest,
-                           show=args.show)
+            return compare(
+                args.a, args.b, spelling=args.spelling == "ports", pack_digest=args.ignore_pack_digest, show=args.show
+            )
         return against(args)
     except Refused as error:
         print(f"equivalence.py: {error}", file=sys.stderr)

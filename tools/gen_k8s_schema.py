@@ -65,9 +65,7 @@ ROOT_MODEL = "V1PodTemplate"
 ROOT_GO = "PodTemplate"
 CORE_PATH = "core/v1/types.go"
 META_PATH = "pkg/apis/meta/v1/types.go"
-DEFAULT_OUT = (
-    Path(__file__).resolve().parent.parent / "engine" / "data" / "k8s_schema.json"
-)
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "engine" / "data" / "k8s_schema.json"
 
 # Go packages by import alias as used in core/v1/types.go.
 CORE, META = "core/v1", "meta/v1"
@@ -175,9 +173,7 @@ def parse_go(text: str, pkg_name: str) -> GoPackage:
         line = _strip_comment(lines[i]).rstrip()
         i += 1
         if line.startswith("type ("):
-            raise SystemExit(
-                f"{pkg_name}:{i}: grouped type declarations are not supported"
-            )
+            raise SystemExit(f"{pkg_name}:{i}: grouped type declarations are not supported")
         m = _TYPE_STRUCT.match(line)
         if m:
             name, fields = m.group(1), []
@@ -206,9 +202,7 @@ def parse_go(text: str, pkg_name: str) -> GoPackage:
     return pkg
 
 
-def _parse_field(
-    body: str, pkg_name: str, lineno: int, markers: dict[str, list[str]]
-) -> GoField:
+def _parse_field(body: str, pkg_name: str, lineno: int, markers: dict[str, list[str]]) -> GoField:
     tag = ""
     if "`" in body:
         decl, _, rest = body.partition("`")
@@ -229,16 +223,12 @@ def _parse_field(
         # the struct tag is what strategic merge patch reads; a doc-comment marker saying otherwise is an error
         marked = markers.get(tag_name)
         if marked is not None and marked != [value]:
-            raise SystemExit(
-                f"{pkg_name}:{lineno}: +{tag_name}={marked} disagrees with the tag {tag_name}:{value!r}"
-            )
+            raise SystemExit(f"{pkg_name}:{lineno}: +{tag_name}={marked} disagrees with the tag {tag_name}:{value!r}")
         markers[tag_name] = [value]
     m = _JSON_TAG.search(tag)
     if m:
         json_name, *opts = m.group(1).split(",")
-        return GoField(
-            go_name, go_type, json_name, tuple(o for o in opts if o), lineno, markers
-        )
+        return GoField(go_name, go_type, json_name, tuple(o for o in opts if o), lineno, markers)
     return GoField(go_name, go_type, None, (), lineno, markers)
 
 
@@ -272,9 +262,7 @@ class GoUniverse:
         kind, elem, elem_ptr, _ = self._resolve_bare(t, pkg)
         return GoTypeInfo(kind, ptr, elem, elem_ptr, go_type)
 
-    def _resolve_bare(
-        self, t: str, pkg: str
-    ) -> tuple[str, str | None, bool, str | None]:
+    def _resolve_bare(self, t: str, pkg: str) -> tuple[str, str | None, bool, str | None]:
         if t == "[]byte":
             return "string", None, False, None  # base64 string in JSON
         if t.startswith("[]"):
@@ -299,17 +287,13 @@ class GoUniverse:
             return SPECIAL[(qpkg, bare)], None, False, None
         p = self.packages.get(qpkg)
         if p is None:
-            raise SystemExit(
-                f"unknown Go type {t!r} (package {qpkg!r} not loaded, not special-cased)"
-            )
+            raise SystemExit(f"unknown Go type {t!r} (package {qpkg!r} not loaded, not special-cased)")
         if bare in p.structs:
             return "object", bare, False, qpkg
         if bare in p.named:
             under = p.named[bare]
             if under.startswith("*"):
-                raise SystemExit(
-                    f"named pointer type {bare} = {under} is not supported"
-                )
+                raise SystemExit(f"named pointer type {bare} = {under} is not supported")
             return self._resolve_bare(under, qpkg)
         raise SystemExit(f"unknown Go type {t!r} in package {qpkg}")
 
@@ -322,9 +306,7 @@ class GoUniverse:
             return kind
         raise SystemExit(f"nested {kind} as list/map element is not supported")
 
-    def struct_fields(
-        self, pkg: str, name: str
-    ) -> dict[str, tuple[GoField, GoTypeInfo, str | None, str]]:
+    def struct_fields(self, pkg: str, name: str) -> dict[str, tuple[GoField, GoTypeInfo, str | None, str]]:
         """JSON name -> (field, type info, embedded-from, package the Go type is written in).
 
         Embedded structs without a json name are flattened, as encoding/json does.
@@ -340,9 +322,7 @@ class GoUniverse:
                 continue  # unexported
             if f.go_name is None and not f.json_name:
                 qpkg, bare = self._qualify(f.go_type.lstrip("*"), pkg)
-                for jn, (ef, einfo, via, epkg) in self.struct_fields(
-                    qpkg, bare
-                ).items():
+                for jn, (ef, einfo, via, epkg) in self.struct_fields(qpkg, bare).items():
                     out.setdefault(jn, (ef, einfo, via or bare, epkg))
                 continue
             go_name = f.go_name or self._qualify(f.go_type.lstrip("*"), pkg)[1]
@@ -396,10 +376,7 @@ CLIENT_LEAF_KINDS = {
 
 
 def _is_model(client_t: str) -> bool:
-    return (
-        client_t not in CLIENT_LEAF_KINDS
-        and re.match(r"^[A-Z]\w*$", client_t) is not None
-    )
+    return client_t not in CLIENT_LEAF_KINDS and re.match(r"^[A-Z]\w*$", client_t) is not None
 
 
 def _client_leaf_ok(client_t: str, kind: str) -> bool:
@@ -457,9 +434,7 @@ def guess_from_client(client_t: str) -> GoTypeInfo:
     }
     if shape in ("list", "map"):
         assert inner is not None
-        return GoTypeInfo(
-            shape, False, leaf.get(inner) or model_type_name(inner), go_type="?"
-        )
+        return GoTypeInfo(shape, False, leaf.get(inner) or model_type_name(inner), go_type="?")
     if client_t in leaf:
         return GoTypeInfo(leaf[client_t], False, go_type="?")
     return GoTypeInfo("object", True, model_type_name(client_t), go_type="?")
@@ -469,9 +444,7 @@ def guess_from_client(client_t: str) -> GoTypeInfo:
 # generation
 
 
-def read_go(
-    path: str | None, git_dir: str | None, rev: str | None, in_repo: str
-) -> tuple[str, dict]:
+def read_go(path: str | None, git_dir: str | None, rev: str | None, in_repo: str) -> tuple[str, dict]:
     if git_dir:
         rev = rev or "HEAD"
         commit = subprocess.run(
@@ -512,9 +485,7 @@ def read_go(
     return Path(path).read_text(), {"path": in_repo}
 
 
-def generate(
-    core_text: str, meta_text: str, allow_client_only: bool = False
-) -> tuple[dict, dict]:
+def generate(core_text: str, meta_text: str, allow_client_only: bool = False) -> tuple[dict, dict]:
     go = GoUniverse({CORE: parse_go(core_text, CORE), META: parse_go(meta_text, META)})
     types: dict[str, dict] = {}
     go_only: dict[str, list[str]] = {}
@@ -529,9 +500,7 @@ def generate(
         tname, gpkg, cname = queue.pop(0)
         if tname in client_of:
             if client_of[tname] != cname or pkg_of[tname] != gpkg:
-                problems.append(
-                    f"type {tname}: reached as {pkg_of[tname]}/{client_of[tname]} and as {gpkg}/{cname}"
-                )
+                problems.append(f"type {tname}: reached as {pkg_of[tname]}/{client_of[tname]} and as {gpkg}/{cname}")
             continue
         client_of[tname], pkg_of[tname] = cname, gpkg
         model = client_model(cname)
@@ -552,9 +521,7 @@ def generate(
                 continue
             ct = client_by_json[jn]
             if not client_agrees(ct, info):
-                problems.append(
-                    f"{tname}.{jn}: client type {ct!r} vs Go {info.go_type!r} ({info.kind}/{info.elem})"
-                )
+                problems.append(f"{tname}.{jn}: client type {ct!r} vs Go {info.go_type!r} ({info.kind}/{info.elem})")
                 continue
             out[jn] = _entry(info, gf.json_opts, jn in required, via)
             if info.kind == "list":
@@ -579,14 +546,10 @@ def generate(
                 continue
             client_only.setdefault(tname, []).append(jn)
             if not allow_client_only:
-                problems.append(
-                    f"{tname}.{jn}: in the client ({ct!r}) but not in the Go struct"
-                )
+                problems.append(f"{tname}.{jn}: in the client ({ct!r}) but not in the Go struct")
                 continue
             info = guess_from_client(ct)
-            out[jn] = _entry(info, ("omitempty",), jn in required, None) | {
-                "guessed": True
-            }
+            out[jn] = _entry(info, ("omitempty",), jn in required, None) | {"guessed": True}
             ref = client_model_ref(ct)
             if ref:
                 queue.append((model_type_name(ref), gpkg, ref))
@@ -606,9 +569,7 @@ def go_pkg_of_field(gofields: dict, jn: str, default: str) -> str:
     return gofields[jn][3]
 
 
-def _entry(
-    info: GoTypeInfo, opts: tuple[str, ...], required: bool, via: str | None
-) -> dict:
+def _entry(info: GoTypeInfo, opts: tuple[str, ...], required: bool, via: str | None) -> dict:
     e: dict = {"kind": info.kind, "ptr": info.ptr}
     if info.elem is not None:
         e["elem"] = info.elem
@@ -663,9 +624,7 @@ def _pkg_for(go: GoUniverse, type_name: str, from_pkg: str, go_type: str) -> str
         return PKG_ALIASES[m.group(1)]
     if go.struct(from_pkg, type_name) is not None:
         return from_pkg
-    raise SystemExit(
-        f"cannot find Go struct {type_name} (from {from_pkg} via {go_type})"
-    )
+    raise SystemExit(f"cannot find Go struct {type_name} (from {from_pkg} via {go_type})")
 
 
 def dump(doc: dict) -> str:
@@ -687,9 +646,7 @@ def dump(doc: dict) -> str:
         fnames = list(t["fields"])
         for fi, fn in enumerate(fnames):
             comma = "," if fi < len(fnames) - 1 else ""
-            lines.append(
-                f"        {json.dumps(fn)}: {json.dumps(t['fields'][fn], separators=(', ', ': '))}{comma}"
-            )
+            lines.append(f"        {json.dumps(fn)}: {json.dumps(t['fields'][fn], separators=(', ', ': '))}{comma}")
         lines.append("      }")
         lines.append("    }" + ("," if ti < len(tnames) - 1 else ""))
     lines.append("  }")
@@ -716,9 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         "--apimachinery-commit",
         help="k8s.io/apimachinery commit of --meta-types (recorded)",
     )
-    ap.add_argument(
-        "--apimachinery-git", help="git dir of github.com/kubernetes/apimachinery"
-    )
+    ap.add_argument("--apimachinery-git", help="git dir of github.com/kubernetes/apimachinery")
     ap.add_argument(
         "--apimachinery-rev",
         help="revision to read from --apimachinery-git (default HEAD)",
@@ -742,9 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     core_text, api_src = read_go(args.core_types, args.api_git, args.api_rev, CORE_PATH)
-    meta_text, am_src = read_go(
-        args.meta_types, args.apimachinery_git, args.apimachinery_rev, META_PATH
-    )
+    meta_text, am_src = read_go(args.meta_types, args.apimachinery_git, args.apimachinery_rev, META_PATH)
     if args.api_commit:
         api_src["commit"] = args.api_commit
     if args.apimachinery_commit:

@@ -83,9 +83,7 @@ def _check() -> None:
     if shutil.which("bash") is None or not BUILD_SCRIPT.is_file():
         _state["reason"] = f"mergo oracle binary {BINARY} missing and {BUILD_SCRIPT} cannot run"
         return
-    proc = subprocess.run(
-        ["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=600, check=False
-    )
+    proc = subprocess.run(["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode == 0 and _binary_is_fresh():
         _state["available"] = True
     else:
@@ -187,12 +185,12 @@ def strip_nulls(obj: Any) -> Any:
 # names collide between dst and src often.
 # ---------------------------------------------------------------------------
 
-_short = st.sampled_from(["", "a", "b", "c"])           # includes "" (zero value)
+_short = st.sampled_from(["", "a", "b", "c"])  # includes "" (zero value)
 _nonempty_short = st.sampled_from(["a", "b", "c"])
 _words = st.sampled_from(["", "x", "y", "z", "always", "Never"])
-_bools = st.booleans()                                    # plain bool: explicit false allowed
-_ptr_bools = st.booleans()                                # value of a *bool when present
-_ptr_int64 = st.sampled_from([0, 1, 2, 30, 1000, -1])    # value of a *int64 when present
+_bools = st.booleans()  # plain bool: explicit false allowed
+_ptr_bools = st.booleans()  # value of a *bool when present
+_ptr_int64 = st.sampled_from([0, 1, 2, 30, 1000, -1])  # value of a *int64 when present
 _ptr_int32 = st.sampled_from([0, 1, 5, 100, -10])
 _int32 = st.sampled_from([0, 1, 80, 8080])
 _quantity = st.sampled_from(["0", "1", "2", "500m", "250m", "100M", "1Gi", "2Gi", "3Mi", "64Mi"])
@@ -203,8 +201,9 @@ def _small_list(elem: st.SearchStrategy, max_size: int = _list_max) -> st.Search
     return st.lists(elem, max_size=max_size)
 
 
-def _obj(required: dict[str, st.SearchStrategy] | None = None,
-         optional: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy:
+def _obj(
+    required: dict[str, st.SearchStrategy] | None = None, optional: dict[str, st.SearchStrategy] | None = None
+) -> st.SearchStrategy:
     return st.fixed_dictionaries(required or {}, optional=optional or {})
 
 
@@ -224,13 +223,15 @@ def _volumes() -> st.SearchStrategy:
 
 
 def _pod_security_context() -> st.SearchStrategy:
-    return _obj(optional={
-        "runAsUser": _ptr_int64,
-        "runAsGroup": _ptr_int64,
-        "runAsNonRoot": _ptr_bools,
-        "fsGroup": _ptr_int64,
-        "supplementalGroups": _small_list(_ptr_int64),
-    })
+    return _obj(
+        optional={
+            "runAsUser": _ptr_int64,
+            "runAsGroup": _ptr_int64,
+            "runAsNonRoot": _ptr_bools,
+            "fsGroup": _ptr_int64,
+            "supplementalGroups": _small_list(_ptr_int64),
+        }
+    )
 
 
 def _affinity() -> st.SearchStrategy:
@@ -245,48 +246,56 @@ def _affinity() -> st.SearchStrategy:
 
 
 def _toleration() -> st.SearchStrategy:
-    return _obj(optional={
-        "key": _short,
-        "operator": st.sampled_from(["", "Equal", "Exists"]),
-        "value": _short,
-        "effect": st.sampled_from(["", "NoSchedule", "NoExecute"]),
-        "tolerationSeconds": _ptr_int64,
-    })
+    return _obj(
+        optional={
+            "key": _short,
+            "operator": st.sampled_from(["", "Equal", "Exists"]),
+            "value": _short,
+            "effect": st.sampled_from(["", "NoSchedule", "NoExecute"]),
+            "tolerationSeconds": _ptr_int64,
+        }
+    )
 
 
 def _dns_config() -> st.SearchStrategy:
     option = _obj(optional={"name": _short, "value": _short})
-    return _obj(optional={
-        "nameservers": _small_list(_short),
-        "searches": _small_list(_short),
-        "options": _small_list(option),
-    })
+    return _obj(
+        optional={
+            "nameservers": _small_list(_short),
+            "searches": _small_list(_short),
+            "options": _small_list(option),
+        }
+    )
 
 
 def _container_security_context() -> st.SearchStrategy:
     capabilities = _obj(optional={"add": _small_list(_nonempty_short), "drop": _small_list(_nonempty_short)})
-    return _obj(optional={
-        "capabilities": capabilities,
-        "runAsGroup": _ptr_int64,
-        "privileged": _ptr_bools,
-        "runAsUser": _ptr_int64,
-        "runAsNonRoot": _ptr_bools,
-        "allowPrivilegeEscalation": _ptr_bools,
-        "readOnlyRootFilesystem": _ptr_bools,
-    })
+    return _obj(
+        optional={
+            "capabilities": capabilities,
+            "runAsGroup": _ptr_int64,
+            "privileged": _ptr_bools,
+            "runAsUser": _ptr_int64,
+            "runAsNonRoot": _ptr_bools,
+            "allowPrivilegeEscalation": _ptr_bools,
+            "readOnlyRootFilesystem": _ptr_bools,
+        }
+    )
 
 
 def _probe() -> st.SearchStrategy:
     exec_action = _obj(optional={"command": _small_list(_words)})
     grpc = _obj({"port": _int32, "service": _short})  # service: a *string without omitempty
-    return _obj(optional={
-        "exec": exec_action,
-        "grpc": grpc,
-        "initialDelaySeconds": _int32,
-        "periodSeconds": _ptr_int32,
-        "failureThreshold": _ptr_int32,
-        "terminationGracePeriodSeconds": _ptr_int64,
-    })
+    return _obj(
+        optional={
+            "exec": exec_action,
+            "grpc": grpc,
+            "initialDelaySeconds": _int32,
+            "periodSeconds": _ptr_int32,
+            "failureThreshold": _ptr_int32,
+            "terminationGracePeriodSeconds": _ptr_int64,
+        }
+    )
 
 
 def containers(names: st.SearchStrategy | None = None) -> st.SearchStrategy:
@@ -295,11 +304,9 @@ def containers(names: st.SearchStrategy | None = None) -> st.SearchStrategy:
     ``names`` overrides the strategy for ``name`` (always present, as in k8s
     JSON); by default a small alphabet including "" so names collide.
     """
-    port = _obj({"containerPort": _int32},
-                {"name": _short, "protocol": st.sampled_from(["", "TCP", "UDP"])})
+    port = _obj({"containerPort": _int32}, {"name": _short, "protocol": st.sampled_from(["", "TCP", "UDP"])})
     env = _obj({"name": _short}, {"value": _short})
-    mount = _obj({"name": _short, "mountPath": st.sampled_from(["", "/a", "/b"])},
-                 {"readOnly": _bools})
+    mount = _obj({"name": _short, "mountPath": st.sampled_from(["", "/a", "/b"])}, {"readOnly": _bools})
     resources = _obj(optional={"limits": _resource_list(), "requests": _resource_list()})
     return _obj(
         {"name": names if names is not None else _short},
@@ -326,8 +333,7 @@ def containers(names: st.SearchStrategy | None = None) -> st.SearchStrategy:
     )
 
 
-def pod_specs(container_names: st.SearchStrategy | None = None,
-              max_containers: int = _list_max) -> st.SearchStrategy:
+def pod_specs(container_names: st.SearchStrategy | None = None, max_containers: int = _list_max) -> st.SearchStrategy:
     """JSON dicts for the Go mirror of core/v1 PodSpec.
 
     ``containers`` is always present (it has no omitempty in k8s);
@@ -412,10 +418,12 @@ def _template_side(names: list[str], init_names: list[str]) -> st.SearchStrategy
 
     return _obj(
         {"containers": st.lists(ctr(names), max_size=3)},
-        {"initContainers": st.lists(ctr(init_names), max_size=3),
-         "restartPolicy": st.sampled_from(["", "Never"]),
-         "nodeSelector": _string_map(),
-         "hostNetwork": _bools},
+        {
+            "initContainers": st.lists(ctr(init_names), max_size=3),
+            "restartPolicy": st.sampled_from(["", "Never"]),
+            "nodeSelector": _string_map(),
+            "hostNetwork": _bools,
+        },
     )
 
 
@@ -425,5 +433,8 @@ def template_cases() -> st.SearchStrategy:
     task = _template_side(["main", "primary", "sidecar", "default"], ["init", "primary-init", "default-init"])
     return st.builds(
         lambda d, s, p, pi: {"mode": "template", "dst": d, "src": s, "primary": p, "primaryInit": pi},
-        template, task, st.sampled_from(["main", "primary", "sidecar"]), st.sampled_from(["", "init", "primary-init"]),
+        template,
+        task,
+        st.sampled_from(["main", "primary", "sidecar"]),
+        st.sampled_from(["", "init", "primary-init"]),
     )

@@ -23,8 +23,22 @@ REGISTRATION = {"project": "flytesnacks", "domain": "development", "version": "v
 
 def package(output: Path) -> None:
     """`pyflyte package` of the registered-task module, as a user runs it."""
-    subprocess.run([str(Path(sys.executable).parent / "pyflyte"), "--pkgs", "flytekit_tasks.registered", "package",
-                    "--image", IMAGE, "--output", str(output), "-f"], cwd=TESTS, check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pyflyte"),
+            "--pkgs",
+            "flytekit_tasks.registered",
+            "package",
+            "--image",
+            IMAGE,
+            "--output",
+            str(output),
+            "-f",
+        ],
+        cwd=TESTS,
+        check=True,
+        capture_output=True,
+    )
 
 
 def registered(spec: task_pb2.TaskSpec) -> task_pb2.Task:
@@ -58,8 +72,9 @@ def fixtures(package_path: Path) -> dict:
         "a100_partition.yaml": yaml.safe_dump(a100, sort_keys=False).encode(),
         # flytectl get task -o json / -o yaml
         "flytectl-get-task.json": (MessageToJson(registered(specs["t4_with_shared_memory"])) + "\n").encode(),
-        "flytectl-get-task.yaml": yaml.safe_dump(json.loads(MessageToJson(registered(specs["pod_template_and_name"]))),
-                                                 sort_keys=False).encode(),
+        "flytectl-get-task.yaml": yaml.safe_dump(
+            json.loads(MessageToJson(registered(specs["pod_template_and_name"]))), sort_keys=False
+        ).encode(),
     }
 
 
