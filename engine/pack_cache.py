@@ -41,15 +41,17 @@ def cache_dir() -> Path | None:
 
 
 def _engine_stamp() -> bytes:
-    """(name, mtime, size) of the engine's modules and data files: a changed engine is a different key."""
+    """(path, mtime, size) of the engine's modules and data files, in every subfolder: a changed engine is a
+    different key."""
     engine_dir = Path(__file__).resolve().parent
     stamps = []
-    for folder in (engine_dir, engine_dir / "data"):
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith((".py", ".json")):
-                    stat = entry.stat()
-                    stamps.append((folder.name, entry.name, stat.st_mtime_ns, stat.st_size))
+    for folder, dirs, files in os.walk(engine_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        relative = os.path.relpath(folder, engine_dir)
+        for name in files:
+            if name.endswith((".py", ".json")):
+                stat = os.stat(os.path.join(folder, name))
+                stamps.append((relative, name, stat.st_mtime_ns, stat.st_size))
     return repr(sorted(stamps)).encode()
 
 
@@ -107,8 +109,9 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def load(folder: str) -> Any:
-    """The compiled pack of ``folder`` from the cache, or None."""
+def load(folder: str, kind: type) -> Any:
+    """The compiled pack of ``folder`` from the cache (an instance of ``kind``, the loader's ``RulePack``), or
+    None."""
     try:
         directory = cache_dir()
         key = _key(folder) if directory is not None else None
@@ -116,9 +119,7 @@ def load(folder: str) -> Any:
             return None
         with open(directory / key[1], "rb") as handle:
             pack = pickle.load(handle)
-        from .rules import RulePack
-
-        return pack if isinstance(pack, RulePack) and str(pack.folder) == folder else None
+        return pack if isinstance(pack, kind) and str(pack.folder) == folder else None
     except Exception:  # noqa: BLE001 -- a missing, unreadable, corrupt or incompatible file: compile instead
         return None
 

@@ -34,7 +34,7 @@ from jmespath.exceptions import JMESPathError
 
 from . import copilot as _copilot  # noqa: F401  (registers the co-pilot transforms in transform_api.TRANSFORMS)
 from . import expressions as _expressions
-from . import pack_format
+from . import pack_cache, pack_format
 from . import paths as _paths
 from . import transforms as _transforms  # noqa: F401  (registers the transforms in transform_api.TRANSFORMS)
 from .errors import InputError, RuleError
@@ -766,9 +766,7 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
 
 @lru_cache(maxsize=32)
 def _load_cached(folder: str, stamp: tuple) -> RulePack:
-    from . import pack_cache
-
-    cached = pack_cache.load(folder)
+    cached = pack_cache.load(folder, RulePack)
     if cached is not None:
         return cached
     pack, problems = collect_problems(folder)

@@ -1,0 +1,55 @@
+"""The engine's dependencies run one way (issue 12): no import cycle among its modules.
+
+Every import counts, at module level or inside a function: an import moved into a function to dodge a cycle is
+still the cycle. The package itself (``engine/__init__.py``, the public API that imports the pipeline) is left out:
+a module's ``import engine`` reaches the API, not a layer.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+ENGINE = Path(__file__).resolve().parent.parent / "engine"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ENGINE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return {m for m in found if m in modules and m != name and m != "engine"}
+
+
+def import_graph() -> nx.DiGraph:
+    files = {_module_name(path): path for path in ENGINE.rglob("*.py")}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(files)
+    for name, path in files.items():
+        graph.add_edges_from((name, target) for target in _imports(path, name, set(files)))
+    return graph
+
+
+def test_the_graph_sees_the_imports():
+    graph = import_graph()
+    assert ("engine.evaluate", "engine.rules") in graph.edges  # a module-level import
+    assert ("engine.cli", "engine.text") in graph.edges
+
+
+def test_no_import_cycle():
+    cycles = sorted(" -> ".join([*cycle, cycle[0]]) for cycle in nx.simple_cycles(import_graph()))
+    assert not cycles, "import cycles among engine modules:\n" + "\n".join(cycles[:20])
