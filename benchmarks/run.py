@@ -268,9 +268,9 @@ def cold_start(args, work: Path) -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     shown = podeval_command()[0] if len(podeval_command()) == 1 else "python -m engine"
     from engine import pack_cache
-    from engine.rules import resolve_pack_folder
+    from engine.rules import RulePack, resolve_pack_folder
 
-    cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve())) is not None
+    cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve()), RulePack) is not None
     figure(
         "cold.render",
         f"podeval render example-3 ({Path(shown).name})",
