@@ -545,6 +545,21 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
     def named(path: tuple) -> tuple:
         return tuple(s for s in path if not isinstance(s, int))
 
+    def uncovered(path: tuple, hint: str | None) -> None:
+        line, column = scenario.locate(path)
+        message = f"no rule of {pack.name} reads this: the pack ignores it"
+        found.append(
+            RuleError(
+                "uncovered_field",
+                message,
+                file=scenario.filename,
+                line=line,
+                column=column,
+                path=_paths.render(path),
+                hint=hint,
+            )
+        )
+
     def visit(value: Any, path: tuple) -> None:
         if _is_empty(value):
             return
@@ -552,18 +567,9 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
         if any(_paths.is_prefix(r, fields) for r in reads):
             return  # read, whole or as part of something read
         if path and not any(_paths.is_prefix(fields, r) for r in reads):
-            line, column = scenario.locate(path)
-            found.append(
-                RuleError(
-                    "uncovered_field",
-                    f"no rule of {pack.name} reads this: the pack ignores it",
-                    file=scenario.filename,
-                    line=line,
-                    column=column,
-                    path=_paths.render(path),
-                    hint="add a rule that selects it (or a part of the scenario that contains it), "
-                    "or drop it from the scenario",
-                )
+            uncovered(
+                path,
+                "add a rule that selects it (or a part of the scenario that contains it), or drop it from the scenario",
             )
             return
         if isinstance(value, dict):
@@ -573,17 +579,7 @@ def coverage_findings(pack: Any, scenario: Any, reads: set[tuple] | None = None)
             for index, child in enumerate(value):
                 visit(child, path + (index,))
         else:
-            line, column = scenario.locate(path)
-            found.append(
-                RuleError(
-                    "uncovered_field",
-                    f"no rule of {pack.name} reads this: the pack ignores it",
-                    file=scenario.filename,
-                    line=line,
-                    column=column,
-                    path=_paths.render(path),
-                )
-            )
+            uncovered(path, None)
 
     visit(scenario.data, ())
     return found

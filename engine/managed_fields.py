@@ -152,7 +152,7 @@ def _walk_field(
                 _walk_struct(item, elem, at + (key,), item_owners, item_fp, out)
             out.insert(item_owners.sources, item_fp)  # a map key is a member itself (not a struct field)
     elif kind == "list" and isinstance(value, list):
-        _walk_list(value, spec, parent_type, name, at, owners, fp, out)
+        _walk_list(value, spec, at, owners, fp, out)
     else:
         out.insert(owners.sources, fp)
 
@@ -160,8 +160,6 @@ def _walk_field(
 def _walk_list(
     items: list,
     spec: k8s_schema.FieldSpec | None,
-    parent_type: str | None,
-    name: str,
     at: tuple,
     owners: _Owners,
     fp: tuple,
