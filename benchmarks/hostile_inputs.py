@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time and peak memory of ``engine.yamlio`` on hostile (and a few large but legitimate) inputs.
+"""Time and peak memory of ``engine.documents.yamlio`` on hostile (and a few large but legitimate) inputs.
 
 Each case runs in a fresh interpreter so that peak RSS belongs to that case alone:
 
@@ -170,9 +170,9 @@ def run_case(name: str, repeat: int, pure: bool) -> dict:
 
     import yaml
 
-    from engine import yamlio
+    from engine.documents import yamlio
+    from engine.documents.yamlio import load_document
     from engine.errors import InputError
-    from engine.yamlio import load_document
 
     if pure:
         yamlio._LOADER = yaml.SafeLoader

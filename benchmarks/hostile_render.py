@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hostile and bad inputs end to end: `podeval render FILE` in a fresh process, wall time and peak RSS.
 
-Where benchmarks/hostile_inputs.py times ``engine.yamlio`` alone, this runs the command a user runs, so the figures
+Where benchmarks/hostile_inputs.py times ``engine.documents.yamlio`` alone, this runs the command a user runs, so the figures
 include interpreter start-up and imports, scenario validation, and (for the large valid inputs) the evaluation.
 Each case is one child process; its peak RSS comes from ``os.wait4``'s rusage. The inputs are the generated ones of
 tests/test_bad_inputs.py plus a few large valid scenarios, written to a temporary folder first.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.yamlio import dump_yaml
+from engine.documents.yamlio import dump_yaml
 
 OUT = Path(__file__).resolve().parent / "scenarios" / "large.yaml"
 

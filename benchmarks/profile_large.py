@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 import engine
-from engine.yamlio import load_document
+from engine.documents.yamlio import load_document
 
 
 def main(argv: list[str] | None = None) -> int:

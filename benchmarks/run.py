@@ -45,7 +45,7 @@ sys.path.insert(0, str(HERE))
 import corpus
 
 import engine
-from engine.yamlio import dump_yaml, load_document
+from engine.documents.yamlio import dump_yaml, load_document
 
 EXAMPLE_3 = ROOT / "examples" / "flyte-docs" / "example-3.yaml"
 LARGE = HERE / "scenarios" / "large.yaml"
@@ -267,8 +267,8 @@ def cold_start(args, work: Path) -> None:
     inherited = [wall(commands["render"], env=INHERITED_ENV) for _ in range(max(1, args.cold_runs // 3))]
     median = {name: statistics.median(values) for name, values in times.items()}
     shown = podeval_command()[0] if len(podeval_command()) == 1 else "python -m engine"
-    from engine import pack_cache
-    from engine.rules import RulePack, resolve_pack_folder
+    from engine.pack import pack_cache
+    from engine.pack.rules import RulePack, resolve_pack_folder
 
     cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve()), RulePack) is not None
     figure(

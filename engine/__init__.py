@@ -12,12 +12,12 @@ The public surface is what ``__all__`` lists; every other module is private by c
 from __future__ import annotations
 
 from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError, RuleError
-from .evaluate import Result, evaluate
-from .flyte import merge_pod_spec_onto_template
-from .flytekit import serialize_pod_template
-from .rules import RulePack, load_rules
-from .scenario import Scenario, load_scenario
-from .trace import Event, Trace
+from .eval.evaluate import Result, evaluate
+from .eval.flyte import merge_pod_spec_onto_template
+from .eval.trace import Event, Trace
+from .inputs.flytekit import serialize_pod_template
+from .inputs.scenario import Scenario, load_scenario
+from .pack.rules import RulePack, load_rules
 
 __version__ = "0.1.0"
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .cli_inputs import load_cli_scenario
 from .errors import InputError, PodevalError
-from .text import dump, format_event, format_explain, format_graph
+from .inputs.cli_inputs import load_cli_scenario
+from .render.text import dump, format_event, format_explain, format_graph
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         choices=("text", "json", "managed-fields"),
         default="text",
-        help="managed-fields: the owners as Kubernetes metadata.managedFields (engine.managed_fields)",
+        help="managed-fields: the owners as Kubernetes metadata.managedFields (engine.render.managed_fields)",
     )
 
     graph = sub.add_parser("graph", help="the precedence DAG of a rule pack")
@@ -173,8 +173,8 @@ def _render_folder(args: argparse.Namespace) -> int:
         )
     if args.jobs < 1:
         raise InputError("usage", "--jobs must be at least 1")
-    from .batch import render_folder
-    from .rules import load_rules
+    from .pack.rules import load_rules
+    from .tools.batch import render_folder
 
     load_rules(args.rules)  # a broken pack is one error here, not one per file
     summary = render_folder(args.scenario, args.out, jobs=args.jobs, rules=args.rules, quiet=args.quiet)
@@ -194,11 +194,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command in cli_tools.COMMANDS:
         return cli_tools.run(args)
     if args.command == "graph":
-        from .rules import load_rules
+        from .pack.rules import load_rules
 
         sys.stdout.write(format_graph(load_rules(args.rules), args.output))
         return 0
-    from .evaluate import evaluate
+    from .eval.evaluate import evaluate
 
     if args.command == "render" and args.scenario not in (None, "-") and Path(args.scenario).is_dir():
         return _render_folder(args)
@@ -209,7 +209,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
     tracing = args.command != "render" or bool(args.trace or args.html)
     result = evaluate(scenario, args.rules, trace=tracing, strict=args.strict)
-    from .warning import write_warnings
+    from .render.warning import write_warnings
 
     write_warnings(result, sys.stderr, quiet=args.quiet)  # once, for render, explain and trace alike
     if args.command == "render":
@@ -217,12 +217,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.trace:
             Path(args.trace).write_text(json.dumps(result.trace.to_dict(), indent=2, ensure_ascii=False) + "\n")
         if args.html:
-            from .report_html import render_report
+            from .render.report_html import render_report
 
             Path(args.html).write_text(render_report(result, result.rules), encoding="utf-8")
         return _report_refusals(result)
     if args.command == "explain":
-        from . import paths
+        from .k8s import paths
 
         try:
             paths.parse(args.path)
@@ -241,7 +241,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _report_refusals(result)
     if args.command == "trace":
         if args.output == "managed-fields":
-            from .managed_fields import format_managed_fields
+            from .render.managed_fields import format_managed_fields
 
             sys.stdout.write(format_managed_fields(result))
             return _report_refusals(result)

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .cli_inputs import read_propeller_config, read_yaml_documents
 from .errors import FlyteBuildError, InputError
-from .text import format_explain
+from .inputs.cli_inputs import read_propeller_config, read_yaml_documents
+from .render.text import format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_pack, format_report
+    from .tools.check import check_pack, format_report
 
     report = check_pack(args.rules, args.scenarios)
     if args.output == "json":
@@ -145,8 +145,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from .golden import format_result, run_cases, write_junit
-    from .rules import load_rules
+    from .pack.rules import load_rules
+    from .tools.golden import format_result, run_cases, write_junit
 
     rules = load_rules(args.rules)
     results = []
@@ -204,13 +204,13 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
     """A --propeller-config or --pod-templates file, normalised as the scenario's part would be (a config file,
     ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``' config loader)."""
-    from .scenario import load_scenario
+    from .inputs.scenario import load_scenario
 
     if part == "config":
         config = read_propeller_config([path], rules)
         loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
         return loaded.data["propeller"]["config"]
-    from .podtemplate_files import read_pod_template_file
+    from .inputs.podtemplate_files import read_pod_template_file
 
     found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {
@@ -221,8 +221,8 @@ def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .corpus import Side, run_corpus
-    from .rules import load_rules
+    from .pack.rules import load_rules
+    from .tools.corpus import Side, run_corpus
 
     rules_old, rules_new = _side_part(args.rules, "--rules")
     config_old, config_new = _side_part(args.propeller_config, "--propeller-config")
@@ -264,7 +264,7 @@ def _diff(args: argparse.Namespace) -> int:
     if args.html:
         from pathlib import Path
 
-        from .report_html import render_diff_report
+        from .render.report_html import render_diff_report
 
         Path(args.html).write_text(
             render_diff_report(
@@ -288,7 +288,7 @@ def format_what_if(
 ) -> str:
     """The field as it is (``actual``: the evaluation with every source, if already done), and as it would be if
     the ``without`` sources were absent."""
-    from .evaluate import evaluate
+    from .eval.evaluate import evaluate
 
     actual = (actual if actual is not None else evaluate(scenario, rules)).trace.explain(path)
     try:

@@ -63,7 +63,7 @@ class PodevalError(Exception):
         return text
 
     def __reduce__(self):
-        # picklable whatever the subclass's constructor: worker processes (engine.workers) send errors back
+        # picklable whatever the subclass's constructor: worker processes (engine.tools.workers) send errors back
         return _restore, (type(self), self.message, dict(self.__dict__))
 
     def to_dict(self) -> dict:

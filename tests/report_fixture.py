@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.report_lines import leaf_paths
+from engine.render.report_lines import leaf_paths
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from engine import quantity
+from engine.k8s import quantity
 
 NAMESPACES = ("flyte", "flytesnacks-development")
 TEMPLATE_NAMES = ("flyte-template", "gpu-template", "base")

@@ -29,7 +29,7 @@ from oracle.harness import (
 )
 
 import engine
-from engine import paths
+from engine.k8s import paths
 
 pytestmark = pytest.mark.skipif(not oracle_available(), reason=oracle_unavailable_reason() or "no oracle")
 

@@ -1,4 +1,4 @@
-"""The Pod FlytePropeller builds, then what the API server will refuse in it (engine.apiserver, issue 11 items 6, 7
+"""The Pod FlytePropeller builds, then what the API server will refuse in it (engine.k8s.apiserver, issue 11 items 6, 7
 and the --pod-templates half of 3).
 
 The corpus (tests/bad_inputs/cases.yaml) runs each kind of violation through `podeval render`; here: the library's

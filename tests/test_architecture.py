@@ -31,7 +31,8 @@ def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
             if node.level:
                 parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join(parts + ([node.module] if node.module else []))
-            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+            # ``from PKG import name``: the submodule PKG.name when there is one, else PKG itself
+            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
     return {m for m in found if m in modules and m != name and m != "engine"}
 
 
@@ -46,10 +47,50 @@ def import_graph() -> nx.DiGraph:
 
 def test_the_graph_sees_the_imports():
     graph = import_graph()
-    assert ("engine.evaluate", "engine.rules") in graph.edges  # a module-level import
-    assert ("engine.cli", "engine.text") in graph.edges
+    assert ("engine.eval.evaluate", "engine.pack.rules") in graph.edges  # a module-level import
+    assert ("engine.cli", "engine.render.text") in graph.edges
 
 
 def test_no_import_cycle():
     cycles = sorted(" -> ".join([*cycle, cycle[0]]) for cycle in nx.simple_cycles(import_graph()))
     assert not cycles, "import cycles among engine modules:\n" + "\n".join(cycles[:20])
+
+
+#: the layers, lowest first: a module may import its own layer and the layers before it, never one after it
+LAYERS = [
+    "engine.errors",
+    "engine.k8s",
+    "engine.documents",
+    "engine.pack",
+    "engine.inputs",
+    "engine.eval",
+    "engine.render",
+    "engine.tools",
+    "engine.cli_tools",
+    "engine.cli",
+    "engine.__main__",
+]
+
+
+def _layer(module: str) -> int:
+    for rank, layer in enumerate(LAYERS):
+        if module == layer or module.startswith(layer + "."):
+            return rank
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS (and to docs/architecture.md)")
+
+
+def test_dependencies_run_one_way():
+    """The pipeline of docs/architecture.md: Kubernetes structure -> documents -> pack -> inputs -> evaluation ->
+    renderers -> tools -> CLI. The package ``engine`` itself (the public API) is outside the layers."""
+    upward = sorted(
+        f"{source} -> {target}"
+        for source, target in import_graph().edges
+        if source != "engine" and _layer(target) > _layer(source)
+    )
+    assert not upward, "imports against the layers:\n" + "\n".join(upward)
+
+
+def test_every_subpackage_says_what_it_owns_and_may_import():
+    for init in sorted(ENGINE.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        assert "May import" in doc, f"{init}: the docstring says what the package owns and what it may import"

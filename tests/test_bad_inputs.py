@@ -22,9 +22,10 @@ import pytest
 import yaml
 
 import engine
-from engine import plugin_options, validate
 from engine.cli import main
-from engine.scenario import load_scenario, to_plain_k8s
+from engine.inputs.scenario import load_scenario, to_plain_k8s
+from engine.k8s import validate
+from engine.pack import plugin_options
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -262,7 +263,9 @@ def test_kubernetes_client_objects_are_checked_too():
         {"key": "k", "operator": "Exists"}
     ]
     bad = V1PodSpec(containers=[V1Container(name="Primary", image="img:1")])
-    result = engine.evaluate({"task": {"k8sPod": {"podSpec": bad}, "config": {"primary_container_name": "Primary"}}})
+    result = engine.evaluate(
+        {"task": {"k8sPod": {"podSpec": bad}, "config": {"primary_container_name": "Primary"}}}
+    )
     [problem] = result.problems  # FlytePropeller builds the Pod; the API server refuses the name
     assert (problem.code, problem.path, problem.exit_code) == ("invalid_name", "spec.containers[name=Primary].name", 3)
     assert problem.input_path == "task.k8sPod.podSpec.containers[name=Primary].name"
@@ -281,7 +284,7 @@ def test_snake_case_dicts_and_struct_doubles_are_normalised():
 
 
 def test_a_scenario_assembled_from_several_files_locates_problems_in_each():
-    from engine.yamlio import load_document
+    from engine.documents.yamlio import load_document
 
     task = load_document("task:\n  container: {image: i, command: echo}\n", "task.yaml")
     templates = load_document(
@@ -318,7 +321,7 @@ task:
     scenario = load_scenario(text)
     assert scenario.locate(("propeller", "config", "default-labels")) == (5, 25)
     assert scenario.locate(("task", "podTemplateName")) == (7, 22)
-    assert scenario.locate(engine.paths.parse("task.container.env[name=B].value")) == (12, 26)
+    assert scenario.locate(engine.k8s.paths.parse("task.container.env[name=B].value")) == (12, 26)
 
 
 # ------------------------------------------------------------------------------- FlytePropeller's configuration
@@ -472,13 +475,13 @@ def test_every_code_the_validation_raises_is_documented():
     source = "".join(
         (ROOT / "engine" / name).read_text()
         for name in (
-            "validate.py",
-            "scenario.py",
-            "apiserver.py",
-            "podtemplate_files.py",
-            "evaluate.py",
-            "transforms.py",
-            "plugin_options.py",
+            "k8s/validate.py",
+            "inputs/scenario.py",
+            "k8s/apiserver.py",
+            "inputs/podtemplate_files.py",
+            "eval/evaluate.py",
+            "eval/transforms.py",
+            "pack/plugin_options.py",
         )
     )
     raised = set(re.findall(r'(?:add|error|fail|Error)\(\s*"([a-z0-9_]+)"', source))

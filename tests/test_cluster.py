@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 import engine
-from engine.cluster import read_cluster
 from engine.errors import InputError
+from engine.inputs.cluster import read_cluster
 
 K8S_YAML = """\
 plugins:
@@ -440,7 +440,7 @@ def test_podeval_render_cluster_forbidden_is_exit_2(tmp_path, api, capsys):
 
 
 def test_cluster_config_is_loaded_as_flytepropeller_loads_it(tmp_path, api, capsys):
-    """The ConfigMap read from the cluster goes through the loader --propeller-config uses (engine.propeller_config):
+    """The ConfigMap read from the cluster goes through the loader --propeller-config uses (engine.inputs.propeller_config):
     viper lowercases the mapping key Team (a warning names the ConfigMap key and the line in its text), the list
     form keeps MY_VAR, and explain names the key an option came from."""
     from engine.cli import main

@@ -319,8 +319,8 @@ _JMES_TOKEN = re.compile(
 
 def trace_path(jmes: str, pod: dict) -> str | None:
     """The contract §4 path of a simple JMESPath (fields, quoted fields, [n]); None for anything else."""
-    paths = importlib.import_module("engine.paths")
-    k8s_schema = importlib.import_module("engine.k8s_schema")
+    paths = importlib.import_module("engine.k8s.paths")
+    k8s_schema = importlib.import_module("engine.k8s.k8s_schema")
 
     segments: list = []
     node: Any = pod

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.copilot import command, format_duration, parse_duration
 from engine.errors import FlyteBuildError, InputError
+from engine.eval.copilot import command, format_duration, parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "container-task-copilot.yaml"
@@ -376,7 +376,7 @@ REGISTERED = {
 
 @needs_flyteidl
 def test_a_registered_container_task_gives_the_examples_co_pilot():
-    from engine.task_template import task_view
+    from engine.inputs.task_template import task_view
 
     task = task_view(REGISTERED)  # the converter of registered tasks (--task-template, --flytekit)
     assert task["interface"] == REGISTERED["interface"]

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 import engine
-from engine.flytekit_source import scenario_from_flytekit
+from engine.inputs.flytekit_source import scenario_from_flytekit
 
 pytest.importorskip("flytekit", reason="flytekit is not installed: pip install 'podeval[flytekit]'")
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from engine.errors import InputError
-from engine.flytekit_source import scenario_from_flytekit
+from engine.inputs.flytekit_source import scenario_from_flytekit
 
 
 def test_without_flytekit__flytekit_missing(monkeypatch):

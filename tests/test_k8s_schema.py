@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from anywhere, without an installed package
     sys.path.insert(0, str(REPO))
 
-from engine import k8s_schema as ks
+from engine.k8s import k8s_schema as ks
 
 try:
     import kubernetes
@@ -279,7 +279,9 @@ def test_module_api():
 
 
 def test_no_kubernetes_import_at_module_import():
-    code = "import sys, engine.k8s_schema as k; k.field('PodSpec', 'hostNetwork'); print('kubernetes' in sys.modules)"
+    code = (
+        "import sys, engine.k8s.k8s_schema as k; k.field('PodSpec', 'hostNetwork'); print('kubernetes' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -1,4 +1,4 @@
-"""engine/plugin_options.py on its own: what FlytePropeller makes of a K8s plugin option's value.
+"""engine/pack/plugin_options.py on its own: what FlytePropeller makes of a K8s plugin option's value.
 
 Every expected value here comes from the Go code FlytePropeller decodes its config with, not from podeval: flytestdlib
 ``config/viper/viper.go`` (89cf9cc) decodes each section with ``decode(mine, defaultDecoderConfig(c, ...))`` into a
@@ -17,9 +17,10 @@ from __future__ import annotations
 import pytest
 
 import engine
-from engine import plugin_options, quantity
-from engine.plugin_options import NOT_DECODED, OptionDef, Unused
-from engine.scenario import load_scenario
+from engine.inputs.scenario import load_scenario
+from engine.k8s import quantity
+from engine.pack import plugin_options
+from engine.pack.plugin_options import NOT_DECODED, OptionDef, Unused
 
 
 def option(kind: str, k8s: str | None = None, default=None) -> OptionDef:
@@ -76,7 +77,7 @@ def test_bool_from_a_string_or_a_number(value, expected):
 def test_bool_refuses_what_parse_bool_refuses(value):
     # decodeBool: ParseBool's error (YAML 1.1's yes/on are strings to yaml.v3), UnconvertibleTypeError otherwise
     assert not accepted(option("bool"), value)
-    assert plugin_options.weakly_decoded(value, engine.k8s_schema.FieldSpec(kind="bool", ptr=False)) is NOT_DECODED
+    assert plugin_options.weakly_decoded(value, engine.k8s.k8s_schema.FieldSpec(kind="bool", ptr=False)) is NOT_DECODED
 
 
 # -------------------------------------------------------------------------------------------------------------- int
@@ -299,7 +300,7 @@ def test_keys_flytepropeller_ignores_are_returned_in_order():
         Unused(("propeller", "config", "co-pilot", "imag"), "co-pilot", "imag", "x", "image"),
         Unused(("propeller", "config", "default-cpu"), "default-cpu", None, "2", "default-cpus"),
     ]
-    assert unused[1].refusal(engine.propeller_config.Where("c.yaml", 3, 5)).code == "unknown_option"
+    assert unused[1].refusal(engine.inputs.propeller_config.Where("c.yaml", 3, 5)).code == "unknown_option"
 
 
 def test_defaults_are_copies():

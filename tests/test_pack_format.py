@@ -1,4 +1,4 @@
-"""The declaration of the rule-pack format (engine/pack_format.py) drives the loader, `podeval check`, the shipped
+"""The declaration of the rule-pack format (engine/pack/pack_format.py) drives the loader, `podeval check`, the shipped
 JSON Schema, the guide's reference tables and the `extends` merge; profiles are patched by id like steps."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 import engine
-from engine import pack_format
-from engine.check import check_pack
-from engine.propeller_config import Loader
-from engine.rules import collect_problems, load_rules, read_chain, registries
+from engine.pack import pack_format
+from engine.pack.plugin_options import Loader
+from engine.pack.rules import collect_problems, load_rules, read_chain, registries
+from engine.tools.check import check_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -152,7 +152,7 @@ def test_a_bad_key_in_each_section_is_reported_with_its_position_and_a_hint(tmp_
 
 
 def test_the_extends_chain_is_read_once_for_check_and_loader(tmp_path, monkeypatch):
-    from engine import rules as rules_module
+    from engine.pack import rules as rules_module
 
     reads = []
     original = rules_module._read

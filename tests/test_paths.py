@@ -1,4 +1,4 @@
-"""engine/paths.py: list identity from the schema, composite keys, one printer and one parser."""
+"""engine/k8s/paths.py: list identity from the schema, composite keys, one printer and one parser."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
-from engine import k8s_schema, paths, yamlio
-from engine.managed_fields import to_managed_fields
-from engine.paths import Key
+from engine.documents import yamlio
+from engine.k8s import k8s_schema, paths
+from engine.k8s.paths import Key
+from engine.render.managed_fields import to_managed_fields
 
 PORTS = k8s_schema.field("Container", "ports")
 

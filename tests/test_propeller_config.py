@@ -1,4 +1,4 @@
-"""FlytePropeller's config read as FlytePropeller reads it (engine/propeller_config.py).
+"""FlytePropeller's config read as FlytePropeller reads it (engine/inputs/propeller_config.py).
 
 Expected values come from Flyte's code and tests at 89cf9cc: flytestdlib config/viper/viper.go (parseViperConfig,
 restoreCaseSensitiveArrayKeys flyte#7013, restoreDottedMapKeys / pruneSplitPath flyte#7369) and its tests
@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 import engine
-from engine import propeller_config as pc
 from engine.cli import main
-from engine.rules import load_rules
+from engine.inputs import propeller_config as pc
+from engine.pack.rules import load_rules
 
 V1 = load_rules("flyte-v1")
 V115 = load_rules("flyte-v1.15")
@@ -345,7 +345,7 @@ def test_a_yaml_error_inside_a_configmap_key_is_placed_in_the_manifest(tmp_path)
 
 
 def test_cluster_reads_the_configmap_with_the_same_loader():
-    from engine.cluster import _k8s_plugin_config
+    from engine.inputs.cluster import _k8s_plugin_config
 
     keys, loaded = _k8s_plugin_config(
         {
@@ -376,7 +376,7 @@ def test_a_bad_value_in_a_configmap_is_reported_at_its_line_in_the_manifest(tmp_
 
 
 def test_cluster_config_errors_name_the_configmap_key():
-    from engine.cluster import _k8s_plugin_config
+    from engine.inputs.cluster import _k8s_plugin_config
 
     _, loaded = _k8s_plugin_config(
         {"k8s.yaml": "plugins:\n  k8s:\n    enable-host-networking-pod: maybe\n"},

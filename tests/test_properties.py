@@ -1,7 +1,7 @@
 """Properties of evaluation over generated valid scenarios (tests/strategies_scenarios.py):
 
 * evaluation raises nothing but podeval's own errors, each with a code docs/errors.md documents;
-* a Pod built from valid inputs is one the API server accepts (no false alarm from engine.apiserver), but for the
+* a Pod built from valid inputs is one the API server accepts (no false alarm from engine.k8s.apiserver), but for the
   refusals FlytePropeller's own steps cause (a zero limit on a sidecar, volumes appended twice);
 * the output (Pod and trace) is byte-identical across runs, and across processes with different PYTHONHASHSEEDs;
 * the inputs -- dicts, and kubernetes.client objects -- are unchanged after evaluation;
@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import apiserver, k8s_schema, paths
-from engine.yamlio import dump_yaml
+from engine.documents.yamlio import dump_yaml
+from engine.k8s import apiserver, k8s_schema, paths
 from tests.strategies_scenarios import scenarios
 from tests.test_bad_inputs import documented_codes
 
@@ -71,7 +71,7 @@ def test_valid_scenarios_are_never_refused_as_input(scenario):
 @SETTINGS
 @given(scenarios())
 def test_valid_scenarios_give_pods_the_api_server_accepts(scenario):
-    """The checks on the rendered Pod (engine.apiserver) find nothing in Pods built from valid inputs -- no false
+    """The checks on the rendered Pod (engine.k8s.apiserver) find nothing in Pods built from valid inputs -- no false
     alarm from what FlytePropeller adds (system labels, env vars ...) -- except what FlytePropeller's own steps
     make of valid inputs, each attributed to its source and rule."""
     result = evaluate(scenario)
@@ -105,7 +105,7 @@ def test_output_is_the_same_on_every_run(scenario):
 _RENDER_ALL = """
 import json, sys
 import engine
-from engine.yamlio import dump_yaml
+from engine.documents.yamlio import dump_yaml
 for path in sys.argv[1:]:
     try:
         result = engine.evaluate(path)

@@ -23,10 +23,10 @@ if str(ROOT) not in sys.path:  # the engine package lives at the repository root
     sys.path.insert(0, str(ROOT))
 
 import engine
-from engine import paths
-from engine.report_html import render_diff_report, render_report
-from engine.report_lines import leaf_paths, pod_lines
-from engine.report_svg import drawing_order, render_dag_svg
+from engine.k8s import paths
+from engine.render.report_html import render_diff_report, render_report
+from engine.render.report_lines import leaf_paths, pod_lines
+from engine.render.report_svg import drawing_order, render_dag_svg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_fixture

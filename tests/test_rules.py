@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import engine
-from engine.rules import collect_problems, load_rules
+from engine.pack.rules import collect_problems, load_rules
 
 
 @pytest.fixture

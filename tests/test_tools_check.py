@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import check as check_module
-from engine.check import check_pack
 from engine.cli import main
-from engine.pack_format import SCHEMA_FILE
-from engine.rules import shipped_packs
+from engine.pack.pack_format import SCHEMA_FILE
+from engine.pack.rules import shipped_packs
+from engine.tools import check as check_module
+from engine.tools.check import check_pack
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 
@@ -235,7 +235,7 @@ def test_transforms_count_as_writers_once_they_declare_writes(tmp_path, monkeypa
         ],
     )
     assert "unordered_writers" not in {f.code for f in check_pack(folder).findings}
-    from engine.transform_api import TRANSFORMS
+    from engine.pack.transform_api import TRANSFORMS
 
     monkeypatch.setattr(TRANSFORMS["require-primary-container"], "writes", ("spec.containers",), raising=False)
     assert "unordered_writers" in {f.code for f in check_pack(folder).findings}
@@ -348,7 +348,7 @@ def test_the_schema_tells_the_three_files_apart_for_editors():
 
 
 def test_overlap_of_at_paths():
-    from engine.paths import parse
+    from engine.k8s.paths import parse
 
     overlap = check_module._overlap
     assert overlap(parse("metadata.labels"), parse("metadata.labels.team"))

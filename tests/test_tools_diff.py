@@ -9,12 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from engine import corpus as diff_module
 from engine.cli import main
-from engine.corpus import Side, run_corpus
-from engine.diff import MISSING, diff_values
-from engine.paths import Key
-from engine.rules import load_rules
+from engine.k8s.diff import MISSING, diff_values
+from engine.k8s.paths import Key
+from engine.pack.rules import load_rules
+from engine.tools import corpus as diff_module
+from engine.tools.corpus import Side, run_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_EXAMPLES = ROOT / "examples" / "flyte-docs"

@@ -24,8 +24,8 @@ import yaml
 
 import engine
 from engine.errors import PodevalError
-from engine.strategies import STRATEGIES
-from engine.transform_api import TRANSFORMS
+from engine.pack.registry import STRATEGIES
+from engine.pack.transform_api import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "policy-authors.md"

@@ -8,8 +8,8 @@ import yaml
 
 import engine
 from engine.cli import main
-from engine.managed_fields import to_managed_fields
-from engine.paths import Key, parse
+from engine.k8s.paths import Key, parse
+from engine.render.managed_fields import to_managed_fields
 
 EXAMPLE_3 = "examples/flyte-docs/example-3.yaml"
 

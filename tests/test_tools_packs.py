@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import engine
-from engine.rules import load_rules
+from engine.pack.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

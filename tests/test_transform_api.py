@@ -1,13 +1,13 @@
-"""The transform interface (engine.transform_api): a transform sets only the variables it declares."""
+"""The transform interface (engine.pack.transform_api): a transform sets only the variables it declares."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.evaluate import Evaluation
-from engine.rules import load_rules
-from engine.scenario import load_scenario
-from engine.transform_api import TRANSFORMS, Context
+from engine.eval.evaluate import Evaluation
+from engine.inputs.scenario import load_scenario
+from engine.pack.rules import load_rules
+from engine.pack.transform_api import TRANSFORMS, Context
 
 
 def context(rule_id: str) -> Context:

@@ -1,4 +1,4 @@
-"""engine.yamlio: values, positions, every error code, hostile inputs, dump_yaml.
+"""engine.documents.yamlio: values, positions, every error code, hostile inputs, dump_yaml.
 
 Most tests run twice: with libyaml's parser (CSafeLoader) and with pure-Python pyyaml, since the
 module must behave the same on a host without libyaml. No timing assertions here (see
@@ -20,9 +20,9 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine import yamlio
+from engine.documents import yamlio
+from engine.documents.yamlio import Document, Limits, dump_yaml, format_path, load_document, load_documents
 from engine.errors import InputError
-from engine.yamlio import Document, Limits, dump_yaml, format_path, load_document, load_documents
 
 LOADERS = [pytest.param(yaml.SafeLoader, id="pure")]
 if getattr(yaml, "CSafeLoader", None) is not None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate what the declaration of the rule-pack format (``engine/pack_format.py``) makes.
+"""Regenerate what the declaration of the rule-pack format (``engine/pack/pack_format.py``) makes.
 
 ``python tools/gen_pack_format.py`` writes ``engine/data/pack.schema.json`` (the JSON Schema of the three pack
 files, with the strategy and transform registries) and the reference tables of ``docs/policy-authors.md`` (between
@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import pack_format  # the checkout's engine, whatever is installed
-from engine.rules import registries
+from engine.pack import pack_format  # the checkout's engine, whatever is installed
+from engine.pack.rules import registries
 
 
 def main(argv: list[str]) -> int:

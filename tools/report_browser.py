@@ -53,7 +53,7 @@ def write_example_3_report(target: Path) -> Path:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import engine
-    from engine.report_html import render_report
+    from engine.render.report_html import render_report
 
     rules = engine.load_rules("flyte-v1")
     result = engine.evaluate(str(EXAMPLE_3), rules=rules)

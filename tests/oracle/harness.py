@@ -153,8 +153,8 @@ def printed_by_go(result: Any) -> Any:
 def printed_by_podeval(value: dict, type_name: str) -> Any:
     """A Kubernetes object as podeval prints it (Go's encoding/json: omitempty, pointers kept, structs always),
     ``resources: {}`` dropped as in ``printed_by_go``."""
-    from engine.output import render_node
-    from engine.tree import wrap
+    from engine.eval.output import render_node
+    from engine.k8s.tree import wrap
 
     return drop_empty_resources(render_node(wrap(value, "x", ""), type_name, (), None))
 

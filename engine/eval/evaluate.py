@@ -1,0 +1,421 @@
+"""One evaluation: walk the pack's steps in topological order over one scenario.
+
+The evaluation keeps the working document (a Node tree, see ``tree``), the variables steps share (the primary
+container's name, the resolved runtime PodTemplate ...), the JMESPath context rules select from, and the event
+stream. Layers are applied here; transforms live in ``transforms``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FlyteBuildError, InputError, PodevalError
+from ..inputs import propeller_config
+from ..inputs.scenario import Scenario, load_scenario
+from ..k8s import k8s_schema
+from ..k8s import paths as _paths
+from ..k8s.apiserver import check_result
+from ..k8s.tree import Node, plain, wrap
+from ..pack import plugin_options
+from ..pack.rules import Entry, RulePack, load_rules
+from ..pack.transform_api import Context
+from .output import render_pod
+from .strategies import At, Merger
+from .trace import Event, Trace
+
+#: the sections of the scenario: an event or error path that starts with one of them is an input's path (located in
+#: the input's file), any other path is the Pod's
+INPUT_SECTIONS = ("task", "execution", "propeller", "podTemplates")
+
+
+@dataclass
+class Result:
+    """What ``engine.evaluate`` returns: the Pod, its trace, and the warnings of the trace."""
+
+    pod: dict
+    trace: Trace
+    rules: RulePack = field(repr=False)
+    scenario: Scenario = field(repr=False)
+
+    @property
+    def warnings(self) -> list[Event]:
+        return self.trace.warnings
+
+    @property
+    def problems(self) -> list:
+        """What the API server will refuse in this Pod when FlytePropeller creates it: ``PodRefusedError``s (exit
+        3), each at its path in the Pod, with the source and rule that set the value and its input file:line:col
+        (``engine.k8s.apiserver``). Empty when the Pod is valid. Computed on first use."""
+        found = self.__dict__.get("_problems")
+        if found is None:
+            found = self.__dict__["_problems"] = check_result(
+                self, lambda: evaluate(self.scenario, self.rules, trace=True).trace
+            )
+        return found
+
+    def to_k8s(self):
+        """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
+        import inspect
+        import json
+
+        from kubernetes.client import ApiClient
+
+        client = ApiClient()
+        text = json.dumps(self.pod)
+        if "content_type" in inspect.signature(client.deserialize).parameters:  # kubernetes >= 35
+            return client.deserialize(text, "V1Pod", "application/json")
+
+        class _Response:  # older clients take a response object
+            data = text
+
+        return client.deserialize(_Response(), "V1Pod")
+
+
+class Evaluation:
+    """The state of one evaluation; transforms see it only through a ``transform_api.Context``."""
+
+    def __init__(
+        self,
+        pack: RulePack,
+        scenario: Scenario,
+        *,
+        tracing: bool = True,
+        without: frozenset = frozenset(),
+        strict: bool = False,
+    ) -> None:
+        self.pack = pack
+        self.without = without
+        self.strict = strict
+        self.scenario = scenario
+        self.tracing = tracing
+        self.events: list[Event] = []
+        self.sources: list[dict] = []
+        self.vars: dict[str, Any] = {}
+        self.document = Node({"metadata": Node({}, "flyte", ""), "spec": Node({}, "flyte", "")}, "flyte", "")
+        data = scenario.data
+        self.context: dict[str, Any] = {
+            "task": data.get("task") or {},
+            "execution": data.get("execution") or {},
+            "propeller": data.get("propeller") or {},
+            "podTemplates": data.get("podTemplates") or [],
+            "config": self._effective_config(),
+            "vars": self.vars,
+        }
+
+    # -- configuration ------------------------------------------------------------------------------------------
+    def _effective_config(self) -> dict:
+        """FlytePropeller's plugins.k8s section as FlytePropeller reads it (``plugin_options.effective_config``);
+        the loader's warnings about its files, and the keys FlytePropeller ignores, go to the trace (``--strict``
+        refuses an unknown option)."""
+        user = ((self.scenario.data.get("propeller") or {}).get("config")) or {}
+        plugin_options.check_plugin_config(self.scenario, self.pack.options)
+        config, unused = plugin_options.effective_config(user, self.pack.options)
+        source = propeller_config.config_source(self.pack)
+        for path, note, where in propeller_config.loader_warnings(self.scenario):
+            self.emit("warn", path, source, "config-loader", note=note, where=where)
+        for item in unused:
+            if item.field is not None:  # a struct option's unknown field: the option's warning
+                self.emit("warn", item.path, source, item.option, value=item.value, note=item.note)
+                continue
+            where = propeller_config.option_where(self.scenario, item.option)
+            if self.strict:
+                raise item.refusal(where)
+            self.emit("warn", item.path, source, "config-loader", note=item.note, where=where.text())
+        return config
+
+    # -- events -------------------------------------------------------------------------------------------------
+    def emit(
+        self,
+        op: str,
+        path: tuple,
+        source: str,
+        rule: str,
+        *,
+        value: Any = None,
+        previous: Any = None,
+        previous_source: str | None = None,
+        rejected: dict | None = None,
+        note: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.events.append(
+            Event(
+                len(self.events) + 1,
+                tuple(path),
+                op,
+                source,
+                rule,
+                value,
+                previous,
+                previous_source,
+                rejected,
+                note,
+                where or None,
+            )
+        )
+
+    def add_source(self, source_id: str, origin: str) -> None:
+        if not any(s["id"] == source_id for s in self.sources):
+            self.sources.append({"id": source_id, "origin": origin})
+
+    def fail(self, entry: Entry, code: str, message: str, *, path: tuple = (), hint: str | None = None) -> None:
+        if self.tracing:
+            self.emit("error", path, entry.source, entry.id, note=message)
+        raise FlyteBuildError(
+            code,
+            message,
+            path=_paths.render(path) or None,
+            hint=hint,
+            rule=entry.id,
+            source=entry.source,
+            file=self.scenario.filename,
+        )
+
+    # -- the walk -----------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        for step in self.pack.steps:
+            for entry in step.entries:
+                if entry.source in self.without:
+                    continue
+                if entry.when is not None and not self.search(entry.when):
+                    continue
+                if entry.kind == "transform":
+                    entry.transform.fn(Context(self, entry, entry.transform))
+                else:
+                    self.apply_layer(entry)
+
+    def search(self, expression) -> Any:
+        if expression.uses_pod:
+            self.context["pod"] = plain(self.document)
+        return expression.search(self.context)
+
+    def param(self, entry: Entry, name: str, default: Any = None) -> Any:
+        """A transform parameter: compiled expressions are evaluated against the context, literals returned."""
+        if name not in entry.params:
+            return default
+        value = entry.params[name]
+        if hasattr(value, "search"):
+            found = self.search(value)
+            return default if found is None else found
+        return value
+
+    def resolve_at(self, at: tuple) -> tuple:
+        """Substitute ``$variable`` in key selectors of a layer's ``at`` path."""
+        resolved = []
+        for segment in at:
+            if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
+                segment = _paths.Key(segment.field, str(self.vars.get(segment.value[1:], "")), segment.occurrence)
+            resolved.append(segment)
+        return tuple(resolved)
+
+    def position_of(self, at: tuple) -> At:
+        """The walker's view of a path: schema path and Kubernetes spec, from the root type."""
+        type_name: str | None = self.pack.root
+        spec = None
+        schema: list = []
+        for segment in at:
+            if isinstance(segment, str):
+                current_spec = spec
+                if type_name:
+                    spec = k8s_schema.field(type_name, segment)
+                    type_name = spec.elem if spec is not None and spec.elem_is_type else None
+                elif current_spec is not None and current_spec.kind == "map":
+                    spec = k8s_schema.FieldSpec(kind=current_spec.elem or "string", ptr=False)
+                    type_name = None
+                else:
+                    spec = None
+                schema.append(segment if not (current_spec is not None and current_spec.kind == "map") else "*")
+            else:
+                schema.append("[]")
+                elem = spec.elem if spec is not None else None
+                type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
+                spec = k8s_schema.FieldSpec(
+                    kind="object" if type_name else (elem or "string"), ptr=False, elem=type_name
+                )
+        # Profile paths are relative to where the layer is applied: the schema path starts empty here.
+        return At(tuple(at), (), spec, type_name)
+
+    def get_at(self, at: tuple) -> Node | None:
+        node: Node | None = self.document
+        for segment in at:
+            if node is None:
+                return None
+            if isinstance(segment, str):
+                node = node.value.get(segment) if isinstance(node.value, dict) else None
+            elif isinstance(segment, _paths.Key):
+                node = _find_item(node, segment)
+            else:
+                node = node.value[segment] if isinstance(node.value, list) and segment < len(node.value) else None
+        return node
+
+    def set_at(self, at: tuple, new: Node | None, source: str, rule: str) -> None:
+        self.document = _replace(self.document, at, new, source, rule)
+
+    def apply_layer(self, entry: Entry) -> None:
+        value = copy.deepcopy(entry.value) if entry.has_value else self.search(entry.select)
+        if value is None:
+            return
+        at = self.resolve_at(entry.at)
+        if any(isinstance(s, _paths.Key) for s in at) and self.get_at(at[:-1]) is None:
+            return  # the item the layer addresses does not exist (no such container)
+        incoming = wrap(value, entry.source, entry.id)
+        current = self.get_at(at)
+        merger = self.merger(entry, entry.profile.id, incoming_is_higher=entry.position == "over")
+        position = self.position_of(at)
+        lower, higher = (current, incoming) if entry.position == "over" else (incoming, current)
+        merged = merger.merge(position, lower, higher)
+        self.set_at(at, merged, entry.source, entry.id)
+
+    def warn(
+        self, path: tuple, source: str, rule: str, *, value: Any = None, note: str, in_lower: bool = False
+    ) -> None:
+        """A ``warn`` event, recorded with or without a trace. The signature of a Merger's ``warn_event``."""
+        self.emit("warn", path, source, rule, value=value, note=note)
+
+    def merger(self, entry: Entry, profile_id: str, *, incoming_is_higher: bool, warn=None) -> Merger:
+        """A Merger for one rule. ``warn``: where the merge's warnings go (``Evaluation.warn``'s signature), for a
+        transform that names what did nothing in its input; by default they are events at the Pod's path."""
+        profile = self.pack.profile(profile_id)
+        return Merger(
+            profile.rules,
+            profile.default,
+            incoming_is_higher=incoming_is_higher,
+            rule_id=entry.id,
+            emit_event=self.emit if self.tracing else None,
+            variables=self.vars,
+            note=entry.note,
+            warn_event=warn or self.warn,
+        )
+
+
+def _find_item(node: Node, key: _paths.Key) -> Node | None:
+    if not isinstance(node.value, list):
+        return None
+    seen = 0
+    for item in node.value:
+        found = item.value.get(key.field) if isinstance(item.value, dict) else None
+        if found is not None and str(found.value) == key.value:
+            seen += 1
+            if seen == key.occurrence:
+                return item
+    return None
+
+
+def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: str) -> Node:
+    if not at:
+        return new if new is not None else Node({}, source, rule)
+    head, rest = at[0], at[1:]
+    if isinstance(head, str):
+        children = dict(node.value) if node is not None and isinstance(node.value, dict) else {}
+        child = _replace(children.get(head), rest, new, source, rule) if rest else new
+        if child is None:
+            children.pop(head, None)
+        else:
+            children[head] = child
+        return Node(children, node.source if node is not None else source, node.rule if node is not None else rule)
+    items = list(node.value) if node is not None and isinstance(node.value, list) else []
+    if isinstance(head, _paths.Key):
+        seen = 0
+        for index, item in enumerate(items):
+            found = item.value.get(head.field) if isinstance(item.value, dict) else None
+            if found is not None and str(found.value) == head.value:
+                seen += 1
+                if seen == head.occurrence:
+                    replacement = _replace(item, rest, new, source, rule) if rest else new
+                    if replacement is None:
+                        del items[index]
+                    else:
+                        items[index] = replacement
+                    break
+    else:
+        replacement = _replace(items[head], rest, new, source, rule) if rest else new
+        if replacement is None:
+            del items[head]
+        else:
+            items[head] = replacement
+    return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
+
+
+def _missing_task(scenario: Scenario) -> None:
+    """A scenario without ``task`` (an empty file, or only the other sections): nothing to build a Pod from."""
+    if scenario.document is not None and scenario.document.value is None:
+        raise InputError(
+            "empty_scenario",
+            f"{scenario.filename} is empty: a scenario needs at least a task",
+            file=scenario.filename,
+            hint="e.g. task: {container: {image: my-image:1}}",
+        )
+    line, column = scenario.locate(())
+    raise InputError(
+        "missing_task",
+        "the scenario has no task: nothing to build a Pod from",
+        path="task",
+        file=scenario.filename,
+        line=line,
+        column=column,
+        hint="add a task section (task.container, task.podTemplate or task.k8sPod), or give --task FILE",
+    )
+
+
+def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None, dict]:
+    """The trace's ``sources`` entry of FlytePropeller's config (where each option was set), and rule -> the options
+    it reads with their origins (for explain). Computed when the trace is read: locating keys re-reads the file."""
+    from ..inputs.propeller_config import options_read, provenance
+
+    user = ((scenario.data.get("propeller") or {}).get("config")) or {}
+    entry = provenance(scenario, pack, user)
+    if entry is None:
+        return None, {}
+    origins = entry["options"]
+    return entry, {
+        rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+        for rule, names in options_read(pack).items()
+        if any(name in origins for name in names)
+    }
+
+
+def evaluate(
+    scenario: Any, rules: Any = "flyte-v1", *, trace: bool = True, without: Any = (), strict: bool = False
+) -> Result:
+    """Build the Pod Flyte would build for ``scenario`` with the rule pack ``rules``, and say why.
+
+    ``without``: source ids whose rules are skipped, as if that source were absent (what-if analysis).
+    ``strict``: an unknown K8s plugin option is an error (``unknown_option``), not a warning."""
+    pack = load_rules(rules)
+    loaded = load_scenario(scenario)
+    if "task" not in loaded.data:
+        _missing_task(loaded)
+    unknown = sorted(set(without) - set(pack.sources))
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
+        raise InputError(
+            "unknown_source",
+            f"the pack {pack.name} has no source {unknown[0]!r}",
+            hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}",
+        )
+    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without), strict=strict)
+    try:
+        evaluation.run()
+    except PodevalError as error:
+        if error.line is None and error.path and error.path.startswith(INPUT_SECTIONS):
+            try:
+                file, line, column = loaded.where(_paths.parse(error.path))
+            except ValueError:
+                line = None
+            if line is not None:
+                error.file, error.line, error.column = file, line, column
+        if error.file is None:
+            error.file = loaded.filename
+        raise
+    leaves: dict[str, tuple] | None = {} if trace else None
+    pod = render_pod(evaluation.document, leaves)
+    owners = {path: source for path, (source, _) in (leaves or {}).items()}
+    owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
+    result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
+    result_trace.provenance = functools.partial(_config_provenance, pack, loaded)
+    return Result(pod, result_trace, pack, loaded)

@@ -1,0 +1,70 @@
+"""Flyte's own Go functions as library calls, driven by a rule pack: for tools and tests that need one step of
+FlytePropeller without a whole evaluation.
+
+``merge_pod_spec_onto_template`` is ``MergeBasePodSpecOntoTemplate`` (flytek8s/pod_helper.go at 89cf9cc): the
+task's pod spec merged onto a PodTemplate's, container by container, by the pack's ``pod-spec`` merge profile
+(the same rules the evaluation applies at its runtime-template step). The Go oracle (tests/oracle) checks it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import FlyteBuildError
+from ..inputs.scenario import to_plain_k8s
+from ..k8s.paths import render
+from ..k8s.tree import plain, wrap
+from ..pack.rules import load_rules
+from .strategies import At, Merger
+
+
+def merge_pod_spec_onto_template(
+    template_spec: Any,
+    base_spec: Any,
+    primary_container_name: str,
+    primary_init_container_name: str = "",
+    *,
+    rules: Any = None,
+    warnings: list | None = None,
+) -> dict:
+    """Flyte's MergeBasePodSpecOntoTemplate as a pure function over Kubernetes-JSON dicts, driven by the pack's
+    ``pod-spec`` merge profile. Raises FlyteBuildError where Flyte errors (a nil spec). ``warnings``, a list,
+    receives the warnings (``{"path", "source", "value", "note"}``: values leaked between containers)."""
+    if template_spec is None or base_spec is None:
+        raise FlyteBuildError(
+            "nil_pod_spec",
+            "neither the templatePodSpec or the basePodSpec can be nil",
+            hint="pass a pod spec dict (it may be empty) for both",
+        )
+    pack = load_rules(rules or "flyte-v1")
+    profile = pack.profile("pod-spec")
+
+    def warn(
+        path: tuple, source: str, rule: str, *, value: Any = None, note: str | None = None, in_lower: bool = False
+    ) -> None:
+        if warnings is not None:
+            warnings.append({"path": render(path), "source": source, "value": value, "note": note})
+
+    merger = Merger(
+        profile.rules,
+        profile.default,
+        incoming_is_higher=False,
+        rule_id=profile.id,
+        emit_event=None,
+        variables={
+            "primaryContainerName": primary_container_name or "",
+            "primaryInitContainerName": primary_init_container_name or "",
+        },
+        warn_event=warn,
+    )
+    at = At((), (), None, "PodSpec")
+    merged = merger.merge(
+        at,
+        wrap(to_plain_k8s(template_spec, "PodSpec"), "template", ""),
+        wrap(to_plain_k8s(base_spec, "PodSpec"), "base", ""),
+    )
+    result = plain(merged) or {}
+    for field in ("containers", "initContainers"):
+        if result.get(field) is None:
+            result.pop(field, None)
+    return result

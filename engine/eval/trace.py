@@ -1,0 +1,172 @@
+"""The trace: one ordered event stream per evaluation, and everything derived from it.
+
+Ops form a closed set; each is emitted when:
+
+* ``set``      a source puts a value where there was none;
+* ``override`` a higher source replaces a lower source's value (``previous`` holds the loser);
+* ``keep``     an incoming value lost: the value already there stays (``rejected`` holds the loser and why);
+* ``append``   list items are added after the ones already there (mergo's WithAppendSlice);
+* ``drop``     an input had no effect at all (an unmatched template container, a template restartPolicy);
+* ``warn``     something the user must hear about, printed on stderr (docs/errors.md "Warnings"): an input that did
+               nothing while Flyte says nothing (a default-pod-template-name that matches no PodTemplate, a template
+               container that matches no task container: its path is then the input's, ``podTemplates[0]...``), or
+               something legal but surprising (a node-selector term OR'ed in unconstrained); recorded with or
+               without a trace;
+* ``error``    the evaluation stops here: FlytePropeller would refuse to build the Pod.
+
+``owners`` (path -> source) is not recorded by the walk: it is read off the finished Pod, whose every leaf
+remembers the source that set it. ``explain`` is a filter over the events, as renderers are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..k8s import paths as _paths
+from .explain import explain_field
+
+OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
+
+
+@dataclass(slots=True)
+class Event:
+    seq: int
+    path: tuple
+    op: str
+    source: str
+    rule: str
+    value: Any = None
+    previous: Any = None
+    previous_source: str | None = None
+    rejected: dict | None = None
+    note: str | None = None
+    #: where in the inputs the event's value was written, when the step that emits it knows better than the path
+    #: (a config key's own position, a ConfigMap key): ``file:line:col`` as text
+    where: str | None = None
+
+    @property
+    def path_text(self) -> str:
+        return _paths.render(self.path)
+
+    def to_dict(self) -> dict:
+        data: dict[str, Any] = {
+            "seq": self.seq,
+            "path": _paths.render(self.path),
+            "op": self.op,
+            "source": self.source,
+            "rule": self.rule,
+        }
+        if self.op not in ("drop", "warn", "error") or self.value is not None:
+            data["value"] = self.value
+        if self.previous is not None:
+            data["previous"] = self.previous
+            if self.previous_source:
+                data["previousSource"] = self.previous_source
+        if self.rejected is not None:
+            data["rejected"] = self.rejected
+        if self.note:
+            data["note"] = self.note
+        if self.where:
+            data["where"] = self.where
+        return data
+
+
+@dataclass
+class Trace:
+    rules_name: str
+    rules_digest: str
+    sources: list[dict] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+    pod: dict | None = None
+    #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
+    owner_rules: dict[str, str] = field(default_factory=dict)
+    #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
+    config_origins: dict[str, list] = field(default_factory=dict)
+    #: computes the config's ``sources`` entry and ``config_origins`` when the trace is first read (locating the
+    #: options' keys re-reads their files: a cost a render that does not read the trace should not pay)
+    provenance: Any = field(default=None, repr=False, compare=False)
+
+    def _resolve(self) -> None:
+        if self.provenance is not None:
+            entry, self.config_origins = self.provenance()
+            self.provenance = None
+            if entry is not None:
+                self.sources.insert(0, entry)
+
+    def to_dict(self) -> dict:
+        self._resolve()
+        return {
+            "version": 1,
+            "rules": {"name": self.rules_name, "digest": self.rules_digest},
+            "sources": list(self.sources),
+            "events": [event.to_dict() for event in self.events],
+            "owners": dict(self.owners),
+            "ownerRules": dict(self.owner_rules),
+            **({"configOrigins": dict(self.config_origins)} if self.config_origins else {}),
+        }
+
+    @property
+    def warnings(self) -> list[Event]:
+        """The warn events; an evaluation without a trace (``trace=False``) still records these."""
+        return [event for event in self.events if event.op == "warn"]
+
+    def history(self, path: str | tuple) -> list[Event]:
+        """Every event that touched the field: on it, on an ancestor that carried it, or on a descendant.
+
+        Items of lists without a key are addressed by index, and an index can change after the event (a later
+        rule prepends items): an event on ``tolerations[0]`` then counts for the item now at ``tolerations[3]``
+        when it carried the value that item has now."""
+        target = _paths.parse(path) if isinstance(path, str) else tuple(path)
+        found = []
+        for event in self.events:
+            event_path = self._realign(event, target)
+            if _paths.is_prefix(event_path, target) or _paths.is_prefix(target, event_path):
+                if event.op in ("warn", "error") and not _paths.is_prefix(target, event_path) and event_path != target:
+                    continue
+                found.append(event if event_path == event.path else _moved(event, event_path))
+        return found
+
+    def _realign(self, event: Event, target: tuple) -> tuple:
+        path = event.path
+        for position, segment in enumerate(path):
+            if position >= len(target):
+                break
+            wanted = target[position]
+            if (
+                isinstance(segment, int)
+                and isinstance(wanted, int)
+                and segment != wanted
+                and path[:position] == target[:position]
+                and position == len(path) - 1
+                and event.op in ("append", "set")
+            ):
+                ok, current = _paths.lookup(self.pod or {}, target[: position + 1])
+                if ok and current == event.value:
+                    return target[: position + 1]
+            if segment != wanted:
+                break
+        return path
+
+    def explain(self, path: str | tuple) -> dict:
+        """The history of one field: every candidate value, its source and rule, which one won and why
+        (``engine.eval.explain``)."""
+        self._resolve()
+        return explain_field(self, path)
+
+
+def _moved(event: Event, path: tuple) -> Event:
+    """The event as seen from the item's current position."""
+    return Event(
+        event.seq,
+        path,
+        event.op,
+        event.source,
+        event.rule,
+        event.value,
+        event.previous,
+        event.previous_source,
+        event.rejected,
+        event.note,
+    )

@@ -1,0 +1,196 @@
+"""The command line's inputs: a scenario file, or the separate files a user already has (``--task``,
+``--task-template``, ``--flytekit``, ``--pod-templates``, ``--propeller-config``, ``--cluster``, ``-n``), read into
+one scenario with the origin of each part, so that a problem in any file is reported at its file:line:col.
+
+Each kind of file is read by the module that owns its format (engine.inputs.propeller_config, engine.inputs.task_template,
+engine.inputs.podtemplate_files, engine.inputs.cluster, engine.inputs.flytekit_source); this module only puts the parts together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..documents.yamlio import load_documents
+from ..errors import InputError
+from ..pack.rules import load_rules
+from .podtemplate_files import read_pod_template_file
+from .propeller_config import load, read_files
+from .scenario import load_scenario
+
+
+def read_yaml_documents(path: str) -> list:
+    """The documents of a YAML file (``-`` for stdin), each a ``yamlio.Document`` (values and positions)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
+    return load_documents(data, path)
+
+
+def read_yaml_file(path: str) -> Any:
+    documents = [d.value for d in read_yaml_documents(path)]
+    return documents[0] if len(documents) == 1 else documents
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
+
+
+def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
+    """FlytePropeller's config files given on the command line, loaded as FlytePropeller loads them
+    (``engine.inputs.propeller_config``): an ``engine.inputs.propeller_config.Loaded``."""
+    pack = load_rules(rules)
+    return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_bytes), pack)
+
+
+def load_cli_scenario(args: argparse.Namespace) -> Any:
+    """The scenario the command line gives: a scenario file, with the separate files laid over it."""
+    parts = any(
+        (
+            args.task,
+            args.pod_templates,
+            args.propeller_config,
+            args.namespace,
+            args.propeller_namespace,
+            args.cluster,
+            args.flytekit,
+            args.task_template,
+        )
+    )
+    _check_usage(args, parts)
+    if not parts:
+        return load_scenario(args.scenario)
+    base: dict = {}
+    # where each part came from, so that a problem in any of the files is reported at its file:line:col
+    origins: dict = {}
+    if args.scenario is not None:
+        scenario = load_scenario(args.scenario)
+        base = dict(scenario.data)
+        if scenario.document is not None:
+            origins.update({(key,): (scenario.filename, scenario.document, (key,)) for key in base})
+    if args.flytekit:
+        from .flytekit_source import scenario_from_flytekit  # flytekit is an optional extra, and slow to import
+
+        base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
+        origins.pop(("task",), None)
+    if args.task_template:
+        from .task_template import read_template_file  # flyteidl (an optional extra) for the protobuf forms
+
+        template, document, where = read_template_file(args.task_template, args.task_name)
+        base["task"] = {"template": template}
+        origins.pop(("task",), None)
+        origins[("task", "template")] = (args.task_template, document, where)
+    loaded_config: list = []  # how propeller.config was read (engine.inputs.propeller_config.Loaded)
+    if args.cluster:
+        _add_cluster(args, base, origins, loaded_config)
+    if args.task:
+        _add_task_file(args.task, base, origins)
+    if args.pod_templates:
+        _add_pod_templates(args.pod_templates, base, origins, verbose=getattr(args, "verbose", False))
+    if args.propeller_config:
+        loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
+        base.setdefault("propeller", {})["config"] = loaded.k8s
+        origins.pop(("propeller", "config"), None)
+        origins.update(loaded.scenario_origins())
+        loaded_config[:] = [loaded]
+    if args.propeller_namespace:
+        base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
+    if args.namespace:
+        base.setdefault("execution", {})["namespace"] = args.namespace
+    scenario = load_scenario(base, origins=origins)
+    if loaded_config:
+        scenario.config_origin = loaded_config[-1]
+    return scenario
+
+
+def _check_usage(args: argparse.Namespace, parts: bool) -> None:
+    given = [
+        option
+        for option, value in (
+            ("--task", args.task),
+            ("--task-template", args.task_template),
+            ("--flytekit", args.flytekit),
+        )
+        if value
+    ]
+    if len(given) > 1:
+        raise InputError("usage", f"{' and '.join(given)} both give the task: give one")
+    if args.task_name and not args.task_template:
+        raise InputError(
+            "usage",
+            "--task-name picks a task of --task-template FILE: give the file",
+            hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit",
+        )
+    if args.scenario is None and not parts:
+        raise InputError(
+            "usage",
+            "give a scenario file (or - for stdin), or --task and friends",
+            hint="podeval render examples/flyte-docs/example-3.yaml",
+        )
+
+
+def _add_cluster(args: argparse.Namespace, base: dict, origins: dict, loaded_config: list) -> None:
+    """The execution namespace's PodTemplates and FlytePropeller's config, read from a live cluster."""
+    from .cluster import read_cluster  # the kubernetes client is slow to import: only for --cluster
+
+    namespace = args.namespace or (base.get("execution") or {}).get("namespace")
+    live = read_cluster(
+        namespace=namespace,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        propeller_namespace=args.propeller_namespace or (base.get("propeller") or {}).get("namespace") or "flyte",
+        propeller_configmap=args.propeller_configmap or "flyte-propeller-config",
+        rules=args.rules,
+        on_config=loaded_config.append,
+    )
+    base.setdefault("execution", {}).update(live.get("execution") or {})
+    base.setdefault("propeller", {}).update(live.get("propeller") or {})
+    base["podTemplates"] = live.get("podTemplates") or []
+    if live.get("cluster"):
+        base["cluster"] = live["cluster"]
+    for key in ("execution", "propeller", "podTemplates"):
+        origins.pop((key,), None)
+
+
+def _add_task_file(path: str, base: dict, origins: dict) -> None:
+    """``--task FILE``: the task, or a scenario-shaped file whose task (and execution, ...) are taken."""
+    [document] = read_yaml_documents(path)[:1] or [None]
+    task = document.value if document is not None else None
+    if task is None:
+        raise InputError(
+            "empty_scenario",
+            f"{path} is empty: --task needs the task (or a scenario with one)",
+            file=path,
+            hint="e.g. container: {image: my-image:1}",
+        )
+    if isinstance(task, dict) and "task" in task:
+        for key, value in task.items():
+            base[key] = value
+            origins[(key,)] = (path, document, (key,))
+    else:
+        base["task"] = task
+        origins[("task",)] = (path, document, ())
+
+
+def _add_pod_templates(paths: list, base: dict, origins: dict, *, verbose: bool) -> None:
+    """``--pod-templates FILE...``: every PodTemplate of the files, after those the scenario has."""
+    templates: list = list(base.get("podTemplates") or [])
+    origins.pop(("podTemplates",), None)
+    for path in paths:
+        found = read_pod_template_file(path, read_yaml_documents(path))
+        for item, document, where in found.items:
+            origins[("podTemplates", len(templates))] = (path, document, where)
+            templates.append(item)
+        if verbose:
+            sys.stderr.write(f"podeval: --pod-templates {path}: {found.summary()}\n")
+    base["podTemplates"] = templates

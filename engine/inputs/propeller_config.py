@@ -1,0 +1,980 @@
+"""FlytePropeller's configuration, read as FlytePropeller reads it: config files merged by viper, key case as
+viper and flytestdlib leave it, each option's origin remembered.
+
+FlytePropeller (and flyte-binary) starts with ``--config /etc/flyte/config/*``: every file of the mounted ConfigMap.
+flytestdlib reads them as follows (``config/files/finder.go`` ``FindConfigFiles``: ``filepath.Glob``, which sorts
+names; ``config/viper/collection.go`` ``MergeAllConfigs``: one ``viper.MergeConfig`` per file, in that order):
+
+1. viper decodes each file and lowercases every map key (``insensitiviseMap``; viper 1.21 also inside lists,
+   ``insensitiveArray``; viper 1.11 does not go into lists);
+2. viper merges the file into what it has (``mergeMaps``): maps key by key, anything else replaced by the later
+   file -- except that a map is never replaced by a value that is not a map (viper logs "Could not cast" and keeps
+   the map);
+3. ``AllSettings`` rebuilds the tree from the leaf keys joined and split on dots (``getSettings``): a key holding a
+   dot (``example.com/name``) becomes nested maps, an empty map or a null disappears;
+4. flytestdlib's ``parseViperConfig`` (flyte#7013, #7369; 89cf9cc) then reads every file again with yaml.v3 and,
+   file after file, puts back the lists as written (``restoreCaseSensitiveArrayKeys``: a list in the merged tree is
+   replaced by the value of that key in the file, whatever its type) and the dotted keys as written
+   (``restoreDottedMapKeys``: the nested maps are pruned, the key and its raw value put back);
+5. mapstructure decodes the ``plugins.k8s`` map into the K8s plugin's config struct, matching field names without
+   regard to case (``ErrorUnused`` is FlytePropeller's strict mode, off: unknown keys are ignored).
+
+Which of these steps a Flyte version has is a setting of the rule pack (``loader`` in ``plugin-config.yaml``), not
+code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section, where each option
+came from, and what the user should be told (keys whose case FlytePropeller changes, values viper ignores).
+``read_files`` turns the files a user has (a config file, a ConfigMap, a ``helm template`` manifest, a
+``kubectl get -o yaml`` List) into that list of files.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..documents.yamlio import Document, format_path, load_document, load_documents
+from ..errors import InputError
+from ..k8s import k8s_schema
+from ..pack.plugin_options import Loader
+
+#: Flyte's charts start FlytePropeller with ``--config /etc/flyte/config/*.yaml`` (flyte-binary: ``config.d/*.yaml``):
+#: the ConfigMap keys that end so are its config files; other keys are not read
+CONFIG_GLOB_SUFFIX = ".yaml"
+
+#: the key handling of the newest FlytePropeller (a pack without a ``loader`` setting)
+DEFAULT_LOADER = Loader()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# positions
+
+
+@dataclass
+class Where:
+    """A place in an input: the file, the ConfigMap key it holds (if any), line and column."""
+
+    file: str | None
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None  # a ConfigMap's data key: "data[k8s.yaml]"
+    configmap: str | None = None  # "namespace/name" of the ConfigMap
+
+    #: line and column count from the start of the ConfigMap key's text, not of ``file``
+    relative: bool = False
+
+    def text(self) -> str:
+        """``file:line:col (ConfigMap ns/name, data[key])``; ``ConfigMap ns/name data[key]:line:col`` (in ``file``)
+        when the position counts from the start of the key's text."""
+        position = ":".join(str(p) for p in (self.line, self.column) if p is not None)
+        configmap = f"ConfigMap {self.configmap}" if self.configmap else None
+        if self.relative:
+            inner = f"{self.key}:{position}" if position else self.key
+            return " ".join(p for p in (configmap, inner, f"(in {self.file})" if self.file else None) if p)
+        if not (self.file or self.key):
+            return ""  # a dict given to the Python API: nowhere to point
+        place = ":".join(p for p in (self.file or "<input>", position) if p)
+        inside = ", ".join(p for p in (configmap, self.key) if p)
+        return f"{place} ({inside})" if inside else place
+
+
+@dataclass
+class ConfigFile:
+    """One config file, as FlytePropeller's config folder would hold it."""
+
+    value: Any  # the file's mapping, as written
+    filename: str | None  # the file errors and warnings point into
+    document: Document | None = None  # locates raw paths (of ``value``, after ``prefix``)
+    prefix: tuple = ()  # where the value is in ``document``
+    key: str | None = None  # the ConfigMap data key
+    configmap: str | None = None
+    #: lines and columns to add to positions in ``document`` (a ConfigMap key written as a literal block scalar)
+    offset: tuple[int, int] | None = None
+    #: the file's own position when positions inside it cannot be mapped (a quoted data value)
+    fallback: tuple[int, int] | None = None
+    #: the file is the bare plugins.k8s section (podeval's shorthand), not a whole config file
+    bare: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.key or self.filename or "<input>"
+
+    def tree(self) -> Any:
+        """The file as FlytePropeller's config tree (a bare section wrapped into ``plugins.k8s``)."""
+        return {"plugins": {"k8s": self.value}} if self.bare else self.value
+
+    def raw_path(self, tree_path: tuple) -> tuple:
+        """A path of ``tree()`` as a path of ``value``."""
+        return tuple(tree_path[2:]) if self.bare else tuple(tree_path)
+
+    def where(self, tree_path: tuple = (), *, key: bool = True) -> Where:
+        """The position of a path of ``tree()`` (keys matched without regard to case, as viper does)."""
+        line = column = None
+        if self.document is not None:
+            path = self.prefix + _follow(self.value, self.raw_path(tree_path))
+            found = self.document.locate_key(path) if key else self.document.locate(path)
+            if found and self.offset is not None:
+                found = (found[0] + self.offset[0], found[1] + self.offset[1])
+            elif found and self.fallback is not None:
+                found = self.fallback
+            if found:
+                line, column = found
+        return Where(
+            self.filename,
+            line,
+            column,
+            f"data[{self.key}]" if self.key else None,
+            self.configmap,
+            relative=self.key is not None and self.offset is None and self.fallback is None,
+        )
+
+
+def _follow(value: Any, path: tuple) -> tuple:
+    """The keys of ``value`` as written along ``path`` (matched without regard to case), as far as they go."""
+    out: list = []
+    for segment in path:
+        if isinstance(value, dict):
+            key = (
+                segment
+                if segment in value
+                else next(
+                    (
+                        k
+                        for k in value
+                        if isinstance(k, str) and isinstance(segment, str) and k.lower() == segment.lower()
+                    ),
+                    None,
+                )
+            )
+            if key is None:
+                break
+            out.append(key)
+            value = value[key]
+        elif isinstance(value, list) and isinstance(segment, int) and 0 <= segment < len(value):
+            out.append(segment)
+            value = value[segment]
+        else:
+            break
+    return tuple(out)
+
+
+class OptionDocument:
+    """What ``validate.Problems`` and ``Scenario`` origins need to place a path below one option in its file."""
+
+    def __init__(self, file: ConfigFile, option_path: tuple) -> None:
+        self.file = file
+        self.option_path = option_path
+        self.value = _get(file.tree(), option_path)
+
+    def _locate(self, path: tuple, key: bool) -> tuple[int, int] | None:
+        where = self.file.where(self.option_path + tuple(path), key=key)
+        return (where.line, where.column) if where.line is not None else None
+
+    def locate(self, path: tuple = ()) -> tuple[int, int] | None:
+        return self._locate(tuple(path), False)
+
+    def locate_key(self, path: tuple = ()) -> tuple[int, int] | None:
+        return self._locate(tuple(path), True)
+
+
+def _get(tree: Any, path: tuple) -> Any:
+    for segment in _follow(tree, path):
+        tree = tree[segment]
+    return tree
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# viper and flytestdlib
+
+
+@dataclass
+class Warning_:
+    """Something FlytePropeller does with a file that the user should hear about."""
+
+    message: str
+    where: Where
+    path: tuple  # the path in the config tree (``plugins.k8s.default-env-vars.MY_VAR``)
+    hint: str | None = None
+    #: FlytePropeller cannot load such a config: ``load`` raises it (``invalid_type``, exit 2)
+    fatal: bool = False
+
+
+@dataclass
+class Loaded:
+    """FlytePropeller's ``plugins.k8s`` section after loading, and where each option came from."""
+
+    k8s: dict
+    files: list[ConfigFile]
+    #: option name (as FlytePropeller holds it) -> the files that set it, the deciding one last
+    origins: dict[str, list[ConfigFile]] = field(default_factory=dict)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    def option_where(self, option: str) -> Where | None:
+        files = self.origins.get(option)
+        return files[-1].where(("plugins", "k8s", option)) if files else None
+
+    def scenario_origins(self, prefix: tuple = ("propeller", "config")) -> dict:
+        """``load_scenario`` origins: each option's part of the scenario -> its file, located below the option."""
+        origins = {}
+        for option, files in self.origins.items():
+            last = files[-1]
+            where = last.where(("plugins", "k8s", option))
+            # positions inside a key's text (a ConfigMap read from the cluster) name the key with the file
+            name = (
+                " ".join(
+                    p
+                    for p in (last.filename, f"ConfigMap {last.configmap}" if last.configmap else None, where.key)
+                    if p
+                )
+                if where.relative
+                else last.filename
+            )
+            origins[prefix + (option,)] = (name, OptionDocument(last, ("plugins", "k8s", option)), ())
+        return origins
+
+    def describe(self) -> dict:
+        """Where each option came from, as text (the trace's ``sources`` entry)."""
+        return {
+            option: "; ".join(f.where(("plugins", "k8s", option)).text() for f in files)
+            for option, files in self.origins.items()
+        }
+
+
+def _lower_keys(value: Any, in_lists: bool) -> Any:
+    """viper's insensitiviseMap on a copy: every map key lowercased (inside lists too when ``in_lists``)."""
+    if isinstance(value, dict):
+        return {str(k).lower(): _lower_keys(v, in_lists) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_keys(v, in_lists) for v in value] if in_lists else copy.deepcopy(value)
+    return value
+
+
+def _merge(src: dict, tgt: dict, path: tuple, note: Any) -> None:
+    """viper's mergeMaps(src, tgt): ``note(path, kind, value)`` hears of every key set ("set") or left alone
+    ("ignored")."""
+    for key, value in src.items():
+        if key not in tgt:
+            tgt[key] = value
+            note(path + (key,), "set", value)
+        elif isinstance(tgt[key], dict):
+            if isinstance(value, dict):
+                _merge(value, tgt[key], path + (key,), note)
+            else:  # viper: "Could not cast sv to map[string]any" -- the map stays
+                note(path + (key,), "ignored", value)
+        else:
+            tgt[key] = value
+            note(path + (key,), "set", value)
+
+
+def _leaves(value: dict, prefix: str, out: list) -> None:
+    """viper's flattenAndMergeMap: the leaf keys, joined with dots (maps only; empty maps leave nothing)."""
+    for key, item in value.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(item, dict):
+            _leaves(item, full, out)
+        elif item is not None:  # Get returns nil: getSettings skips the key
+            out.append((full, item))
+
+
+def _all_settings(config: dict) -> dict:
+    """viper's AllSettings (getSettings): every leaf key split on dots into nested maps."""
+    leaves: list = []
+    _leaves(config, "", leaves)
+    settings: dict = {}
+    for full, value in leaves:
+        *parents, last = full.split(".")
+        node = settings
+        for part in parents:  # deepSearch: a value in the way is replaced by a map
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[last] = value
+    return settings
+
+
+def _restore_lists(settings: dict, raw: dict, path: tuple, note: Any) -> None:
+    """flytestdlib's restoreCaseSensitiveArrayKeys (flyte#7013): a list is replaced by the file's value of that key."""
+    for key in list(settings):
+        raw_key = next((k for k in raw if isinstance(k, str) and k.lower() == key.lower()), None)
+        raw_value = raw.get(raw_key) if raw_key is not None else None
+        if raw_value is None:
+            continue
+        if isinstance(settings[key], list):
+            settings[key] = copy.deepcopy(raw_value)
+            note(path + (key,), "restored", raw_value)
+        elif isinstance(settings[key], dict) and isinstance(raw_value, dict):
+            _restore_lists(settings[key], raw_value, path + (key,), note)
+
+
+def _restore_dotted(settings: dict, raw: dict, path: tuple, note: Any) -> None:
+    """flytestdlib's restoreDottedMapKeys (flyte#7369): a dotted key and its value put back as written."""
+    for raw_key, raw_value in raw.items():
+        if not isinstance(raw_key, str):
+            continue
+        if "." in raw_key:
+            _prune(settings, raw_key.lower().split("."))
+            settings[raw_key] = copy.deepcopy(raw_value)
+            note(path + (raw_key,), "restored", raw_value)
+            continue
+        key = next((k for k in settings if k.lower() == raw_key.lower()), None)
+        if key is not None and isinstance(raw_value, dict) and isinstance(settings[key], dict):
+            _restore_dotted(settings[key], raw_value, path + (key,), note)
+
+
+def _prune(settings: dict, parts: list) -> None:
+    """flytestdlib's pruneSplitPath: drop the nested maps viper built from a dotted key, keeping siblings."""
+    head = parts[0]
+    if head not in settings:
+        return
+    if len(parts) == 1:
+        del settings[head]
+        return
+    child = settings[head]
+    if not isinstance(child, dict):
+        return
+    _prune(child, parts[1:])
+    if not child:
+        del settings[head]
+
+
+def viper_settings(trees: list, loader: Loader = DEFAULT_LOADER, notes: list | None = None) -> dict:
+    """The whole settings tree flytestdlib decodes its sections from, for config files read in order (steps 1-4
+    of the module's docstring). ``notes[i](path, kind, value)`` hears what file ``i`` set, and what viper ignored."""
+    notes = notes or [lambda path, kind, value: None] * len(trees)
+    merged: dict = {}
+    for tree, note in zip(trees, notes, strict=True):
+        if isinstance(tree, dict):  # a file that is not a mapping: FlytePropeller fails at start (checked earlier)
+            _merge(_lower_keys(tree, loader.lowercase_in_lists), merged, (), note)
+    settings = _all_settings(merged)
+    for tree, note in zip(trees, notes, strict=True):  # parseViperConfig: file after file
+        if not isinstance(tree, dict):
+            continue
+        if loader.restore_lists:
+            _restore_lists(settings, tree, (), note)
+        if loader.restore_dotted_keys:
+            _restore_dotted(settings, tree, (), note)
+    return settings
+
+
+def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
+    """The ``plugins.k8s`` section FlytePropeller holds after loading ``files`` in order, with each option's
+    origin and the warnings about keys FlytePropeller reads differently from how they are written."""
+    loader = Loader.from_pack(pack)
+    options = getattr(pack, "options", None) or {}
+    loaded = Loaded({}, list(files))
+    origins: dict[str, list[ConfigFile]] = {}
+
+    def noter(file: ConfigFile):
+        def note(path: tuple, kind: str, value: Any) -> None:
+            if path[:2] != ("plugins", "k8s")[: len(path[:2])]:
+                return
+            if kind == "ignored":
+                loaded.warnings.append(
+                    Warning_(
+                        f"FlytePropeller ignores this value: an earlier file sets {format_path(path)} to a mapping, "
+                        'and viper never replaces a mapping with a value that is not one (mergeMaps: "Could not '
+                        'cast")',
+                        file.where(path),
+                        path,
+                        hint="give a mapping, or remove the key from the earlier file",
+                    )
+                )
+                return
+            if len(path) < 3:  # the whole plugins (or plugins.k8s) mapping: every option in it
+                section = value.get("k8s") if len(path) == 1 and isinstance(value, dict) else value
+                for option in section if isinstance(section, dict) and kind == "set" else ():
+                    origins[option] = [file]
+                return
+            contributors = origins.setdefault(path[2], [])
+            if len(path) == 3:  # the option's whole value: set by this file, or put back as this file has it
+                contributors.clear()
+            if file in contributors:
+                contributors.remove(file)
+            contributors.append(file)
+
+        return note
+
+    for file in files:
+        if isinstance(file.tree(), dict):
+            _case_warnings(file, options, loader, loaded.warnings)
+    fatal = [w for w in loaded.warnings if w.fatal]
+    if fatal:
+        raise InputError(
+            "invalid_type",
+            fatal[0].message,
+            file=fatal[0].where.file,
+            line=fatal[0].where.line,
+            column=fatal[0].where.column,
+            hint=fatal[0].hint,
+            path=format_path(("propeller", "config") + fatal[0].path[2:]),
+        )
+    settings = viper_settings([f.tree() for f in files], loader, [noter(f) for f in files])
+    plugins = settings.get("plugins")
+    k8s = plugins.get("k8s") if isinstance(plugins, dict) else None
+    k8s = k8s if isinstance(k8s, dict) else {}
+    # mapstructure matches option names and struct fields without regard to case (decodeStructFromMap)
+    loaded.k8s = {}
+    for key, value in k8s.items():
+        name = key if key in options else next((o for o in options if o.lower() == key.lower()), key)
+        option = options.get(name)
+        loaded.k8s[name] = _struct_case(value, _option_type(option)) if option is not None else value
+        if name != key and key in origins:
+            origins[name] = origins.pop(key)
+    loaded.origins = {name: files_ for name, files_ in origins.items() if name in loaded.k8s and files_}
+    return loaded
+
+
+def _option_type(option: Any) -> tuple[str, str | None]:
+    """(kind, Kubernetes type) of an option's value, from the pack's ``type`` and ``k8s``."""
+    return getattr(option, "type", "any"), getattr(option, "k8s", None)
+
+
+def _struct_case(value: Any, kind: tuple[str, str | None]) -> Any:
+    """Struct field names as the Kubernetes type spells them: Go decodes them without regard to case
+    (mapstructure's MatchName, encoding/json's field matching), so viper's lowercasing does not matter there."""
+    option_kind, k8s = kind
+    if option_kind == "object" and k8s and k8s_schema.fields(k8s):
+        return _object_case(value, k8s)
+    if option_kind == "list" and k8s and k8s_schema.fields(k8s) and isinstance(value, list):
+        return [_object_case(item, k8s) for item in value]
+    if option_kind == "map" and k8s and k8s.startswith("list:") and isinstance(value, dict):
+        return {
+            key: [_object_case(i, k8s[5:]) for i in item] if isinstance(item, list) else _object_case(item, k8s[5:])
+            for key, item in value.items()
+        }
+    return value
+
+
+def _object_case(value: Any, type_name: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    fields = k8s_schema.fields(type_name)
+    out = {}
+    for key, item in value.items():
+        name = (
+            key
+            if key in fields
+            else next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()), key)
+        )
+        spec = fields.get(name)
+        if spec is not None and spec.elem_is_type and spec.kind == "object":
+            item = _object_case(item, spec.elem)
+        elif spec is not None and spec.elem_is_type and spec.kind == "list" and isinstance(item, list):
+            item = [_object_case(i, spec.elem) for i in item]
+        out[name] = item
+    return out
+
+
+def _case_warnings(file: ConfigFile, options: dict, loader: Loader, warnings: list) -> None:
+    """Warn at each key of ``plugins.k8s`` whose case (or dots) FlytePropeller changes where it matters: keys of
+    maps that are data (labels, env var names, node selectors, resource names), not struct field names."""
+    tree = file.tree()
+    plugins = next((v for k, v in tree.items() if isinstance(k, str) and k.lower() == "plugins"), None)
+    k8s = (
+        next((v for k, v in plugins.items() if isinstance(k, str) and k.lower() == "k8s"), None)
+        if isinstance(plugins, dict)
+        else None
+    )
+    if not isinstance(k8s, dict):
+        return
+    for key, value in k8s.items():
+        name = next((o for o in options if isinstance(key, str) and o.lower() == key.lower()), None)
+        if name is None:
+            continue
+        _walk_case(
+            file, ("plugins", "k8s", key), value, _option_type(options[name]), name, loader, warnings, in_list=False
+        )
+
+
+def _walk_case(
+    file: ConfigFile,
+    path: tuple,
+    value: Any,
+    kind: tuple,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+) -> None:
+    option_kind, k8s = kind
+    if isinstance(value, list):
+        if option_kind == "map":  # the list form: [{KEY: value}, ...] (sliceToMapHook)
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    _data_keys(
+                        file,
+                        path + (index,),
+                        item,
+                        option,
+                        loader,
+                        warnings,
+                        in_list=True,
+                        element=k8s[5:] if k8s and k8s.startswith("list:") else None,
+                    )
+        elif k8s and k8s_schema.fields(k8s):
+            for index, item in enumerate(value):
+                _walk_object(file, path + (index,), item, k8s, option, loader, warnings, in_list=True)
+        return
+    if option_kind == "map" and isinstance(value, dict):
+        _data_keys(
+            file,
+            path,
+            value,
+            option,
+            loader,
+            warnings,
+            in_list=in_list,
+            element=k8s[5:] if k8s and k8s.startswith("list:") else None,
+        )
+    elif option_kind == "object" and k8s and k8s_schema.fields(k8s):
+        _walk_object(file, path, value, k8s, option, loader, warnings, in_list=in_list)
+
+
+def _walk_object(
+    file: ConfigFile,
+    path: tuple,
+    value: Any,
+    type_name: str,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+) -> None:
+    if not isinstance(value, dict):
+        return
+    fields = k8s_schema.fields(type_name)
+    for key, item in value.items():
+        name = next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()), None)
+        spec = fields.get(name) if name else None
+        if spec is None:
+            continue
+        if spec.kind == "map" and isinstance(item, dict):
+            _data_keys(file, path + (key,), item, option, loader, warnings, in_list=in_list, element=None)
+        elif spec.kind == "object" and spec.elem_is_type:
+            _walk_object(file, path + (key,), item, spec.elem, option, loader, warnings, in_list=in_list)
+        elif spec.kind == "list" and spec.elem_is_type and isinstance(item, list):
+            for index, element in enumerate(item):
+                _walk_object(file, path + (key, index), element, spec.elem, option, loader, warnings, in_list=True)
+
+
+def _data_keys(
+    file: ConfigFile,
+    path: tuple,
+    value: dict,
+    option: str,
+    loader: Loader,
+    warnings: list,
+    *,
+    in_list: bool,
+    element: str | None,
+) -> None:
+    """The keys of a map that is data: lowercased by viper unless a list or a restored dotted key protects them."""
+    lowered = not in_list or loader.lowercase_in_lists
+    restored = in_list and loader.restore_lists
+    seen: dict = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            continue
+        if element is not None and isinstance(item, list):  # resource-tolerations: the tolerations themselves
+            for index, toleration in enumerate(item):
+                _walk_object(file, path + (key, index), toleration, element, option, loader, warnings, in_list=True)
+        if "." in key and not restored and not (in_list and not loader.lowercase_in_lists):
+            if not loader.restore_dotted_keys:  # viper < 1.21 flytestdlib: the split stays
+                warnings.append(
+                    Warning_(
+                        f"viper splits the key {key!r} of {option} on its dots ({key.lower().replace('.', ' > ')}): "
+                        "this Flyte version reads nested mappings there, not the key, and cannot load its config",
+                        file.where(path + (key,)),
+                        path + (key,),
+                        fatal=True,
+                        hint=f"write {option} as a list of single-key mappings: {option}: [{{{key}: ...}}]",
+                    )
+                )
+            continue  # restoreDottedMapKeys puts the key back as written
+        if key.lower() in seen and seen[key.lower()] != key:
+            warnings.append(
+                Warning_(
+                    f"the keys {seen[key.lower()]!r} and {key!r} of {option} differ only in case: FlytePropeller keeps "
+                    "one of them, at random (viper lowercases both)",
+                    file.where(path + (key,)),
+                    path + (key,),
+                    hint=f"keep one, or write {option} as a list of single-key mappings",
+                )
+            )
+        seen[key.lower()] = key
+        if lowered and not restored and key != key.lower():
+            hint = (
+                f"to keep the case, write {option} as a list of single-key mappings, which FlytePropeller "
+                f"reads as a mapping: {option}: [{{{key}: ...}}]"
+                if not in_list
+                else "this Flyte version lowercases keys inside lists too"
+            )
+            warnings.append(
+                Warning_(
+                    f"FlytePropeller reads the key {key!r} of {option} as {key.lower()!r}: viper lowercases every "
+                    "mapping key of the config",
+                    file.where(path + (key,)),
+                    path + (key,),
+                    hint=hint,
+                )
+            )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the files a user has
+
+
+def _is_configmap(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("kind") == "ConfigMap"
+
+
+def _has_plugins(text: Any) -> bool:
+    return isinstance(text, str) and re.search(r"^plugins\s*:", text, re.MULTILINE) is not None
+
+
+def _configmap_name(value: dict) -> str:
+    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    return f"{namespace}/{name}" if namespace else str(name)
+
+
+def _objects(document: Document) -> list[tuple[Any, tuple]]:
+    """The objects of a document: itself, or the items of a ``kind: List``."""
+    value = document.value
+    if isinstance(value, dict) and value.get("kind") == "List" and isinstance(value.get("items"), list):
+        return [(item, ("items", index)) for index, item in enumerate(value["items"])]
+    return [(value, ())]
+
+
+def read_files(
+    paths: list[str], *, configmap: str | None = None, pack: Any = None, read: Any = None
+) -> list[ConfigFile]:
+    """The config files FlytePropeller would load for the inputs given as ``--propeller-config`` (in that order).
+
+    Each input is a config file, a ConfigMap (every ``data`` key a file, in name order), or a stream of documents
+    (``helm template`` output, a ``kubectl get -o yaml`` List): empty documents are skipped, and the one ConfigMap
+    whose files carry a ``plugins:`` section is taken (``configmap``, a name or namespace/name, picks one)."""
+    files: list[ConfigFile] = []
+    options = getattr(pack, "options", None) or {}
+    for path in paths:
+        data = read(path) if read is not None else Path(path).read_bytes()
+        documents = [d for d in load_documents(data, path) if d.value is not None]
+        maps = [(d, obj, where) for d in documents for obj, where in _objects(d) if _is_configmap(obj)]
+        if maps:
+            files.extend(_configmap_files(path, maps, configmap))
+            continue
+        plain = [d for d in documents if not (isinstance(d.value, dict) and "kind" in d.value)]
+        if not plain:
+            raise InputError(
+                "propeller_config_missing",
+                f"{path} holds no ConfigMap and no config document",
+                file=path,
+                hint="pass FlytePropeller's ConfigMap, a manifest holding it, or a config file (plugins: {k8s: ...})",
+            )
+        if len(plain) > 1:
+            line, column = plain[1].locate() or (None, None)
+            raise InputError(
+                "yaml_syntax",
+                f"{path} holds {len(plain)} config documents and no ConfigMap",
+                file=path,
+                line=line,
+                column=column,
+                hint="FlytePropeller reads one document per config file: split them into files",
+            )
+        files.append(_plain_file(path, plain[0], options))
+    return files
+
+
+def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
+    value = document.value
+    if not isinstance(value, dict):
+        line, column = document.locate() or (None, None)
+        raise InputError(
+            "invalid_type",
+            f"expected FlytePropeller's config (a mapping), got {type(value).__name__}",
+            file=path,
+            line=line,
+            column=column,
+            hint="plugins: {k8s: {default-cpus: 500m, ...}}",
+        )
+    keys = [k for k in value if isinstance(k, str)]
+    if any(k.lower() == "plugins" for k in keys):
+        return ConfigFile(value, path, document)
+    if any(k.lower() in options for k in keys) or not options:
+        return ConfigFile(value, path, document, bare=True)  # podeval's shorthand: the plugins.k8s section itself
+    nested = sorted(_plugin_sections(value, ()), key=lambda p: p[-1] != "k8s")  # flyte-core: configmap.k8s first
+    if nested:
+        shown = ", ".join(format_path(p + ("plugins", "k8s")) for p in nested)
+        line, column = document.locate_key(nested[0] + ("plugins", "k8s")) or (None, None)
+        raise InputError(
+            "helm_values",
+            f"{path} looks like a Helm chart's values file, not FlytePropeller's config: its K8s "
+            f"plugin section is at {shown}",
+            file=path,
+            line=line,
+            column=column,
+            hint="render the chart (helm template ... > manifest.yaml) and pass the manifest, or pass the section "
+            f"itself: the value of {format_path(nested[0])} is a config file",
+        )
+    close = [difflib.get_close_matches(k, sorted(options), n=1) for k in keys]
+    suggestion = next((f"did you mean {c[0]!r} for {k!r}?" for k, c in zip(keys, close, strict=True) if c), None)
+    line, column = document.locate() or (None, None)
+    raise InputError(
+        "propeller_config_missing",
+        f"{path} has no plugins section and no K8s plugin option (top-level keys: {', '.join(keys) or 'none'})",
+        file=path,
+        line=line,
+        column=column,
+        hint=suggestion or "FlytePropeller's K8s plugin options live under plugins: {k8s: ...}",
+    )
+
+
+def _plugin_sections(value: Any, path: tuple, depth: int = 0) -> list[tuple]:
+    """Paths of mappings holding ``plugins: {k8s: {...}}`` inside a document (a Helm values file's ``configmap.k8s``)."""
+    found: list[tuple] = []
+    if not isinstance(value, dict) or depth > 8:
+        return found
+    plugins = value.get("plugins")
+    if path and isinstance(plugins, dict) and isinstance(plugins.get("k8s"), dict):
+        found.append(path)
+    for key, item in value.items():
+        if isinstance(key, str) and isinstance(item, dict):
+            found.extend(_plugin_sections(item, path + (key,), depth + 1))
+    return found
+
+
+def _configmap_files(path: str, maps: list, wanted: str | None) -> list[ConfigFile]:
+    names = [_configmap_name(obj) for _, obj, _ in maps]
+    first = maps[0][0].locate(maps[0][2]) if maps else None
+    line, column = first or (None, None)  # errors about the choice point at the first ConfigMap
+    if wanted:
+        chosen = [m for m, name in zip(maps, names, strict=True) if wanted in (name, name.split("/")[-1])]
+        if not chosen:
+            raise InputError(
+                "configmap_not_found",
+                f"{path} has no ConfigMap {wanted!r} (ConfigMaps: {', '.join(names) or 'none'})",
+                file=path,
+                line=line,
+                column=column,
+                hint="name one of them with --propeller-configmap",
+            )
+    else:
+        chosen = [m for m in maps if any(_has_plugins(t) for t in ((m[1].get("data") or {}).values()))]
+        if not chosen:
+            raise InputError(
+                "propeller_config_missing",
+                f"no ConfigMap of {path} has a file with a plugins section (ConfigMaps: {', '.join(names)})",
+                file=path,
+                line=line,
+                column=column,
+                hint="FlytePropeller's ConfigMap is flyte-propeller-config (flyte-core) or "
+                "flyte-binary-config / flyte-sandbox-config (flyte-binary)",
+            )
+    if len(chosen) > 1:
+        shown = ", ".join(
+            _configmap_name(obj) + (f" (line {d.locate(where)[0]})" if d.locate(where) else "")
+            for d, obj, where in chosen
+        )
+        line, column = chosen[0][0].locate(chosen[0][2]) or (None, None)
+        raise InputError(
+            "several_configmaps",
+            f"{path} holds {len(chosen)} ConfigMaps with a plugins section: {shown}",
+            file=path,
+            line=line,
+            column=column,
+            hint="pick FlytePropeller's with --propeller-configmap NAME",
+        )
+    document, obj, where = chosen[0]
+    return configmap_files(
+        obj.get("data") or {},
+        filename=path,
+        configmap=_configmap_name(obj),
+        document=document,
+        prefix=where + ("data",),
+    )
+
+
+def configmap_files(
+    data: Any,
+    *,
+    filename: str | None,
+    configmap: str | None,
+    document: Document | None = None,
+    prefix: tuple = ("data",),
+    label: str | None = None,
+) -> list[ConfigFile]:
+    """The files of a ConfigMap's ``data``, in name order (as ``filepath.Glob`` lists the mounted folder), each
+    parsed as FlytePropeller parses it. ``document``/``prefix`` locate ``data`` in the file it was read from."""
+    if not isinstance(data, dict):
+        return []
+    files = []
+    for key in sorted(data, key=lambda k: str(k).encode()):  # Go's sort.Strings: byte order
+        if not str(key).endswith(CONFIG_GLOB_SUFFIX):
+            continue  # not matched by --config /etc/flyte/config/*.yaml
+        text = data[key]
+        key_where = document.locate_key(prefix + (key,)) if document is not None else None
+        if not isinstance(text, str):
+            raise InputError(
+                "invalid_type",
+                f"a ConfigMap's data values are strings, got {type(text).__name__}",
+                file=label or filename,
+                path=f"data[{key}]",
+                line=key_where[0] if key_where else None,
+                column=key_where[1] if key_where else None,
+                hint="write the file's text as a block: k8s.yaml: |",
+            )
+        offset = _block_offset(document, prefix + (key,), text) if document is not None else None
+        inner_name = label or filename
+        try:
+            inner = load_document(text, inner_name or "<configmap>")
+        except InputError as error:
+            if offset is not None and error.line is not None:
+                error.line, error.column = error.line + offset[0], (error.column or 0) + offset[1]
+            error.path = f"data[{key}]" + (f".{error.path}" if error.path else "")
+            raise
+        value = inner.value if inner.value is not None else {}
+        if not isinstance(value, dict):
+            raise InputError(
+                "invalid_type",
+                f"the file {key!r} of ConfigMap {configmap} is not a mapping",
+                file=inner_name,
+                path=f"data[{key}]",
+                hint="FlytePropeller fails at start: a config file is a mapping of sections",
+            )
+        fallback = key_where if offset is None else None
+        files.append(
+            ConfigFile(
+                value, inner_name, inner, (), key=str(key), configmap=configmap, offset=offset, fallback=fallback
+            )
+        )
+    return files
+
+
+def _block_offset(document: Document, path: tuple, text: str) -> tuple[int, int] | None:
+    """When a data value is a literal block scalar (``k8s.yaml: |``, as helm and kubectl write it), the lines and
+    columns to add to a position inside the value to get its position in the file; None otherwise."""
+    found = document.locate(path)
+    source = getattr(document, "text", None)
+    if not found or source is None:
+        return None
+    lines = source.splitlines()
+    line0 = found[0] - 1
+    if line0 >= len(lines) or not lines[line0][found[1] - 1 :].lstrip().startswith("|"):
+        return None
+    inner = text.splitlines()
+    first = next((i for i, t in enumerate(inner) if t.strip()), None)
+    if first is None or line0 + 1 + first >= len(lines):
+        return None
+    outer = lines[line0 + 1 + first]
+    indent = len(outer) - len(outer.lstrip(" ")) - (len(inner[first]) - len(inner[first].lstrip(" ")))
+    if indent < 0 or outer[indent:] != inner[first]:
+        return None
+    return line0 + 1, indent
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# provenance, for the evaluation and its trace
+
+
+def config_source(pack: Any) -> str:
+    """The pack's source of FlytePropeller's config: the one whose origin is ``propeller.config``."""
+    sources = getattr(pack, "sources", None) or {}
+    return next((s.id for s in sources.values() if str(s.origin).startswith("propeller.config")), "k8s-plugin")
+
+
+def option_where(scenario: Any, name: str) -> Where:
+    """Where the option ``name`` of ``propeller.config`` was written: its key in a config file the CLI read, or in
+    the scenario's file."""
+    loaded = getattr(scenario, "config_origin", None)
+    if loaded is not None:
+        found = loaded.option_where(name)
+        if found is not None:
+            return found
+    document = getattr(scenario, "document", None)
+    if document is None:
+        return Where(getattr(scenario, "filename", None))
+    from .scenario import raw_path
+
+    found = document.locate_key(raw_path(document.value, ("propeller", "config", name)))
+    return Where(scenario.filename, *(found or (None, None)))
+
+
+def loader_warnings(scenario: Any) -> list[tuple[tuple, str, str]]:
+    """The loader's warnings about the files of ``propeller.config`` as (path in the scenario, note, where)."""
+    loaded = getattr(scenario, "config_origin", None)
+    if loaded is None:
+        return []
+    out = []
+    for warning in loaded.warnings:
+        path = (
+            ("propeller", "config") + tuple(warning.path[2:])
+            if warning.path[:2] == ("plugins", "k8s")
+            else ("propeller", "config")
+        )
+        note = warning.message + (f" (hint: {warning.hint})" if warning.hint else "")
+        out.append((path, note, warning.where.text()))
+    return out
+
+
+def provenance(scenario: Any, pack: Any, user: dict) -> dict | None:
+    """The trace's ``sources`` entry of FlytePropeller's config: where it was read, and where each option set."""
+    if not user:
+        return None
+    loaded = getattr(scenario, "config_origin", None)
+    options = {name: option_where(scenario, name).text() or "propeller.config" for name in user}
+    if loaded is not None:
+        options.update({k: v for k, v in loaded.describe().items() if k in user})
+        names = []
+        for file in loaded.files:
+            label = f"{file.filename} (ConfigMap {file.configmap})" if file.configmap else file.filename
+            if label not in names:
+                names.append(label)
+        keys = [f.key for f in loaded.files if f.key and any(f in fs for fs in loaded.origins.values())]
+        origin = ", ".join(str(n) for n in names) + (f" data[{', '.join(keys)}]" if keys else "")
+    else:
+        filename = getattr(scenario, "filename", None)
+        origin = f"{filename} propeller.config" if filename else "propeller.config"
+    return {"id": config_source(pack), "origin": origin, "options": options}
+
+
+_OPTIONS_READ: dict = {}
+
+
+def options_read(pack: Any) -> dict[str, list[str]]:
+    """rule id -> the ``config."option"`` names its expressions read (``when``, ``select``, ``params``)."""
+    key = getattr(pack, "digest", None)
+    if key in _OPTIONS_READ:
+        return _OPTIONS_READ[key]
+    found: dict[str, list[str]] = {}
+    for step in getattr(pack, "steps", None) or []:
+        for entry in step.entries:
+            names: list[str] = []
+            expressions = [entry.when, entry.select, *entry.params.values()]
+            for expression in expressions:
+                parsed = getattr(getattr(expression, "compiled", None), "parsed", None)
+                if isinstance(parsed, dict):
+                    _config_fields(parsed, names)
+            if names:
+                found[entry.id] = names
+    _OPTIONS_READ[key] = found
+    return found
+
+
+def _config_fields(node: dict, out: list) -> None:
+    children = [c for c in node.get("children", []) if isinstance(c, dict)]
+    if (
+        node.get("type") == "subexpression"
+        and len(children) >= 2
+        and children[0].get("type") == "field"
+        and children[0].get("value") == "config"
+        and children[1].get("type") == "field"
+    ):
+        name = children[1].get("value")
+        if name not in out:
+            out.append(name)
+    for child in children:
+        _config_fields(child, out)

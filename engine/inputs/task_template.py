@@ -1,0 +1,433 @@
+"""The registered task: a flyteidl `core.TaskTemplate`, read as flyteidl reads it, as the scenario's `task`.
+
+One converter for every way a TaskTemplate comes in: `task.template` in a scenario, `--task-template FILE` (the
+protobuf JSON mapping in JSON or YAML, `flytectl get task -o json|yaml`, the binary `.pb` and the `.tgz` that
+`pyflyte package` writes) and `--flytekit module:task` (flytekit's own serialization). The JSON forms are parsed by
+protobuf's `json_format` into flyteidl's classes, so they mean what they mean to flyteidl: whole numbers written as
+floats (`2.0`), enum names, omitted zero values, snake_case or lowerCamelCase field names.
+
+`TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
+as a table). flyteidl is imported inside the functions: it is the `podeval[flyteidl]` extra (flytekit brings it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it)"
+
+# The scenario's task view, key by key: where its value is in the TaskTemplate (JSON mapping field names).
+TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
+    "type": ("type",),
+    "id": ("id",),
+    "container": ("container",),
+    "k8sPod": ("k8sPod",),
+    "config": ("config",),
+    "podTemplateName": ("metadata", "podTemplateName"),
+    "labels": ("metadata", "metadata", "labels"),
+    "annotations": ("metadata", "metadata", "annotations"),
+    "interruptible": ("metadata", "interruptible"),
+    "extendedResources": ("extendedResources",),
+    "custom": ("custom",),
+    "interface": ("interface",),
+}
+# The id parts FlytePropeller puts into FLYTE_INTERNAL_TASK_* (GetExecutionEnvVars) and the task-name label.
+_ID_PARTS = ("project", "domain", "name", "version")
+# The placeholders `pyflyte package` / `pyflyte serialize` leave in the id for `flytectl register` to fill
+# (flytekit/configuration/__init__.py: PROJECT_PLACEHOLDER, DOMAIN_PLACEHOLDER, VERSION_PLACEHOLDER).
+_PLACEHOLDER = re.compile(r"\{\{\s*registration\.\w+\s*\}\}")
+# Where the TaskTemplate is inside the admin wrappers flytectl and pyflyte write.
+_ADMIN_TASK_TEMPLATE = ("closure", "compiledTask", "template")  # flytectl get task: flyteidl.admin.Task
+_TASK_SPEC_TEMPLATE = ("template",)  # pyflyte package / serialize: flyteidl.admin.TaskSpec
+
+
+def _protobuf(what: str) -> tuple[Any, Any, Any]:
+    """(json_format, core tasks_pb2, admin task_pb2), or an input error naming the extra to install."""
+    try:
+        from flyteidl.admin import task_pb2
+        from flyteidl.core import tasks_pb2
+        from google.protobuf import json_format
+    except ImportError:
+        raise InputError(
+            "flyteidl_missing", f"{what} needs the flyteidl package, which is not installed", hint=INSTALL_HINT
+        ) from None
+    return json_format, tasks_pb2, task_pb2
+
+
+# -- the JSON mapping ---------------------------------------------------------------------------------------------
+
+
+class TemplateProblem(InputError):
+    """A TaskTemplate podeval cannot use; ``where`` is the path of the culprit in the template (as written)."""
+
+    def __init__(self, code: str, message: str, where: tuple, *, hint: str | None = None, key: bool = False):
+        super().__init__(code, message, hint=hint)
+        self.where, self.key = where, key
+
+
+def parse_template(value: Any) -> dict:
+    """The TaskTemplate JSON `value`, parsed by protobuf into flyteidl's TaskTemplate and printed back in the
+    canonical JSON mapping (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises
+    TemplateProblem, located at the field protobuf refuses."""
+    json_format, tasks_pb2, _ = _protobuf("task.template")
+    if not isinstance(value, dict):
+        raise TemplateProblem(
+            "task_template_invalid",
+            f"expected a TaskTemplate (a mapping), got {_describe(value)}",
+            (),
+            hint="the protobuf JSON mapping of flyteidl.core.TaskTemplate, as flytectl prints it",
+        )
+    try:
+        message = json_format.ParseDict(value, tasks_pb2.TaskTemplate())
+    except json_format.ParseError as error:
+        raise _locate(value, tasks_pb2.TaskTemplate, json_format, str(error)) from None
+    return to_json(message)
+
+
+def to_json(message: Any) -> dict:
+    """A protobuf message in its canonical JSON mapping, every mapping's keys sorted: protobuf maps and Structs
+    (labels, config, the pod spec) have no order, and the trace must not depend on the order they come out in."""
+    from google.protobuf import json_format
+
+    return _sorted(json_format.MessageToDict(message))
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def _locate(value: Any, cls: Any, json_format: Any, text: str, where: tuple = ()) -> TemplateProblem:
+    """The field of `value` (a JSON object for the message class `cls`) that protobuf refuses: each field is parsed
+    alone by json_format, and the search goes down into the message fields that fail."""
+    return _find(value, cls, json_format, where) or TemplateProblem(
+        "task_template_invalid", _clean(text), where, hint="flyteidl's JSON parser refuses it"
+    )
+
+
+def _find(value: Any, cls: Any, json_format: Any, where: tuple) -> TemplateProblem | None:
+    descriptor = cls.DESCRIPTOR
+    if not isinstance(value, dict):
+        return TemplateProblem(
+            "task_template_invalid",
+            f"expected a mapping ({descriptor.full_name}), got {_describe(value)}",
+            where,
+            hint="a protobuf message is a JSON object: key: value pairs",
+        )
+    fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
+    for key, item in value.items():
+        field = fields.get(key)
+        if field is None:
+            names = sorted(f.json_name for f in descriptor.fields)
+            close = difflib.get_close_matches(str(key), names, n=1)
+            return TemplateProblem(
+                "unknown_key",
+                f"{descriptor.full_name} has no field {str(key)!r}",
+                where + (key,),
+                key=True,
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"its fields: {', '.join(names)} (a field of a newer flyteidl? upgrade the flyteidl package)",
+            )
+        try:
+            json_format.ParseDict({key: item}, cls())
+        except json_format.ParseError as error:
+            enum = field.enum_type
+            hint = f"one of {', '.join(enum.values_by_name)}" if enum else "flyteidl's JSON parser refuses it"
+            return _find_inside(field, key, item, cls, json_format, where) or TemplateProblem(
+                "task_template_invalid", _clean(str(error)), where + (key,), hint=hint
+            )
+    return None
+
+
+def _find_inside(field: Any, key: str, item: Any, cls: Any, json_format: Any, where: tuple) -> Any:
+    """The problem inside a message-valued field (single, repeated or a map of messages), or None."""
+    message_type = field.message_type
+    if message_type is None or message_type.full_name.startswith("google.protobuf."):
+        return None  # a scalar, an enum or a well-known type (Struct, Duration, ...): the field's value is wrong
+    holder = getattr(cls(), field.name)
+    if message_type.GetOptions().map_entry:
+        if message_type.fields_by_name["value"].message_type is None or not isinstance(item, dict):
+            return None
+        elements = [((key, map_key), element, type(holder[str(map_key)])) for map_key, element in item.items()]
+    elif field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED:
+        if not isinstance(item, list):
+            return None
+        element_cls = type(holder.add())
+        elements = [((key, index), element, element_cls) for index, element in enumerate(item)]
+    else:
+        elements = [((key,), item, type(holder))]
+    for sub, element, element_cls in elements:
+        problem = _find(element, element_cls, json_format, where + sub)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _clean(text: str) -> str:
+    """protobuf's message without its "Failed to parse x field: " chain and its trailing "at X.y"."""
+    text = re.sub(r"^(Failed to parse \w+ field: )+", "", text.strip())
+    text = re.sub(r'\s*at "?[\w.\[\]]*"?\.*$', "", text)
+    return text.rstrip(".") or "not a valid TaskTemplate"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return "nothing" if value is None else f"the {type(value).__name__} {value!r}"
+
+
+# -- the scenario's task view -------------------------------------------------------------------------------------
+
+
+def task_view(template: dict) -> dict:
+    """The canonical TaskTemplate JSON (`parse_template`'s result) as the scenario's `task` (the registered view).
+
+    Flyte reads: the target (`container`, or `k8sPod` with `config.primary_container_name`: BuildRawPod in
+    flytek8s/pod_helper.go), `metadata.podTemplateName` (the runtime PodTemplate), `metadata.metadata` labels and
+    annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` is kept for plugins."""
+    if template.get("type") == "sidecar" and template.get("taskTypeVersion", 0) < 2:
+        # plugins/k8s/pod/plugin.go BuildResource: versions 0 and 1 of a sidecar task keep the pod spec in `custom`
+        # (a SidecarJob, or the pod spec itself) and skip BuildRawPod; podeval models the K8sPod target only
+        raise TemplateProblem(
+            "task_template_unsupported",
+            f"a sidecar task of task_type_version {template.get('taskTypeVersion', 0)} "
+            "keeps its pod spec in custom, which podeval does not model",
+            ("taskTypeVersion",),
+            hint="re-register the task with a current flytekit (pod_template=...): it writes the K8sPod target",
+        )
+    task: dict[str, Any] = {}
+    if "type" in template:
+        task["type"] = template["type"]
+    task_id = template.get("id") or {}
+    # pyflyte package / serialize leave project, domain and version empty or as `{{ registration.* }}` placeholders
+    # that flytectl register fills: such an id is not the one FlytePropeller sees, so it is not used.
+    if all(task_id.get(part) and not _PLACEHOLDER.search(str(task_id[part])) for part in _ID_PARTS):
+        task["id"] = {part: task_id[part] for part in _ID_PARTS}
+    if "k8sPod" in template:
+        k8s_pod = template["k8sPod"]
+        object_metadata = k8s_pod.get("metadata") or {}
+        pod: dict[str, Any] = {
+            "metadata": {
+                key: dict(object_metadata[key]) for key in ("labels", "annotations") if object_metadata.get(key)
+            }
+        }
+        if "podSpec" in k8s_pod:  # without it FlytePropeller fails the task (the scenario says so)
+            pod["podSpec"] = k8s_pod["podSpec"]
+        if isinstance(k8s_pod.get("dataConfig"), dict):  # co-pilot (ApplyFlytePodConfiguration reads the K8sPod's)
+            pod["dataConfig"] = dict(k8s_pod["dataConfig"])
+        task["k8sPod"] = pod
+    elif "container" in template:
+        task["container"] = _container(template["container"])
+        if isinstance(template["container"].get("dataConfig"), dict):  # co-pilot's data config (copilot.go)
+            task["container"]["dataConfig"] = dict(template["container"]["dataConfig"])
+    data_config = any("dataConfig" in (task.get(target) or {}) for target in ("container", "k8sPod"))
+    if data_config and isinstance(template.get("interface"), dict):  # only co-pilot's command lines read it
+        task["interface"] = {
+            side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
+            for side in ("inputs", "outputs")
+            if side in template["interface"]
+        }
+    if template.get("config"):
+        task["config"] = dict(template["config"])
+    metadata = template.get("metadata") or {}
+    if metadata.get("podTemplateName"):
+        task["podTemplateName"] = metadata["podTemplateName"]
+    object_metadata = metadata.get("metadata") or {}
+    for key in ("labels", "annotations"):
+        if object_metadata.get(key):
+            task[key] = dict(object_metadata[key])
+    if "interruptible" in metadata:  # the oneof is set (false included)
+        task["interruptible"] = bool(metadata["interruptible"])
+    if template.get("extendedResources"):
+        task["extendedResources"] = template["extendedResources"]
+    if "custom" in template:
+        task["custom"] = template["custom"]
+    return task
+
+
+def _container(container: dict) -> dict:
+    """TaskTemplate.container as the scenario's `task.container`: env pairs as env vars, resource entries as a
+    resource list named as flytekit names them (`_sanitize_resource_name`: the enum name, lower case, `_` -> `-`)."""
+    result: dict[str, Any] = {
+        "image": container.get("image", ""),
+        "command": list(container.get("command") or []),
+        "args": list(container.get("args") or []),
+        "env": [{"name": pair.get("key", ""), "value": pair.get("value", "")} for pair in container.get("env") or []],
+    }
+    resources = {}
+    for kind in ("requests", "limits"):
+        entries = (container.get("resources") or {}).get(kind) or []
+        if entries:
+            resources[kind] = {
+                entry.get("name", "UNKNOWN").lower().replace("_", "-"): entry.get("value", "") for entry in entries
+            }
+    if resources:
+        result["resources"] = resources
+    return result
+
+
+def unwrap(value: Any) -> tuple[Any, tuple]:
+    """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), with its path."""
+    if isinstance(value, dict) and "type" not in value:
+        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE):
+            node: Any = value
+            for key in prefix:
+                node = node.get(key) if isinstance(node, dict) else None
+            if isinstance(node, dict):
+                return node, prefix
+    return value, ()
+
+
+# -- files: JSON or YAML, the binary .pb, the pyflyte package .tgz -----------------------------------------------
+
+
+def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, Any, tuple]:
+    """(the TaskTemplate JSON, its yamlio Document or None, its path in that document) of `--task-template FILE`
+    (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml | podeval render --task-template - ...`)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
+    if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
+        return _from_package(path, data, task_name), None, ()
+    if path.endswith(".pb") or _binary(data):
+        template = _from_binary(path, data)
+        _check_name([(template.get("id", {}).get("name", ""), None)], task_name, path)
+        return template, None, ()
+    from ..documents.yamlio import load_documents
+
+    candidates = []  # (template, document, path in the document)
+    for document in load_documents(data, "<stdin>" if path == "-" else path):
+        items = document.value if isinstance(document.value, list) else [document.value]
+        for index, item in enumerate(items):
+            template, prefix = unwrap(item)
+            where = ((index,) if isinstance(document.value, list) else ()) + prefix
+            candidates.append((template, document, where))
+    if not candidates:
+        raise InputError(
+            "task_template_invalid",
+            "the file holds no TaskTemplate",
+            file=path,
+            hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml",
+        )
+    return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
+
+
+def _template_name(template: Any) -> str:
+    task_id = template.get("id") if isinstance(template, dict) else None
+    return str(task_id.get("name", "")) if isinstance(task_id, dict) else ""
+
+
+def _check_name(named: list, task_name: str | None, path: str, *, required: bool = False) -> Any:
+    """The one candidate named `task_name` (or the only one, unless `required`): (name, value) pairs in, value out."""
+    names = sorted(name for name, _ in named)
+    if task_name is None:
+        if len(named) == 1 and not required:
+            return named[0][1]
+        raise InputError(
+            "task_name_required",
+            f"the file holds {len(named)} task{'s' if len(named) != 1 else ''}: {', '.join(names)}",
+            file=path,
+            hint="pick one with --task-name NAME (the full task name)",
+        )
+    chosen = [value for name, value in named if name == task_name]
+    if len(chosen) == 1:
+        return chosen[0]
+    if len(chosen) > 1:
+        raise InputError(
+            "task_name_required",
+            f"the file holds {len(chosen)} tasks named {task_name!r}",
+            file=path,
+            hint="keep one version in the file (flytectl get task NAME --version V)",
+        )
+    close = difflib.get_close_matches(task_name, names, n=1)
+    raise InputError(
+        "task_name_not_found",
+        f"no task is named {task_name!r}; the file's tasks: {', '.join(names) or 'none'}",
+        file=path,
+        hint=f"did you mean {close[0]!r}?" if close else "--task-name takes the full task name, e.g. my_pkg.train.fit",
+    )
+
+
+def _binary(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in data[:4096]
+
+
+def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
+    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), or a bare TaskTemplate."""
+    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
+    from google.protobuf.message import DecodeError
+
+    where = f"{path}[{member}]" if member else path
+    if re.search(r"_[23]\.pb$", member or path):
+        kind = "workflow" if (member or path).endswith("_2.pb") else "launch plan"
+        raise InputError(
+            "task_template_invalid",
+            f"{where} is a {kind}, not a task",
+            file=path,
+            hint="pyflyte writes each task as NN_<task name>_1.pb",
+        )
+    for cls in (task_pb2.TaskSpec, tasks_pb2.TaskTemplate):
+        message = cls()
+        try:
+            message.ParseFromString(data)
+        except DecodeError:
+            continue
+        template = message.template if cls is task_pb2.TaskSpec else message
+        if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
+            return to_json(template)
+    raise InputError(
+        "task_template_invalid",
+        f"{where} is not a flyteidl TaskSpec or TaskTemplate",
+        file=path,
+        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb",
+    )
+
+
+def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
+    """The task named `task_name` in a `pyflyte package` archive: a gzipped tar of NN_<name>_1.pb TaskSpecs."""
+    import gzip
+    import io
+    import tarfile
+
+    named = []
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            for member in archive.getmembers():
+                if member.isfile() and re.search(r"_1\.pb$", member.name):
+                    handle = archive.extractfile(member)
+                    template = _from_binary(path, handle.read() if handle else b"", member.name)
+                    named.append((_template_name(template), template))
+    except (tarfile.TarError, gzip.BadGzipFile, EOFError, OSError) as exc:
+        raise InputError(
+            "task_template_invalid",
+            f"{path} is not a pyflyte package (a .tgz): {exc}",
+            file=path,
+            hint="pyflyte package --output flyte-package.tgz",
+        ) from None
+    if not named:
+        raise InputError(
+            "task_template_invalid",
+            f"{path} holds no task (no NN_<name>_1.pb file)",
+            file=path,
+            hint="pyflyte package writes one NN_<task name>_1.pb per task",
+        )
+    return _check_name(named, task_name, path, required=True)

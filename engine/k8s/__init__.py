@@ -1,0 +1,10 @@
+"""Kubernetes structure: what podeval knows of the API's objects, and nothing of Flyte.
+
+Owns the schema (``k8s_schema``: fields, JSON names, kinds, list types and list-map keys, generated from the
+Kubernetes client's models and k8s.io/api's markers by tools/gen_k8s_schema.py), paths into objects and their one
+printer and parser (``paths``), quantities (``quantity``), the value tree evaluations build (``tree``), schema
+validation of objects (``validate``), the API server's admission checks (``apiserver``) and the tree diff of two
+objects (``diff``).
+
+May import: ``engine.errors`` and the standard library and third-party packages. Nothing else of the engine.
+"""

@@ -1,0 +1,14 @@
+"""Rule packs: the declarative half of podeval.
+
+Owns the pack format (``pack_format``: the one declaration from which the loader, ``podeval check``, the JSON
+Schema and the guide's reference table come), loading and compiling a pack and its ``extends`` chain (``rules``),
+the compiled-pack cache (``pack_cache``), the JMESPath dialect of ``when``/``select`` (``expressions``), the
+precedence DAG (``graph``), plugin-config semantics (``plugin_options``: FlytePropeller's option table, weak
+decoding, defaults, the effective config) and the names a pack may use: strategies (``registry``) and transforms
+with their declared parameters, reads, writes and variables (``transform_api``).
+
+Strategies and transforms are implemented in ``engine.eval`` and register themselves here when imported; the pack
+layer reads the registries and never imports the code that fills them.
+
+May import: ``engine.errors``, ``engine.k8s``, ``engine.documents``.
+"""

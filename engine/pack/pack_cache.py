@@ -1,0 +1,153 @@
+"""Compiled rule packs on disk, so that a new ``podeval`` process does not parse and compile its pack again.
+
+Compiling flyte-v1 (three YAML files, some seventy JMESPath expressions, the precedence graph) is a sixth of the
+start-up of ``podeval render``. The compiled ``RulePack`` is pickled into the user's cache folder under a key made
+of everything it was made from: the pack's files (their bytes), the pack's folder, podeval's version, the stamps
+(mtime, size) of the engine's modules and the Python version. A changed file is a different key, never a stale hit.
+
+The cache can only save time, never change a result: a pack that ``extends`` another is not cached (its key would
+have to follow the chain); any problem (no home folder, a read-only or full disk, a corrupt or foreign file) falls
+back silently to compiling. ``PODEVAL_CACHE_DIR`` moves the folder; ``PODEVAL_CACHE_DIR=off`` turns the cache off.
+The folder is the user's own, as trusted as podeval's code (pickle runs what it loads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+from .pack_format import PACK_FILES
+
+_FORMAT = b"podeval-compiled-pack-1"
+_KEEP = 32  # compiled packs kept in the cache folder (about 30 kB each)
+
+
+def cache_dir() -> Path | None:
+    """The folder of compiled packs, or None when caching is off."""
+    configured = os.environ.get("PODEVAL_CACHE_DIR")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "false", "no") else Path(configured)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "podeval" / "Cache" if base else None
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "podeval"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "podeval"
+
+
+def _engine_stamp() -> bytes:
+    """(path, mtime, size) of the engine's modules and data files, in every subfolder: a changed engine is a
+    different key."""
+    engine_dir = Path(__file__).resolve().parent.parent
+    stamps = []
+    for folder, dirs, files in os.walk(engine_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        relative = os.path.relpath(folder, engine_dir)
+        for name in files:
+            if name.endswith((".py", ".json")):
+                stat = os.stat(os.path.join(folder, name))
+                stamps.append((relative, name, stat.st_mtime_ns, stat.st_size))
+    return repr(sorted(stamps)).encode()
+
+
+def _key(folder: str) -> tuple[str, str] | None:
+    """(file name prefix of this pack folder, file name of this exact version); None when not cacheable."""
+    from .. import __version__
+
+    digest = hashlib.sha256(
+        _FORMAT
+        + b"\0"
+        + __version__.encode()
+        + b"\0"
+        + sys.version.encode()
+        + b"\0"
+        + folder.encode()
+        + b"\0"
+        + _engine_stamp()
+    )
+    for name in PACK_FILES:
+        try:
+            data = (Path(folder) / name).read_bytes()
+        except FileNotFoundError:
+            data = b"\0missing"
+        if name == "pack.yaml" and b"extends" in data:
+            return None  # the key would have to include the packs it extends
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    prefix = "pack-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
+    return prefix, f"{prefix}-{digest.hexdigest()[:32]}.pickle"
+
+
+def _registered(kind: str, name: str) -> Any:
+    """A strategy or transform of this process's registries (unpickling)."""
+    from .registry import STRATEGIES
+    from .transform_api import TRANSFORMS
+
+    return (STRATEGIES if kind == "strategy" else TRANSFORMS)[name]
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the functions of the strategy and transform registries by their registered names: some are
+    closures (which pickle cannot store), and by name they are always this podeval's own."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        from .registry import STRATEGIES
+        from .transform_api import TRANSFORMS
+
+        self._names = {id(fn): (fn, "strategy", name) for name, fn in STRATEGIES.items()}
+        self._names.update({id(fn): (fn, "transform", name) for name, fn in TRANSFORMS.items()})
+
+    def reducer_override(self, obj: Any) -> Any:
+        found = self._names.get(id(obj))
+        if found is not None and found[0] is obj:
+            return _registered, found[1:]
+        return NotImplemented
+
+
+def load(folder: str, kind: type) -> Any:
+    """The compiled pack of ``folder`` from the cache (an instance of ``kind``, the loader's ``RulePack``), or
+    None."""
+    try:
+        directory = cache_dir()
+        key = _key(folder) if directory is not None else None
+        if directory is None or key is None:
+            return None
+        with open(directory / key[1], "rb") as handle:
+            pack = pickle.load(handle)
+        return pack if isinstance(pack, kind) and str(pack.folder) == folder else None
+    except Exception:  # noqa: BLE001 -- a missing, unreadable, corrupt or incompatible file: compile instead
+        return None
+
+
+def store(folder: str, pack: Any) -> None:
+    """Write the compiled pack of ``folder`` to the cache (and drop the older versions of that folder's pack)."""
+    try:
+        directory = cache_dir()
+        key = _key(folder) if directory is not None else None
+        if directory is None or key is None:
+            return
+        import tempfile  # only when writing (a cold start after the first does not)
+
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                _Pickler(out).dump(pack)
+            os.replace(temporary, directory / key[1])
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        for old in directory.glob(f"{key[0]}-*.pickle"):
+            if old.name != key[1]:
+                old.unlink(missing_ok=True)
+        # packs in folders that come and go (tests' temporary copies): keep the most recently written ones
+        kept = sorted(directory.glob("pack-*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for old in kept[_KEEP:]:
+            old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 -- read-only or full disk, no home folder: the cache only saves time
+        return

@@ -1,0 +1,646 @@
+"""The rule-pack file format, declared once.
+
+A pack is a folder of three YAML files (``pack.yaml``, ``profiles.yaml``, ``plugin-config.yaml``). This module
+states, as data, every section of them: its keys, their types, which are required, their defaults, what they mean,
+and how a pack that ``extends`` another lays each one over its parent's. Everything else is derived from it:
+
+* the loader's key checks and defaults (``engine.pack.rules``: unknown and missing keys, one-of constraints);
+* the ``extends`` merge itself (:func:`merge`);
+* the JSON Schema of ``podeval check`` and of editors (:func:`json_schema`; ``engine/data/pack.schema.json`` is
+  its output, with the strategy and transform registries' names and parameters);
+* the reference tables of docs/policy-authors.md (:func:`reference`), between marker comments.
+
+``python tools/gen_pack_format.py`` regenerates the schema file and the guide's tables (a test fails when either
+is stale); ``--json-schema`` and ``--reference`` print them.
+
+How ``extends`` merges (the ``merge`` of each key): ``replace`` (the child's value), ``key by key`` (a mapping: each
+key the child gives is merged in, recursively), ``patch by id`` (a list of items: an item with an id the parent has
+is merged into it key by key, a new one is added at the end), ``patch by name`` (a mapping of items: the same, by
+the item's name), ``replace by name`` (a mapping of items: an item the child names replaces the parent's whole),
+``not inherited``. A strategy rule that names a ``strategy`` (or is a strategy's name) replaces the parent's rule
+for its path whole; one without ``strategy`` patches it (its ``params`` key by key).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "pack.schema.json"
+SCHEMA_ID = "https://podeval.dev/schemas/pack.schema.json"
+GUIDE = Path(__file__).resolve().parent.parent.parent / "docs" / "policy-authors.md"
+BEGIN, END = "<!-- pack-format:begin (generated: python tools/gen_pack_format.py) -->", "<!-- pack-format:end -->"
+
+#: the ``type`` of a plugin option (plugin-config.yaml); what each one decodes to is engine.k8s.validate's
+OPTION_TYPES = ("bool", "duration", "int", "list", "map", "object", "quantity", "string", "struct")
+
+# how `extends` merges a key (see the module docstring)
+REPLACE, KEY_BY_KEY, BY_ID, BY_NAME, REPLACE_BY_NAME, NOT_INHERITED = (
+    "replace",
+    "key by key",
+    "patch by id",
+    "patch by name",
+    "replace by name",
+    "not inherited",
+)
+
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a section.
+
+    ``type``: ``id`` (a non-empty string), ``text``, ``path`` (a path in the contract's syntax), ``jmespath``,
+    ``bool``, ``any``, ``mapping``, ``ids`` (a list of ids), ``enum`` (one of ``values``), ``strategy`` and
+    ``transform`` (a name of the registry), ``section`` (a mapping of section ``of``), ``list`` (a list of them),
+    ``map`` (a mapping of names to them).
+    """
+
+    name: str
+    type: str
+    doc: str
+    required: bool = False
+    default: Any = _UNSET
+    merge: str = REPLACE
+    of: str | None = None
+    values: tuple = ()
+    default_doc: str | None = None  # the default, told, when it is not a value (a label defaults to the id)
+
+    def default_text(self) -> str:
+        if self.default_doc is not None:
+            return self.default_doc
+        if self.default is _UNSET or self.default == "":
+            return ""
+        return f"`{json.dumps(self.default)}`"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A mapping of a pack file: a whole file (``file``) or an item of one."""
+
+    name: str  # the JSON Schema definition's name
+    title: str  # where it is, for people
+    doc: str
+    keys: tuple
+    file: str = ""
+    id_key: str | None = None  # the key that names an item of a list (`extends` patches by it)
+    patch: bool = False  # `extends` patches it: a patch variant (only ``patch_required`` required) exists
+    patch_required: tuple = ()
+    one_of: tuple = ()  # exactly one of these keys ...
+    one_of_message: str = ""  # ... or this problem
+    shorthand: str | None = None  # a plain string is the value of this key
+    params_of: str | None = None  # "strategy" | "transform": `params` are that registry item's parameters
+    schema_patch_if: str | None = None  # the schema tells a patch by this key (pack.yaml: `extends`)
+
+    def key(self, name: str) -> Key | None:
+        return next((k for k in self.keys if k.name == name), None)
+
+    @property
+    def names(self) -> set:
+        return {k.name for k in self.keys}
+
+    def required(self, *, patch: bool = False) -> tuple:
+        return self.patch_required if patch else tuple(k.name for k in self.keys if k.required)
+
+    def get(self, value: dict, name: str) -> Any:
+        """``value[name]``, or the key's declared default."""
+        key = self.key(name)
+        default = None if key is None or key.default is _UNSET else key.default
+        return value.get(name, default)
+
+    def replaces(self, child: Any) -> bool:
+        """Does this value of an extending pack replace its parent's whole (rather than patch it)?"""
+        return self.shorthand is not None and (not isinstance(child, dict) or self.shorthand in child)
+
+
+SECTIONS: dict[str, Section] = {
+    s.name: s
+    for s in (
+        Section(
+            "packFile",
+            "pack.yaml",
+            "the sources and steps of the precedence DAG",
+            file="pack.yaml",
+            patch_required=("name",),
+            schema_patch_if="extends",
+            keys=(
+                Key("name", "id", "the pack's name (traces and reports give it)", required=True),
+                Key("description", "text", "what the pack models"),
+                Key(
+                    "extends",
+                    "id",
+                    "a shipped pack or a folder: the pack starts from it (its files, patched by this one's)",
+                    merge=NOT_INHERITED,
+                ),
+                Key(
+                    "root", "enum", "what the pack builds", values=("PodTemplateSpec", "Pod"), default="PodTemplateSpec"
+                ),
+                Key("sources", "list", "the inputs: nodes of the DAG", required=True, merge=BY_ID, of="source"),
+                Key(
+                    "steps",
+                    "list",
+                    "what FlytePropeller does, in its order: nodes of the DAG",
+                    required=True,
+                    merge=BY_ID,
+                    of="step",
+                ),
+            ),
+        ),
+        Section(
+            "source",
+            "pack.yaml `sources[]`",
+            "an input of the pack",
+            id_key="id",
+            patch=True,
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the source's id: rules name it in `source`, steps in `uses`", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what it is", default=""),
+                Key("origin", "text", "where in the scenario it comes from", default=""),
+            ),
+        ),
+        Section(
+            "step",
+            "pack.yaml `steps[]`",
+            "a step of FlytePropeller",
+            id_key="id",
+            patch=True,
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the step's id", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what it does", default=""),
+                Key("after", "ids", "steps this one runs after", default=()),
+                Key("uses", "ids", "sources this step reads", default=()),
+                Key("apply", "list", "its rules, read top to bottom", required=True, merge=BY_ID, of="rule"),
+            ),
+        ),
+        Section(
+            "rule",
+            "pack.yaml `steps[].apply[]`",
+            "a rule: a layer or a transform",
+            id_key="rule",
+            patch=True,
+            patch_required=("rule",),
+            one_of=("layer", "transform"),
+            one_of_message="a rule has exactly one of 'layer' or 'transform'",
+            params_of="transform",
+            keys=(
+                Key("rule", "id", "the rule's id (unique in the pack; traces name it)", required=True),
+                Key("source", "id", "the source it speaks for: the owner of what it writes", required=True),
+                Key("when", "jmespath", "the rule applies only when this is truthy"),
+                Key("doc", "text", "what it does"),
+                Key("note", "text", "a note the trace keeps with what the rule writes"),
+                Key(
+                    "layer", "section", "a value laid over or under the Pod built so far", merge=KEY_BY_KEY, of="layer"
+                ),
+                Key("transform", "transform", "a named Flyte step that is not a plain merge (engine/eval/transforms.py)"),
+                Key(
+                    "params",
+                    "mapping",
+                    "the transform's parameters (expression parameters are JMESPath)",
+                    merge=KEY_BY_KEY,
+                    default={},
+                ),
+            ),
+        ),
+        Section(
+            "layer",
+            "pack.yaml `steps[].apply[].layer`",
+            "a value merged into the Pod at a path",
+            patch=True,
+            one_of=("select", "value"),
+            one_of_message="a layer has exactly one of 'select' (JMESPath) or 'value' (a literal)",
+            keys=(
+                Key(
+                    "at",
+                    "path",
+                    "a path in the contract's syntax; `$var` in a key selector is a variable",
+                    required=True,
+                ),
+                Key("select", "jmespath", "the value: JMESPath over the context"),
+                Key("value", "any", "the value: a literal", merge=KEY_BY_KEY),
+                Key(
+                    "position",
+                    "enum",
+                    "laid over (wins) or under (loses to) the Pod built so far",
+                    values=("over", "under"),
+                    default="over",
+                ),
+                Key("profile", "id", "the merge profile (profiles.yaml)", default="mergo"),
+            ),
+        ),
+        Section(
+            "profilesFile",
+            "profiles.yaml",
+            "merge profiles",
+            file="profiles.yaml",
+            patch=True,
+            patch_required=("profiles",),
+            keys=(Key("profiles", "map", "the profiles, by id", required=True, merge=BY_NAME, of="profile"),),
+        ),
+        Section(
+            "profile",
+            "profiles.yaml `profiles.<id>`",
+            "a merge profile: a default strategy and strategies per path",
+            patch=True,
+            keys=(
+                Key("doc", "text", "what it models"),
+                Key(
+                    "default",
+                    "section",
+                    "the strategy of every path `paths` does not name",
+                    required=True,
+                    merge=KEY_BY_KEY,
+                    of="strategyRule",
+                ),
+                Key(
+                    "paths",
+                    "map",
+                    "schema paths relative to where the layer applies (field names; `[]` steps into "
+                    "list items, `*` into map entries), each with its strategy",
+                    merge=BY_NAME,
+                    of="strategyRule",
+                    default={},
+                ),
+            ),
+        ),
+        Section(
+            "strategyRule",
+            "profiles.yaml `default` and `paths.<path>`",
+            "a strategy, by name or as a mapping",
+            patch=True,
+            shorthand="strategy",
+            params_of="strategy",
+            keys=(
+                Key("strategy", "strategy", "the merge strategy (section 2)", required=True),
+                Key("params", "mapping", "the strategy's parameters", merge=KEY_BY_KEY, default={}),
+                Key("note", "text", "a note the trace keeps with what the strategy decides"),
+                Key("rule", "id", "the rule id in traces", default_doc="`<profile>:<path>`"),
+            ),
+        ),
+        Section(
+            "pluginConfigFile",
+            "plugin-config.yaml",
+            "the FlytePropeller K8s plugin options the pack knows",
+            file="plugin-config.yaml",
+            keys=(
+                Key("options", "map", "the options, by name", required=True, merge=REPLACE_BY_NAME, of="option"),
+                Key(
+                    "loader",
+                    "section",
+                    "how the Flyte version's config loader treats keys (engine/inputs/propeller_config.py)",
+                    merge=KEY_BY_KEY,
+                    of="loader",
+                ),
+            ),
+        ),
+        Section(
+            "loader",
+            "plugin-config.yaml `loader`",
+            "how FlytePropeller's config loader (viper and flytestdlib) treats map keys",
+            keys=(
+                Key(
+                    "lowercase-in-lists",
+                    "bool",
+                    "viper lowercases keys inside lists too (viper >= 1.20; 1.11 does not)",
+                    default=True,
+                ),
+                Key(
+                    "restore-lists",
+                    "bool",
+                    "flytestdlib puts lists back as written (restoreCaseSensitiveArrayKeys, flyte#7013)",
+                    default=True,
+                ),
+                Key(
+                    "restore-dotted-keys",
+                    "bool",
+                    "flytestdlib puts dotted keys back as written (restoreDottedMapKeys, flyte#7369)",
+                    default=True,
+                ),
+            ),
+        ),
+        Section(
+            "option",
+            "plugin-config.yaml `options.<name>`",
+            "a K8s plugin option",
+            keys=(
+                Key("type", "enum", "how FlytePropeller decodes it", required=True, values=OPTION_TYPES),
+                Key("default", "any", "FlytePropeller's built-in default (a struct: its fields' defaults)"),
+                Key(
+                    "shapes-pod",
+                    "bool",
+                    "false: accepted and ignored on purpose (it does not change the Pod)",
+                    default=True,
+                ),
+                Key("doc", "text", "what it does", default=""),
+                Key(
+                    "k8s",
+                    "text",
+                    "the Kubernetes type of the value, or of its items or values; labels or annotations for maps",
+                ),
+                Key("fields", "map", "a struct's fields, each an option that defaults on its own", of="option"),
+            ),
+        ),
+    )
+}
+
+PACK_FILE, PROFILES_FILE, PLUGIN_CONFIG_FILE = (
+    SECTIONS["packFile"],
+    SECTIONS["profilesFile"],
+    SECTIONS["pluginConfigFile"],
+)
+SOURCE, STEP, RULE, LAYER = SECTIONS["source"], SECTIONS["step"], SECTIONS["rule"], SECTIONS["layer"]
+PROFILE, STRATEGY_RULE, OPTION, LOADER = (
+    SECTIONS["profile"],
+    SECTIONS["strategyRule"],
+    SECTIONS["option"],
+    SECTIONS["loader"],
+)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# extends
+
+
+def merge(section: Section, parent: Any, child: Any) -> Any:
+    """``child``, a value of ``section`` in a pack that extends another, laid over ``parent``, the same value in
+    the parent (both plain data, neither changed)."""
+    if not isinstance(parent, dict) and section.shorthand and parent is not None and not section.replaces(child):
+        parent = {section.shorthand: parent}
+    if not isinstance(parent, dict) or not isinstance(child, dict) or section.replaces(child):
+        return child
+    merged = dict(parent)
+    for name, value in child.items():
+        key = section.key(name)
+        if key is not None and key.merge == NOT_INHERITED:
+            continue
+        merged[name] = _merge_key(key, merged[name], value) if name in merged else value
+    for key in section.keys:
+        if key.merge == NOT_INHERITED:
+            merged.pop(key.name, None)
+    return merged
+
+
+def _merge_key(key: Key | None, parent: Any, child: Any) -> Any:
+    mode = key.merge if key is not None else KEY_BY_KEY
+    if mode == KEY_BY_KEY:
+        return merge(SECTIONS[key.of], parent, child) if key is not None and key.of else _deep(parent, child)
+    if mode == BY_ID and isinstance(parent, list) and isinstance(child, list):
+        return _by_id(SECTIONS[key.of], parent, child)
+    if mode in (BY_NAME, REPLACE_BY_NAME) and isinstance(parent, dict) and isinstance(child, dict):
+        if mode == REPLACE_BY_NAME:
+            return {**parent, **child}
+        section = SECTIONS[key.of]
+        return {
+            **parent,
+            **{name: merge(section, parent[name], value) if name in parent else value for name, value in child.items()},
+        }
+    return child
+
+
+def _by_id(section: Section, parent: list, child: list) -> list:
+    """An item of the child with an id the parent has is merged into it, in place; a new one is added at the end."""
+    merged = [dict(item) if isinstance(item, dict) else item for item in parent]
+    index = {item.get(section.id_key): position for position, item in enumerate(merged) if isinstance(item, dict)}
+    for item in child:
+        if isinstance(item, dict) and item.get(section.id_key) in index:
+            position = index[item[section.id_key]]
+            merged[position] = merge(section, merged[position], item)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _deep(parent: Any, child: Any) -> Any:
+    if not isinstance(parent, dict) or not isinstance(child, dict):
+        return child
+    merged = dict(parent)
+    for key, value in child.items():
+        merged[key] = _deep(merged[key], value) if key in merged else value
+    return merged
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# JSON Schema
+
+
+def _ref(name: str, patch: bool) -> dict:
+    section = SECTIONS[name]
+    suffix = "Patch" if patch and section.patch else ""
+    base = "strategySpec" if section.shorthand else name
+    return {"$ref": f"#/$defs/{base}{suffix}"}
+
+
+_SCALARS = {
+    "id": {"type": "string", "minLength": 1},
+    "text": {"type": "string"},
+    "path": {"type": "string"},
+    "jmespath": {"type": "string", "format": "jmespath"},
+    "bool": {"type": "boolean"},
+    "any": {},
+    "mapping": {"type": "object"},
+}
+
+
+def _key_schema(key: Key, patch: bool, registries: dict) -> dict:
+    if key.type in _SCALARS:
+        schema = dict(_SCALARS[key.type])
+    elif key.type == "ids":
+        schema = {"type": "array", "items": dict(_SCALARS["id"])}
+    elif key.type == "enum":
+        schema = {"enum": list(key.values)}
+    elif key.type == "strategy":
+        schema = {"$ref": "#/$defs/strategyName"}
+    elif key.type == "transform":
+        schema = {"enum": sorted(registries["transform"])}
+    elif key.type == "section":
+        schema = _ref(key.of, patch)
+    elif key.type == "list":
+        schema = {"type": "array", "items": _ref(key.of, patch)}
+    elif key.type == "map":
+        schema = {"type": "object", "additionalProperties": _ref(key.of, patch)}
+    else:  # pragma: no cover - a declaration error, caught by the tests
+        raise ValueError(f"unknown key type {key.type!r}")
+    return {**schema, "description": key.doc}
+
+
+def _params_schema(kind: str, registries: dict) -> list:
+    """One if/then per strategy or transform: its ``params`` are its declared parameters (expressions: JMESPath)."""
+    found = []
+    for name, declared in sorted(registries[kind].items()):
+        params = getattr(declared, "params", declared)  # a transform's declaration, or a strategy's param names
+        required = tuple(getattr(declared, "required", ()))
+        kinds = params if isinstance(params, dict) else dict.fromkeys(params, "")
+        properties = {p: dict(_PARAM_KINDS.get(kinds[p], {})) for p in sorted(kinds)}
+        schema: dict = {"type": "object", "properties": properties, "additionalProperties": False}
+        if required:
+            schema["required"] = list(required)
+        found.append(
+            {
+                "if": {"properties": {kind: {"const": name}}, "required": [kind]},
+                "then": {"properties": {"params": schema}, **({"required": ["params"]} if required else {})},
+            }
+        )
+    return found
+
+
+#: the schema of a parameter by its kind (engine.pack.transform_api.PARAM_KINDS)
+_PARAM_KINDS = {"expression": _SCALARS["jmespath"], "variable": {"type": "string", "description": "a variable it sets"}}
+
+
+def _section_schema(section: Section, patch: bool, registries: dict) -> dict:
+    schema: dict = {"description": f"{section.title}: {section.doc}", "type": "object"}
+    if section.schema_patch_if:  # the file says whether it is a patch: its list items follow
+        schema["properties"] = {
+            k.name: ({"type": "array", "description": k.doc} if k.type == "list" else _key_schema(k, False, registries))
+            for k in section.keys
+        }
+        schema["additionalProperties"] = False
+        lists = [k for k in section.keys if k.type == "list"]
+        schema["if"] = {"not": {"required": [section.schema_patch_if]}}
+        schema["then"] = {
+            "required": list(section.required()),
+            "properties": {k.name: {"items": _ref(k.of, False)} for k in lists},
+        }
+        schema["else"] = {
+            "required": list(section.required(patch=True)),
+            "properties": {k.name: {"items": _ref(k.of, True)} for k in lists},
+        }
+        return schema
+    schema["properties"] = {k.name: _key_schema(k, patch, registries) for k in section.keys}
+    required = section.required(patch=patch)
+    if required:
+        schema["required"] = list(required)
+    schema["additionalProperties"] = False
+    if section.one_of and not patch:
+        schema["oneOf"] = [{"required": [name]} for name in section.one_of]
+        schema["x-message"] = section.one_of_message
+    if section.params_of and not patch:
+        schema["allOf"] = _params_schema(section.params_of, registries)
+    return schema
+
+
+def json_schema(found: dict) -> dict:
+    """The pack schema (JSON Schema draft 2020-12), with the registries' strategies and transforms (``found``:
+    ``engine.pack.rules.registries()``; this module is below the registries and does not import them)."""
+    defs: dict = {}
+    for section in SECTIONS.values():
+        defs[section.name] = _section_schema(section, False, found)
+        if section.patch and not section.schema_patch_if:
+            defs[section.name + "Patch"] = _section_schema(section, True, found)
+        if section.shorthand:
+            for suffix in ("", "Patch") if section.patch else ("",):
+                defs["strategySpec" + suffix] = {
+                    "description": f"{section.title}: a {section.shorthand}'s name, or a mapping",
+                    "if": {"type": "string"},
+                    "then": _key_schema(section.key(section.shorthand), False, found),
+                    "else": {"$ref": f"#/$defs/{section.name}{suffix}"},
+                }
+    defs["strategyName"] = {"enum": sorted(found["strategy"])}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "podeval rule pack",
+        "description": "One schema for the three files of a podeval rule pack: pack.yaml, profiles.yaml and "
+        "plugin-config.yaml (told apart by their top-level key; a profiles.yaml may patch a parent's "
+        "profiles). Generated by `python tools/gen_pack_format.py` from engine/pack/pack_format.py "
+        "and podeval's strategy and transform registries.",
+        "if": {"type": "object", "required": ["profiles"]},
+        "then": {"$ref": "#/$defs/profilesFilePatch"},
+        "else": {
+            "if": {"type": "object", "required": ["options"]},
+            "then": {"$ref": "#/$defs/pluginConfigFile"},
+            "else": {"$ref": "#/$defs/packFile"},
+        },
+        "$defs": defs,
+    }
+
+
+def file_definition(file_name: str, *, extends: bool) -> str:
+    """The schema definition a pack file is checked against (a pack that extends another may patch profiles)."""
+    section = next(s for s in SECTIONS.values() if s.file == file_name)
+    return section.name + ("Patch" if extends and section.patch and not section.schema_patch_if else "")
+
+
+def schema_text(schema: dict) -> str:
+    return json.dumps(schema, indent=2) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The guide's reference tables
+
+
+_TYPE_TEXT = {
+    "id": "string",
+    "text": "string",
+    "path": "path",
+    "jmespath": "JMESPath",
+    "bool": "boolean",
+    "any": "any",
+    "mapping": "mapping",
+    "ids": "list of ids",
+    "strategy": "strategy name",
+    "transform": "transform name",
+}
+
+
+def _type_text(key: Key) -> str:
+    if key.type == "enum":
+        return " \\| ".join(f"`{value}`" for value in key.values)
+    if key.type in ("section", "list", "map"):
+        target = SECTIONS[key.of].title
+        return {"section": "{target}", "list": "list of {target}", "map": "name: {target}"}[key.type].format(
+            target=target
+        )
+    return _TYPE_TEXT[key.type]
+
+
+def _section_text(section: Section) -> str:
+    notes = []
+    if section.id_key:
+        notes.append(f"identified by `{section.id_key}`")
+    if section.shorthand:
+        notes.append(
+            f"a plain string is its `{section.shorthand}`; one that names a `{section.shorthand}` replaces "
+            f"the parent's whole under `extends`, one without patches it"
+        )
+    if section.one_of:
+        notes.append("exactly one of " + " or ".join(f"`{name}`" for name in section.one_of))
+    head = f"**{section.title}**: {section.doc}" + (f" ({'; '.join(notes)})" if notes else "") + "."
+    rows = ["| key | type | required | default | `extends` | meaning |", "| --- | --- | --- | --- | --- | --- |"]
+    for key in section.keys:
+        rows.append(
+            f"| `{key.name}` | {_type_text(key)} | {'yes' if key.required else ''} | {key.default_text()} "
+            f"| {key.merge} | {key.doc} |"
+        )
+    return head + "\n\n" + "\n".join(rows)
+
+
+def reference() -> str:
+    """The guide's reference: one table per section, between the marker comments."""
+    return "\n\n".join([BEGIN] + [_section_text(s) for s in SECTIONS.values()] + [END])
+
+
+def guide_with_reference(text: str) -> str:
+    """The guide's text with its reference tables regenerated (ValueError when it has no markers)."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"the guide has no {BEGIN!r} ... {END!r} block")
+    return text[:start] + reference() + text[end + len(END) :]
+
+
+def write(schema: dict) -> list[Path]:
+    """Regenerate engine/data/pack.schema.json (``schema``: ``json_schema(engine.pack.rules.registries())``) and the
+    guide's reference tables (in a checkout)."""
+    SCHEMA_FILE.write_text(schema_text(schema), encoding="utf-8")
+    written = [SCHEMA_FILE]
+    if GUIDE.is_file():
+        GUIDE.write_text(guide_with_reference(GUIDE.read_text(encoding="utf-8")), encoding="utf-8")
+        written.append(GUIDE)
+    return written
