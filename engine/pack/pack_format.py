@@ -199,7 +199,9 @@ SECTIONS: dict[str, Section] = {
                 Key(
                     "layer", "section", "a value laid over or under the Pod built so far", merge=KEY_BY_KEY, of="layer"
                 ),
-                Key("transform", "transform", "a named Flyte step that is not a plain merge (engine/eval/transforms.py)"),
+                Key(
+                    "transform", "transform", "a named Flyte step that is not a plain merge (engine/eval/transforms.py)"
+                ),
                 Key(
                     "params",
                     "mapping",

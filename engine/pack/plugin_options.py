@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +35,7 @@ from ..errors import InputError
 from ..k8s import k8s_schema
 from ..k8s import paths as _paths
 from ..k8s.validate import Context, K8sChecker, Problems, TooManyProblems, describe, expected, type_hint
-from . import pack_format
+from . import go_scalars, pack_format
 
 #: the option types a pack may declare (``type`` in plugin-config.yaml: the pack format declares them, this module
 #: decodes each)
@@ -153,13 +152,22 @@ _GO_BOOLS = {
 #: option types that are one Kubernetes scalar kind
 _SCALARS = {"bool": "bool", "string": "string", "int": "int", "quantity": "quantity"}
 #: time.ParseDuration's form (a config2.Duration option), or 0
-_DURATION = re.compile(r"([0-9.]+(ns|us|µs|ms|s|m|h))+|0")
+
+
+def _is_duration(value: Any) -> bool:
+    """flytestdlib's ``config.Duration.UnmarshalJSON`` (through the jsonUnmarshallerHook): a number is nanoseconds,
+    ``""`` is 0, a string is read by ``time.ParseDuration``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and (value == "" or go_scalars.parse_duration(value) is not None)
 
 
 def weakly_decoded(value: Any, spec: k8s_schema.FieldSpec) -> Any:
     """What mapstructure's WeaklyTypedInput makes of ``value`` for ``spec``, or ``NOT_DECODED``."""
     kind = spec.kind
     if kind == "list" and not isinstance(value, list):
+        if isinstance(value, dict) and not value:
+            return []  # decodeSlice: an empty map turns into an empty slice
         if spec.elem_is_type and not isinstance(value, dict):
             return NOT_DECODED  # a scalar where a list of objects is wanted
         if not spec.elem_is_type and isinstance(value, (dict, list)):
@@ -171,7 +179,7 @@ def weakly_decoded(value: Any, spec: k8s_schema.FieldSpec) -> Any:
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
-            return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
+            return go_scalars.format_float(value)  # decodeString: FormatFloat(f, 'f', -1, 64)
     if kind == "bool":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return value != 0
@@ -183,17 +191,16 @@ def weakly_decoded(value: Any, spec: k8s_schema.FieldSpec) -> Any:
         if isinstance(value, float):
             return int(value)
         if isinstance(value, str):
-            try:
-                return int(value, 0)
-            except ValueError:
-                return NOT_DECODED
+            number = go_scalars.parse_int(value)  # decodeInt: ParseInt(s, 0, 64), "" read as "0"
+            return NOT_DECODED if number is None else number
     return NOT_DECODED
 
 
 def slice_to_map(value: Any) -> Any:
-    """flytestdlib's sliceToMapHook: a list of single-key mappings read as one mapping (the list form keeps the keys'
-    case, which viper lowercases in a mapping); any other value unchanged."""
-    if isinstance(value, list) and all(isinstance(item, dict) and len(item) == 1 for item in value):
+    """flytestdlib's sliceToMapHook: a list of mappings read as one mapping, every key of every item in order, a
+    later key winning (the list form keeps the keys' case, which viper lowercases in a mapping); any other value
+    unchanged."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         merged: dict = {}
         for item in value:
             merged.update(item)
@@ -221,6 +228,9 @@ def decode_option(option: Any, value: Any) -> Any:
         fields = getattr(option, "fields", None) or {}  # unknown fields are ignored, as FlytePropeller does
         return {key: decode_option(fields[key], item) for key, item in value.items() if key in fields}
     if kind == "list":
+        if k8s == "string" and isinstance(value, str):
+            # StringToSliceHookFunc(","): a string where exactly []string is wanted is split on commas ("" -> [])
+            return value.split(",") if value else []
         return _decode(value, k8s_schema.FieldSpec(kind="list", ptr=False, elem=k8s or "string"))
     if kind == "object" and k8s:
         return _decode(value, k8s_schema.FieldSpec(kind="object", ptr=True, elem=k8s))
@@ -233,7 +243,7 @@ def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
     if value is None:
         return None
     if spec.kind == "list":
-        items = value if isinstance(value, list) else [value]
+        items = value if isinstance(value, list) else [] if value == {} else [value]
         if spec.elem_is_type:
             element = k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
         else:
@@ -397,7 +407,7 @@ def _check_option(checker: K8sChecker, option: Any, value: Any, path: tuple) -> 
         spec = k8s_schema.FieldSpec(kind=_SCALARS[kind], ptr=False)
         checker.scalar(value, spec, "K8sPluginConfig", path, path, ())
     elif kind == "duration":
-        if not isinstance(value, str) or not _DURATION.fullmatch(value):
+        if not _is_duration(value):
             checker.problems.add(
                 "invalid_type",
                 f"expected a duration (e.g. 30s, 5m, 1h), got {describe(value)}; "

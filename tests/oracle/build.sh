@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build podeval's mergo differential oracle (tests/oracle/bin/mergo-oracle).
+# Build podeval's Go differential oracles: tests/oracle/bin/mergo-oracle (mergo) and
+# tests/oracle/bin/strconv-oracle (the standard library's scalar conversions).
 #
 # Offline and idempotent. Needs only Debian packages:
 #   apt-get install -y golang-go golang-github-imdario-mergo-dev
@@ -48,6 +49,13 @@ if ! "$go_bin" build -trimpath -o "$tmp" ./mergo_oracle; then
 fi
 mv -f "$tmp" "$out"
 trap - EXIT
+
+# the strconv oracle: standard library only (Go's scalar conversions, for the option-decoding tests)
+strconv_out="$out_dir/strconv-oracle"
+if ! "$go_bin" build -trimpath -o "$strconv_out" ./strconv_oracle; then
+    echo "strconv-oracle build: FAILED: go build returned an error (see above)" >&2
+    exit 1
+fi
 
 go_version="$("$go_bin" env GOVERSION 2>/dev/null || "$go_bin" version)"
 mergo_version="$(dpkg-query -W -f='${Version}' golang-github-imdario-mergo-dev 2>/dev/null || echo "unknown (not from dpkg)")"

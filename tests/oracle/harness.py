@@ -438,3 +438,52 @@ def template_cases() -> st.SearchStrategy:
         st.sampled_from(["main", "primary", "sidecar"]),
         st.sampled_from(["", "init", "primary-init"]),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# strconv-oracle: Go's scalar conversions (strconv_oracle/main.go, standard library only, built by build.sh)
+
+STRCONV_SOURCE = ORACLE_DIR / "strconv_oracle" / "main.go"
+STRCONV_BINARY = ORACLE_DIR / "bin" / "strconv-oracle"
+_strconv_state: dict[str, Any] = {"checked": False, "reason": ""}
+
+
+def _strconv_fresh() -> bool:
+    return (
+        STRCONV_BINARY.is_file()
+        and os.access(STRCONV_BINARY, os.X_OK)
+        and STRCONV_BINARY.stat().st_mtime >= STRCONV_SOURCE.stat().st_mtime
+    )
+
+
+def strconv_oracle_unavailable_reason() -> str:
+    """"" when strconv-oracle is built and current (built once per process with build.sh if not), else why not."""
+    if not _strconv_state["checked"]:
+        _strconv_state["checked"] = True
+        if not _strconv_fresh():
+            if shutil.which("go") is None:
+                _strconv_state["reason"] = "strconv-oracle needs the Go toolchain (apt-get install -y golang-go)"
+            else:
+                proc = subprocess.run(["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=600)
+                if not _strconv_fresh():
+                    lines = (proc.stderr or proc.stdout).strip().splitlines()
+                    _strconv_state["reason"] = "strconv-oracle could not be built: " + (lines[-1] if lines else "?")
+    return str(_strconv_state["reason"])
+
+
+def run_strconv_oracle(requests: list[dict]) -> list[dict]:
+    """Go's answer to each request (``{"op": "int"|"duration", "s": ...}`` or ``{"op": "float", "f": ...}``), in
+    order: ``{"ok": bool, "value": str}``."""
+    if strconv_oracle_unavailable_reason():
+        raise OracleError(strconv_oracle_unavailable_reason())
+    proc = subprocess.run(
+        [str(STRCONV_BINARY)],
+        input="".join(json.dumps(request) + "\n" for request in requests),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise OracleError(proc.stderr.strip() or f"strconv-oracle exited {proc.returncode}")
+    return [json.loads(line) for line in proc.stdout.splitlines()]
