@@ -263,9 +263,7 @@ def test_kubernetes_client_objects_are_checked_too():
         {"key": "k", "operator": "Exists"}
     ]
     bad = V1PodSpec(containers=[V1Container(name="Primary", image="img:1")])
-    result = engine.evaluate(
-        {"task": {"k8sPod": {"podSpec": bad}, "config": {"primary_container_name": "Primary"}}}
-    )
+    result = engine.evaluate({"task": {"k8sPod": {"podSpec": bad}, "config": {"primary_container_name": "Primary"}}})
     [problem] = result.problems  # FlytePropeller builds the Pod; the API server refuses the name
     assert (problem.code, problem.path, problem.exit_code) == ("invalid_name", "spec.containers[name=Primary].name", 3)
     assert problem.input_path == "task.k8sPod.podSpec.containers[name=Primary].name"

@@ -176,13 +176,9 @@ def test_primary_container_annotation_rules():
         "podTemplate": {"podSpec": {"containers": [{"name": "primary"}, {"name": "side", "image": "s"}]}},
         "container": {"image": "i"},
     }
-    assert (
-        "primary_container_name" not in engine.evaluate(scenario(None, None, two)).pod["metadata"]["annotations"]
-    )
+    assert "primary_container_name" not in engine.evaluate(scenario(None, None, two)).pod["metadata"]["annotations"]
     raw = {"type": "raw-container", "container": {"image": "i"}}
-    assert (
-        "primary_container_name" not in engine.evaluate(scenario(None, None, raw)).pod["metadata"]["annotations"]
-    )
+    assert "primary_container_name" not in engine.evaluate(scenario(None, None, raw)).pod["metadata"]["annotations"]
     sidecar = dict(two, type="sidecar")
     assert (
         engine.evaluate(scenario(None, None, sidecar)).pod["metadata"]["annotations"]["primary_container_name"]

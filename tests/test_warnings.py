@@ -229,9 +229,9 @@ def test_an_unmatched_default_name_merges_nothing():
     [warning] = result.warnings
     assert warning.value == "flyte-templat"
     # the same evaluation without a trace keeps the warning (render without --trace prints it)
-    assert [
-        {**w.to_dict(), "seq": warning.seq} for w in engine.evaluate(DEFAULT_NAME_TYPO, trace=False).warnings
-    ] == [warning.to_dict()]
+    assert [{**w.to_dict(), "seq": warning.seq} for w in engine.evaluate(DEFAULT_NAME_TYPO, trace=False).warnings] == [
+        warning.to_dict()
+    ]
 
 
 def test_a_template_in_a_third_namespace_is_not_used_and_in_the_looked_in_namespace_it_is():

@@ -457,14 +457,16 @@ def _strconv_fresh() -> bool:
 
 
 def strconv_oracle_unavailable_reason() -> str:
-    """"" when strconv-oracle is built and current (built once per process with build.sh if not), else why not."""
+    """ "" when strconv-oracle is built and current (built once per process with build.sh if not), else why not."""
     if not _strconv_state["checked"]:
         _strconv_state["checked"] = True
         if not _strconv_fresh():
             if shutil.which("go") is None:
                 _strconv_state["reason"] = "strconv-oracle needs the Go toolchain (apt-get install -y golang-go)"
             else:
-                proc = subprocess.run(["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=600)
+                proc = subprocess.run(
+                    ["bash", str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=600, check=False
+                )
                 if not _strconv_fresh():
                     lines = (proc.stderr or proc.stdout).strip().splitlines()
                     _strconv_state["reason"] = "strconv-oracle could not be built: " + (lines[-1] if lines else "?")
