@@ -39,6 +39,7 @@ from ..documents.yamlio import Document, format_path, load_document, load_docume
 from ..errors import InputError
 from ..pack.plugin_options import Loader
 from .config_positions import ConfigFile, OptionDocument, Warning_, Where
+from .scenario_shape import raw_path
 from .viper import case_warnings, option_type, struct_case, viper_settings
 
 #: Flyte's charts start FlytePropeller with ``--config /etc/flyte/config/*.yaml`` (flyte-binary: ``config.d/*.yaml``):
@@ -428,8 +429,6 @@ def option_where(scenario: Any, name: str) -> Where:
     document = getattr(scenario, "document", None)
     if document is None:
         return Where(getattr(scenario, "filename", None))
-    from .scenario import raw_path
-
     found = document.locate_key(raw_path(document.value, ("propeller", "config", name)))
     return Where(scenario.filename, *(found or (None, None)))
 
