@@ -14,8 +14,9 @@ import yaml
 
 import engine
 from engine.pack import pack_format
+from engine.pack.pack_chain import read_chain
 from engine.pack.plugin_options import Loader
-from engine.pack.rules import collect_problems, load_rules, read_chain, registries
+from engine.pack.rules import collect_problems, load_rules, registries
 from engine.tools.check import check_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,11 +153,11 @@ def test_a_bad_key_in_each_section_is_reported_with_its_position_and_a_hint(tmp_
 
 
 def test_the_extends_chain_is_read_once_for_check_and_loader(tmp_path, monkeypatch):
-    from engine.pack import rules as rules_module
+    from engine.pack import pack_chain
 
     reads = []
-    original = rules_module._read
-    monkeypatch.setattr(rules_module, "_read", lambda path, problems: reads.append(path) or original(path, problems))
+    original = pack_chain._read
+    monkeypatch.setattr(pack_chain, "_read", lambda path, problems: reads.append(path) or original(path, problems))
     report = check_pack("flyte-v1.15")
     assert report.exit_code == 0 and report.pack.name == "flyte-v1.15"
     assert sorted(map(str, reads)) == sorted({str(p) for p in reads})  # each file once

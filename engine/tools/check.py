@@ -6,7 +6,7 @@ Three passes, reported together and sorted by position:
    declaration of the format, ``engine.pack.pack_format``, and the live strategy and transform registries; shipped as
    ``engine/data/pack.schema.json`` for editors, see docs/policy-authors.md). JMESPath expressions are compiled
    (``format: jmespath``).
-2. **Loader.** ``rules.collect_problems``, on the files ``rules.read_chain`` read once (the pack and the packs it
+2. **Loader.** ``rules.collect_problems``, on the files ``pack_chain.read_chain`` read once (the pack and the packs it
    ``extends``): what only loading can see (unknown sources and profiles, duplicate ids, a cycle, ``extends``).
    Where the loader and the schema report the same place, the loader's report is kept.
 3. **Graph** (on a pack that loads). A source no step uses; a step not ordered against the others (no ``after``
@@ -38,9 +38,10 @@ from ..errors import PodevalError, RuleError
 from ..inputs.scenario import load_scenario
 from ..k8s import paths as _paths
 from ..pack import pack_format
+from ..pack.pack_chain import read_chain
 from ..pack.registry import STRATEGIES
-from ..pack.rules import TRANSFORMS, collect_problems, read_chain, registries
-from ..pack.transform_api import BUILTIN_VARIABLES
+from ..pack.rules import collect_problems, registries
+from ..pack.transform_api import BUILTIN_VARIABLES, TRANSFORMS
 
 # ----------------------------------------------------------------------------------------------------------------
 # The schema
