@@ -1,7 +1,7 @@
-"""A pack's folder and the packs it extends, walked once: read_chain reads every file of the chain (the loader
-and podeval check work from it), PackChain.merged merges a file as extends does, merge_pack_files
-merges the chain's pack.yaml files. Also where the shipped packs are (shipped_rules_dir, shipped_packs) and
-how a pack name becomes a folder (resolve_pack_folder).
+"""A pack's folder and the packs it ``extends``, walked once: ``read_chain`` reads every file of the chain (the loader
+and ``podeval check`` work from it), ``PackChain.merged`` merges a file as ``extends`` does, ``merge_pack_files``
+merges the chain's pack.yaml files. Also where the shipped packs are (``shipped_rules_dir``, ``shipped_packs``) and
+how a pack name becomes a folder (``resolve_pack_folder``).
 """
 
 from __future__ import annotations

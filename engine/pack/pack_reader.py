@@ -1,6 +1,6 @@
-"""Reading a pack's files against their declaration (engine.pack.pack_format): Reader checks a mapping's keys
-and types and reports each problem at its file:line:col, through the chain of files extends merged; the merge
-profiles and the config loader's settings are read here too (a strategy rule is a strategy name with its
+"""Reading a pack's files against their declaration (``engine.pack.pack_format``): ``Reader`` checks a mapping's
+keys and types and reports each problem at its file:line:col, through the chain of files ``extends`` merged; the
+merge profiles and the config loader's settings are read here too (a strategy rule is a strategy name with its
 parameters, checked against the strategy registry).
 """
 

@@ -146,7 +146,7 @@ def _load_entry(
 
 
 def registries() -> dict:
-    """The strategies' and transforms' names and declarations, for the pack schema (``pack_format.json_schema``):
+    """The strategies' and transforms' names and declarations, for the pack schema (``pack_schema.json_schema``):
     ``{"strategy": {name: params}, "transform": {name: transform_api.Transform}}``."""
     return {"strategy": STRATEGY_PARAMS, "transform": TRANSFORMS}
 

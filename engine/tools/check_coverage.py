@@ -1,7 +1,7 @@
-"""What the rules of a pack read, and the fields of a scenario no rule covers (podeval check's fourth pass, see
-engine.tools.check): a field is covered when a rule's JMESPath (select, when, a transform's parameters)
-or a transform's declared reads reaches it or a part of the scenario that contains it, or when it is a plugin
-option a rule reads through config or one declared shapes-pod: false.
+"""What the rules of a pack read, and the fields of a scenario no rule covers (``podeval check``'s fourth pass, see
+``engine.tools.check``): a field is covered when a rule's JMESPath (``select``, ``when``, a transform's parameters)
+or a transform's declared ``reads`` reaches it or a part of the scenario that contains it, or when it is a plugin
+option a rule reads through ``config`` or one declared ``shapes-pod: false``.
 """
 
 from __future__ import annotations

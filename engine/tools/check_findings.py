@@ -1,5 +1,5 @@
-"""What podeval check reports: a finding (a RuleError at a position of a pack file, with the rule it belongs
-to), and the Report that collects the findings and the problems that stop the check, with its exit code.
+"""What ``podeval check`` reports: a finding (a ``RuleError`` at a position of a pack file, with the rule it belongs
+to), and the ``Report`` that collects the findings and the problems that stop the check, with its exit code.
 """
 
 from __future__ import annotations

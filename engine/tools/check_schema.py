@@ -1,6 +1,6 @@
-"""The schema pass of podeval check: each file of a pack validated against the pack schema (JSON Schema draft
-2020-12 made from the declaration, engine.pack.pack_format, and the live strategy and transform registries;
-JMESPath expressions compiled as format: jmespath), each error reported at its file:line:col with the id of the
+"""The schema pass of ``podeval check``: each file of a pack validated against the pack schema (JSON Schema draft
+2020-12 made from the declaration, ``engine.pack.pack_format``, and the live strategy and transform registries;
+JMESPath expressions compiled as ``format: jmespath``), each error reported at its file:line:col with the id of the
 rule it is in and a hint (the nearest strategy or transform name, the key expected).
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RuleError
-from ..pack import pack_format
+from ..pack import pack_format, pack_schema
 from ..pack.registry import STRATEGIES
 from ..pack.rules import registries
 from ..pack.transform_api import TRANSFORMS
@@ -28,14 +28,14 @@ def _validators(extends: bool) -> dict:
     from jmespath.exceptions import JMESPathError
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = pack_format.json_schema(registries())
+    schema = pack_schema.json_schema(registries())
     checker = FormatChecker()
     checker.checks("jmespath", raises=JMESPathError)(
         lambda text: not isinstance(text, str) or bool(compile_jmespath(text))
     )
     return {
         name: Draft202012Validator(
-            {**schema, "$ref": f"#/$defs/{pack_format.file_definition(name, extends=extends)}"}, format_checker=checker
+            {**schema, "$ref": f"#/$defs/{pack_schema.file_definition(name, extends=extends)}"}, format_checker=checker
         )
         for name in pack_format.PACK_FILES
     }
