@@ -14,6 +14,7 @@ resources are in ``engine.eval.containers``, node placement in ``engine.eval.pla
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from typing import Any
 
@@ -263,8 +264,6 @@ def _missed_pod_template(by_key: dict, name: str, looked_in: tuple) -> str:
     """What the user may have meant by a PodTemplate name found in neither namespace FlytePropeller looks in: the
     same name in another namespace (PodTemplateStore.LoadOrDefault never looks there), the nearest name in the two
     namespaces it looks in."""
-    import difflib
-
     said = []
     elsewhere = sorted({ns for ns, n in by_key if n == name and ns not in looked_in})
     if elsewhere:

@@ -30,7 +30,7 @@ def shipped_rules_dir() -> Path:
     if SHIPPED.is_dir():
         return SHIPPED
     try:
-        from importlib import resources
+        from importlib import resources  # start-up: slow to import, rarely needed
 
         candidate = Path(str(resources.files("engine").joinpath("_rules")))
         if candidate.is_dir():

@@ -226,7 +226,7 @@ def _order(reader: Reader, graph: PrecedenceGraph) -> list:
     """networkx's lexicographic topological sort (the smallest ready id first: unique and stable)."""
     # Compiling a pack is the only place networkx is imported on the way to a Pod, and the compiled pack is cached
     # (pack_cache), so a warm `podeval render` does not pay for the import.
-    import networkx as nx
+    import networkx as nx  # start-up: only when a pack is compiled (the compiled pack is cached)
 
     try:
         return list(nx.lexicographical_topological_sort(graph.to_networkx()))

@@ -36,6 +36,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from ..errors import PodevalError, RuleError
 from ..inputs.scenario import load_scenario
 from ..k8s import paths as _paths
@@ -45,6 +47,7 @@ from ..pack.transform_api import BUILTIN_VARIABLES
 from .check_coverage import coverage_findings, pack_reads, root_reads
 from .check_findings import Report, finding_at
 from .check_schema import schema_findings
+from .corpus import corpus_files
 
 # ----------------------------------------------------------------------------------------------------------------
 # Graph
@@ -138,8 +141,6 @@ def _file_index(locator: _Locator, step_id: str) -> int:
 
 
 def _graph_findings(pack: Any, locator: _Locator) -> list[RuleError]:
-    import networkx as nx
-
     graph = pack.graph
     found = []
     for source_id in pack.sources:
@@ -247,8 +248,6 @@ def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
     """A variable a rule reads must be a built-in (``transform_api.BUILTIN_VARIABLES``) or set (``sets``, or a
     ``"variable"`` parameter) by a transform earlier in the same step or in a step it runs after (``after``
     paths: in any topological order)."""
-    import networkx as nx
-
     setters: dict[str, list] = {}  # variable -> [(step id, position in the step, rule id)]
     for step in pack.steps:
         for position, entry in enumerate(step.entries):
@@ -322,7 +321,6 @@ def check_pack(rules: Any, scenarios: Iterable[Any] = ()) -> Report:
         findings += _graph_findings(pack, locator)
         findings += _variable_findings(pack, locator)
         reads = pack_reads(pack)
-        from .corpus import corpus_files
 
         paths = [s for s in scenarios if isinstance(s, (str, Path))]
         others = [s for s in scenarios if not isinstance(s, (str, Path))]

@@ -11,6 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jmespath import compile as compile_jmespath
+from jmespath.exceptions import JMESPathError
+from jsonschema import Draft202012Validator, FormatChecker
+
 from ..errors import RuleError
 from ..pack import pack_format, pack_schema
 from ..pack.registry import STRATEGIES
@@ -23,11 +27,6 @@ from .check_findings import finding_at
 def _validators(extends: bool) -> dict:
     """One validator per pack file (of a pack that extends another: profiles may be patches), on the schema the
     declaration (engine.pack.pack_format) and the live registries make: engine/data/pack.schema.json, when current."""
-    # start-up: jsonschema is imported only when a pack is checked
-    from jmespath import compile as compile_jmespath
-    from jmespath.exceptions import JMESPathError
-    from jsonschema import Draft202012Validator, FormatChecker
-
     schema = pack_schema.json_schema(registries())
     checker = FormatChecker()
     checker.checks("jmespath", raises=JMESPathError)(
