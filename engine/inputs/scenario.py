@@ -14,6 +14,10 @@ Validation reads the whole input and reports every problem together (``validate.
 nearest known one, wrong types, Kubernetes objects checked as Flyte and Kubernetes check them (``validate``), and
 contradictions (``task.podTemplate`` with ``task.k8sPod``, a k8sPod without ``primary_container_name``, a
 PodTemplate without a name or of the wrong kind, duplicate names). docs/errors.md lists every error code.
+
+This module loads a scenario (``load_scenario``) and holds it (``Scenario``); the scenario's shape and ``raw_path``
+are ``scenario_shape``'s, the one normalising pass ``scenario_normalise``'s (its template steps
+``scenario_templates``').
 """
 
 from __future__ import annotations
