@@ -268,7 +268,8 @@ def cold_start(args, work: Path) -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     shown = podeval_command()[0] if len(podeval_command()) == 1 else "python -m engine"
     from engine.pack import pack_cache
-    from engine.pack.rules import RulePack, resolve_pack_folder
+    from engine.pack.pack_chain import resolve_pack_folder
+    from engine.pack.pack_model import RulePack
 
     cached = pack_cache.load(str(resolve_pack_folder("flyte-v1").resolve()), RulePack) is not None
     figure(

@@ -17,7 +17,8 @@ from .eval.flyte import merge_pod_spec_onto_template
 from .eval.trace import Event, Trace
 from .inputs.flytekit import serialize_pod_template
 from .inputs.scenario import Scenario, load_scenario
-from .pack.rules import RulePack, load_rules
+from .pack.pack_model import RulePack
+from .pack.rules import load_rules
 
 __version__ = "0.1.0"
 

@@ -8,9 +8,12 @@ a module's ``import engine`` reaches the API, not a layer.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
@@ -94,3 +97,54 @@ def test_every_subpackage_says_what_it_owns_and_may_import():
     for init in sorted(ENGINE.glob("*/__init__.py")):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         assert "May import" in doc, f"{init}: the docstring says what the package owns and what it may import"
+
+
+def _function_level_imports_without_reason(text: str, shown: str) -> list[str]:
+    """``shown:line: import`` for each import inside a function whose line carries no comment (its reason)."""
+    commented = {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(text).readline)
+        if token.type == tokenize.COMMENT
+    }
+    lines = text.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(text)):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and node.lineno not in commented:
+                found.append(f"{shown}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    return found
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="engine/cli.py, cli_tools.py, eval/evaluate.py, eval/strategies.py, render/managed_fields.py and "
+    "render/report_html.py still import inside functions without a reason (being edited in other branches)",
+)
+def test_every_import_inside_a_function_says_why():
+    """Imports sit at module level; one inside a function stays only for start-up time (``podeval render`` does not
+    import what it does not need) or an optional extra (flytekit, flyteidl, the kubernetes client), and says which
+    in a comment on its line."""
+    offenders = sorted(
+        line
+        for path in ENGINE.rglob("*.py")
+        for line in _function_level_imports_without_reason(
+            path.read_text(encoding="utf-8"), str(path.relative_to(ENGINE.parent))
+        )
+    )
+    assert not offenders, "imports inside functions without a '# reason' on their line:\n" + "\n".join(offenders)
+
+
+def test_the_import_check_sees_a_missing_reason():
+    source = (
+        "import os\n\n"
+        "def f():\n"
+        "    import json  # start-up: a reason\n"
+        "    from difflib import (  # an optional extra\n"
+        "        get_close_matches,\n"
+        "    )\n"
+        "    import re\n"
+        "    return os, json, get_close_matches, re\n"
+    )
+    assert _function_level_imports_without_reason(source, "m.py") == ["m.py:8: import re"]

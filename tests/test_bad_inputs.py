@@ -475,10 +475,14 @@ def test_every_code_the_validation_raises_is_documented():
         for name in (
             "k8s/validate.py",
             "inputs/scenario.py",
+            "inputs/scenario_normalise.py",
+            "inputs/scenario_templates.py",
             "k8s/apiserver.py",
             "inputs/podtemplate_files.py",
             "eval/evaluate.py",
             "eval/transforms.py",
+            "eval/containers.py",
+            "eval/placement.py",
             "pack/plugin_options.py",
         )
     )

@@ -321,7 +321,7 @@ def test_keys_flytepropeller_ignores_are_returned_in_order():
         Unused(("propeller", "config", "co-pilot", "imag"), "co-pilot", "imag", "x", "image"),
         Unused(("propeller", "config", "default-cpu"), "default-cpu", None, "2", "default-cpus"),
     ]
-    assert unused[1].refusal(engine.inputs.propeller_config.Where("c.yaml", 3, 5)).code == "unknown_option"
+    assert unused[1].refusal(engine.inputs.config_positions.Where("c.yaml", 3, 5)).code == "unknown_option"
 
 
 def test_defaults_are_copies():

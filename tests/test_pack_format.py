@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 import engine
-from engine.pack import pack_format
+from engine.pack import pack_format, pack_schema
+from engine.pack.pack_chain import read_chain
 from engine.pack.plugin_options import Loader
-from engine.pack.rules import collect_problems, load_rules, read_chain, registries
+from engine.pack.rules import collect_problems, load_rules, registries
 from engine.tools.check import check_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,15 +40,15 @@ def _line_of(path: Path, text: str) -> int:
 
 def test_the_shipped_schema_is_generated_from_the_declaration():
     """Regenerate with `python tools/gen_pack_format.py` after changing the declaration, a strategy or a transform."""
-    assert pack_format.SCHEMA_FILE.read_text(encoding="utf-8") == pack_format.schema_text(
-        pack_format.json_schema(registries())
+    assert pack_schema.SCHEMA_FILE.read_text(encoding="utf-8") == pack_schema.schema_text(
+        pack_schema.json_schema(registries())
     ), "run: python tools/gen_pack_format.py"
-    assert pack_format.json_schema(registries())["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert pack_schema.json_schema(registries())["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 def test_the_guide_s_reference_tables_are_generated_from_the_declaration():
-    text = pack_format.GUIDE.read_text(encoding="utf-8")
-    assert pack_format.guide_with_reference(text) == text, "run: python tools/gen_pack_format.py"
+    text = pack_schema.GUIDE.read_text(encoding="utf-8")
+    assert pack_schema.guide_with_reference(text) == text, "run: python tools/gen_pack_format.py"
     for section in pack_format.SECTIONS.values():
         for key in section.keys:
             assert f"| `{key.name}` |" in text, (section.name, key.name)
@@ -66,7 +67,7 @@ def test_the_generator_script_prints_what_it_writes(capsys):
     finally:
         sys.argv = argv
     assert exit_code.value.code == 0
-    assert json.loads(capsys.readouterr().out) == pack_format.json_schema(registries())
+    assert json.loads(capsys.readouterr().out) == pack_schema.json_schema(registries())
 
 
 def test_the_loader_section_names_the_loader_s_fields():
@@ -84,9 +85,9 @@ def test_every_section_is_reachable_from_a_file_and_every_reference_resolves():
         reached.add(name)
         todo += [k.of for k in pack_format.SECTIONS[name].keys if k.of and k.of not in reached]
     assert reached == set(pack_format.SECTIONS)
-    schema = json.dumps(pack_format.json_schema(registries()))
+    schema = json.dumps(pack_schema.json_schema(registries()))
     for ref in {part.split('"')[0] for part in schema.split('"$ref": "#/$defs/')[1:]}:
-        assert ref in pack_format.json_schema(registries())["$defs"], ref
+        assert ref in pack_schema.json_schema(registries())["$defs"], ref
 
 
 # -- the declaration drives `podeval check` and the loader -----------------------------------------------------
@@ -152,11 +153,11 @@ def test_a_bad_key_in_each_section_is_reported_with_its_position_and_a_hint(tmp_
 
 
 def test_the_extends_chain_is_read_once_for_check_and_loader(tmp_path, monkeypatch):
-    from engine.pack import rules as rules_module
+    from engine.pack import pack_chain
 
     reads = []
-    original = rules_module._read
-    monkeypatch.setattr(rules_module, "_read", lambda path, problems: reads.append(path) or original(path, problems))
+    original = pack_chain._read
+    monkeypatch.setattr(pack_chain, "_read", lambda path, problems: reads.append(path) or original(path, problems))
     report = check_pack("flyte-v1.15")
     assert report.exit_code == 0 and report.pack.name == "flyte-v1.15"
     assert sorted(map(str, reads)) == sorted({str(p) for p in reads})  # each file once

@@ -17,6 +17,9 @@ import yaml
 import engine
 from engine.cli import main
 from engine.inputs import propeller_config as pc
+from engine.inputs import viper
+from engine.inputs.config_positions import ConfigFile
+from engine.pack.plugin_options import Loader
 from engine.pack.rules import load_rules
 
 V1 = load_rules("flyte-v1")
@@ -28,7 +31,7 @@ TASK = {
 
 
 def files(*trees, bare=False) -> list:
-    return [pc.ConfigFile(tree, f"f{i}.yaml", bare=bare) for i, tree in enumerate(trees)]
+    return [ConfigFile(tree, f"f{i}.yaml", bare=bare) for i, tree in enumerate(trees)]
 
 
 def k8s(*trees, pack=V1):
@@ -53,10 +56,10 @@ def test_nested_maps_written_as_lists_keep_their_case():
             ]
         }
     }
-    settings = pc.viper_settings([raw])
+    settings = viper.viper_settings([raw])
     assert settings == {"my-component": {"itemsmap": raw["My-component"]["itemsMap"]}}
     # viper 1.21 alone lowercases inside lists too: flytestdlib's restoring is what keeps the case
-    bare = pc.viper_settings([raw], pc.Loader(restore_lists=False, restore_dotted_keys=False))
+    bare = viper.viper_settings([raw], Loader(restore_lists=False, restore_dotted_keys=False))
     assert bare["my-component"]["itemsmap"][0] == {
         "itema": [
             {"itemaa": {"id": "abc1", "name": "A b c", "randomvalue": "hello world"}},
@@ -76,7 +79,7 @@ def test_dotted_keys_end_to_end():
             "plugins": [{"name": "KeepMyCase", "annotations": {"config.path": "/etc/plugin"}}],
         }
     }
-    assert pc.viper_settings([raw]) == raw
+    assert viper.viper_settings([raw]) == raw
 
 
 @pytest.mark.parametrize(
@@ -101,19 +104,19 @@ def test_dotted_keys_end_to_end():
     ],
 )
 def test_restore_dotted_map_keys(raw, expected):
-    assert pc.viper_settings([raw]) == expected
+    assert viper.viper_settings([raw]) == expected
 
 
 def test_prune_split_path():
     """viper_test.go Test_pruneSplitPath: siblings stay, an emptied chain goes, a diverging path is left alone."""
     m = {"test": {"annotation": "v1", "other": "v2"}}
-    pc._prune(m, ["test", "annotation"])
+    viper._prune(m, ["test", "annotation"])
     assert m == {"test": {"other": "v2"}}
     m = {"a": {"b": {"c": "v"}}}
-    pc._prune(m, ["a", "b", "c"])
+    viper._prune(m, ["a", "b", "c"])
     assert m == {}
     m = {"a": "scalar"}
-    pc._prune(m, ["a", "b"])
+    viper._prune(m, ["a", "b"])
     assert m == {"a": "scalar"}
 
 
@@ -147,12 +150,12 @@ def test_an_earlier_files_scalar_comes_back_over_a_later_list():
     """restoreCaseSensitiveArrayKeys runs file after file and replaces a list of the merged settings by the file's
     value of that key, whatever its type: the first file's scalar replaces the second file's list, and the second
     file then finds no list to restore."""
-    assert pc.viper_settings([{"a": {"k": "s"}}, {"a": {"k": [1]}}]) == {"a": {"k": "s"}}
+    assert viper.viper_settings([{"a": {"k": "s"}}, {"a": {"k": [1]}}]) == {"a": {"k": "s"}}
 
 
 def test_empty_maps_and_nulls_disappear_and_empty_lists_stay():
     """getSettings rebuilds the tree from leaf keys: an empty map has none, a null is skipped (Get returns nil)."""
-    assert pc.viper_settings([{"a": {"m": {}, "n": None, "l": []}}]) == {"a": {"l": []}}
+    assert viper.viper_settings([{"a": {"m": {}, "n": None, "l": []}}]) == {"a": {"l": []}}
 
 
 # --- key case: what FlytePropeller does with the Pod's keys, and what podeval says --------------------------
@@ -212,7 +215,7 @@ def test_the_older_viper_of_flyte_v1_15_keeps_lists_as_written_and_splits_dotted
     """viper 1.11 (flytestdlib before flyte#7013): insensitiviseMap does not enter lists; nothing is restored."""
     loaded = k8s({"default-env-vars": [{"MY_VAR": "one", "a.b": "2"}], "default-labels": {"Team": "ml"}}, pack=V115)
     assert loaded.k8s == {"default-env-vars": [{"MY_VAR": "one", "a.b": "2"}], "default-labels": {"team": "ml"}}
-    assert pc.viper_settings([{"labels": {"example.com/name": "x"}}], V115.loader) == {
+    assert viper.viper_settings([{"labels": {"example.com/name": "x"}}], V115.loader) == {
         "labels": {"example": {"com/name": "x"}}
     }
 

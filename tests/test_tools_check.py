@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from engine.cli import main
-from engine.pack.pack_format import SCHEMA_FILE
-from engine.pack.rules import shipped_packs
+from engine.pack.pack_chain import shipped_packs
+from engine.pack.pack_schema import SCHEMA_FILE
 from engine.tools import check as check_module
 from engine.tools.check import check_pack
 

@@ -15,22 +15,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.pack import pack_format  # the checkout's engine, whatever is installed
+from engine.pack import pack_schema  # the checkout's engine, whatever is installed
 from engine.pack.rules import registries
 
 
 def main(argv: list[str]) -> int:
     if argv == ["--json-schema"]:
-        sys.stdout.write(pack_format.schema_text(pack_format.json_schema(registries())))
+        sys.stdout.write(pack_schema.schema_text(pack_schema.json_schema(registries())))
         return 0
     if argv == ["--reference"]:
-        sys.stdout.write(pack_format.reference() + "\n")
+        sys.stdout.write(pack_schema.reference() + "\n")
         return 0
     if argv:
         print("usage: python tools/gen_pack_format.py [--json-schema | --reference]", file=sys.stderr)
         return 2
     try:
-        for path in pack_format.write(pack_format.json_schema(registries())):
+        for path in pack_schema.write(pack_schema.json_schema(registries())):
             print(f"wrote {path}")
     except ValueError as error:  # the guide lost its marker comments
         print(f"gen_pack_format: {error}", file=sys.stderr)

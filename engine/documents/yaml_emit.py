@@ -15,6 +15,7 @@ are remembered per string (bounded).
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from typing import Any
 
@@ -60,8 +61,6 @@ class _GiveUp(Exception):
 
 def make_emitter(dumper_class: type):  # noqa: C901 (closures of one hot emitter)
     """``emit(value) -> str | None`` for the dumper ``dump_yaml`` uses (its resolver decides implicit types)."""
-    import io
-
     probe = dumper_class(io.StringIO())
     resolve = probe.resolve
     scalar_text = _make_scalar_text(resolve)

@@ -1,9 +1,10 @@
 """One evaluation: the pack's steps applied to a scenario in the precedence DAG's order, and its trace.
 
 Owns the evaluation (``evaluate``), the merge walker and strategies (``strategies``), the transforms
-(``transforms``, ``copilot``), Go's container aliasing (``aliasing``), Flyte's own merge entry point
-(``flyte.merge_pod_spec_onto_template``), the trace and its events (``trace``), the explanation of one field
-(``explain``) and the Pod as Flyte serializes it (``output``).
+(``transforms``: the target Pod and its PodTemplate; ``containers``: env and resources of every container;
+``placement``: affinity, tolerations, node selectors, shared memory; ``copilot``), Go's container aliasing
+(``aliasing``), Flyte's own merge entry point (``flyte.merge_pod_spec_onto_template``), the trace and its events
+(``trace``), the explanation of one field (``explain``) and the Pod as Flyte serializes it (``output``).
 
 Importing this package registers the strategies and transforms in the pack layer's registries
 (``engine.pack.registry``, ``engine.pack.transform_api``).
@@ -11,4 +12,4 @@ Importing this package registers the strategies and transforms in the pack layer
 May import: ``engine.errors``, ``engine.k8s``, ``engine.documents``, ``engine.pack``, ``engine.inputs``.
 """
 
-from . import copilot, strategies, transforms  # noqa: F401  (each registers what it implements)
+from . import containers, copilot, placement, strategies, transforms  # noqa: F401  (each registers what it implements)

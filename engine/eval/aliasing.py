@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from ..k8s import k8s_schema
 from ..k8s.tree import Node
+from .output import render_node
 
 #: a path from a value's root: field names only (objects never sit inside lists or map entries here)
 Path = tuple
@@ -179,7 +180,6 @@ def leaks(shared: Node, own: Node, type_name: str) -> Iterator[tuple[Path, Node 
     """The printed leaves (a list counts as one leaf) where ``shared`` (what Flyte builds) differs from ``own`` (the
     same matching with every template container copied): ``(path, node in shared or None, printed value)``. Both
     are compared as Go prints them, so a zero value that only one side holds (and neither prints) is no leak."""
-    from .output import render_node
 
     def walk(mine: Any, theirs: Any, path: Path) -> Iterator[tuple[Path, Node | None, Any]]:
         if isinstance(mine, dict) and not mine and theirs is _ABSENT:

@@ -153,8 +153,8 @@ def encode(message: str, value: dict, where: tuple) -> str:
     """``base64(proto.Marshal(value))`` for a flyteidl ``TypedInterface`` or ``VariableMap`` given in protobuf's
     JSON mapping. Go marshals map entries in random order; podeval sorts them (deterministic serialization)."""
     try:
-        from flyteidl.core import interface_pb2
-        from google.protobuf import json_format
+        from flyteidl.core import interface_pb2  # optional extra (flyteidl)
+        from google.protobuf import json_format  # optional extra (flyteidl)
     except ImportError:
         raise InputError(
             "flyteidl_missing",

@@ -21,12 +21,15 @@ other podeval command should not pay.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from typing import Any
 
 import yaml
 
 from ..errors import InputError
+from ..pack.rules import load_rules
+from .propeller_config import configmap_files, load
 
 # Seconds for each API request (connect + read); a cluster that does not answer fails fast instead of hanging.
 REQUEST_TIMEOUT = 5
@@ -68,7 +71,7 @@ def read_cluster(
     `cluster_forbidden`, `configmap_not_found`, `propeller_config_missing` or `cluster_error`.
     """
     api_client, context_name, context_namespace = _connect(kubeconfig, context)
-    from kubernetes import client as k8s
+    from kubernetes import client as k8s  # optional extra, slow: --cluster only
 
     core = k8s.CoreV1Api(api_client)
     server = api_client.configuration.host
@@ -122,7 +125,7 @@ def read_cluster(
 
 def _connect(kubeconfig: str | None, context: str | None) -> tuple[Any, str, str | None]:
     """An ApiClient for the context, the context's name, and its namespace; `kubeconfig_invalid` otherwise."""
-    from kubernetes.config import kube_config
+    from kubernetes.config import kube_config  # optional extra, slow: --cluster only
 
     # Resolved here, not at the client's import time, so a KUBECONFIG set later is honoured; may list several files.
     path = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
@@ -186,8 +189,8 @@ class _Reader:
         self.server = server
 
     def read(self, request, *, verb: str, resource: str, namespace: str, name: str | None = None):
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
+        from kubernetes.client.exceptions import ApiException  # optional extra, slow: --cluster only
+        from urllib3.exceptions import HTTPError  # optional extra (with kubernetes)
 
         target = f"{resource}/{name}" if name else resource
         try:
@@ -257,9 +260,6 @@ def _k8s_plugin_config(
 ) -> tuple[list[str], Any]:
     """The keys of the ConfigMap that hold `plugins.k8s`, and FlytePropeller's config loaded from all its files
     (`engine.inputs.propeller_config.load`: the one function every way in uses)."""
-    from ..pack.rules import load_rules
-    from .propeller_config import configmap_files, load
-
     pack = load_rules(rules)
     files = configmap_files(data, filename=label, configmap=f"{namespace}/{name}")
     loaded = load(files, pack)
@@ -282,8 +282,6 @@ def _has_k8s_section(tree: Any) -> bool:
 
 def _status_message(error: Any) -> str:
     """The `message` of the API server's Status body, or the HTTP reason."""
-    import json
-
     try:
         body = json.loads(error.body or "")
     except ValueError:

@@ -19,6 +19,7 @@ import copy
 from typing import Any
 
 from ..errors import InputError
+from .scenario import to_plain_k8s
 
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
 
@@ -31,8 +32,6 @@ def serialize_pod_template(
 
     ``normalised``: the pod spec comes from a loaded ``Scenario`` (already checked and Kubernetes JSON), so it is
     not checked and deep-copied again (a fifth of a large evaluation); only what flytekit changes is copied."""
-    from .scenario import to_plain_k8s
-
     pod_template = dict(pod_template or {})
     container = dict(container or {})
     primary_name = pod_template.get("primaryContainerName", PRIMARY_CONTAINER_DEFAULT_NAME)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .task_template import task_view, to_json
 
 # The settings flytekit serializes with. Project, domain and version only feed the task id, which this adapter
 # does not emit; they are set because parts of flytekit expect them.
@@ -46,7 +47,7 @@ def scenario_from_flytekit(
     (pyflyte's `--env`), put before the task's own environment.
     """
     try:
-        from flytekit.core.base_task import PythonTask
+        from flytekit.core.base_task import PythonTask  # optional extra, slow to import
     except ImportError:
         raise InputError(
             "flytekit_missing", f"--flytekit {ref} needs flytekit, which is not installed", hint=_INSTALL_HINT
@@ -116,8 +117,8 @@ def _module_of_file(path: Path) -> tuple[str, Path]:
 
 def _serialize(entity: Any, ref: str, *, image: str | None, env: dict | None) -> Any:
     """flytekit's TaskTemplate model for the task, built by flytekit's translator."""
-    from flytekit.configuration import DefaultImages, Image, ImageConfig, SerializationSettings
-    from flytekit.tools.translator import get_serializable
+    from flytekit.configuration import DefaultImages, Image, ImageConfig, SerializationSettings  # optional extra
+    from flytekit.tools.translator import get_serializable  # optional extra, slow to import
 
     try:
         default = Image.look_up_image_info("default", image or DefaultImages.default_image())
@@ -141,8 +142,6 @@ def _task_section(template: Any) -> dict:
     """A flytekit TaskTemplate model as the scenario's `task` (registered view): its protobuf, converted as every
     registered TaskTemplate is (engine/inputs/task_template.py). The id is left out: its project, domain and version are
     this adapter's placeholders, not a registration's."""
-    from .task_template import task_view, to_json
-
     message = template.to_flyte_idl()
     message.ClearField("id")
     return task_view(to_json(message))

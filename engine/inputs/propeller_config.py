@@ -23,12 +23,12 @@ Which of these steps a Flyte version has is a setting of the rule pack (``loader
 code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section, where each option
 came from, and what the user should be told (keys whose case FlytePropeller changes, values viper ignores).
 ``read_files`` turns the files a user has (a config file, a ConfigMap, a ``helm template`` manifest, a
-``kubectl get -o yaml`` List) into that list of files.
+``kubectl get -o yaml`` List) into that list of files. This module owns those two and the options' provenance for
+the evaluation; steps 1-5 themselves are ``viper``'s, a file and the positions in it ``config_positions``'.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -37,168 +37,14 @@ from typing import Any
 
 from ..documents.yamlio import Document, format_path, load_document, load_documents
 from ..errors import InputError
-from ..k8s import k8s_schema
 from ..pack.plugin_options import Loader
+from .config_positions import ConfigFile, OptionDocument, Warning_, Where
+from .scenario_shape import raw_path
+from .viper import case_warnings, option_type, struct_case, viper_settings
 
 #: Flyte's charts start FlytePropeller with ``--config /etc/flyte/config/*.yaml`` (flyte-binary: ``config.d/*.yaml``):
 #: the ConfigMap keys that end so are its config files; other keys are not read
 CONFIG_GLOB_SUFFIX = ".yaml"
-
-#: the key handling of the newest FlytePropeller (a pack without a ``loader`` setting)
-DEFAULT_LOADER = Loader()
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# positions
-
-
-@dataclass
-class Where:
-    """A place in an input: the file, the ConfigMap key it holds (if any), line and column."""
-
-    file: str | None
-    line: int | None = None
-    column: int | None = None
-    key: str | None = None  # a ConfigMap's data key: "data[k8s.yaml]"
-    configmap: str | None = None  # "namespace/name" of the ConfigMap
-
-    #: line and column count from the start of the ConfigMap key's text, not of ``file``
-    relative: bool = False
-
-    def text(self) -> str:
-        """``file:line:col (ConfigMap ns/name, data[key])``; ``ConfigMap ns/name data[key]:line:col`` (in ``file``)
-        when the position counts from the start of the key's text."""
-        position = ":".join(str(p) for p in (self.line, self.column) if p is not None)
-        configmap = f"ConfigMap {self.configmap}" if self.configmap else None
-        if self.relative:
-            inner = f"{self.key}:{position}" if position else self.key
-            return " ".join(p for p in (configmap, inner, f"(in {self.file})" if self.file else None) if p)
-        if not (self.file or self.key):
-            return ""  # a dict given to the Python API: nowhere to point
-        place = ":".join(p for p in (self.file or "<input>", position) if p)
-        inside = ", ".join(p for p in (configmap, self.key) if p)
-        return f"{place} ({inside})" if inside else place
-
-
-@dataclass
-class ConfigFile:
-    """One config file, as FlytePropeller's config folder would hold it."""
-
-    value: Any  # the file's mapping, as written
-    filename: str | None  # the file errors and warnings point into
-    document: Document | None = None  # locates raw paths (of ``value``, after ``prefix``)
-    prefix: tuple = ()  # where the value is in ``document``
-    key: str | None = None  # the ConfigMap data key
-    configmap: str | None = None
-    #: lines and columns to add to positions in ``document`` (a ConfigMap key written as a literal block scalar)
-    offset: tuple[int, int] | None = None
-    #: the file's own position when positions inside it cannot be mapped (a quoted data value)
-    fallback: tuple[int, int] | None = None
-    #: the file is the bare plugins.k8s section (podeval's shorthand), not a whole config file
-    bare: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.key or self.filename or "<input>"
-
-    def tree(self) -> Any:
-        """The file as FlytePropeller's config tree (a bare section wrapped into ``plugins.k8s``)."""
-        return {"plugins": {"k8s": self.value}} if self.bare else self.value
-
-    def raw_path(self, tree_path: tuple) -> tuple:
-        """A path of ``tree()`` as a path of ``value``."""
-        return tuple(tree_path[2:]) if self.bare else tuple(tree_path)
-
-    def where(self, tree_path: tuple = (), *, key: bool = True) -> Where:
-        """The position of a path of ``tree()`` (keys matched without regard to case, as viper does)."""
-        line = column = None
-        if self.document is not None:
-            path = self.prefix + _follow(self.value, self.raw_path(tree_path))
-            found = self.document.locate_key(path) if key else self.document.locate(path)
-            if found and self.offset is not None:
-                found = (found[0] + self.offset[0], found[1] + self.offset[1])
-            elif found and self.fallback is not None:
-                found = self.fallback
-            if found:
-                line, column = found
-        return Where(
-            self.filename,
-            line,
-            column,
-            f"data[{self.key}]" if self.key else None,
-            self.configmap,
-            relative=self.key is not None and self.offset is None and self.fallback is None,
-        )
-
-
-def _follow(value: Any, path: tuple) -> tuple:
-    """The keys of ``value`` as written along ``path`` (matched without regard to case), as far as they go."""
-    out: list = []
-    for segment in path:
-        if isinstance(value, dict):
-            key = (
-                segment
-                if segment in value
-                else next(
-                    (
-                        k
-                        for k in value
-                        if isinstance(k, str) and isinstance(segment, str) and k.lower() == segment.lower()
-                    ),
-                    None,
-                )
-            )
-            if key is None:
-                break
-            out.append(key)
-            value = value[key]
-        elif isinstance(value, list) and isinstance(segment, int) and 0 <= segment < len(value):
-            out.append(segment)
-            value = value[segment]
-        else:
-            break
-    return tuple(out)
-
-
-class OptionDocument:
-    """What ``validate.Problems`` and ``Scenario`` origins need to place a path below one option in its file."""
-
-    def __init__(self, file: ConfigFile, option_path: tuple) -> None:
-        self.file = file
-        self.option_path = option_path
-        self.value = _get(file.tree(), option_path)
-
-    def _locate(self, path: tuple, key: bool) -> tuple[int, int] | None:
-        where = self.file.where(self.option_path + tuple(path), key=key)
-        return (where.line, where.column) if where.line is not None else None
-
-    def locate(self, path: tuple = ()) -> tuple[int, int] | None:
-        return self._locate(tuple(path), False)
-
-    def locate_key(self, path: tuple = ()) -> tuple[int, int] | None:
-        return self._locate(tuple(path), True)
-
-
-def _get(tree: Any, path: tuple) -> Any:
-    for segment in _follow(tree, path):
-        tree = tree[segment]
-    return tree
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# viper and flytestdlib
-
-
-@dataclass
-class Warning_:
-    """Something FlytePropeller does with a file that the user should hear about."""
-
-    message: str
-    where: Where
-    path: tuple  # the path in the config tree (``plugins.k8s.default-env-vars.MY_VAR``)
-    hint: str | None = None
-    #: FlytePropeller cannot load such a config: ``load`` raises it (``invalid_type``, exit 2)
-    fatal: bool = False
 
 
 @dataclass
@@ -242,122 +88,6 @@ class Loaded:
         }
 
 
-def _lower_keys(value: Any, in_lists: bool) -> Any:
-    """viper's insensitiviseMap on a copy: every map key lowercased (inside lists too when ``in_lists``)."""
-    if isinstance(value, dict):
-        return {str(k).lower(): _lower_keys(v, in_lists) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_lower_keys(v, in_lists) for v in value] if in_lists else copy.deepcopy(value)
-    return value
-
-
-def _merge(src: dict, tgt: dict, path: tuple, note: Any) -> None:
-    """viper's mergeMaps(src, tgt): ``note(path, kind, value)`` hears of every key set ("set") or left alone
-    ("ignored")."""
-    for key, value in src.items():
-        if key not in tgt:
-            tgt[key] = value
-            note(path + (key,), "set", value)
-        elif isinstance(tgt[key], dict):
-            if isinstance(value, dict):
-                _merge(value, tgt[key], path + (key,), note)
-            else:  # viper: "Could not cast sv to map[string]any" -- the map stays
-                note(path + (key,), "ignored", value)
-        else:
-            tgt[key] = value
-            note(path + (key,), "set", value)
-
-
-def _leaves(value: dict, prefix: str, out: list) -> None:
-    """viper's flattenAndMergeMap: the leaf keys, joined with dots (maps only; empty maps leave nothing)."""
-    for key, item in value.items():
-        full = f"{prefix}.{key}" if prefix else key
-        if isinstance(item, dict):
-            _leaves(item, full, out)
-        elif item is not None:  # Get returns nil: getSettings skips the key
-            out.append((full, item))
-
-
-def _all_settings(config: dict) -> dict:
-    """viper's AllSettings (getSettings): every leaf key split on dots into nested maps."""
-    leaves: list = []
-    _leaves(config, "", leaves)
-    settings: dict = {}
-    for full, value in leaves:
-        *parents, last = full.split(".")
-        node = settings
-        for part in parents:  # deepSearch: a value in the way is replaced by a map
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[last] = value
-    return settings
-
-
-def _restore_lists(settings: dict, raw: dict, path: tuple, note: Any) -> None:
-    """flytestdlib's restoreCaseSensitiveArrayKeys (flyte#7013): a list is replaced by the file's value of that key."""
-    for key in list(settings):
-        raw_key = next((k for k in raw if isinstance(k, str) and k.lower() == key.lower()), None)
-        raw_value = raw.get(raw_key) if raw_key is not None else None
-        if raw_value is None:
-            continue
-        if isinstance(settings[key], list):
-            settings[key] = copy.deepcopy(raw_value)
-            note(path + (key,), "restored", raw_value)
-        elif isinstance(settings[key], dict) and isinstance(raw_value, dict):
-            _restore_lists(settings[key], raw_value, path + (key,), note)
-
-
-def _restore_dotted(settings: dict, raw: dict, path: tuple, note: Any) -> None:
-    """flytestdlib's restoreDottedMapKeys (flyte#7369): a dotted key and its value put back as written."""
-    for raw_key, raw_value in raw.items():
-        if not isinstance(raw_key, str):
-            continue
-        if "." in raw_key:
-            _prune(settings, raw_key.lower().split("."))
-            settings[raw_key] = copy.deepcopy(raw_value)
-            note(path + (raw_key,), "restored", raw_value)
-            continue
-        key = next((k for k in settings if k.lower() == raw_key.lower()), None)
-        if key is not None and isinstance(raw_value, dict) and isinstance(settings[key], dict):
-            _restore_dotted(settings[key], raw_value, path + (key,), note)
-
-
-def _prune(settings: dict, parts: list) -> None:
-    """flytestdlib's pruneSplitPath: drop the nested maps viper built from a dotted key, keeping siblings."""
-    head = parts[0]
-    if head not in settings:
-        return
-    if len(parts) == 1:
-        del settings[head]
-        return
-    child = settings[head]
-    if not isinstance(child, dict):
-        return
-    _prune(child, parts[1:])
-    if not child:
-        del settings[head]
-
-
-def viper_settings(trees: list, loader: Loader = DEFAULT_LOADER, notes: list | None = None) -> dict:
-    """The whole settings tree flytestdlib decodes its sections from, for config files read in order (steps 1-4
-    of the module's docstring). ``notes[i](path, kind, value)`` hears what file ``i`` set, and what viper ignored."""
-    notes = notes or [lambda path, kind, value: None] * len(trees)
-    merged: dict = {}
-    for tree, note in zip(trees, notes, strict=True):
-        if isinstance(tree, dict):  # a file that is not a mapping: FlytePropeller fails at start (checked earlier)
-            _merge(_lower_keys(tree, loader.lowercase_in_lists), merged, (), note)
-    settings = _all_settings(merged)
-    for tree, note in zip(trees, notes, strict=True):  # parseViperConfig: file after file
-        if not isinstance(tree, dict):
-            continue
-        if loader.restore_lists:
-            _restore_lists(settings, tree, (), note)
-        if loader.restore_dotted_keys:
-            _restore_dotted(settings, tree, (), note)
-    return settings
-
-
 def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     """The ``plugins.k8s`` section FlytePropeller holds after loading ``files`` in order, with each option's
     origin and the warnings about keys FlytePropeller reads differently from how they are written."""
@@ -398,7 +128,7 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
 
     for file in files:
         if isinstance(file.tree(), dict):
-            _case_warnings(file, options, loader, loaded.warnings)
+            case_warnings(file, options, loader, loaded.warnings)
     fatal = [w for w in loaded.warnings if w.fatal]
     if fatal:
         raise InputError(
@@ -419,209 +149,11 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     for key, value in k8s.items():
         name = key if key in options else next((o for o in options if o.lower() == key.lower()), key)
         option = options.get(name)
-        loaded.k8s[name] = _struct_case(value, _option_type(option)) if option is not None else value
+        loaded.k8s[name] = struct_case(value, option_type(option)) if option is not None else value
         if name != key and key in origins:
             origins[name] = origins.pop(key)
     loaded.origins = {name: files_ for name, files_ in origins.items() if name in loaded.k8s and files_}
     return loaded
-
-
-def _option_type(option: Any) -> tuple[str, str | None]:
-    """(kind, Kubernetes type) of an option's value, from the pack's ``type`` and ``k8s``."""
-    return getattr(option, "type", "any"), getattr(option, "k8s", None)
-
-
-def _struct_case(value: Any, kind: tuple[str, str | None]) -> Any:
-    """Struct field names as the Kubernetes type spells them: Go decodes them without regard to case
-    (mapstructure's MatchName, encoding/json's field matching), so viper's lowercasing does not matter there."""
-    option_kind, k8s = kind
-    if option_kind == "object" and k8s and k8s_schema.fields(k8s):
-        return _object_case(value, k8s)
-    if option_kind == "list" and k8s and k8s_schema.fields(k8s) and isinstance(value, list):
-        return [_object_case(item, k8s) for item in value]
-    if option_kind == "map" and k8s and k8s.startswith("list:") and isinstance(value, dict):
-        return {
-            key: [_object_case(i, k8s[5:]) for i in item] if isinstance(item, list) else _object_case(item, k8s[5:])
-            for key, item in value.items()
-        }
-    return value
-
-
-def _object_case(value: Any, type_name: str) -> Any:
-    if not isinstance(value, dict):
-        return value
-    fields = k8s_schema.fields(type_name)
-    out = {}
-    for key, item in value.items():
-        name = (
-            key
-            if key in fields
-            else next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()), key)
-        )
-        spec = fields.get(name)
-        if spec is not None and spec.elem_is_type and spec.kind == "object":
-            item = _object_case(item, spec.elem)
-        elif spec is not None and spec.elem_is_type and spec.kind == "list" and isinstance(item, list):
-            item = [_object_case(i, spec.elem) for i in item]
-        out[name] = item
-    return out
-
-
-def _case_warnings(file: ConfigFile, options: dict, loader: Loader, warnings: list) -> None:
-    """Warn at each key of ``plugins.k8s`` whose case (or dots) FlytePropeller changes where it matters: keys of
-    maps that are data (labels, env var names, node selectors, resource names), not struct field names."""
-    tree = file.tree()
-    plugins = next((v for k, v in tree.items() if isinstance(k, str) and k.lower() == "plugins"), None)
-    k8s = (
-        next((v for k, v in plugins.items() if isinstance(k, str) and k.lower() == "k8s"), None)
-        if isinstance(plugins, dict)
-        else None
-    )
-    if not isinstance(k8s, dict):
-        return
-    for key, value in k8s.items():
-        name = next((o for o in options if isinstance(key, str) and o.lower() == key.lower()), None)
-        if name is None:
-            continue
-        _walk_case(
-            file, ("plugins", "k8s", key), value, _option_type(options[name]), name, loader, warnings, in_list=False
-        )
-
-
-def _walk_case(
-    file: ConfigFile,
-    path: tuple,
-    value: Any,
-    kind: tuple,
-    option: str,
-    loader: Loader,
-    warnings: list,
-    *,
-    in_list: bool,
-) -> None:
-    option_kind, k8s = kind
-    if isinstance(value, list):
-        if option_kind == "map":  # the list form: [{KEY: value}, ...] (sliceToMapHook)
-            for index, item in enumerate(value):
-                if isinstance(item, dict):
-                    _data_keys(
-                        file,
-                        path + (index,),
-                        item,
-                        option,
-                        loader,
-                        warnings,
-                        in_list=True,
-                        element=k8s[5:] if k8s and k8s.startswith("list:") else None,
-                    )
-        elif k8s and k8s_schema.fields(k8s):
-            for index, item in enumerate(value):
-                _walk_object(file, path + (index,), item, k8s, option, loader, warnings, in_list=True)
-        return
-    if option_kind == "map" and isinstance(value, dict):
-        _data_keys(
-            file,
-            path,
-            value,
-            option,
-            loader,
-            warnings,
-            in_list=in_list,
-            element=k8s[5:] if k8s and k8s.startswith("list:") else None,
-        )
-    elif option_kind == "object" and k8s and k8s_schema.fields(k8s):
-        _walk_object(file, path, value, k8s, option, loader, warnings, in_list=in_list)
-
-
-def _walk_object(
-    file: ConfigFile,
-    path: tuple,
-    value: Any,
-    type_name: str,
-    option: str,
-    loader: Loader,
-    warnings: list,
-    *,
-    in_list: bool,
-) -> None:
-    if not isinstance(value, dict):
-        return
-    fields = k8s_schema.fields(type_name)
-    for key, item in value.items():
-        name = next((f for f in fields if isinstance(key, str) and f.lower() == key.lower()), None)
-        spec = fields.get(name) if name else None
-        if spec is None:
-            continue
-        if spec.kind == "map" and isinstance(item, dict):
-            _data_keys(file, path + (key,), item, option, loader, warnings, in_list=in_list, element=None)
-        elif spec.kind == "object" and spec.elem_is_type:
-            _walk_object(file, path + (key,), item, spec.elem, option, loader, warnings, in_list=in_list)
-        elif spec.kind == "list" and spec.elem_is_type and isinstance(item, list):
-            for index, element in enumerate(item):
-                _walk_object(file, path + (key, index), element, spec.elem, option, loader, warnings, in_list=True)
-
-
-def _data_keys(
-    file: ConfigFile,
-    path: tuple,
-    value: dict,
-    option: str,
-    loader: Loader,
-    warnings: list,
-    *,
-    in_list: bool,
-    element: str | None,
-) -> None:
-    """The keys of a map that is data: lowercased by viper unless a list or a restored dotted key protects them."""
-    lowered = not in_list or loader.lowercase_in_lists
-    restored = in_list and loader.restore_lists
-    seen: dict = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            continue
-        if element is not None and isinstance(item, list):  # resource-tolerations: the tolerations themselves
-            for index, toleration in enumerate(item):
-                _walk_object(file, path + (key, index), toleration, element, option, loader, warnings, in_list=True)
-        if "." in key and not restored and not (in_list and not loader.lowercase_in_lists):
-            if not loader.restore_dotted_keys:  # viper < 1.21 flytestdlib: the split stays
-                warnings.append(
-                    Warning_(
-                        f"viper splits the key {key!r} of {option} on its dots ({key.lower().replace('.', ' > ')}): "
-                        "this Flyte version reads nested mappings there, not the key, and cannot load its config",
-                        file.where(path + (key,)),
-                        path + (key,),
-                        fatal=True,
-                        hint=f"write {option} as a list of single-key mappings: {option}: [{{{key}: ...}}]",
-                    )
-                )
-            continue  # restoreDottedMapKeys puts the key back as written
-        if key.lower() in seen and seen[key.lower()] != key:
-            warnings.append(
-                Warning_(
-                    f"the keys {seen[key.lower()]!r} and {key!r} of {option} differ only in case: FlytePropeller keeps "
-                    "one of them, at random (viper lowercases both)",
-                    file.where(path + (key,)),
-                    path + (key,),
-                    hint=f"keep one, or write {option} as a list of single-key mappings",
-                )
-            )
-        seen[key.lower()] = key
-        if lowered and not restored and key != key.lower():
-            hint = (
-                f"to keep the case, write {option} as a list of single-key mappings, which FlytePropeller "
-                f"reads as a mapping: {option}: [{{{key}: ...}}]"
-                if not in_list
-                else "this Flyte version lowercases keys inside lists too"
-            )
-            warnings.append(
-                Warning_(
-                    f"FlytePropeller reads the key {key!r} of {option} as {key.lower()!r}: viper lowercases every "
-                    "mapping key of the config",
-                    file.where(path + (key,)),
-                    path + (key,),
-                    hint=hint,
-                )
-            )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -897,8 +429,6 @@ def option_where(scenario: Any, name: str) -> Where:
     document = getattr(scenario, "document", None)
     if document is None:
         return Where(getattr(scenario, "filename", None))
-    from .scenario import raw_path
-
     found = document.locate_key(raw_path(document.value, ("propeller", "config", name)))
     return Where(scenario.filename, *(found or (None, None)))
 

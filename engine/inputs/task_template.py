@@ -13,11 +13,13 @@ as a table). flyteidl is imported inside the functions: it is the `podeval[flyte
 from __future__ import annotations
 
 import difflib
+import io
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..documents.yamlio import load_documents
 from ..errors import InputError
 
 INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it)"
@@ -50,9 +52,9 @@ _TASK_SPEC_TEMPLATE = ("template",)  # pyflyte package / serialize: flyteidl.adm
 def _protobuf(what: str) -> tuple[Any, Any, Any]:
     """(json_format, core tasks_pb2, admin task_pb2), or an input error naming the extra to install."""
     try:
-        from flyteidl.admin import task_pb2
-        from flyteidl.core import tasks_pb2
-        from google.protobuf import json_format
+        from flyteidl.admin import task_pb2  # optional extra (flyteidl)
+        from flyteidl.core import tasks_pb2  # optional extra (flyteidl)
+        from google.protobuf import json_format  # optional extra (flyteidl)
     except ImportError:
         raise InputError(
             "flyteidl_missing", f"{what} needs the flyteidl package, which is not installed", hint=INSTALL_HINT
@@ -93,7 +95,7 @@ def parse_template(value: Any) -> dict:
 def to_json(message: Any) -> dict:
     """A protobuf message in its canonical JSON mapping, every mapping's keys sorted: protobuf maps and Structs
     (labels, config, the pod spec) have no order, and the trace must not depend on the order they come out in."""
-    from google.protobuf import json_format
+    from google.protobuf import json_format  # optional extra (flyteidl)
 
     return _sorted(json_format.MessageToDict(message))
 
@@ -308,7 +310,6 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
         template = _from_binary(path, data)
         _check_name([(template.get("id", {}).get("name", ""), None)], task_name, path)
         return template, None, ()
-    from ..documents.yamlio import load_documents
 
     candidates = []  # (template, document, path in the document)
     for document in load_documents(data, "<stdin>" if path == "-" else path):
@@ -374,7 +375,7 @@ def _binary(data: bytes) -> bool:
 def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
     """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), or a bare TaskTemplate."""
     _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
-    from google.protobuf.message import DecodeError
+    from google.protobuf.message import DecodeError  # optional extra (flyteidl)
 
     where = f"{path}[{member}]" if member else path
     if re.search(r"_[23]\.pb$", member or path):
@@ -404,9 +405,8 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
 
 def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
     """The task named `task_name` in a `pyflyte package` archive: a gzipped tar of NN_<name>_1.pb TaskSpecs."""
-    import gzip
-    import io
-    import tarfile
+    import gzip  # start-up: only for a pyflyte package archive
+    import tarfile  # start-up: only for a pyflyte package archive
 
     named = []
     try:

@@ -105,7 +105,7 @@ def _read_json() -> dict[str, Any]:
     beside = Path(__file__).parent.parent.joinpath(*_DATA)
     if beside.is_file():  # a checkout or an installed wheel; importlib.resources (slow to import) for the rest
         return json.loads(beside.read_text(encoding="utf-8"))
-    from importlib import resources
+    from importlib import resources  # start-up: slow to import, rarely needed
 
     ref = resources.files("engine")
     for part in _DATA:

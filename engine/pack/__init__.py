@@ -1,7 +1,9 @@
 """Rule packs: the declarative half of podeval.
 
 Owns the pack format (``pack_format``: the one declaration from which the loader, ``podeval check``, the JSON
-Schema and the guide's reference table come), loading and compiling a pack and its ``extends`` chain (``rules``),
+Schema and the guide's reference table (``pack_schema``) come), the ``extends`` chain walked once (``pack_chain``),
+reading a pack's files against the declaration (``pack_reader``), compiling a pack (``rules``) into its compiled
+form (``pack_model``),
 the compiled-pack cache (``pack_cache``), the JMESPath dialect of ``when``/``select`` (``expressions``), the
 precedence DAG (``graph``), plugin-config semantics (``plugin_options``: FlytePropeller's option table, weak
 decoding, defaults, the effective config) and the names a pack may use: strategies (``registry``) and transforms

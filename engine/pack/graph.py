@@ -34,7 +34,7 @@ class PrecedenceGraph:
 
     def to_networkx(self):
         """The same graph as a ``networkx.DiGraph`` (imports networkx: for analyses, not for evaluations)."""
-        import networkx as nx
+        import networkx as nx  # start-up: networkx for analyses only, never on the way to a Pod
 
         graph = nx.DiGraph()
         for node, attributes in self.nodes.items():

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .pack_format import PACK_FILES
+from .registry import STRATEGIES
+from .transform_api import TRANSFORMS
 
 _FORMAT = b"podeval-compiled-pack-1"
 _KEEP = 32  # compiled packs kept in the cache folder (about 30 kB each)
@@ -57,7 +59,7 @@ def _engine_stamp() -> bytes:
 
 def _key(folder: str) -> tuple[str, str] | None:
     """(file name prefix of this pack folder, file name of this exact version); None when not cacheable."""
-    from .. import __version__
+    from .. import __version__  # engine/__init__.py sets __version__ after it imports this module
 
     digest = hashlib.sha256(
         _FORMAT
@@ -84,9 +86,6 @@ def _key(folder: str) -> tuple[str, str] | None:
 
 def _registered(kind: str, name: str) -> Any:
     """A strategy or transform of this process's registries (unpickling)."""
-    from .registry import STRATEGIES
-    from .transform_api import TRANSFORMS
-
     return (STRATEGIES if kind == "strategy" else TRANSFORMS)[name]
 
 
@@ -96,8 +95,6 @@ class _Pickler(pickle.Pickler):
 
     def __init__(self, file: Any) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        from .registry import STRATEGIES
-        from .transform_api import TRANSFORMS
 
         self._names = {id(fn): (fn, "strategy", name) for name, fn in STRATEGIES.items()}
         self._names.update({id(fn): (fn, "transform", name) for name, fn in TRANSFORMS.items()})

@@ -3,7 +3,8 @@
 The pack layer declares and checks names; the evaluation layer implements them. ``engine.eval.strategies``
 registers each strategy here when it is imported (``engine.eval`` imports it, and ``import engine`` imports
 ``engine.eval``), so the pack loader reads the names without importing the code that runs them. The transforms'
-registry is ``transform_api.TRANSFORMS``, filled the same way by ``engine.eval.transforms`` and ``copilot``.
+registry is ``transform_api.TRANSFORMS``, filled the same way by ``engine.eval.transforms``, ``containers``,
+``placement`` and ``copilot``.
 """
 
 from __future__ import annotations

@@ -21,6 +21,11 @@ import sys
 import time
 from pathlib import Path
 
+from ..documents.yamlio import dump_yaml
+from ..errors import PodevalError
+from ..eval.evaluate import evaluate
+from ..pack.rules import load_rules
+from ..render.warning import format_warning
 from .corpus import GOLDEN_SUFFIXES, SCENARIO_SUFFIXES
 from .workers import stream
 
@@ -30,7 +35,6 @@ _out: Path | None = None
 
 def _init(rules: str, out: str) -> None:
     global _pack, _out
-    from ..pack.rules import load_rules
 
     _pack = load_rules(rules)
     _out = Path(out)
@@ -38,11 +42,6 @@ def _init(rules: str, out: str) -> None:
 
 def _render(paths: list) -> list:
     """Render a chunk of files; returns (file, exit code, errors, warnings) for each, as text for stderr."""
-    from ..documents.yamlio import dump_yaml
-    from ..errors import PodevalError
-    from ..eval.evaluate import evaluate
-    from ..render.warning import format_warning
-
     results = []
     for path in paths:
         try:

@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import FlyteBuildError, InputError, PodevalError
+from ..eval.evaluate import evaluate
+from ..inputs.scenario import Scenario, load_scenario
 from ..k8s import paths as _paths
 from ..k8s.diff import MISSING, Change, diff_values, format_value, provenance, same
+from ..pack.rules import load_rules
 from .workers import stream
 
 #: files that hold expected results, not scenarios (``podeval test``'s goldens: the Pod, or the expected error)
@@ -62,7 +65,6 @@ class Side:
     def scenario(self, scenario: Any) -> Any:
         if self.propeller_config is None and self.pod_templates is None:
             return scenario
-        from ..inputs.scenario import Scenario
 
         data = dict(scenario.data)
         if self.propeller_config is not None:
@@ -101,8 +103,6 @@ class Outcome:
 
 
 def _outcome(scenario: Any, side: Side, *, trace: bool) -> Outcome:
-    from ..eval.evaluate import evaluate
-
     try:
         result = evaluate(side.scenario(scenario), side.rules, trace=trace)
     except FlyteBuildError as error:
@@ -141,8 +141,6 @@ def _change_record(change: Change, old: Outcome, new: Outcome) -> dict:
 
 def diff_scenario(path: Path, old_side: Side, new_side: Side) -> PodDiff:
     """Evaluate one scenario under both sides and compare."""
-    from ..inputs.scenario import load_scenario
-
     try:
         scenario = load_scenario(path)
     except InputError as error:
@@ -341,7 +339,6 @@ _sides: tuple[Side, Side] | None = None
 def _init_sides(old: tuple, new: tuple) -> None:
     """A worker's two sides, their packs compiled here (a pack does not pickle: it is sent as its folder)."""
     global _sides
-    from ..pack.rules import load_rules  # a worker process compiles the packs it is sent
 
     _sides = tuple(Side(label, load_rules(rules), config, templates) for label, rules, config, templates in (old, new))
 

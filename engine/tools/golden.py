@@ -24,8 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..documents.yamlio import dump_yaml, load_document
 from ..errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
+from ..eval.evaluate import evaluate
+from ..inputs.scenario import load_scenario
 from ..k8s.diff import MISSING, Change, diff_values, format_value, same
+from ..pack.rules import load_rules
 from ..render.text import format_explain
 from .corpus import ERROR_SUFFIX, POD_SUFFIX, corpus_files
 from .workers import stream
@@ -70,8 +74,6 @@ class CaseResult:
 
 
 def _read_golden(path: Path) -> Any:
-    from ..documents.yamlio import load_document
-
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -80,8 +82,6 @@ def _read_golden(path: Path) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
-    from ..documents.yamlio import dump_yaml
-
     path.write_text(dump_yaml(value), encoding="utf-8")
 
 
@@ -117,9 +117,6 @@ def mismatch_lines(expected: Any, actual: Any, result: Any) -> list[str]:
 
 def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
     """Evaluate one case and compare it with its golden (``update``: write the golden instead)."""
-    from ..eval.evaluate import evaluate  # the evaluation pulls in the whole engine: only when a case runs
-    from ..inputs.scenario import load_scenario
-
     started = time.monotonic()
     pod_golden, error_golden = golden_paths(scenario)
 
@@ -227,7 +224,6 @@ _worker: tuple[Any, bool] | None = None
 
 def _init_worker(rules: str, update: bool) -> None:
     global _worker
-    from ..pack.rules import load_rules  # a worker process compiles the pack it is sent (a pack does not pickle)
 
     _worker = (load_rules(rules), update)
 
@@ -267,7 +263,7 @@ def format_result(case: CaseResult) -> str:
 
 def write_junit(cases: list[CaseResult], path: str | Path, *, suite: str = "podeval") -> None:
     """JUnit XML, one testcase per scenario (classname: the folder, name: the file)."""
-    import xml.etree.ElementTree as ET
+    import xml.etree.ElementTree as ET  # start-up: only for --junit
 
     failures = sum(1 for c in cases if c.status in ("fail", "missing"))
     errors = sum(1 for c in cases if c.status == "error")

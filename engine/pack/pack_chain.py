@@ -1,0 +1,203 @@
+"""A pack's folder and the packs it ``extends``, walked once: ``read_chain`` reads every file of the chain (the loader
+and ``podeval check`` work from it), ``PackChain.merged`` merges a file as ``extends`` does, ``merge_pack_files``
+merges the chain's pack.yaml files. Also where the shipped packs are (``shipped_rules_dir``, ``shipped_packs``) and
+how a pack name becomes a folder (``resolve_pack_folder``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..documents.yamlio import Document, load_document
+from ..errors import InputError, RuleError
+from . import pack_format
+from .pack_reader import Reader
+
+SHIPPED = Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+def shipped_rules_dir() -> Path:
+    """The folder of the packs installed with podeval."""
+    # A wheel has engine/_rules, a checkout or an editable install rules/ beside engine/: both are looked at before
+    # importlib.resources, whose import is a tenth of podeval's start-up.
+    installed = Path(__file__).resolve().parent.parent / "_rules"
+    if installed.is_dir():
+        return installed
+    if SHIPPED.is_dir():
+        return SHIPPED
+    try:
+        from importlib import resources  # start-up: slow to import, rarely needed
+
+        candidate = Path(str(resources.files("engine").joinpath("_rules")))
+        if candidate.is_dir():
+            return candidate
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        pass
+    return SHIPPED
+
+
+def shipped_packs() -> list[str]:
+    base = shipped_rules_dir()
+    return sorted(p.name for p in base.iterdir() if (p / "pack.yaml").is_file()) if base.is_dir() else []
+
+
+def _read(path: Path, problems: list) -> tuple[Document | None, bytes]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(RuleError("pack_unreadable", f"cannot read {path}: {exc.strerror}", file=str(path)))
+        return None, b""
+    try:
+        return load_document(data, str(path)), data
+    except InputError as exc:  # YAML that does not parse
+        problems.append(
+            RuleError(
+                exc.code, exc.message, file=exc.file, line=exc.line, column=exc.column, path=exc.path, hint=exc.hint
+            )
+        )
+        return None, b""
+
+
+def resolve_pack_folder(rules: str | Path) -> Path:
+    candidate = Path(rules)
+    if candidate.is_dir():
+        return candidate
+    shipped = shipped_rules_dir() / str(rules)
+    if shipped.is_dir():
+        return shipped
+    close = difflib.get_close_matches(str(rules), shipped_packs(), n=1)
+    raise RuleError(
+        "unknown_rules",
+        f"no rule pack {str(rules)!r}: not a folder and not a shipped pack",
+        hint=f"did you mean {close[0]!r}?" if close else f"shipped packs: {', '.join(shipped_packs())}",
+    )
+
+
+@dataclass
+class PackLayer:
+    """One pack of an ``extends`` chain: its folder and the files it has."""
+
+    folder: Path
+    documents: dict  # file name -> Document
+
+
+@dataclass
+class PackChain:
+    """A pack and the packs it extends, every file read once (``read_chain``): the loader and ``podeval check``
+    work from it."""
+
+    folder: Path
+    layers: list  # PackLayer: the pack first, then the pack it extends, and so on
+    digest: str
+    problems: list  # what stops the pack from loading, in the order found
+    unreadable: list  # of those, the files that cannot be read or parsed
+
+    @property
+    def extends(self) -> bool:
+        """Does the pack's own pack.yaml extend another pack?"""
+        own = self.layers[0].documents.get("pack.yaml") if self.layers else None
+        return own is not None and isinstance(own.value, dict) and bool(own.value.get("extends"))
+
+    def merged(self, section: pack_format.Section, problems: list) -> tuple[Any, Reader | None]:
+        """A file of the chain merged as ``extends`` does (root first), and a reader that locates in its files."""
+        name, key = section.file, section.required()[0]
+        merged: Any = None
+        readers: list = []
+        for layer in reversed(self.layers):
+            document = layer.documents.get(name)
+            if document is None:
+                continue
+            reader = Reader(layer.folder / name, document, problems)
+            if not isinstance(document.value, dict) or not isinstance(document.value.get(key), dict):
+                article = "an" if key[0] in "aeiou" else "a"
+                reader.problem("pack_schema", f"{name} must have {article} {key!r} mapping", ())
+                continue
+            readers.insert(0, reader)
+            merged = document.value if merged is None else pack_format.merge(section, merged, document.value)
+        if not readers:
+            return None, None
+        top = readers[0]
+        return merged, Reader(top.path, top.document, problems, tuple((r.path, r.document) for r in readers[1:]))
+
+
+def read_chain(rules: str | Path) -> PackChain:
+    """Walk a pack's ``extends`` chain once, reading every file of it (raises ``unknown_rules`` for the pack)."""
+    folder = resolve_pack_folder(rules)
+    problems: list = []
+    unreadable: list = []
+    layers: list = []
+    digest = hashlib.sha256()
+    current: Path | None = folder
+    while current is not None:
+        if any(layer.folder == current for layer in layers):
+            problems.append(
+                RuleError(
+                    "cycle", "packs extend each other in a cycle: " + " -> ".join(str(layer.folder) for layer in layers)
+                )
+            )
+            break
+        layer = PackLayer(current, {})
+        layers.append(layer)
+        for name in pack_format.PACK_FILES:
+            path = current / name
+            if name != "pack.yaml" and not path.exists():
+                continue
+            failed: list = []
+            document, data = _read(path, failed)
+            problems += failed
+            unreadable += failed
+            if document is not None:
+                layer.documents[name] = document
+                digest.update(str(len(layers)).encode() + name.encode() + b"\0" + data + b"\0")
+        current = _parent(layer, problems)
+    if not problems:
+        for name in pack_format.PACK_FILES:
+            if not any(name in layer.documents for layer in layers):
+                problems.append(
+                    RuleError(
+                        "pack_unreadable",
+                        f"the pack has no {name} (nor does a pack it extends)",
+                        file=str(folder / name),
+                    )
+                )
+    return PackChain(folder, layers, "sha256:" + digest.hexdigest(), problems, unreadable)
+
+
+def _parent(layer: PackLayer, problems: list) -> Path | None:
+    """The folder of the pack ``layer`` extends (None: none, or it cannot be found: a problem)."""
+    document = layer.documents.get("pack.yaml")
+    name = document.value.get("extends") if document is not None and isinstance(document.value, dict) else None
+    if not name:
+        return None
+    try:
+        return resolve_pack_folder(name)
+    except RuleError as exc:
+        problems.append(exc)
+        return None
+
+
+def merge_pack_files(chain: PackChain, problems: list) -> tuple[dict, Reader] | None:
+    """The pack.yaml files of the chain merged (root first): sources and steps patched by id, rules by rule id."""
+    pack_doc: dict = {}
+    reader: Reader | None = None
+    for layer in reversed(chain.layers):
+        document = layer.documents["pack.yaml"]
+        if not isinstance(document.value, dict):
+            continue
+        layer_reader = Reader(layer.folder / "pack.yaml", document, problems)
+        if not layer_reader.keys(document.value, (), pack_format.PACK_FILE, required=()):
+            return None
+        if "steps" in document.value or reader is None:
+            reader = layer_reader
+        pack_doc = pack_format.merge(pack_format.PACK_FILE, pack_doc, document.value)
+    if reader is None:
+        problems.append(RuleError("pack_schema", "pack.yaml must be a mapping", file=str(chain.folder / "pack.yaml")))
+        return None
+    missing = [key for key in pack_format.PACK_FILE.required() if key not in pack_doc]
+    for key in missing:
+        reader.problem("pack_missing_key", f"missing required key {key!r}", ())
+    return None if missing else (pack_doc, reader)

@@ -1,0 +1,129 @@
+"""A compiled rule pack as the evaluation uses it: ``RulePack`` (sources, steps in evaluation order, profiles,
+options, the precedence graph), its steps (``Step``) and their rules (``Entry``), merge profiles (``Profile``),
+sources (``SourceDef``) and ``Expression`` (a compiled JMESPath expression with its text). Plain data: built by
+``engine.pack.rules``, pickled by ``engine.pack.pack_cache``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import expressions as _expressions
+from .graph import PrecedenceGraph
+from .registry import Rule
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled JMESPath expression, with the text it came from (for the trace and for errors)."""
+
+    text: str
+    compiled: Any
+    uses_pod: bool
+    evaluate: Any = field(default=None, compare=False, repr=False)  # the closure (engine.pack.expressions)
+
+    def search(self, context: dict) -> Any:
+        if self.evaluate is not None:
+            return self.evaluate(context)
+        return self.compiled.search(context)
+
+    def __reduce__(self):  # the closure does not pickle (engine.pack.pack_cache): rebuilt from the parsed expression
+        return _expression, (self.text, self.compiled)
+
+
+def _expression(text: str, compiled: Any) -> Expression:
+    return Expression(
+        text, compiled, _expressions.reads_field(compiled.parsed, "pod"), _expressions.compile_node(compiled.parsed)
+    )
+
+
+@dataclass
+class Profile:
+    id: str
+    default: Rule
+    rules: dict  # schema path tuple -> Rule
+
+
+@dataclass
+class Entry:
+    """One rule of a step."""
+
+    id: str
+    kind: str  # "layer" | "transform"
+    source: str
+    when: Expression | None = None
+    doc: str | None = None
+    note: str | None = None
+    # layer
+    at: tuple = ()
+    select: Expression | None = None
+    value: Any = None
+    has_value: bool = False
+    position: str = "over"
+    profile: Profile | None = None
+    # transform
+    transform: Any = None
+    transform_name: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Step:
+    id: str
+    label: str
+    doc: str
+    after: list
+    uses: list
+    entries: list
+
+
+@dataclass
+class SourceDef:
+    id: str
+    label: str
+    doc: str
+    origin: str
+
+
+@dataclass
+class RulePack:
+    name: str
+    description: str
+    folder: Path
+    digest: str
+    root: str
+    sources: dict
+    steps: list  # in evaluation (topological) order
+    profiles: dict
+    options: dict  # name -> plugin_options.OptionDef
+    dag: PrecedenceGraph  # the precedence graph as plain data (engine.pack.graph)
+    order: list
+    #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``; engine.inputs.propeller_config)
+    loader: Any = None
+
+    def profile(self, profile_id: str) -> Profile:
+        return self.profiles[profile_id]
+
+    @property
+    def graph(self):
+        """The precedence graph as a ``networkx.DiGraph``, built on first use (networkx stays off the render path)."""
+        built = self.__dict__.get("_networkx")
+        if built is None:
+            built = self.__dict__["_networkx"] = self.dag.to_networkx()
+        return built
+
+    def graph_dict(self) -> dict:
+        nodes = []
+        for node in self.order:
+            data = self.dag.nodes[node]
+            nodes.append({"id": node, "kind": data["kind"], "label": data["label"], "doc": data.get("doc", "")})
+        edges = sorted([a, b] for a, b in self.dag.edges)
+        return {"name": self.name, "nodes": nodes, "edges": edges}
+
+    def __repr__(self) -> str:
+        return f"<RulePack {self.name} {self.digest[:19]}>"
+
+    def __getstate__(self) -> dict:  # pickled by engine.pack.pack_cache: without the networkx view
+        return {k: v for k, v in self.__dict__.items() if k != "_networkx"}
