@@ -237,7 +237,8 @@ def _each_scenario(args: argparse.Namespace, files: list) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    _intermixed(parser, args, extras)
     if args.command is None:
         sys.stdout.write(parser.format_help())
         return 0
@@ -268,6 +269,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     if len(files) > 1 and (getattr(args, "trace", None) or getattr(args, "html", None)):
         raise InputError("usage", "--trace and --html write the story of one scenario: give one")
     return _each_scenario(args, files)
+
+
+def _intermixed(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list) -> None:
+    """Positionals after options, as kubectl takes them (`explain task.yaml --cluster ... PATH`): argparse reads
+    the positionals of one command in one run, so the later ones come back unrecognized; they are scenarios, and
+    for `explain` the last one is the PATH."""
+    if not extras:
+        return
+    if any(extra.startswith("-") and extra != "-" for extra in extras) or not hasattr(args, "scenarios"):
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if args.command == "explain":
+        args.scenarios += [args.path, *extras[:-1]]
+        args.path = extras[-1]
+    else:
+        args.scenarios += extras
 
 
 def _completion(parser: argparse.ArgumentParser, shell: str) -> int:

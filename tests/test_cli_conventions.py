@@ -90,6 +90,16 @@ def test_the_same_positional_name_for_scenarios_in_every_command():
         assert positionals[0].dest == "scenarios" and positionals[0].metavar == "SCENARIO", name
 
 
+def test_positionals_may_come_after_options(capsys):
+    code, out, _ = run(capsys, "explain", EXAMPLE_3, "-n", "team-b", "metadata.namespace", "-o", "json")
+    assert code == 0 and json.loads(out)["value"] == "team-b"
+    example_1 = str(REPO / "examples/flyte-docs/example-1.yaml")
+    code, out, _ = run(capsys, "render", example_1, "-q", EXAMPLE_3)
+    assert code == 0 and len(list(yaml.safe_load_all(out))) == 2
+    code, _, err = run(capsys, "render", EXAMPLE_3, "--no-such-option")
+    assert code == 2 and "unrecognized arguments: --no-such-option" in err
+
+
 def test_dash_is_stdin():
     done = subprocess.run(
         [sys.executable, "-m", "engine", "explain", "-", "spec.hostNetwork", "-o", "json"],
