@@ -3,7 +3,7 @@
 Owns the evaluation (``evaluate``), the merge walker and strategies (``strategies``), the transforms
 (``transforms``, ``copilot``), Go's container aliasing (``aliasing``), Flyte's own merge entry point
 (``flyte.merge_pod_spec_onto_template``), the trace and its events (``trace``), the explanation of one field
-(``explain``) and the Pod as Flyte serializes it (``output``).
+(``explain``), field paths as people type them resolved against the Pod (``user_paths``) and the Pod as Flyte serializes it (``output``).
 
 Importing this package registers the strategies and transforms in the pack layer's registries
 (``engine.pack.registry``, ``engine.pack.transform_api``).
