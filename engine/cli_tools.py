@@ -1,4 +1,7 @@
-"""The policy authors' commands (check, test, diff): registered into ``podeval``'s parser by ``cli``.
+"""The policy authors' commands (check, test, diff), registered into ``podeval``'s parser by ``cli``, and what
+every command that reads scenarios shares: the scenario arguments and the separate-file flags (one argument group,
+``add_scenario_inputs``), the one file selection (``scenario_files``), and the check that an output file can be
+written before anything is printed (``check_writable``).
 
 Also the helpers ``cli`` calls for ``explain --without`` (what-if) and ``trace -o managed-fields``.
 """
@@ -6,19 +9,227 @@ Also the helpers ``cli`` calls for ``explain --without`` (what-if) and ``trace -
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .errors import FlyteBuildError, InputError
-from .inputs.cli_inputs import read_propeller_config, read_yaml_documents
-from .render.text import format_explain
+from .inputs.cli_inputs import load_cli_scenario, read_propeller_config, read_yaml_documents
+from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
+RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1)"
+SCENARIO_HELP = (
+    "scenario files, or folders of them (walked recursively: *.yaml, *.yml, *.json; hidden files and the goldens "
+    "*.pod.yaml, *.error.yaml skipped), or - for stdin"
+)
 
-def register(sub, add_scenario_inputs) -> None:
+
+def add_scenario_inputs(
+    parser: argparse.ArgumentParser, *, nargs: str = "*", parts: bool = True, sides: bool = False
+) -> None:
+    """The arguments of every command that reads scenarios: SCENARIO..., --rules, -v, and (``parts``) the group
+    that builds a scenario from separate files, laid over each scenario given. ``sides`` (``diff``): --rules,
+    --propeller-config and --pod-templates given twice are the old and the new side."""
+    parser.add_argument("scenarios", nargs=nargs, metavar="SCENARIO", help=SCENARIO_HELP)
+    if sides:
+        parser.add_argument(
+            "--rules",
+            action="append",
+            default=[],
+            metavar="RULES",
+            help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
+        )
+    else:
+        parser.add_argument("--rules", default="flyte-v1", metavar="RULES", help=RULES_HELP)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say which files of a folder were skipped and what was read from each input file "
+        "(e.g. the PodTemplates taken and ignored)",
+    )
+    if parts:
+        _add_parts(parser, sides)
+
+
+def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
+    parts = parser.add_argument_group(
+        "build the scenario from separate files (laid over each SCENARIO given, or the whole scenario without one)"
+    )
+    parts.add_argument("--task", metavar="FILE", help="a file with the scenario's task section")
+    parts.add_argument(
+        "--task-template",
+        metavar="FILE",
+        help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
+        "pyflyte's .pb or package .tgz; needs podeval[flyteidl])",
+    )
+    parts.add_argument(
+        "--task-name",
+        metavar="NAME",
+        help="with --task-template: the task to take from a file of several (the full task name)",
+    )
+    parts.add_argument(
+        "--pod-templates",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help=(
+            "twice: the old and the new PodTemplates, replacing the scenarios' podTemplates; once: for both sides. "
+            if sides
+            else ""
+        )
+        + "PodTemplates: one object, a kind: List (kubectl -o yaml), or several documents "
+        "(helm template); objects of other kinds and empty documents are skipped",
+    )
+    parts.add_argument(
+        "--propeller-config",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help=(
+            "twice: the old and the new FlytePropeller config, replacing the scenarios' propeller.config; once: "
+            "for both sides. "
+            if sides
+            else ""
+        )
+        + "FlytePropeller's config: a config file (plugins: k8s: ...), its ConfigMap, or a "
+        "manifest holding it (helm template, kubectl get -o yaml)"
+        + ("" if sides else "; repeat it for several files, merged in the order given"),
+    )
+    parts.add_argument("-n", "--namespace", metavar="NAMESPACE", help="the execution namespace")
+    parts.add_argument(
+        "--propeller-namespace", metavar="NAMESPACE", help="the namespace FlytePropeller runs in (default flyte)"
+    )
+    live = parser.add_argument_group("read the inputs where they live")
+    live.add_argument(
+        "--cluster",
+        action="store_true",
+        help="read the runtime PodTemplates and FlytePropeller's config from the cluster (read-only)",
+    )
+    live.add_argument("--context", metavar="CONTEXT", help="the kubeconfig context (default: the current one)")
+    live.add_argument(
+        "--kubeconfig", metavar="FILE", help="the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
+    )
+    live.add_argument(
+        "--propeller-configmap",
+        metavar="NAME",
+        help="FlytePropeller's ConfigMap: with --cluster (default flyte-propeller-config), or the one "
+        "to take from a --propeller-config manifest that holds several",
+    )
+    live.add_argument(
+        "--flytekit",
+        metavar="MODULE:TASK",
+        help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])",
+    )
+    live.add_argument("--image", metavar="IMAGE", help="with --flytekit: the task image, as pyflyte's --image")
+
+
+def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios") -> list:
+    """The scenario files of the SCENARIO arguments, by the one file selection of every command
+    (``engine.tools.corpus.corpus_files``): ``["-"]`` for stdin, an empty list for none. A path that does not exist
+    is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr."""
+    if "-" in inputs:
+        if len(inputs) > 1:
+            raise InputError("usage", "- (stdin) is the only SCENARIO when given", hint="give - alone, or files")
+        return ["-"]
+    for entry in inputs:
+        if not os.path.exists(entry):
+            raise InputError(
+                "unreadable",
+                f"cannot read {entry}: {os.strerror(errno.ENOENT)}",
+                file=str(entry),
+                hint=f"check the path; a {what} is a file or a folder of them",
+            )
+    from .tools.corpus import corpus_files
+
+    def skipped(path: Path, why: str) -> None:
+        if verbose:
+            sys.stderr.write(f"podeval: skipped {path}: {why}\n")
+
+    files = list(corpus_files(inputs, skipped))
+    if inputs and not files:
+        raise InputError(
+            code,
+            f"no {what} found in {', '.join(map(str, inputs))}",
+            hint="a scenario is a .yaml, .yml or .json file (-v names the files skipped)",
+        )
+    return files
+
+
+#: the separate-file options (argparse dests) that change a scenario
+PART_OPTIONS = (
+    "task",
+    "task_template",
+    "flytekit",
+    "pod_templates",
+    "propeller_config",
+    "namespace",
+    "propeller_namespace",
+    "cluster",
+)
+
+
+def scenario_loader(args: argparse.Namespace, files: list, *, sides: bool = False) -> Callable | None:
+    """How each scenario file is read when separate files are given: ``load(path) -> Scenario`` with them laid
+    over it (``engine.inputs.cli_inputs.load_cli_scenario``; a ``functools.partial``, so that worker processes get
+    it too; they read the separate files again); None when none is given. ``sides``: --propeller-config and
+    --pod-templates are ``diff``'s sides, not layers."""
+    import functools
+
+    options = [o for o in PART_OPTIONS if not (sides and o in ("pod_templates", "propeller_config"))]
+    if not any(getattr(args, option) for option in options):
+        return None
+    stdin = [o for o in ("task", "task_template") if getattr(args, o) == "-"]
+    stdin += [o for o in ("pod_templates", "propeller_config") if "-" in getattr(args, o) and o in options]
+    if stdin and len(files) > 1:
+        option = "--" + stdin[0].replace("_", "-")
+        raise InputError("usage", f"{option} - (stdin) can be read for one scenario only: give a file")
+    layered = argparse.Namespace(**vars(args))
+    if sides:
+        layered.pod_templates, layered.propeller_config = [], []
+        layered.rules = args.rules[0] if args.rules else "flyte-v1"
+    return functools.partial(load_cli_scenario, layered)
+
+
+def check_writable(path: str | None, option: str, *, folder: bool = False) -> None:
+    """Exit 2, before anything is printed, when ``path`` (the value of ``option``) cannot be written: its folder is
+    missing or not a folder, it is a folder (or, for ``folder``, a file), or it may not be written. A missing
+    ``folder`` whose parent exists is created."""
+    if path is None:
+        return
+    target = Path(path)
+    parent = target.parent
+    reason = None
+    if not parent.exists():
+        reason = errno.ENOENT
+    elif not parent.is_dir() or (folder and target.exists() and not target.is_dir()):
+        reason = errno.ENOTDIR
+    elif not folder and target.is_dir():
+        reason = errno.EISDIR
+    elif not os.access(target if target.exists() else parent, os.W_OK):
+        reason = errno.EACCES
+    if reason is None and folder and not target.exists():
+        try:
+            target.mkdir()
+        except OSError as exc:
+            reason = exc.errno
+    if reason is not None:
+        where = f" ({parent} does not exist)" if reason == errno.ENOENT else ""
+        raise InputError(
+            "unwritable",
+            f"cannot write {option} {path}: {os.strerror(reason)}{where}",
+            file=str(path),
+            hint="give a path in an existing folder you may write to",
+        )
+
+
+def register(sub) -> None:
     """Add this module's subcommands to the ``podeval`` sub-parsers."""
     check = sub.add_parser(
         "check",
@@ -27,14 +238,8 @@ def register(sub, add_scenario_inputs) -> None:
         "problem at once, with file:line:col and the rule id. Scenarios given are checked for "
         "fields no rule covers. Exit 0 clean, 1 findings, 2 the pack cannot be read.",
     )
-    check.add_argument(
-        "scenarios",
-        nargs="*",
-        metavar="SCENARIO",
-        help="scenarios (files, or folders walked recursively) whose fields must be covered",
-    )
-    check.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder")
-    check.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_scenario_inputs(check, parts=False)
+    check.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
     COMMANDS["check"] = _check
 
     test = sub.add_parser(
@@ -44,8 +249,7 @@ def register(sub, add_scenario_inputs) -> None:
         "expected error NAME.error.yaml) beside it. A missing golden fails; only --update writes "
         "goldens. Exit 1 on any mismatch.",
     )
-    test.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders of them")
-    test.add_argument("--rules", default="flyte-v1", help="a shipped rule pack name or a pack folder")
+    add_scenario_inputs(test, nargs="+")
     test.add_argument("--update", action="store_true", help="write or rewrite the goldens from the actual Pods")
     test.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
     test.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
@@ -67,30 +271,7 @@ def register(sub, add_scenario_inputs) -> None:
         "of PodTemplates (--pod-templates OLD --pod-templates NEW), and report each Pod that "
         "changes: the fields, old and new values, and the source and rule behind each.",
     )
-    diff.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders of them (walked recursively)")
-    diff.add_argument(
-        "--rules",
-        action="append",
-        default=[],
-        metavar="R",
-        help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
-    )
-    diff.add_argument(
-        "--propeller-config",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="twice: the old and the new FlytePropeller config, replacing the scenarios' "
-        "propeller.config; once: for both sides",
-    )
-    diff.add_argument(
-        "--pod-templates",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="twice: the old and the new PodTemplates (a kind: List is fine), replacing the "
-        "scenarios' podTemplates; once: for both sides",
-    )
+    add_scenario_inputs(diff, nargs="+", sides=True)
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when some Pod changed")
     diff.add_argument(
         "-j",
@@ -100,7 +281,7 @@ def register(sub, add_scenario_inputs) -> None:
         metavar="N",
         help="worker processes (default 1); the output is the same for every N",
     )
-    diff.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    diff.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
     diff.add_argument(
         "--html",
         metavar="FILE",
@@ -129,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .tools.check import check_pack, format_report
 
-    report = check_pack(args.rules, args.scenarios)
+    report = check_pack(args.rules, scenario_files(args.scenarios, verbose=args.verbose))
     if args.output == "json":
         data = {
             "rules": report.pack.name if report.pack is not None else args.rules,
@@ -148,16 +329,19 @@ def _test(args: argparse.Namespace) -> int:
     from .pack.rules import load_rules
     from .tools.golden import format_result, run_cases, write_junit
 
+    check_writable(args.junit, "--junit")
+    files = scenario_files(args.scenarios, verbose=args.verbose, what="case", code="no_cases")
     rules = load_rules(args.rules)
     results = []
-    for case in run_cases(args.paths, rules, update=args.update, jobs=args.jobs):
+    load = scenario_loader(args, files)
+    for case in run_cases(files, rules, update=args.update, jobs=args.jobs, load=load):
         results.append(case)
         if not (args.quiet and case.status == "pass"):
             sys.stdout.write(format_result(case))
     if not results:
         raise InputError(
             "no_cases",
-            f"no scenario found in {', '.join(args.paths)}",
+            f"no scenario found in {', '.join(args.scenarios)}",
             hint="a case is NAME.yaml with its golden NAME.pod.yaml beside it",
         )
     if args.junit:
@@ -175,9 +359,7 @@ def _test(args: argparse.Namespace) -> int:
         "written": "written",
     }
     sys.stdout.write(
-        f"{len(results)} case{'s' if len(results) != 1 else ''}: "
-        + ", ".join(f"{counts[s]} {names[s]}" for s in order if counts.get(s))
-        + "\n"
+        f"{count(len(results), 'case')}: " + ", ".join(f"{counts[s]} {names[s]}" for s in order if counts.get(s)) + "\n"
     )
     if counts.get("error"):
         return 2
@@ -193,8 +375,6 @@ def _side_part(values: list, what: str) -> tuple[Any, Any]:
 
 
 def _label(old: str | None, new: str | None) -> tuple[str, str]:
-    from pathlib import Path
-
     if old is None or old == new:
         return "", ""
     short_old, short_new = Path(old).name, Path(new).name
@@ -224,6 +404,8 @@ def _diff(args: argparse.Namespace) -> int:
     from .pack.rules import load_rules
     from .tools.corpus import Side, run_corpus
 
+    check_writable(args.html, "--html")
+    files = scenario_files(args.scenarios, verbose=args.verbose)
     rules_old, rules_new = _side_part(args.rules, "--rules")
     config_old, config_new = _side_part(args.propeller_config, "--propeller-config")
     templates_old, templates_new = _side_part(args.pod_templates, "--pod-templates")
@@ -260,10 +442,16 @@ def _diff(args: argparse.Namespace) -> int:
     if old_side.label == new_side.label:
         old_side.label, new_side.label = "old", "new"
     changed: list | None = [] if args.html else None
-    summary = run_corpus(args.paths, old_side, new_side, output=args.output, changed=changed, jobs=args.jobs)
+    summary = run_corpus(
+        [str(f) for f in files],
+        old_side,
+        new_side,
+        output=args.output,
+        changed=changed,
+        jobs=args.jobs,
+        load=scenario_loader(args, files, sides=True),
+    )
     if args.html:
-        from pathlib import Path
-
         from .render.report_html import render_diff_report
 
         Path(args.html).write_text(
@@ -273,7 +461,7 @@ def _diff(args: argparse.Namespace) -> int:
             encoding="utf-8",
         )
     if summary.scenarios == 0:
-        raise InputError("no_scenarios", f"no scenario found in {', '.join(args.paths)}")
+        raise InputError("no_scenarios", f"no scenario found in {', '.join(args.scenarios)}")
     if summary.unreadable:
         return 2
     return 1 if args.exit_code and summary.changed else 0

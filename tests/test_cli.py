@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -207,9 +208,13 @@ def test_render_a_folder_streams_every_pod_to_out(capsys, repo_root, tmp_path):
     assert "error[pod_template_not_found]" in err and "broken.yaml" in err
 
 
-def test_render_a_folder_needs_out(capsys, repo_root):
-    code, _, err = run(capsys, "render", str(repo_root / "examples/flyte-docs"))
-    assert code == 2 and "--out" in err
+def test_render_a_folder_without_out_prints_each_pod_after_its_source(capsys, repo_root):
+    code, out, _ = run(capsys, "render", str(repo_root / "examples/flyte-docs"))
+    assert code == 0
+    pods = list(yaml.safe_load_all(out))
+    assert [pod["kind"] for pod in pods] == ["Pod", "Pod", "Pod"]
+    sources = [line.split("# Source: ")[1] for line in out.splitlines() if line.startswith("# Source: ")]
+    assert [Path(s).name for s in sources] == ["example-1.yaml", "example-2.yaml", "example-3.yaml"]
 
 
 def test_a_problem_in_a_separate_file_is_reported_at_its_position(capsys, tmp_path):

@@ -187,9 +187,9 @@ def test_the_corpus_is_streamed(tmp_path, monkeypatch):
     written_before: list[int] = []
     real = diff_module.diff_scenario
 
-    def spy(path, old, new):
+    def spy(path, old, new, load=None):
         written_before.append(sum(line.startswith("~ ") for line in out.getvalue().splitlines()))
-        return real(path, old, new)
+        return real(path, old, new, load)
 
     monkeypatch.setattr(diff_module, "diff_scenario", spy)
     files = diff_module.corpus_files([str(folder)])

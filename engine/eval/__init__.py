@@ -4,7 +4,8 @@ Owns the evaluation (``evaluate``), the merge walker and strategies (``strategie
 (``transforms``: the target Pod and its PodTemplate; ``containers``: env and resources of every container;
 ``placement``: affinity, tolerations, node selectors, shared memory; ``copilot``), Go's container aliasing
 (``aliasing``), Flyte's own merge entry point (``flyte.merge_pod_spec_onto_template``), the trace and its events
-(``trace``), the explanation of one field (``explain``) and the Pod as Flyte serializes it (``output``).
+(``trace``), the explanation of one field (``explain``), field paths as people type them resolved against the
+Pod (``user_paths``) and the Pod as Flyte serializes it (``output``).
 
 Importing this package registers the strategies and transforms in the pack layer's registries
 (``engine.pack.registry``, ``engine.pack.transform_api``).

@@ -53,8 +53,11 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
     return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_bytes), pack)
 
 
-def load_cli_scenario(args: argparse.Namespace) -> Any:
-    """The scenario the command line gives: a scenario file, with the separate files laid over it."""
+def load_cli_scenario(args: argparse.Namespace, source: str | Path | None = None) -> Any:
+    """The scenario the command line gives: the scenario file ``source`` (a path, ``-`` for stdin, or None), with
+    the separate files laid over it. A path is always read as a file, never as YAML text."""
+    if source is not None and str(source) != "-":
+        source = Path(source)
     parts = any(
         (
             args.task,
@@ -67,14 +70,14 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
             args.task_template,
         )
     )
-    _check_usage(args, parts)
+    _check_usage(args, parts, source)
     if not parts:
-        return load_scenario(args.scenario)
+        return load_scenario(source)
     base: dict = {}
     # where each part came from, so that a problem in any of the files is reported at its file:line:col
     origins: dict = {}
-    if args.scenario is not None:
-        scenario = load_scenario(args.scenario)
+    if source is not None:
+        scenario = load_scenario(source)
         base = dict(scenario.data)
         if scenario.document is not None:
             origins.update({(key,): (scenario.filename, scenario.document, (key,)) for key in base})
@@ -113,7 +116,7 @@ def load_cli_scenario(args: argparse.Namespace) -> Any:
     return scenario
 
 
-def _check_usage(args: argparse.Namespace, parts: bool) -> None:
+def _check_usage(args: argparse.Namespace, parts: bool, source: Any) -> None:
     given = [
         option
         for option, value in (
@@ -131,7 +134,7 @@ def _check_usage(args: argparse.Namespace, parts: bool) -> None:
             "--task-name picks a task of --task-template FILE: give the file",
             hint="podeval render --task-template flyte-package.tgz --task-name my_pkg.train.fit",
         )
-    if args.scenario is None and not parts:
+    if source is None and not parts:
         raise InputError(
             "usage",
             "give a scenario file (or - for stdin), or --task and friends",

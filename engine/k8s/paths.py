@@ -232,3 +232,23 @@ def lookup(value: object, path: Path) -> tuple[bool, object]:
         else:
             return False, None
     return True, value
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Paths as people type them (``podeval explain``): ``containers[primary]`` for ``containers[name=primary]``.
+
+_BARE = re.compile(r"\[([^\]\[\"=]+)\]")
+
+
+def parse_typed(text: str) -> Path:
+    """``parse``, and also a bare value in brackets that is not an index: ``containers[primary]``,
+    ``labels[app.kubernetes.io/name]``. A bare value is read as a quoted map key (``["primary"]``); where it meets
+    a keyed list, the caller resolves it against the object (the item whose key has that value,
+    ``engine.eval.user_paths``). Raises ValueError as ``parse`` does."""
+    try:
+        return parse(text)
+    except ValueError:
+        quoted = _BARE.sub(lambda m: m.group(0) if m.group(1).isdigit() else f"[{_quote(m.group(1))}]", text)
+        if quoted == text:
+            raise
+        return parse(quoted)

@@ -26,6 +26,7 @@ from typing import Any
 from ..k8s import paths
 from .report_lines import Line, pod_lines
 from .report_svg import drawing_order, render_dag_svg
+from .text import count
 
 # Okabe-Ito and Tol hues, dark enough for 3:1 against white as lines; badges use a light tint with dark text.
 PALETTE = [
@@ -104,8 +105,8 @@ def render_report(result: Any, rules: Any, *, title: str | None = None) -> str:
     warnings = _warning_items(pane)
     rules_info = trace.get("rules", {})
     summary = (
-        f"{len(pane.owners)} fields from {len(set(pane.owners.values()))} sources; "
-        f"{len(no_effect)} inputs had no effect; {len(warnings)} warnings."
+        f"{count(len(pane.owners), 'field')} from {count(len(set(pane.owners.values())), 'source')}; "
+        f"{count(len(no_effect), 'input')} had no effect; {count(len(warnings), 'warning')}."
     )
     legend = _legend_html(
         graph,

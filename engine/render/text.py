@@ -92,3 +92,8 @@ def format_graph(pack: Any, output: str) -> str:
     lines.append("  end")
     lines += [f"  {_mermaid_id(a)} --> {_mermaid_id(b)}" for a, b in graph["edges"]]
     return "\n".join(lines) + "\n"
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 scenario``, ``2 scenarios``: a number with its noun in agreement (``plural`` when not noun + s)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

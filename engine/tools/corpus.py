@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,20 +37,38 @@ GOLDEN_SUFFIXES = (POD_SUFFIX, ERROR_SUFFIX)
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def corpus_files(inputs: Iterable[str | Path]) -> Iterator[Path]:
+def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """Scenario files of a corpus, lazily: files as given, folders walked in sorted order (hidden entries and
-    ``podeval test`` goldens skipped)."""
+    ``podeval test`` goldens skipped). ``skipped(path, why)``, when given, hears of every file of a folder that is
+    not taken (``podeval ... -v`` prints them)."""
     for entry in inputs:
         root = Path(entry)
         if not root.is_dir():
             yield root
             continue
         for folder, dirs, files in os.walk(root):
+            for name in dirs if skipped is not None else ():
+                if name.startswith("."):
+                    skipped(Path(folder) / name, "a hidden folder")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if name.startswith(".") or not name.endswith(SCENARIO_SUFFIXES) or name.endswith(GOLDEN_SUFFIXES):
+                why = _not_a_scenario(name)
+                if why:
+                    if skipped is not None:
+                        skipped(Path(folder) / name, why)
                     continue
                 yield Path(folder) / name
+
+
+def _not_a_scenario(name: str) -> str:
+    """Why a file of a folder is not a scenario (empty when it is one)."""
+    if name.startswith("."):
+        return "a hidden file"
+    if name.endswith(GOLDEN_SUFFIXES):
+        return "a golden of podeval test"
+    if not name.endswith(SCENARIO_SUFFIXES):
+        return "not " + ", ".join(SCENARIO_SUFFIXES)
+    return ""
 
 
 @dataclass
@@ -139,10 +157,11 @@ def _change_record(change: Change, old: Outcome, new: Outcome) -> dict:
     return record
 
 
-def diff_scenario(path: Path, old_side: Side, new_side: Side) -> PodDiff:
-    """Evaluate one scenario under both sides and compare."""
+def diff_scenario(path: Path, old_side: Side, new_side: Side, load: Any = None) -> PodDiff:
+    """Evaluate one scenario under both sides and compare. ``load(path)`` reads the scenario (default
+    ``load_scenario``; the CLI's lays its separate files over it)."""
     try:
-        scenario = load_scenario(path)
+        scenario = (load or load_scenario)(path)
     except InputError as error:
         return PodDiff(str(path), "unreadable", error=error)
     except FlyteBuildError as error:  # refused when decoded, before any side applies: the same on both sides
@@ -334,12 +353,15 @@ PROGRESS_THRESHOLD = 50
 
 
 _sides: tuple[Side, Side] | None = None
+_load: Any = None
 
 
-def _init_sides(old: tuple, new: tuple) -> None:
-    """A worker's two sides, their packs compiled here (a pack does not pickle: it is sent as its folder)."""
-    global _sides
+def _init_sides(old: tuple, new: tuple, load: Any = None) -> None:
+    """A worker's two sides, their packs compiled here (a pack does not pickle: it is sent as its folder), and
+    how it reads a scenario."""
+    global _sides, _load
 
+    _load = load
     _sides = tuple(Side(label, load_rules(rules), config, templates) for label, rules, config, templates in (old, new))
 
 
@@ -349,7 +371,7 @@ def _diff_chunk(paths: list) -> list:
     assert _sides is not None
     records = []
     for path in paths:
-        record = diff_scenario(path, *_sides)
+        record = diff_scenario(path, *_sides, _load)
         for side in ("old", "new"):
             outcome = getattr(record, side)
             if outcome is not None and outcome.result is not None:
@@ -372,10 +394,12 @@ def run_corpus(
     err: TextIO | None = None,
     changed: list | None = None,
     jobs: int = 1,
+    load: Any = None,
 ) -> Summary:
     """Diff every scenario of the corpus; stream the records to ``out``; return the summary. ``changed``, when
     given, collects ``(file, old result, new result)`` of each changed Pod (for the HTML report): only those are
-    kept, so memory grows with the changes, not with the corpus. ``jobs``: worker processes (1: this one)."""
+    kept, so memory grows with the changes, not with the corpus. ``jobs``: worker processes (1: this one);
+    ``load``: as ``diff_scenario``'s (it must pickle for ``jobs`` > 1)."""
     out = out or sys.stdout
     err = err or sys.stderr
     writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label)
@@ -387,14 +411,14 @@ def run_corpus(
     summary = Summary()
     writer.start()
     if jobs <= 1:
-        records: Iterable[PodDiff] = (diff_scenario(path, old_side, new_side) for path in corpus_files(inputs))
+        records: Iterable[PodDiff] = (diff_scenario(path, old_side, new_side, load) for path in corpus_files(inputs))
     else:
         records = stream(
             _diff_chunk,
             corpus_files(inputs),
             jobs=jobs,
             init=_init_sides,
-            initargs=(_spec(old_side), _spec(new_side)),
+            initargs=(_spec(old_side), _spec(new_side), load),
             chunk=8,
         )
     for record in records:
@@ -403,7 +427,7 @@ def run_corpus(
             writer.pod(record)
             if changed is not None and record.status == "changed":
                 if jobs > 1:  # the workers sent no results: evaluate this one again, here
-                    record = diff_scenario(Path(record.file), old_side, new_side)
+                    record = diff_scenario(Path(record.file), old_side, new_side, load)
                 if record.old and record.new and record.old.result and record.new.result:
                     changed.append((record.file, record.old.result, record.new.result))
         if progress is not None:

@@ -115,8 +115,9 @@ def mismatch_lines(expected: Any, actual: Any, result: Any) -> list[str]:
     return lines
 
 
-def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
-    """Evaluate one case and compare it with its golden (``update``: write the golden instead)."""
+def run_case(scenario: Path, rules: Any, *, update: bool = False, load: Any = None) -> CaseResult:
+    """Evaluate one case and compare it with its golden (``update``: write the golden instead). ``load(path)``
+    reads the scenario (default ``load_scenario``; the CLI's lays its separate files over it)."""
     started = time.monotonic()
     pod_golden, error_golden = golden_paths(scenario)
 
@@ -125,7 +126,7 @@ def run_case(scenario: Path, rules: Any, *, update: bool = False) -> CaseResult:
 
     result = failure = None
     try:
-        result = evaluate(load_scenario(scenario), rules)
+        result = evaluate((load or load_scenario)(scenario), rules)
         if result.problems:  # the API server will refuse the Pod: the task will not run, as above (exit 3)
             failure = result.problems[0]
     except FlyteBuildError as error:  # Flyte refuses it, when the scenario is decoded or when the Pod is built
@@ -219,29 +220,31 @@ def _same_error(expected: dict, error: PodevalError) -> bool:
     return expected.get("code") == error.code and ("path" not in expected or expected.get("path") == error.path)
 
 
-_worker: tuple[Any, bool] | None = None
+_worker: tuple[Any, bool, Any] | None = None
 
 
-def _init_worker(rules: str, update: bool) -> None:
+def _init_worker(rules: str, update: bool, load: Any = None) -> None:
     global _worker
 
-    _worker = (load_rules(rules), update)
+    _worker = (load_rules(rules), update, load)
 
 
 def _run_chunk(scenarios: list) -> list:
     assert _worker is not None
-    return [run_case(scenario, _worker[0], update=_worker[1]) for scenario in scenarios]
+    return [run_case(scenario, _worker[0], update=_worker[1], load=_worker[2]) for scenario in scenarios]
 
 
-def run_cases(inputs: Iterable[str | Path], rules: Any, *, update: bool = False, jobs: int = 1) -> Iterator[CaseResult]:
+def run_cases(
+    inputs: Iterable[str | Path], rules: Any, *, update: bool = False, jobs: int = 1, load: Any = None
+) -> Iterator[CaseResult]:
     """Run every case, in the order ``discover`` finds them; ``jobs`` > 1: in worker processes (engine.tools.workers),
-    the results streamed back in that order."""
+    the results streamed back in that order. ``load``: as ``run_case``'s (it must pickle for ``jobs`` > 1)."""
     if jobs <= 1:
         for scenario in discover(inputs):
-            yield run_case(scenario, rules, update=update)
+            yield run_case(scenario, rules, update=update, load=load)
         return
     yield from stream(
-        _run_chunk, discover(inputs), jobs=jobs, init=_init_worker, initargs=(str(rules.folder), update), chunk=8
+        _run_chunk, discover(inputs), jobs=jobs, init=_init_worker, initargs=(str(rules.folder), update, load), chunk=8
     )
 
 
