@@ -11,17 +11,24 @@ Imports are kept off the path that does not need them: ``podeval render`` must s
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cli_tools import add_scenario_inputs, check_writable, scenario_files, scenario_loader
+from . import __version__, cli_tools
+from .cli_tools import add_scenario_inputs, check_writable, format_what_if, scenario_files, scenario_loader
 from .errors import InputError, PodevalError
+from .eval import user_paths
+from .eval.evaluate import evaluate
 from .inputs.cli_inputs import load_cli_scenario
+from .k8s import paths
+from .pack.rules import load_rules
 from .render.text import count, dump, format_event, format_explain, format_graph
+from .render.warning import write_warnings
 
 PATH_SYNTAX = """\
 field paths (contract section 4):
@@ -160,8 +167,7 @@ def _render_out(args: argparse.Namespace, files: list) -> int:
     load = scenario_loader(args, files)
     if load is not None:
         return _render_out_here(args, load)
-    from .pack.rules import load_rules
-    from .tools.batch import render_folder
+    from .tools.batch import render_folder  # start-up: the worker pool (multiprocessing) only for folders
 
     load_rules(args.rules)  # a broken pack is one error here, not one per file
     summary = render_folder(
@@ -172,11 +178,8 @@ def _render_out(args: argparse.Namespace, files: list) -> int:
 
 def _render_out_here(args: argparse.Namespace, load: Any) -> int:
     """`render --out` with separate files laid over each scenario (``load``): in this process."""
-    import time
 
-    from .eval.evaluate import evaluate
-    from .render.warning import write_warnings
-    from .tools.batch import outputs
+    from .tools.batch import outputs  # start-up: the worker pool (multiprocessing) only for folders
 
     started = time.perf_counter()
     codes: dict[int, int] = {}
@@ -210,7 +213,6 @@ def _each_scenario(args: argparse.Namespace, files: list) -> int:
     exit code is the worst."""
     if len(files) <= 1:
         return _one(args, load_cli_scenario(args, files[0] if files else None), sys.stdout)
-    import io
 
     worst = 0
     collected: list = []
@@ -248,13 +250,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "completion":
         return _completion(parser, args.shell)
-    from . import cli_tools
 
     if args.command in cli_tools.COMMANDS:
         return cli_tools.run(args)
     if args.command == "graph":
-        from .pack.rules import load_rules
-
         sys.stdout.write(format_graph(load_rules(args.rules), args.output))
         return 0
     if args.command == "scenario":
@@ -310,12 +309,10 @@ def _one(args: argparse.Namespace, scenario: Any, out: Any) -> int:
     if args.command == "scenario":
         out.write(dump(scenario.data, "yaml"))
         return 0
-    from .eval.evaluate import evaluate
 
     # the trace costs time: `render` records it only when it writes it (warnings are recorded either way)
     tracing = args.command != "render" or bool(args.trace or args.html)
     result = evaluate(scenario, args.rules, trace=tracing, strict=args.strict)
-    from .render.warning import write_warnings
 
     write_warnings(result, sys.stderr, quiet=args.quiet)  # once, for render, explain and trace alike
     if args.command == "render":
@@ -323,7 +320,7 @@ def _one(args: argparse.Namespace, scenario: Any, out: Any) -> int:
         if args.trace:
             Path(args.trace).write_text(json.dumps(result.trace.to_dict(), indent=2, ensure_ascii=False) + "\n")
         if args.html:
-            from .render.report_html import render_report
+            from .render.report_html import render_report  # start-up: the HTML report only with --html
 
             Path(args.html).write_text(render_report(result, result.rules), encoding="utf-8")
         return _report_refusals(result)
@@ -331,7 +328,7 @@ def _one(args: argparse.Namespace, scenario: Any, out: Any) -> int:
         _explain(args, scenario, result, out)
         return _report_refusals(result)
     if args.output == "managed-fields":
-        from .render.managed_fields import format_managed_fields
+        from .render.managed_fields import format_managed_fields  # start-up: only for -o managed-fields
 
         out.write(format_managed_fields(result))
         return _report_refusals(result)
@@ -352,8 +349,6 @@ def _one(args: argparse.Namespace, scenario: Any, out: Any) -> int:
 def _explain(args: argparse.Namespace, scenario: Any, result: Any, out: Any) -> None:
     """`podeval explain`: the path as typed resolved against the Pod (``containers[0]`` is the key of that item,
     said in a note), then the field's story; a path that addresses nothing is exit 2 with the nearest paths."""
-    from .eval import user_paths
-    from .k8s import paths
 
     try:
         target, notes = user_paths.resolve(result.pod, args.path)
@@ -369,8 +364,6 @@ def _explain(args: argparse.Namespace, scenario: Any, result: Any, out: Any) -> 
             hint="see `podeval explain --help` for the path syntax",
         )
     if args.without:
-        from .cli_tools import format_what_if
-
         text = format_what_if(scenario, args.rules, paths.render(target), args.without, args.output, actual=result)
         out.write("".join(f"note: {note}\n" for note in notes) if args.output == "text" else "")
         out.write(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import json
 import os
 import sys
@@ -18,7 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FlyteBuildError, InputError
+from .eval.evaluate import evaluate
 from .inputs.cli_inputs import load_cli_scenario, read_propeller_config, read_yaml_documents
+from .inputs.podtemplate_files import read_pod_template_file
+from .inputs.scenario import load_scenario
+from .pack.rules import load_rules
 from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -146,7 +151,7 @@ def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario
                 file=str(entry),
                 hint=f"check the path; a {what} is a file or a folder of them",
             )
-    from .tools.corpus import corpus_files
+    from .tools.corpus import corpus_files  # start-up: the corpus tools (multiprocessing) only for folders
 
     def skipped(path: Path, why: str) -> None:
         if verbose:
@@ -180,7 +185,6 @@ def scenario_loader(args: argparse.Namespace, files: list, *, sides: bool = Fals
     over it (``engine.inputs.cli_inputs.load_cli_scenario``; a ``functools.partial``, so that worker processes get
     it too; they read the separate files again); None when none is given. ``sides``: --propeller-config and
     --pod-templates are ``diff``'s sides, not layers."""
-    import functools
 
     options = [o for o in PART_OPTIONS if not (sides and o in ("pod_templates", "propeller_config"))]
     if not any(getattr(args, option) for option in options):
@@ -308,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .tools.check import check_pack, format_report
+    from .tools.check import check_pack, format_report  # start-up: jsonschema and networkx only for podeval check
 
     report = check_pack(args.rules, scenario_files(args.scenarios, verbose=args.verbose))
     if args.output == "json":
@@ -326,8 +330,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from .pack.rules import load_rules
-    from .tools.golden import format_result, run_cases, write_junit
+    from .tools.golden import format_result, run_cases, write_junit  # start-up: the golden tools only for podeval test
 
     check_writable(args.junit, "--junit")
     files = scenario_files(args.scenarios, verbose=args.verbose, what="case", code="no_cases")
@@ -384,13 +387,11 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
     """A --propeller-config or --pod-templates file, normalised as the scenario's part would be (a config file,
     ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``' config loader)."""
-    from .inputs.scenario import load_scenario
 
     if part == "config":
         config = read_propeller_config([path], rules)
         loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
         return loaded.data["propeller"]["config"]
-    from .inputs.podtemplate_files import read_pod_template_file
 
     found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {
@@ -401,8 +402,7 @@ def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .pack.rules import load_rules
-    from .tools.corpus import Side, run_corpus
+    from .tools.corpus import Side, run_corpus  # start-up: the corpus tools only for podeval diff
 
     check_writable(args.html, "--html")
     files = scenario_files(args.scenarios, verbose=args.verbose)
@@ -452,7 +452,7 @@ def _diff(args: argparse.Namespace) -> int:
         load=scenario_loader(args, files, sides=True),
     )
     if args.html:
-        from .render.report_html import render_diff_report
+        from .render.report_html import render_diff_report  # start-up: the HTML report only with --html
 
         Path(args.html).write_text(
             render_diff_report(
@@ -476,7 +476,6 @@ def format_what_if(
 ) -> str:
     """The field as it is (``actual``: the evaluation with every source, if already done), and as it would be if
     the ``without`` sources were absent."""
-    from .eval.evaluate import evaluate
 
     actual = (actual if actual is not None else evaluate(scenario, rules)).trace.explain(path)
     try:
