@@ -291,6 +291,7 @@ def register(sub) -> None:
         metavar="FILE",
         help="also write the changed Pods side by side, with provenance, as a self-contained HTML report",
     )
+    diff.add_argument("--junit", metavar="FILE", help="also write JUnit XML: a scenario whose Pod changed is a failure")
     COMMANDS["diff"] = _diff
 
 
@@ -405,6 +406,7 @@ def _diff(args: argparse.Namespace) -> int:
     from .tools.corpus import Side, run_corpus  # start-up: the corpus tools only for podeval diff
 
     check_writable(args.html, "--html")
+    check_writable(args.junit, "--junit")
     files = scenario_files(args.scenarios, verbose=args.verbose)
     rules_old, rules_new = _side_part(args.rules, "--rules")
     config_old, config_new = _side_part(args.propeller_config, "--propeller-config")
@@ -442,15 +444,21 @@ def _diff(args: argparse.Namespace) -> int:
     if old_side.label == new_side.label:
         old_side.label, new_side.label = "old", "new"
     changed: list | None = [] if args.html else None
+    cases: list | None = [] if args.junit else None
     summary = run_corpus(
         [str(f) for f in files],
         old_side,
         new_side,
         output=args.output,
         changed=changed,
+        cases=cases,
         jobs=args.jobs,
         load=scenario_loader(args, files, sides=True),
     )
+    if args.junit:
+        from .tools.junit import write_junit  # start-up: the JUnit writer only with --junit
+
+        write_junit(cases or [], args.junit, suite="podeval diff")
     if args.html:
         from .render.report_html import render_diff_report  # start-up: the HTML report only with --html
 

@@ -53,10 +53,47 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
     return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_bytes), pack)
 
 
-def load_cli_scenario(args: argparse.Namespace, source: str | Path | None = None) -> Any:
-    """The scenario the command line gives: the scenario file ``source`` (a path, ``-`` for stdin, or None), with
-    the separate files laid over it. A path is always read as a file, never as YAML text."""
-    if source is not None and str(source) != "-":
+#: what ``load_cli_scenario`` reads of the command line besides the scenario, with the value a flag has when not
+#: given (``engine/cli_tools.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
+PART_DEFAULTS: dict[str, Any] = {
+    "rules": "flyte-v1",
+    "verbose": False,
+    "task": None,
+    "task_template": None,
+    "task_name": None,
+    "flytekit": None,
+    "image": None,
+    "pod_templates": [],
+    "propeller_config": [],
+    "propeller_configmap": None,
+    "namespace": None,
+    "propeller_namespace": None,
+    "cluster": False,
+    "context": None,
+    "kubeconfig": None,
+}
+
+
+def scenario_from_parts(scenario: Any = None, **parts: Any) -> Any:
+    """The scenario the command line would give for the scenario ``scenario`` (a path, or a dict) and these flags, by
+    their option names with ``_`` for ``-`` (``task_template="task.pb"``, ``pod_templates=["dump.yaml"]``);
+    ``flytekit`` also takes the task object."""
+    unknown = sorted(set(parts) - set(PART_DEFAULTS))
+    if unknown:
+        raise TypeError(f"unknown scenario part {unknown[0]!r}; the parts are {', '.join(sorted(PART_DEFAULTS))}")
+    values = {**PART_DEFAULTS, **{key: value for key, value in parts.items() if value is not None}}
+    for key in ("pod_templates", "propeller_config"):
+        if isinstance(values[key], (str, Path)):
+            values[key] = [values[key]]
+        values[key] = [str(path) for path in values[key]]
+    return load_cli_scenario(argparse.Namespace(**values), scenario)
+
+
+def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None = None) -> Any:
+    """The scenario the command line gives: the scenario file ``source`` (a path, ``-`` for stdin, or None; from
+    Python also a dict), with the separate files laid over it. A path is always read as a file, never as YAML
+    text."""
+    if isinstance(source, str) and source != "-":
         source = Path(source)
     parts = any(
         (

@@ -32,13 +32,14 @@ _INSTALL_HINT = "pip install 'podeval[flytekit]'"
 
 
 def scenario_from_flytekit(
-    ref: str,
+    ref: Any,
     *,
     image: str | None = None,
     default_image: str | None = None,
     env: dict | None = None,
 ) -> dict:
-    """The partial scenario `{"task": {...}}` for the flytekit task `ref` (`package.module:task` or `path/file.py:task`).
+    """The partial scenario `{"task": {...}}` for the flytekit task `ref` (`package.module:task` or `path/file.py:task`,
+    or the task object itself, as the pytest plugin's `podeval.render(flytekit=...)` passes it).
 
     `image` is pyflyte's `--image`: the serialization default image, which a task without `container_image` and
     every pod-template sidecar without an image get. `default_image` is the fallback when `image` is None; when both
@@ -53,7 +54,9 @@ def scenario_from_flytekit(
             "flytekit_missing", f"--flytekit {ref} needs flytekit, which is not installed", hint=_INSTALL_HINT
         ) from None
 
-    entity = _load_entity(ref)
+    entity = _load_entity(ref) if isinstance(ref, str) else ref
+    if not isinstance(ref, str):
+        ref = getattr(entity, "name", None) or type(entity).__name__
     if not isinstance(entity, PythonTask):
         raise InputError(
             "flytekit_not_a_task",

@@ -12,6 +12,7 @@ source and rule behind each old and new value. With ``jobs`` > 1 the scenarios a
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ from ..inputs.scenario import Scenario, load_scenario
 from ..k8s import paths as _paths
 from ..k8s.diff import MISSING, Change, diff_values, format_value, provenance, same
 from ..pack.rules import load_rules
+from .junit import CaseResult
 from .workers import stream
 
 #: files that hold expected results, not scenarios (``podeval test``'s goldens: the Pod, or the expected error)
@@ -138,6 +140,7 @@ class PodDiff:
     new: Outcome | None = None
     changes: list = field(default_factory=list)  # dicts, see _change_record
     error: PodevalError | None = None
+    seconds: float = 0.0
 
 
 def _change_record(change: Change, old: Outcome, new: Outcome) -> dict:
@@ -160,6 +163,13 @@ def _change_record(change: Change, old: Outcome, new: Outcome) -> dict:
 def diff_scenario(path: Path, old_side: Side, new_side: Side, load: Any = None) -> PodDiff:
     """Evaluate one scenario under both sides and compare. ``load(path)`` reads the scenario (default
     ``load_scenario``; the CLI's lays its separate files over it)."""
+    started = time.monotonic()
+    record = _diff_scenario(path, old_side, new_side, load)
+    record.seconds = time.monotonic() - started
+    return record
+
+
+def _diff_scenario(path: Path, old_side: Side, new_side: Side, load: Any) -> PodDiff:
     try:
         scenario = (load or load_scenario)(path)
     except InputError as error:
@@ -321,6 +331,19 @@ class JsonWriter:
         )
 
 
+def junit_case(record: PodDiff, old_label: str, new_label: str) -> CaseResult:
+    """A scenario of ``podeval diff --junit``: an unchanged Pod passes, a changed one fails with the text report's
+    lines for it (each field, old and new values, and the source and rule behind them), an unreadable one errs."""
+    status = {"unchanged": "pass", "changed": "fail", "unreadable": "error"}[record.status]
+    if status == "pass":
+        return CaseResult(Path(record.file), status, seconds=record.seconds)
+    text = io.StringIO()
+    TextWriter(text, old_label, new_label).pod(record)
+    head, *details = text.getvalue().rstrip("\n").split("\n")
+    message = head[2:].removeprefix(record.file).lstrip(": ") or f"the outcome changed ({old_label} -> {new_label})"
+    return CaseResult(Path(record.file), status, message, details, record.seconds)
+
+
 class Progress:
     """A one-line progress bar on a terminal; nothing otherwise."""
 
@@ -393,13 +416,15 @@ def run_corpus(
     out: TextIO | None = None,
     err: TextIO | None = None,
     changed: list | None = None,
+    cases: list | None = None,
     jobs: int = 1,
     load: Any = None,
 ) -> Summary:
     """Diff every scenario of the corpus; stream the records to ``out``; return the summary. ``changed``, when
     given, collects ``(file, old result, new result)`` of each changed Pod (for the HTML report): only those are
-    kept, so memory grows with the changes, not with the corpus. ``jobs``: worker processes (1: this one);
-    ``load``: as ``diff_scenario``'s (it must pickle for ``jobs`` > 1)."""
+    kept, so memory grows with the changes, not with the corpus. ``cases``, when given, collects a
+    ``junit.CaseResult`` per scenario (``--junit``). ``jobs``: worker processes (1: this one); ``load``: as
+    ``diff_scenario``'s (it must pickle for ``jobs`` > 1)."""
     out = out or sys.stdout
     err = err or sys.stderr
     writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label)
@@ -423,6 +448,8 @@ def run_corpus(
         )
     for record in records:
         summary.add(record)
+        if cases is not None:
+            cases.append(junit_case(record, old_side.label, new_side.label))
         if record.status != "unchanged":
             writer.pod(record)
             if changed is not None and record.status == "changed":

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from ..k8s.diff import MISSING, Change, diff_values, format_value, same
 from ..pack.rules import load_rules
 from ..render.text import format_explain
 from .corpus import ERROR_SUFFIX, POD_SUFFIX, corpus_files
+from .junit import CaseResult, write_junit  # noqa: F401 (write_junit: podeval test's --junit, as cli_tools imports it)
 from .workers import stream
 
 
@@ -58,19 +58,6 @@ def discover(inputs: Iterable[str | Path]) -> Iterator[Path]:
             if scenario not in seen:
                 seen.add(scenario)
                 yield scenario
-
-
-@dataclass
-class CaseResult:
-    scenario: Path
-    status: str  # pass | fail | missing | error | updated | written
-    message: str = ""
-    details: list = field(default_factory=list)  # lines
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("fail", "missing", "error")
 
 
 def _read_golden(path: Path) -> Any:
@@ -262,51 +249,3 @@ def format_result(case: CaseResult) -> str:
     }[case.status]
     head = f"{label:<7} {case.scenario}" + (f": {case.message}" if case.message else "")
     return "\n".join([head, *case.details]) + "\n"
-
-
-def write_junit(cases: list[CaseResult], path: str | Path, *, suite: str = "podeval") -> None:
-    """JUnit XML, one testcase per scenario (classname: the folder, name: the file)."""
-    import xml.etree.ElementTree as ET  # start-up: only for --junit
-
-    failures = sum(1 for c in cases if c.status in ("fail", "missing"))
-    errors = sum(1 for c in cases if c.status == "error")
-    total_time = sum(c.seconds for c in cases)
-    root = ET.Element(
-        "testsuites",
-        name=suite,
-        tests=str(len(cases)),
-        failures=str(failures),
-        errors=str(errors),
-        time=f"{total_time:.3f}",
-    )
-    testsuite = ET.SubElement(
-        root,
-        "testsuite",
-        name=suite,
-        tests=str(len(cases)),
-        failures=str(failures),
-        errors=str(errors),
-        skipped="0",
-        time=f"{total_time:.3f}",
-    )
-    for case in cases:
-        folder = str(case.scenario.parent).replace("\\", "/").strip("./").replace("/", ".") or "."
-        element = ET.SubElement(
-            testsuite,
-            "testcase",
-            classname=folder,
-            name=case.scenario.name,
-            file=str(case.scenario),
-            time=f"{case.seconds:.3f}",
-        )
-        body = "\n".join(case.details)
-        if case.status in ("fail", "missing"):
-            ET.SubElement(element, "failure", message=case.message, type=case.status).text = body or case.message
-        elif case.status == "error":
-            ET.SubElement(element, "error", message=case.message, type="error").text = body or case.message
-        elif case.message:
-            ET.SubElement(element, "system-out").text = case.message
-    ET.indent(root)
-    Path(path).write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", encoding="utf-8"
-    )
