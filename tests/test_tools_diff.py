@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
@@ -286,3 +287,45 @@ def test_jobs_must_be_a_positive_number(capsys):
     for bad in ("0", "two"):
         code, _, err = run(capsys, "diff", "--rules", "flyte-v1", "--rules", "flyte-docs", DOCS_EXAMPLES, "--jobs", bad)
         assert code == 2 and "error[usage]" in err and "--jobs" in err
+
+
+def test_junit_one_testcase_per_scenario(tmp_path, capsys):
+    """`--junit FILE`, written by podeval test's writer: an unchanged Pod passes, a changed one fails with the
+    text report's lines for it (fields, old and new values, source and rule), an unreadable scenario errs; the same
+    with worker processes."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(DOCS_EXAMPLES / "example-3.yaml", folder / "example-3.yaml")
+    shutil.copy(CONTAINER_TASK.with_name("missing-pod-template.yaml"), folder)  # refused alike on both sides
+    (folder / "broken.yaml").write_text("task: {colour: red}\n")
+    argv = ("diff", "--rules", "flyte-v1", "--rules", "flyte-docs", folder)
+    code, out, _ = run(capsys, *argv, "--junit", tmp_path / "one.xml")
+    assert code == 2  # the unreadable file; the report is written all the same
+    assert run(capsys, *argv, "--junit", tmp_path / "two.xml", "--jobs", "2")[:2] == (code, out)
+
+    def testcases(report: Path) -> dict:
+        suite = ET.parse(report).getroot().find("testsuite")
+        assert (suite.get("name"), suite.get("tests"), suite.get("failures"), suite.get("errors")) == (
+            "podeval diff",
+            "3",
+            "1",
+            "1",
+        )
+        return {case.get("name"): case for case in suite.findall("testcase")}
+
+    one, two = testcases(tmp_path / "one.xml"), testcases(tmp_path / "two.xml")
+    for cases in (one, two):
+        unchanged = cases["missing-pod-template.yaml"]
+        assert unchanged.find("failure") is None and unchanged.find("error") is None
+        failure = cases["example-3.yaml"].find("failure")
+        assert failure.get("message") == "5 fields changed"
+        assert (
+            "~ metadata.labels.label_1\n"
+            '      flyte-v1    "value-compile"  [compile-time / rule k8s-pod-target]\n'
+            '      flyte-docs  "value-plugin"  [k8s-plugin / rule default-labels]'
+        ) in failure.text
+        error = cases["broken.yaml"].find("error")
+        assert "error[unknown_key]" in error.get("message")
+    assert {n: c.find("failure").text for n, c in one.items() if c.find("failure") is not None} == {
+        n: c.find("failure").text for n, c in two.items() if c.find("failure") is not None
+    }
