@@ -217,3 +217,49 @@ def test_without_a_stored_pod_the_diff_says_how_to_write_it():
     assert pod_diff_lines("kind: Pod\n", "", {}) == [
         "no stored Pod yet: run `pytest --snapshot-update` to write it, then review it like code"
     ]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# docs/golden-pods.md
+
+GUIDE = ROOT / "docs" / "golden-pods.md"
+
+
+def _guide_block(language: str, file: str) -> str:
+    match = re.search(
+        rf"^```{language} file={re.escape(file)}\n(.*?)^```$", GUIDE.read_text(), re.DOTALL | re.MULTILINE
+    )
+    assert match, f"docs/golden-pods.md has no {language} block for {file}"
+    return match.group(1)
+
+
+def test_the_guide_shows_the_example_module_as_it_is():
+    assert (
+        _guide_block("python", "examples/golden-pods/test_golden_pods.py")
+        == (EXAMPLE / "test_golden_pods.py").read_text()
+    )
+
+
+def test_the_guide_s_github_actions_workflow_renders_and_uploads_the_reports(tmp_path):
+    workflow = yaml.safe_load(_guide_block("yaml", ".github/workflows/golden-pods.yml"))
+    steps = workflow["jobs"]["golden-pods"]["steps"]
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "reports/" and upload["if"] == "always()"
+    commands = [step["run"] for step in steps if "run" in step]
+    assert any(c.startswith("podeval test examples/golden --junit ") for c in commands)
+    assert any(c.startswith("pytest examples/golden-pods ") for c in commands)
+    # the report step, run as written in a copy of the examples (bash -e, as GitHub Actions runs it)
+    [reports] = [step["run"] for step in steps if step.get("name") == "HTML provenance reports"]
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    run = subprocess.run(
+        ["bash", "-e", "-c", reports], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    written = sorted(path.name for path in (tmp_path / "reports" / "html").iterdir())
+    assert written == ["golden-compile-time-sidecar.html", "golden-container-task.html", "golden-pods-scenario.html"]
+    assert "runtime-template" in (tmp_path / "reports" / "html" / "golden-pods-scenario.html").read_text()
