@@ -263,3 +263,12 @@ def test_the_guide_s_github_actions_workflow_renders_and_uploads_the_reports(tmp
     written = sorted(path.name for path in (tmp_path / "reports" / "html").iterdir())
     assert written == ["golden-compile-time-sidecar.html", "golden-container-task.html", "golden-pods-scenario.html"]
     assert "runtime-template" in (tmp_path / "reports" / "html" / "golden-pods-scenario.html").read_text()
+
+
+def test_the_extension_is_importable_for_use_extension():
+    from syrupy.extensions.single_file import SingleFileSnapshotExtension
+
+    from engine.tools.pytest_plugin import PodSnapshotExtension
+
+    assert issubclass(PodSnapshotExtension, SingleFileSnapshotExtension)
+    assert PodSnapshotExtension.file_extension == "pod.yaml"
