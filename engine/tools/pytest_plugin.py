@@ -29,6 +29,9 @@ import yaml
 
 from ..documents.yamlio import dump_yaml
 from ..errors import InputError
+from ..eval.evaluate import evaluate
+from ..inputs.cli_inputs import scenario_from_parts
+from ..pack.rules import load_rules
 from ..render.report_lines import pod_lines
 from .golden import mismatch_lines
 
@@ -73,8 +76,6 @@ class Podeval:
 
     def scenario(self, scenario: Any = None, **parts: Any) -> Any:
         """The scenario (``engine.Scenario``) of these inputs; ``rules`` only matters for ``propeller_config``."""
-        from ..inputs.cli_inputs import scenario_from_parts  # the inputs pull in the engine: only when used
-
         for key in ("task", "task_template"):
             if parts.get(key) is not None:
                 parts[key] = self._path(parts[key])
@@ -95,9 +96,6 @@ class Podeval:
         """Evaluate: the ``Result`` (``.pod``, ``.trace``). Where Flyte refuses to build the Pod, or the API server
         would refuse it, the ``engine.PodevalError`` is raised (``pytest.raises`` it to test a refusal); an input
         podeval cannot use fails the test with its file:line:col and hint."""
-        from ..eval.evaluate import evaluate  # the evaluation pulls in the whole engine: only when a test renders
-        from ..pack.rules import load_rules
-
         rules = rules if rules is not None else self.rules
         try:
             pack = load_rules(rules)
@@ -125,7 +123,7 @@ def pod_snapshot(request: pytest.FixtureRequest) -> Any:
 
 def _extension_class() -> type:
     try:
-        from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+        from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # an optional extra
     except ImportError:
         SingleFileSnapshotExtension = None
     if SingleFileSnapshotExtension is None:  # outside the except: the report shows no ImportError chained
