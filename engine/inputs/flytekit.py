@@ -1,6 +1,6 @@
 """flytekit's compile-time serialization of ``@task(pod_template=PodTemplate(...))``, written for podeval.
 
-What flytekit 1.16 does (``_serialize_pod_spec`` in flytekit/core/utils.py; spec/flytekit-compile-time.md §1.4-1.6):
+What flytekit 1.16 does (``_serialize_pod_spec`` in flytekit/core/utils.py, flytekit 1.16.31):
 
 * the primary container is looked up by name; if the template has none, an empty one is appended **last**;
 * every container with the primary's name gets: the template image if it has one, else the task image;
