@@ -178,6 +178,11 @@ class Locator:
             if name is not None and name not in self.user_config:
                 return self._pack_text("plugin-config.yaml", name)
             place = ("propeller", "config", *place[1:])
+        if place[:2] == ("propeller", "config") and len(place) > 2:
+            loaded = getattr(self.scenario, "config_origin", None)
+            files = loaded.origins.get(place[2]) if loaded is not None else None
+            if files:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
+                return files[-1].where(("plugins", "k8s", *place[2:]), key=False).text() or None
         try:
             file, line, column = self.scenario.where(place)
         except (ValueError, KeyError, TypeError):
@@ -186,9 +191,9 @@ class Locator:
             return self._cluster_text(place)
         if line is None and place[:2] == ("propeller", "config") and len(place) > 2:
             return propeller_config.option_where(self.scenario, place[2]).text() or None
-        if file is None:
-            return None
-        return f"{file}:{line}:{column}" if line is not None else str(file)
+        if file is None:  # a scenario given as a dict: no file, so its path in the scenario
+            return _paths.render(place)
+        return f"{file}:{line}:{column}" if line is not None else f"{file} {_paths.render(place)}"
 
     def _cluster_text(self, place: tuple) -> str | None:
         """A PodTemplate read from the cluster: no file, so the object, its resourceVersion and the path in it."""
