@@ -26,10 +26,10 @@ from ..errors import InputError
 from ..inputs import propeller_config
 from ..k8s import k8s_schema, quantity
 from ..k8s import paths as _paths
+from ..pack.rules import shipped_rules_dir
 
 #: the parts of the evaluation's context that are inputs (``vars`` are followed to the rules that set them)
 _INPUTS = ("task", "execution", "propeller", "podTemplates", "config")
-_SHIPPED = Path(__file__).resolve().parents[2] / "rules"
 
 
 class Locator:
@@ -53,7 +53,6 @@ class Locator:
         self._roots: dict[tuple, list] = {}
         self._walks: dict[tuple, list] = {}
         self._texts: dict[tuple, str | None] = {}
-        self._pack_documents: dict[str, Any] = {}
 
     # -- the answer ---------------------------------------------------------------------------------------------
     def where(self, source: str | None, rule: str | None, path: tuple, value: Any) -> str | None:
@@ -223,12 +222,17 @@ class Locator:
         return f"{shown}:{found[0]}:{found[1]} ({what})"
 
     def _pack_document(self, filename: str) -> Any:
-        if filename not in self._pack_documents:
+        key = (str(self.pack.folder), self.pack.digest, filename)
+        if key not in _PACK_DOCUMENTS:  # read once per pack and process: a pack's files do not change under it
             try:
-                self._pack_documents[filename] = load_document((self.pack.folder / filename).read_bytes(), filename)
+                _PACK_DOCUMENTS[key] = load_document((self.pack.folder / filename).read_bytes(), filename)
             except (OSError, InputError):
-                self._pack_documents[filename] = None
-        return self._pack_documents[filename]
+                _PACK_DOCUMENTS[key] = None
+        return _PACK_DOCUMENTS[key]
+
+
+#: (pack folder, digest, file name) -> the file's Document with positions, or None
+_PACK_DOCUMENTS: dict[tuple, Any] = {}
 
 
 def _rule_position(document: Any):
@@ -245,7 +249,7 @@ def _rule_position(document: Any):
 def _shown(file: Path) -> str:
     """A shipped pack's file relative to the project (``rules/flyte-v1/pack.yaml``); a user's pack as it is."""
     try:
-        return str(Path("rules") / file.resolve().relative_to(_SHIPPED))
+        return str(Path("rules") / file.resolve().relative_to(shipped_rules_dir().resolve()))
     except ValueError:
         return str(file)
 
@@ -307,10 +311,16 @@ def _same(held: Any, value: Any) -> bool:
         return True
     if isinstance(held, (dict, list, bool)) or isinstance(value, (dict, list, bool)) or held is None:
         return False
+    if not (_numeric(held) and _numeric(value)):  # only amounts can be one quantity written two ways
+        return False
     try:
         return quantity.value_of(held) == quantity.value_of(value)
     except (quantity.QuantityError, TypeError, ValueError):
         return False
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) or (isinstance(value, str) and value[:1] in "0123456789.+-" and value != "")
 
 
 def rendered(path: tuple, value: Any) -> Any:
