@@ -365,11 +365,9 @@ def _provenance(pack: RulePack, scenario: Scenario, context: dict, variables: di
     """Computed when the trace is read (locating keys re-reads files): the trace's ``sources`` entry of FlytePropeller's
     config (where each option was set), rule -> the options it reads with their origins (for explain), the locator
     that places every event's value in the inputs, and the function that lists the contributing sources."""
-    from ..inputs.propeller_config import options_read, provenance
-
     user = ((scenario.data.get("propeller") or {}).get("config")) or {}
     locator = Locator(pack, scenario, context, variables)
-    entry = provenance(scenario, pack, user)
+    entry = propeller_config.provenance(scenario, pack, user)
     if entry is None:
         return None, {}, locator, sources_of(pack)
     origins = entry["options"]
@@ -377,7 +375,7 @@ def _provenance(pack: RulePack, scenario: Scenario, context: dict, variables: di
         entry,
         {
             rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
-            for rule, names in options_read(pack).items()
+            for rule, names in propeller_config.options_read(pack).items()
             if any(name in origins for name in names)
         },
         locator,

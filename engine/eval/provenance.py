@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..inputs import propeller_config
 from ..k8s import k8s_schema, quantity
 from ..k8s import paths as _paths
-from ..pack.rules import shipped_rules_dir
+from ..pack.pack_chain import shipped_rules_dir
 
 #: the parts of the evaluation's context that are inputs (``vars`` are followed to the rules that set them)
 _INPUTS = ("task", "execution", "propeller", "podTemplates", "config")
