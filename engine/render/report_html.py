@@ -372,7 +372,11 @@ def _no_effect_items(pane: _Pane) -> list[str]:
                 f"offered <code>{_value(rejected.get('value'))}</code>; "
                 f"{_source_badge(event.get('source'))}'s <code>{_value(event.get('value'))}</code> stays"
             )
-        items.append(f"{_path_ref(pane, event['path'])}: {what}{rule}{note}")
+        lost_at = {"drop": event.get("where"), "override": event.get("previousWhere")}.get(
+            event["op"], (event.get("rejected") or {}).get("where")
+        )
+        where = f' <span class="where">from <code>{escape(lost_at)}</code></span>' if lost_at else ""
+        items.append(f"{_path_ref(pane, event['path'])}: {what}{where}{rule}{note}")
     return items
 
 
