@@ -169,3 +169,29 @@ def test_the_html_report_line_names_where_its_value_came_from():
     assert f'data-line="metadata.labels.label_1" data-owner="compile-time" data-where="{expected}"' in html
     buttons = re.findall(r'<button type="button" class="field"[^>]*>', html)
     assert buttons and all("data-where=" in b for b in buttons), [b for b in buttons if "data-where=" not in b]
+
+
+#: rules that compute a value from their inputs (the shard key from the execution id): it is placed at the input
+#: it was built from, whose text is not the value
+COMPUTED = {"system-labels.apply"}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_a_value_placed_in_the_scenario_file_is_written_there(example):
+    """Where a string value is placed in the example's own file, the file has that value at that line and column
+    (quoted or not); values from other sources' inputs are not taken for it."""
+    lines = example.read_text().splitlines()
+    trace = engine.evaluate(example).trace.to_dict()
+    checked = 0
+    for event in trace["events"]:
+        places = [(event.get("where"), event.get("value"))]
+        places.append((event.get("previousWhere"), event.get("previous")))
+        places.append(((event.get("rejected") or {}).get("where"), (event.get("rejected") or {}).get("value")))
+        for where, value in places:
+            found = re.fullmatch(r"(.+):(\d+):(\d+)", where or "")
+            if event["rule"] in COMPUTED or not found or found[1] != str(example) or not isinstance(value, str):
+                continue
+            text = lines[int(found[2]) - 1][int(found[3]) - 1 :]
+            assert text.startswith((value, json.dumps(value), f"'{value}")), (event, text)
+            checked += 1
+    assert checked > 0

@@ -60,12 +60,12 @@ class Locator:
         if source is None:
             return None
         path = tuple(path)
-        groups = self.roots(source, rule)
+        groups, fallbacks = self.roots(source, rule)
         for roots in groups:
             hit = self._search(roots, path, value)
             if hit is not None:
                 return self._text(hit)
-        for roots in groups:
+        for roots in fallbacks:
             for root in roots:  # a value built from an input: the part of the input it was built from
                 ok, held = _lookup(self.context, root) if root[0] != "pack" else (False, None)
                 if ok and isinstance(held, (dict, list)) and held:
@@ -93,17 +93,21 @@ class Locator:
                     event.rejected = {**event.rejected, "where": found}
 
     # -- roots: the parts of the inputs a source's rules read ---------------------------------------------------
-    def roots(self, source: str, rule: str | None) -> list[list]:
-        """The roots to look in, in groups: the rule's own when it is of this source (its value came from there);
-        else one group per rule of the source (a value the source put in the Pod earlier)."""
+    def roots(self, source: str, rule: str | None) -> tuple[list[list], list[list]]:
+        """The roots to look in, in groups, and the groups to fall back on when no root holds the value: the rule's
+        own when the value is of the rule's source. A value of another source is one that source put in the Pod
+        earlier (one group per rule of that source, the only ones to fall back on), or one the rule read from that
+        source's input itself (the execution's platform resources, by the k8s-plugin's rule): its own roots last."""
         key = (source, rule)
         found = self._roots.get(key)
         if found is None:
             own = self.entries.get(rule) if rule else None
+            own_group = [self._entry_roots(own, set())] if own is not None else []
             if own is not None and own.source == source:
-                found = [self._entry_roots(own, set())]
+                found = (own_group, own_group)
             else:
-                found = [self._entry_roots(e, set()) for e in self.entries.values() if e.source == source]
+                others = [self._entry_roots(e, set()) for e in self.entries.values() if e.source == source]
+                found = (others + own_group, others)
             self._roots[key] = found
         return found
 
