@@ -185,7 +185,9 @@ class Locator:
             loaded = getattr(self.scenario, "config_origin", None)
             files = loaded.origins.get(place[2]) if loaded is not None else None
             if files:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
-                return files[-1].where(("plugins", "k8s", *place[2:]), key=False).text() or None
+                found = files[-1].where(("plugins", "k8s", *place[2:]), key=False).text()
+                if found:
+                    return found
         try:
             file, line, column = self.scenario.where(place)
         except (ValueError, KeyError, TypeError):
@@ -193,7 +195,9 @@ class Locator:
         if line is None and place[0] == "podTemplates" and len(place) > 1:
             return self._cluster_text(place)
         if line is None and place[:2] == ("propeller", "config") and len(place) > 2:
-            return propeller_config.option_where(self.scenario, place[2]).text() or None
+            option = propeller_config.option_where(self.scenario, place[2]).text()
+            if option:
+                return option
         if file is None:  # a scenario given as a dict: no file, so its path in the scenario
             return _paths.render(place)
         return f"{file}:{line}:{column}" if line is not None else f"{file} {_paths.render(place)}"
