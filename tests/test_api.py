@@ -69,7 +69,8 @@ def test_result_shapes(repo_root):
         {"option": "default-labels", "origin": f"{repo_root / EXAMPLE_3}:39:5"}
     ]
     assert {s["id"] for s in trace["sources"]} >= {"compile-time", "runtime-template"}
-    assert {"id": "runtime-template", "origin": "podTemplates[flyte/flyte-template]"} in trace["sources"]
+    [runtime] = [s for s in trace["sources"] if s["id"] == "runtime-template"]
+    assert runtime["origin"] == "podTemplates[flyte/flyte-template]" and runtime["label"] == "runtime PodTemplate"
     assert [e["seq"] for e in trace["events"]] == list(range(1, len(trace["events"]) + 1))
     assert all(e["op"] in ("set", "override", "keep", "append", "drop", "warn", "error") for e in trace["events"])
     assert result.warnings == [e for e in result.trace.events if e.op == "warn"]

@@ -82,9 +82,13 @@ def test_explain_json(capsys, repo_root):
             "rule": "runtime-template",
             "outcome": "lost",
             "why": lost[0]["why"],
+            "where": lost[0]["where"],
         }
     ]
     assert "overridden by compile-time" in lost[0]["why"]
+    lines = (repo_root / EXAMPLE_3).read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.strip() == "hostNetwork: false")
+    assert lost[0]["where"].startswith(f"{repo_root / EXAMPLE_3}:{line}:")  # the template's value, in the file
 
 
 def test_trace_text_and_json(capsys, repo_root):

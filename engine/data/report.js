@@ -31,11 +31,14 @@
         if (c.rule && (!c.why || c.why.indexOf(c.rule) < 0)) {  // name the rule unless the reason already does
           detail.push(c.why ? " (rule " : "rule ", code(String(c.rule)), c.why ? ")" : "");
         }
-        return el("li", { "data-outcome": c.outcome, "data-source": String(c.source) }, [
-          el("span", { "class": "outcome" }, [mark]), " ", badge(c.source), " ",
-          el("code", { "class": "value" }, [show(c.value)]),
-          el("div", { "class": "why" }, detail)
-        ]);
+        var value = [el("code", { "class": "value" }, [show(c.value)])];
+        if (c.rendered !== undefined) {  // as written, and as the Pod prints it
+          value.push(" \u2192 ", el("code", { "class": "rendered" }, [show(c.rendered)]));
+        }
+        var item = [el("span", { "class": "outcome" }, [mark]), " ", badge(c.source), " "].concat(value);
+        item.push(el("div", { "class": "why" }, detail));
+        if (c.where) { item.push(el("div", { "class": "where" }, ["from ", code(String(c.where))])); }
+        return el("li", { "data-outcome": c.outcome, "data-source": String(c.source) }, item);
       }));
   }
 
@@ -50,6 +53,7 @@
       if (e.rejected) { parts.push("; rejected ", badge(e.rejected.source), " ", code(show(e.rejected.value))); }
       if (e.rule) { parts.push(" \u2014 rule ", code(String(e.rule))); }
       if (e.note) { parts.push(" \u2014 " + e.note); }
+      if (e.where) { parts.push(" \u2014 from ", code(String(e.where))); }
       return el("li", { "data-op": e.op }, parts);
     }));
   }
@@ -57,6 +61,7 @@
   function render(paneId, path) {
     var pane = DATA.panes[paneId] || { explain: {} };
     var x = pane.explain[path];
+    var won = x && x.candidates ? x.candidates.filter(function (c) { return c.outcome === "won"; })[0] : null;
     body.textContent = "";
     panel.classList.add("has-selection");
     if (!x) { body.appendChild(el("p", {}, ["No explanation recorded for " + path + "."])); return; }
@@ -66,7 +71,8 @@
         el("dt", {}, ["Pod"]), el("dd", {}, [pane.title || paneId]),
         el("dt", {}, ["Value"]), el("dd", {}, [code(show(x.value))]),
         el("dt", {}, ["Owner"]), el("dd", { "class": "owner" }, [x.owner ? badge(x.owner) : "(none)"]),
-        el("dt", {}, ["Rule"]), el("dd", {}, [x.rule ? code(String(x.rule)) : "(none)"])
+        el("dt", {}, ["Rule"]), el("dd", {}, [x.rule ? code(String(x.rule)) : "(none)"]),
+        el("dt", {}, ["From"]), el("dd", { "class": "from" }, [won && won.where ? code(String(won.where)) : "(unknown)"])
       ]),
       el("h3", {}, ["Candidates"]),
       (x.candidates && x.candidates.length) ? candidatesList(x.candidates)

@@ -23,6 +23,7 @@ from ..pack import plugin_options
 from ..pack.rules import Entry, RulePack, load_rules
 from ..pack.transform_api import Context
 from .output import render_pod
+from .provenance import Locator, sources_of
 from .strategies import At, Merger
 from .trace import Event, Trace
 
@@ -360,21 +361,26 @@ def _missing_task(scenario: Scenario) -> None:
     )
 
 
-def _config_provenance(pack: RulePack, scenario: Scenario) -> tuple[dict | None, dict]:
-    """The trace's ``sources`` entry of FlytePropeller's config (where each option was set), and rule -> the options
-    it reads with their origins (for explain). Computed when the trace is read: locating keys re-reads the file."""
-    from ..inputs.propeller_config import options_read, provenance
-
+def _provenance(pack: RulePack, scenario: Scenario, context: dict, variables: dict) -> tuple:
+    """Computed when the trace is read (locating keys re-reads files): the trace's ``sources`` entry of FlytePropeller's
+    config (where each option was set), rule -> the options it reads with their origins (for explain), the locator
+    that places every event's value in the inputs, and the function that lists the contributing sources."""
     user = ((scenario.data.get("propeller") or {}).get("config")) or {}
-    entry = provenance(scenario, pack, user)
+    locator = Locator(pack, scenario, context, variables)
+    entry = propeller_config.provenance(scenario, pack, user)
     if entry is None:
-        return None, {}
+        return None, {}, locator, sources_of(pack)
     origins = entry["options"]
-    return entry, {
-        rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
-        for rule, names in options_read(pack).items()
-        if any(name in origins for name in names)
-    }
+    return (
+        entry,
+        {
+            rule: [{"option": name, "origin": origins.get(name, "built-in default")} for name in names]
+            for rule, names in propeller_config.options_read(pack).items()
+            if any(name in origins for name in names)
+        },
+        locator,
+        sources_of(pack),
+    )
 
 
 def evaluate(
@@ -417,5 +423,5 @@ def evaluate(
     owners = {path: source for path, (source, _) in (leaves or {}).items()}
     owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
-    result_trace.provenance = functools.partial(_config_provenance, pack, loaded)
+    result_trace.provenance = functools.partial(_provenance, pack, loaded, evaluation.context, evaluation.vars)
     return Result(pod, result_trace, pack, loaded)

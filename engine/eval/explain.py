@@ -13,6 +13,7 @@ from typing import Any
 
 from ..k8s import paths as _paths
 from ..k8s import quantity
+from .provenance import rendered
 
 
 def explain_field(trace: Any, path: str | tuple) -> dict:
@@ -20,12 +21,13 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
     text = _paths.render(target)
     found, value = _paths.lookup(trace.pod or {}, target)
     owner = trace.owners.get(text)
-    if owner is None and found:
-        owners_below = {o for p, o in trace.owners.items() if p.startswith(text)}
-        owner = ", ".join(sorted(owners_below)) or None
+    rule_of_owner = trace.owner_rules.get(text)
+    if owner is None and found:  # a map or list: the owners of the leaves below it, and their rules
+        below = [p for p in trace.owners if _below(p, text)]
+        owner = ", ".join(sorted({trace.owners[p] for p in below})) or None
+        rule_of_owner = ", ".join(sorted({trace.owner_rules[p] for p in below if trace.owner_rules.get(p)})) or None
     history = trace.history(target)
     candidates = _candidates(history, target)
-    rule_of_owner = trace.owner_rules.get(text)
     decided_by = owner
     if not found:
         # A value the Pod does not show (a zero value Kubernetes omits, an empty list): the last decision about
@@ -40,9 +42,17 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
     ):
         candidates.append({"source": decided_by, "value": value, "rule": rule_of_owner, "outcome": "won", "why": ""})
     winner = _decide(candidates, decided_by, value, rule_of_owner, found)
-    for candidate in candidates:  # the config options behind a candidate, and where each was set
-        if candidate.get("rule") in trace.config_origins:
+    locate = getattr(trace, "locate", None)
+    for candidate in candidates:
+        if candidate.get("rule") in trace.config_origins:  # the config options behind a candidate, where each was set
             candidate["from"] = trace.config_origins[candidate["rule"]]
+        if locate is not None:  # where the value was written (engine.eval.provenance)
+            candidate["where"] = locate(candidate["source"], candidate.get("rule"), target, candidate["value"])
+        if isinstance(candidate["value"], (dict, list)):
+            continue
+        shown = value if candidate is winner and found else rendered(target, candidate["value"])
+        if shown != candidate["value"] or type(shown) is not type(candidate["value"]):
+            candidate["rendered"] = shown  # as the Pod prints it: "1000m" -> "1"
     return {
         "path": text,
         "present": found,
@@ -53,6 +63,10 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
         "candidates": candidates,
         "history": [event.to_dict() for event in history],
     }
+
+
+def _below(path: str, text: str) -> bool:
+    return path.startswith(text) and path[len(text) : len(text) + 1] in (".", "[")
 
 
 def _relative(event: Any, target: tuple) -> tuple | None:

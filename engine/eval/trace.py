@@ -44,6 +44,11 @@ class Event:
     #: where in the inputs the event's value was written, when the step that emits it knows better than the path
     #: (a config key's own position, a ConfigMap key): ``file:line:col`` as text
     where: str | None = None
+    #: where the value it replaced (``previous``) was written; set when the trace is read (``engine.eval.provenance``)
+    previous_where: str | None = None
+    #: where its value was written, found when the trace is read (``engine.eval.provenance``: a file:line:col, a
+    #: ConfigMap key, a cluster object, the pack's own file); the trace's ``where`` when the step set none
+    located: str | None = None
 
     @property
     def path_text(self) -> str:
@@ -63,12 +68,14 @@ class Event:
             data["previous"] = self.previous
             if self.previous_source:
                 data["previousSource"] = self.previous_source
+            if self.previous_where:
+                data["previousWhere"] = self.previous_where
         if self.rejected is not None:
             data["rejected"] = self.rejected
         if self.note:
             data["note"] = self.note
-        if self.where:
-            data["where"] = self.where
+        if self.where or self.located:
+            data["where"] = self.where or self.located
         return data
 
 
@@ -84,16 +91,24 @@ class Trace:
     owner_rules: dict[str, str] = field(default_factory=dict)
     #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
     config_origins: dict[str, list] = field(default_factory=dict)
-    #: computes the config's ``sources`` entry and ``config_origins`` when the trace is first read (locating the
-    #: options' keys re-reads their files: a cost a render that does not read the trace should not pay)
+    #: computes, when the trace is first read, the config's ``sources`` entry, ``config_origins`` and the locator
+    #: that places every event's value in the inputs (``engine.eval.provenance``: locating re-reads positions, a cost
+    #: a render that does not read the trace should not pay)
     provenance: Any = field(default=None, repr=False, compare=False)
+    #: places a value in the inputs: ``locate(source, rule, path, value) -> "file:line:col"`` (after ``_resolve``)
+    locate: Any = field(default=None, repr=False, compare=False)
 
     def _resolve(self) -> None:
         if self.provenance is not None:
-            entry, self.config_origins = self.provenance()
+            entry, self.config_origins, locator, describe = self.provenance()
             self.provenance = None
             if entry is not None:
                 self.sources.insert(0, entry)
+            if locator is not None:
+                locator.annotate(self.events)
+                self.locate = locator.where
+            if describe is not None:
+                self.sources = describe(self.sources, self.events)
 
     def to_dict(self) -> dict:
         self._resolve()
@@ -169,4 +184,7 @@ def _moved(event: Event, path: tuple) -> Event:
         event.previous_source,
         event.rejected,
         event.note,
+        event.where,
+        event.previous_where,
+        event.located,
     )

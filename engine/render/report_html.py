@@ -74,6 +74,12 @@ class _Pane:
                 return candidate
         return None
 
+    def where(self, owned: str) -> str | None:
+        """Where the value of an owned field was written: its winning candidate's place in the inputs."""
+        explanation = self.explain.get(owned) or {}
+        won = [c for c in explanation.get("candidates") or () if c.get("outcome") == "won"]
+        return won[0].get("where") if won else None
+
     def counts(self) -> Counter[str]:
         return Counter(self.owners.values())
 
@@ -268,10 +274,12 @@ def _line_html(pane: _Pane, line: Line | None, mark: str | None = None) -> str:
         )
     owner = pane.owners[owned]
     inherited = "" if owned == line.path else " inherited"
+    where = pane.where(owned)  # the file and line its value came from, on hover and for scripts
+    where_attrs = f' data-where="{escape(where)}" title="from {escape(where)}"' if where else ""
     return (
         f'<div class="line owned{inherited}" data-source="{escape(owner)}">{mark_html}'
         f'<button type="button" class="field" data-pane="{pane.id}" data-path="{escape(owned)}" '
-        f'data-line="{escape(line.path)}" data-owner="{escape(owner)}">'
+        f'data-line="{escape(line.path)}" data-owner="{escape(owner)}"{where_attrs}>'
         f'<span class="who">{escape(owner)}</span><span class="code">{code}</span></button></div>\n'
     )
 
@@ -364,7 +372,11 @@ def _no_effect_items(pane: _Pane) -> list[str]:
                 f"offered <code>{_value(rejected.get('value'))}</code>; "
                 f"{_source_badge(event.get('source'))}'s <code>{_value(event.get('value'))}</code> stays"
             )
-        items.append(f"{_path_ref(pane, event['path'])}: {what}{rule}{note}")
+        lost_at = {"drop": event.get("where"), "override": event.get("previousWhere")}.get(
+            event["op"], (event.get("rejected") or {}).get("where")
+        )
+        where = f' <span class="where">from <code>{escape(lost_at)}</code></span>' if lost_at else ""
+        items.append(f"{_path_ref(pane, event['path'])}: {what}{where}{rule}{note}")
     return items
 
 

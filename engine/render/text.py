@@ -34,8 +34,13 @@ def format_explain(explanation: dict) -> str:
     if explanation["candidates"]:
         lines.append("  candidates:")
         for candidate in explanation["candidates"]:
-            lines.append(f"    {candidate['outcome']:<7} {candidate['source']:<20} {format_value(candidate['value'])}")
+            shown = format_value(candidate["value"])
+            if "rendered" in candidate:  # as written, and as the Pod prints it
+                shown += f" -> {format_value(candidate['rendered'])}"
+            lines.append(f"    {candidate['outcome']:<7} {candidate['source']:<20} {shown}")
             lines.append(f"            {candidate['why']}")
+            if candidate.get("where"):
+                lines.append(f"            from {candidate['where']}")
             for option in candidate.get("from") or ():  # the config options behind it, where each was set
                 lines.append(f"            {option['option']}: {option['origin']}")
     if explanation["history"]:
@@ -58,6 +63,8 @@ def format_event(event: dict) -> str:
         text += f" dropped {truncate(format_value(event.get('value')))}"
     if event.get("note"):
         text += f" -- {event['note']}"
+    if event.get("where"):
+        text += f" @ {event['where']}"
     return text
 
 

@@ -135,3 +135,36 @@ def test_a_link_to_a_field_opens_its_explain(page, report_url):
     assert_panel_explains_label_1(page)
     page.locator('button.field[data-line="metadata.labels.label_2"]').click()
     assert page.evaluate("location.hash") == "#field=pod%3Ametadata.labels.label_2"
+
+
+def line_of(text: str) -> int:
+    """The 1-based line of Example 3 that holds ``text``."""
+    lines = report_browser.EXAMPLE_3.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_clicked_field_shows_the_file_and_line_its_value_came_from(page, report_url):
+    page.goto(report_url)
+    page.locator(LABEL_1).click()
+    panel = page.locator("#explain-body")
+    example = str(report_browser.EXAMPLE_3)
+    won = line_of("labels: {label_1: value-compile")
+    assert panel.locator("dd.from").inner_text().startswith(f"{example}:{won}:")
+    wheres = {
+        item.get_attribute("data-source"): item.locator(".where").inner_text()
+        for item in panel.locator("ol.candidates > li").all()
+    }
+    assert wheres["compile-time"].startswith(f"from {example}:{won}:")
+    assert wheres["runtime-template"].startswith(f"from {example}:{line_of('labels: {label_1: value-runtime')}:")
+    assert wheres["k8s-plugin"].startswith(f"from {example}:{line_of('default-labels:')}:")
+    # the line itself names the place too, on hover
+    assert page.locator(LABEL_1).get_attribute("title").startswith(f"from {example}:{won}:")
+
+
+def test_a_quantity_shows_as_written_and_as_rendered(page, report_url):
+    page.goto(report_url)
+    page.locator('button.field[data-line="spec.containers[name=primary].resources.requests.cpu"]').click()
+    candidate = page.locator('#explain-body ol.candidates > li[data-outcome="won"]')
+    assert candidate.locator("code.value").inner_text() == '"1000m"'
+    assert candidate.locator("code.rendered").inner_text() == '"1"'
+    assert "rules/flyte-v1/plugin-config.yaml:" in candidate.locator(".where").inner_text()
