@@ -27,6 +27,7 @@ from ..k8s import paths
 from .report_lines import Line, pod_lines
 from .report_svg import drawing_order, render_dag_svg
 from .text import count
+from .warning import location
 
 # Okabe-Ito and Tol hues, dark enough for 3:1 against white as lines; badges use a light tint with dark text.
 PALETTE = [
@@ -385,8 +386,6 @@ def _canonical(value: Any) -> str:
 
 
 def _warning_items(pane: _Pane) -> list[str]:
-    from .warning import location
-
     items = []
     scenario = getattr(pane.result, "scenario", None)
     events = pane.result.warnings if scenario is not None else []
