@@ -7,7 +7,10 @@ PodSpec, Container, ... recursively) the table records, per JSON field name::
     {"kind": K, "ptr": bool, "elem": T?, "omitempty": bool, "omitzero"?: true,
      "required"?: true, "embedded"?: "<GoStruct>",
      "list_type"?: "atomic"|"set"|"map", "list_map_keys"?: [..],
-     "patch_merge_key"?: "<field>", "patch_strategy"?: "merge"|...}
+     "patch_merge_key"?: "<field>", "patch_strategy"?: "merge"|...,
+     "map_type"?: "atomic"|"granular", "struct_type"?: "atomic"|"granular"}
+
+and per type, ``"struct_type"?: "atomic"|"granular"`` (its ``+structType`` marker).
 
 * ``kind``: string | bool | int | float | quantity | intorstring | time | object | list | map | any
 * ``elem``: the struct type name for ``object``; the element (type name or scalar kind) for
@@ -24,6 +27,9 @@ PodSpec, Container, ... recursively) the table records, per JSON field name::
   field has none), ``list_map_keys`` (the ``+listMapKey`` fields of a ``map`` list, in order),
   ``patch_merge_key`` / ``patch_strategy`` (strategic merge patch's ``patchMergeKey`` /
   ``patchStrategy`` tags).
+* map and struct fields, and struct types: ``map_type`` / ``struct_type``, the ``+mapType`` / ``+structType``
+  markers (``atomic``: server-side apply owns the map or struct whole, as managedFields show it); left out where
+  there is no marker (granular).
 
 Sources of truth:
 
@@ -133,13 +139,17 @@ class GoPackage:
     structs: dict[str, list[GoField]] = field(default_factory=dict)
     # type X <underlying>, for non-struct X
     named: dict[str, str] = field(default_factory=dict)
+    # the markers of a struct's own doc comment (``+structType=atomic`` above ``type LabelSelector struct``)
+    struct_markers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 _TYPE_STRUCT = re.compile(r"^type\s+(\w+)\s+struct\s*\{\s*$")
-# The markers of a list's identity, read from the doc comment right above a field (``// +listMapKey=protocol``);
-# other markers (``+optional``, ``+k8s:...``) are not read.
+# The markers of a list's identity, read from the doc comment right above a field (``// +listMapKey=protocol``),
+# and of a map's or a struct's atomicity (``+mapType=atomic`` above a field, ``+structType=atomic`` above a field or
+# a struct type); other markers (``+optional``, ``+k8s:...``) are not read.
 LIST_MARKERS = ("listType", "listMapKey", "patchMergeKey", "patchStrategy")
-_MARKER = re.compile(r"^//\s*\+(" + "|".join(LIST_MARKERS) + r")=(\S+)\s*$")
+GRANULARITY_MARKERS = ("mapType", "structType")
+_MARKER = re.compile(r"^//\s*\+(" + "|".join(LIST_MARKERS + GRANULARITY_MARKERS) + r")=(\S+)\s*$")
 _TAG_VALUE = re.compile(r'(?:^|\s)(patchStrategy|patchMergeKey):"([^"]*)"')
 _TYPE_NAMED = re.compile(r"^type\s+(\w+)\s*=?\s*(\S+)\s*$")
 _JSON_TAG = re.compile(r'(?:^|\s)json:"([^"]*)"')
@@ -169,14 +179,22 @@ def parse_go(text: str, pkg_name: str) -> GoPackage:
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
     lines = text.splitlines()
     i = 0
+    type_markers: dict[str, list[str]] = {}  # of the top-level doc comment being read
     while i < len(lines):
+        raw_line = lines[i].strip()
         line = _strip_comment(lines[i]).rstrip()
         i += 1
+        if raw_line.startswith("//"):
+            if mm := _MARKER.match(raw_line):
+                type_markers.setdefault(mm.group(1), []).append(mm.group(2))
+            continue
+        doc_markers, type_markers = type_markers, {}
         if line.startswith("type ("):
             raise SystemExit(f"{pkg_name}:{i}: grouped type declarations are not supported")
         m = _TYPE_STRUCT.match(line)
         if m:
             name, fields = m.group(1), []
+            pkg.struct_markers[name] = doc_markers
             markers: dict[str, list[str]] = {}  # of the doc comment being read
             while i < len(lines):
                 raw = lines[i]
@@ -526,6 +544,9 @@ def generate(core_text: str, meta_text: str, allow_client_only: bool = False) ->
             out[jn] = _entry(info, gf.json_opts, jn in required, via)
             if info.kind == "list":
                 out[jn] |= _list_identity(gf.markers, f"{tname}.{jn}", problems)
+            elif info.kind in ("map", "object"):
+                marker, key = ("mapType", "map_type") if info.kind == "map" else ("structType", "struct_type")
+                out[jn] |= _granularity(gf.markers, marker, key, f"{tname}.{jn}", problems)
             ref = client_model_ref(ct)
             if ref:
                 assert info.elem is not None
@@ -556,6 +577,9 @@ def generate(core_text: str, meta_text: str, allow_client_only: bool = False) ->
         types[tname] = {
             "go": f"{GO_IMPORT_PATHS[gpkg]}.{tname}",
             "client": cname,
+            **_granularity(
+                go.packages[gpkg].struct_markers.get(tname, {}), "structType", "struct_type", tname, problems
+            ),
             "fields": out,
         }
 
@@ -615,6 +639,20 @@ def _list_identity(markers: dict[str, list[str]], where: str, problems: list[str
         elif values:
             out[name] = values[0]
     return out
+
+
+GRANULARITIES = ("atomic", "granular")
+
+
+def _granularity(markers: dict[str, list[str]], marker: str, key: str, where: str, problems: list[str]) -> dict:
+    """Whether server-side apply owns a map or a struct whole: ``+mapType`` of a map field, ``+structType`` of a
+    struct type or of a field that holds one (the field's marker wins), as ``{key: "atomic" | "granular"}``; empty
+    without a marker (granular, the default)."""
+    values = markers.get(marker, [])
+    if len(values) > 1 or (values and values[0] not in GRANULARITIES):
+        problems.append(f"{where}: +{marker}={values}")
+        return {}
+    return {key: values[0]} if values else {}
 
 
 def _pkg_for(go: GoUniverse, type_name: str, from_pkg: str, go_type: str) -> str:

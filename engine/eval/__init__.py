@@ -1,11 +1,12 @@
 """One evaluation: the pack's steps applied to a scenario in the precedence DAG's order, and its trace.
 
-Owns the evaluation (``evaluate``), the merge walker and strategies (``strategies``), the transforms
-(``transforms``: the target Pod and its PodTemplate; ``containers``: env and resources of every container;
-``placement``: affinity, tolerations, node selectors, shared memory; ``copilot``), Go's container aliasing
-(``aliasing``), Flyte's own merge entry point (``flyte.merge_pod_spec_onto_template``), the trace and its events
-(``trace``), the explanation of one field (``explain``), field paths as people type them resolved against the
-Pod (``user_paths``) and the Pod as Flyte serializes it (``output``).
+Owns the evaluation (``evaluate``), the merge strategies (``strategies``, walking the Kubernetes schema with
+``engine.k8s.walker``) and Flyte's container matching (``container_matching``), the transforms (``transforms``: the
+target Pod and its PodTemplate; ``containers``: env and resources of every container; ``placement``: affinity,
+tolerations, node selectors, shared memory; ``copilot``), Go's container aliasing (``aliasing``), Flyte's own merge
+entry point (``flyte.merge_pod_spec_onto_template``), the trace and its events (``trace``), the explanation of one
+field (``explain``), field paths as people type them resolved against the Pod (``user_paths``) and the Pod as Flyte
+serializes it (``output``).
 
 Importing this package registers the strategies and transforms in the pack layer's registries
 (``engine.pack.registry``, ``engine.pack.transform_api``).
@@ -13,4 +14,4 @@ Importing this package registers the strategies and transforms in the pack layer
 May import: ``engine.errors``, ``engine.k8s``, ``engine.documents``, ``engine.pack``, ``engine.inputs``.
 """
 
-from . import containers, copilot, placement, strategies, transforms  # noqa: F401  (each registers what it implements)
+from . import container_matching, containers, copilot, placement, strategies, transforms  # noqa: F401  (each registers what it implements)

@@ -1,6 +1,6 @@
 """Go's memory in Flyte's container matching: which merged containers share the template's pointers and maps.
 
-``strategies.template_containers`` merges each task container onto the template containers that match it. Read
+``container_matching.template_containers`` merges each task container onto the template containers that match it. Read
 as values, that is all. FlytePropeller's MergeBasePodSpecOntoTemplate (flytek8s/pod_helper.go) works on Go
 structs, and mergo works in place:
 

@@ -15,16 +15,16 @@ from typing import Any
 from ..errors import FlyteBuildError, InputError, PodevalError
 from ..inputs import propeller_config
 from ..inputs.scenario import Scenario, load_scenario
-from ..k8s import k8s_schema
 from ..k8s import paths as _paths
 from ..k8s.apiserver import check_result
-from ..k8s.tree import Node, plain, wrap
+from ..k8s.tree import Node, node_key, plain, wrap
+from ..k8s.walker import Position, position
 from ..pack import plugin_options
 from ..pack.rules import Entry, RulePack, load_rules
 from ..pack.transform_api import Context
 from .output import render_pod
 from .provenance import Locator, sources_of
-from .strategies import At, Merger
+from .strategies import Merger
 from .trace import Event, Trace
 
 #: the sections of the scenario: an event or error path that starts with one of them is an input's path (located in
@@ -208,36 +208,14 @@ class Evaluation:
         resolved = []
         for segment in at:
             if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
-                segment = _paths.Key(segment.field, str(self.vars.get(segment.value[1:], "")), segment.occurrence)
+                segment = segment._replace(value=str(self.vars.get(segment.value[1:], "")))
             resolved.append(segment)
         return tuple(resolved)
 
-    def position_of(self, at: tuple) -> At:
-        """The walker's view of a path: schema path and Kubernetes spec, from the root type."""
-        type_name: str | None = self.pack.root
-        spec = None
-        schema: list = []
-        for segment in at:
-            if isinstance(segment, str):
-                current_spec = spec
-                if type_name:
-                    spec = k8s_schema.field(type_name, segment)
-                    type_name = spec.elem if spec is not None and spec.elem_is_type else None
-                elif current_spec is not None and current_spec.kind == "map":
-                    spec = k8s_schema.FieldSpec(kind=current_spec.elem or "string", ptr=False)
-                    type_name = None
-                else:
-                    spec = None
-                schema.append(segment if not (current_spec is not None and current_spec.kind == "map") else "*")
-            else:
-                schema.append("[]")
-                elem = spec.elem if spec is not None else None
-                type_name = elem if elem and elem not in k8s_schema.SCALAR_KINDS else None
-                spec = k8s_schema.FieldSpec(
-                    kind="object" if type_name else (elem or "string"), ptr=False, elem=type_name
-                )
-        # Profile paths are relative to where the layer is applied: the schema path starts empty here.
-        return At(tuple(at), (), spec, type_name)
+    def position_of(self, at: tuple) -> Position:
+        """The walker's position at a path from the pack's root type; profile paths are relative to where a layer
+        is applied, so the schema path starts empty there."""
+        return position(self.pack.root, at)
 
     def get_at(self, at: tuple) -> Node | None:
         node: Node | None = self.document
@@ -292,17 +270,23 @@ class Evaluation:
         )
 
 
+def _find_index(items: list, key: _paths.Key) -> int | None:
+    """The index of the item of a list of Nodes that a key addresses (``Key.matches``: every key field, the
+    key's occurrence), None if there is none."""
+    seen = 0
+    for index, item in enumerate(items):
+        if key.matches(item, node_key):
+            seen += 1
+            if seen == key.occurrence:
+                return index
+    return None
+
+
 def _find_item(node: Node, key: _paths.Key) -> Node | None:
     if not isinstance(node.value, list):
         return None
-    seen = 0
-    for item in node.value:
-        found = item.value.get(key.field) if isinstance(item.value, dict) else None
-        if found is not None and str(found.value) == key.value:
-            seen += 1
-            if seen == key.occurrence:
-                return item
-    return None
+    index = _find_index(node.value, key)
+    return None if index is None else node.value[index]
 
 
 def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: str) -> Node:
@@ -318,25 +302,13 @@ def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: 
             children[head] = child
         return Node(children, node.source if node is not None else source, node.rule if node is not None else rule)
     items = list(node.value) if node is not None and isinstance(node.value, list) else []
-    if isinstance(head, _paths.Key):
-        seen = 0
-        for index, item in enumerate(items):
-            found = item.value.get(head.field) if isinstance(item.value, dict) else None
-            if found is not None and str(found.value) == head.value:
-                seen += 1
-                if seen == head.occurrence:
-                    replacement = _replace(item, rest, new, source, rule) if rest else new
-                    if replacement is None:
-                        del items[index]
-                    else:
-                        items[index] = replacement
-                    break
-    else:
-        replacement = _replace(items[head], rest, new, source, rule) if rest else new
+    index = _find_index(items, head) if isinstance(head, _paths.Key) else head
+    if index is not None:
+        replacement = _replace(items[index], rest, new, source, rule) if rest else new
         if replacement is None:
-            del items[head]
+            del items[index]
         else:
-            items[head] = replacement
+            items[index] = replacement
     return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 

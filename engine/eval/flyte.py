@@ -14,8 +14,9 @@ from ..errors import FlyteBuildError
 from ..inputs.scenario import to_plain_k8s
 from ..k8s.paths import render
 from ..k8s.tree import plain, wrap
+from ..k8s.walker import Position, root
 from ..pack.rules import load_rules
-from .strategies import At, Merger
+from .strategies import Merger
 
 
 def merge_pod_spec_onto_template(
@@ -57,7 +58,7 @@ def merge_pod_spec_onto_template(
         },
         warn_event=warn,
     )
-    at = At((), (), None, "PodSpec")
+    at = Position((), (), root("PodSpec"))
     merged = merger.merge(
         at,
         wrap(to_plain_k8s(template_spec, "PodSpec"), "template", ""),

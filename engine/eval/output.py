@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..k8s import k8s_schema, paths, quantity
+from ..k8s import paths, quantity
 from ..k8s.tree import Node, is_zero, node_key
+from ..k8s.walker import Slot, TypeTable, type_table
 
 _MISSING = object()
 
@@ -31,22 +32,24 @@ def _quantity(value: Any) -> Any:
 
 def render_node(node: Node, type_name: str | None, path: tuple, owners: dict | None) -> Any:
     """The printed value of an object node of ``type_name`` (or of unknown type)."""
-    return _render_object(node, type_name, paths.render(path), owners)
+    return _render_object(node, type_table(type_name) if type_name else None, paths.render(path), owners)
 
 
 # The walk below carries the printed path (``paths.extend`` one segment per level), not the tuple: printing every
-# leaf's path from the root was a fifth of the time of a large evaluation.
+# leaf's path from the root was a fifth of the time of a large evaluation. Types and fields are the walker's
+# (``engine.k8s.walker``: a struct's fields as Slots, resolved once).
+
+_NO_FIELDS: dict = {}
 
 
-def _render_object(node: Node, type_name: str | None, path: str, owners: dict | None) -> Any:
+def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict | None) -> Any:
     value = node.value
     if not isinstance(value, dict):
         return value
+    fields = table.fields if table is not None else _NO_FIELDS
     result: dict = {}
     for name in sorted(value):
-        child = value[name]
-        spec = k8s_schema.field(type_name, name) if type_name else None
-        rendered = _render_field(child, spec, paths.extend(path, name), owners, name)
+        rendered = _render_field(value[name], fields.get(name), paths.extend(path, name), owners)
         if rendered is not _MISSING:
             result[name] = rendered
     if not result and owners is not None and path:
@@ -54,60 +57,55 @@ def _render_object(node: Node, type_name: str | None, path: str, owners: dict | 
     return result
 
 
-def _render_field(node: Node, spec: k8s_schema.FieldSpec | None, path: str, owners: dict | None, name: str) -> Any:
+def _render_field(node: Node, slot: Slot | None, path: str, owners: dict | None) -> Any:
     value = node.value
-    if spec is None:
-        return _render_untyped(node, path, owners, name)
-    kind = spec.kind
+    if slot is None:
+        return _render_untyped(node, path, owners)
+    kind = slot.kind
     if value is None:
         return _MISSING
     if kind == "object":
-        rendered = _render_object(node, spec.elem, path, owners)
-        if not rendered and spec.ptr is False and spec.omitempty and spec.omitzero:
+        rendered = _render_object(node, slot.type, path, owners)
+        if not rendered and slot.ptr is False and slot.omitempty and slot.omitzero:
             return _MISSING
         return rendered
     if kind == "list":
-        if not isinstance(value, list) or (not value and spec.omitempty):
+        if not isinstance(value, list) or (not value and slot.omitempty):
             return _MISSING
-        segments = _segments(spec, value)
-        items = []
-        for segment, item in zip(segments, value):
-            if spec.elem and spec.elem not in k8s_schema.SCALAR_KINDS:
-                items.append(_render_object(item, spec.elem, paths.extend(path, segment), owners))
-            else:
-                items.append(_leaf(item, spec.elem or "string", paths.extend(path, segment), owners))
-        return items
+        segments = paths.item_segments(slot.spec, value, node_key)
+        if slot.elem_is_type:
+            table = slot.type
+            return [
+                _render_object(item, table, paths.extend(path, segment), owners)
+                for segment, item in zip(segments, value)
+            ]
+        elem = slot.item.kind
+        return [_leaf(item, elem, paths.extend(path, segment), owners) for segment, item in zip(segments, value)]
     if kind == "map":
-        if not isinstance(value, dict) or (not value and spec.omitempty):
+        if not isinstance(value, dict) or (not value and slot.omitempty):
             return _MISSING
-        rendered_map = {}
-        for key in sorted(value):
-            child = value[key]
-            if spec.elem and spec.elem not in k8s_schema.SCALAR_KINDS:
-                rendered_map[key] = _render_object(child, spec.elem, paths.extend(path, key), owners)
-            else:
-                rendered_map[key] = _leaf(child, spec.elem or "string", paths.extend(path, key), owners)
-        return rendered_map
+        if slot.elem_is_type:
+            table = slot.type
+            return {key: _render_object(value[key], table, paths.extend(path, key), owners) for key in sorted(value)}
+        elem = slot.entry.kind
+        return {key: _leaf(value[key], elem, paths.extend(path, key), owners) for key in sorted(value)}
     if kind == "time":
         return _MISSING if value in (None, "") else _leaf(node, kind, path, owners)
-    if not spec.ptr and spec.omitempty and is_zero(value):
+    if not slot.ptr and slot.omitempty and is_zero(value):
         return _MISSING
     return _leaf(node, kind, path, owners)
 
 
-def _render_untyped(node: Node, path: str, owners: dict | None, name: str) -> Any:
+def _render_untyped(node: Node, path: str, owners: dict | None) -> Any:
     value = node.value
     if isinstance(value, dict):
         if not value:
             if owners is not None:
                 owners[path] = (node.source, node.rule)
             return {}
-        return {key: _render_untyped(value[key], paths.extend(path, key), owners, key) for key in sorted(value)}
-    if isinstance(value, list):
-        segments = _segments(None, value)  # a list the schema does not know: by index
-        return [
-            _render_untyped(item, paths.extend(path, segment), owners, name) for segment, item in zip(segments, value)
-        ]
+        return {key: _render_untyped(value[key], paths.extend(path, key), owners) for key in sorted(value)}
+    if isinstance(value, list):  # a list the schema does not know: items by index
+        return [_render_untyped(item, paths.extend(path, index), owners) for index, item in enumerate(value)]
     if owners is not None:
         owners[path] = (node.source, node.rule)
     return value
@@ -121,10 +119,6 @@ def _leaf(node: Node, kind: str, path: str, owners: dict | None) -> Any:
     return node.value
 
 
-def _segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
-    return paths.item_segments(spec, items, node_key)
-
-
 def render_pod(document: Node, owners: dict | None) -> dict:
     """The Pod manifest from the working document (``{"metadata": ..., "spec": ...}``)."""
     metadata_node = document.value.get("metadata")
@@ -136,6 +130,8 @@ def render_pod(document: Node, owners: dict | None) -> dict:
             pod[field] = node.value
             if owners is not None:
                 owners[field] = (node.source, node.rule)
-    pod["metadata"] = _render_object(metadata_node, "ObjectMeta", "metadata", owners) if metadata_node else {}
-    pod["spec"] = _render_object(spec_node, "PodSpec", "spec", owners) if spec_node else {}
+    pod["metadata"] = (
+        _render_object(metadata_node, type_table("ObjectMeta"), "metadata", owners) if metadata_node else {}
+    )
+    pod["spec"] = _render_object(spec_node, type_table("PodSpec"), "spec", owners) if spec_node else {}
     return pod

@@ -33,6 +33,9 @@ A list also says how Kubernetes identifies its items (its ``+listType``/``+listM
 ``list_type`` ``atomic`` (a whole), ``set`` (items by value) or ``map`` (items by the ``list_keys``
 fields). This table is the one owner of list identity: paths address keyed-list items by it
 (``engine/k8s/paths.py``) and managedFields itemise by it (``engine/render/managed_fields.py``).
+Maps and structs say whether server-side apply owns them whole (``+mapType=atomic``: ``nodeSelector``;
+``+structType=atomic``: ``LabelSelector``, ``LocalObjectReference`` ...): ``map_atomic``, ``struct_atomic``.
+Walkers do not look fields up here while they walk: ``engine/k8s/walker.py`` resolves each type once.
 
 Note that Go's ``omitempty`` never omits a non-pointer struct (``resources: {}``), and
 ``omitzero`` (e.g. ``creationTimestamp`` in recent apimachinery) omits zero structs too.
@@ -56,7 +59,9 @@ __all__ = [
     "field",
     "field_at",
     "fields",
+    "map_atomic",
     "source",
+    "struct_atomic",
     "type_at",
     "type_names",
 ]
@@ -94,6 +99,10 @@ class FieldSpec:
     #: lists: strategic merge patch's ``patchMergeKey`` / ``patchStrategy`` struct tags
     patch_merge_key: str | None = None
     patch_strategy: str | None = None
+    #: maps: ``+mapType`` (``atomic`` | ``granular``; None: no marker, granular); objects: the field's own
+    #: ``+structType`` (None: the struct type's, ``struct_atomic``)
+    map_type: str | None = None
+    struct_type: str | None = None
 
     @property
     def elem_is_type(self) -> bool:
@@ -114,7 +123,7 @@ def _read_json() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any]]:
+def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any], frozenset[str]]:
     doc = _read_json()
     if doc.get("version") != 2:
         raise RuntimeError(f"unsupported k8s_schema.json version {doc.get('version')!r}")
@@ -134,11 +143,14 @@ def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any]]:
                     list_keys=tuple(f.get("list_map_keys", ())),
                     patch_merge_key=f.get("patch_merge_key"),
                     patch_strategy=f.get("patch_strategy"),
+                    map_type=f.get("map_type"),
+                    struct_type=f.get("struct_type"),
                 )
                 for fname, f in t["fields"].items()
             }
         )
-    return MappingProxyType(types), MappingProxyType(doc.get("source", {}))
+    atomic = frozenset(tname for tname, t in doc["types"].items() if t.get("struct_type") == "atomic")
+    return MappingProxyType(types), MappingProxyType(doc.get("source", {})), atomic
 
 
 def field(type_name: str, json_name: str) -> FieldSpec | None:
@@ -155,6 +167,17 @@ def fields(type_name: str) -> Mapping[str, FieldSpec]:
 def type_names() -> frozenset[str]:
     """All type names in the table."""
     return frozenset(_load()[0])
+
+
+def struct_atomic(type_name: str) -> bool:
+    """The struct type is ``+structType=atomic``: server-side apply owns an object of it whole (``LabelSelector``)."""
+    return type_name in _load()[2]
+
+
+def map_atomic(type_name: str, json_name: str) -> bool:
+    """The map field is ``+mapType=atomic`` (``PodSpec.nodeSelector``)."""
+    spec = field(type_name, json_name)
+    return spec is not None and spec.map_type == "atomic"
 
 
 def source() -> Mapping[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -108,6 +109,8 @@ def item_segments(spec, items: list, key_of=_dict_key) -> list[Segment]:
     key_fields = list_keys(spec)
     if not key_fields:
         return list(range(len(items)))
+    if len(key_fields) == 1:
+        return _single_key_segments(key_fields[0], items, key_of)
     segments: list[Segment] = []
     earlier: dict[tuple, list] = {}  # (field, value) -> the items before that carry it
     for index, item in enumerate(items):
@@ -128,6 +131,23 @@ def item_segments(spec, items: list, key_of=_dict_key) -> list[Segment]:
     return segments
 
 
+def _single_key_segments(key_field: str, items: list, key_of) -> list[Segment]:
+    """``item_segments`` for a list keyed by one field (most of them): an item's occurrence is the number of items
+    so far with the same value."""
+    segments: list[Segment] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        value = key_of(item, key_field)
+        if value is None or value == "":
+            segments.append(index)
+            continue
+        text = str(value)
+        occurrence = seen.get(text, 0) + 1
+        seen[text] = occurrence
+        segments.append(Key(key_field, text, occurrence))
+    return segments
+
+
 def render(path: Path) -> str:
     """The one printer for paths."""
     text = ""
@@ -139,13 +159,18 @@ def render(path: Path) -> str:
 def extend(text: str, segment: Segment) -> str:
     """The printed path one segment further: ``extend(render(p), s) == render(p + (s,))``, so that a walker can
     print as it descends instead of printing every path from its root."""
+    if isinstance(segment, str):
+        return text + _name_text(segment) if text else _name_text(segment).lstrip(".")
     if isinstance(segment, Key):
         return text + str(segment)
-    if isinstance(segment, int):
-        return f"{text}[{segment}]"
-    if _IDENTIFIER.match(segment):
-        return f"{text}.{segment}" if text else segment
-    return f"{text}[{_quote(segment)}]"
+    return f"{text}[{segment}]"
+
+
+@lru_cache(maxsize=4096)
+def _name_text(name: str) -> str:
+    """A field name or map key as it follows a path: ``.name``, or ``["app.kubernetes.io/name"]`` (field names and
+    most keys repeat from one path to the next, hence the cache)."""
+    return f".{name}" if _IDENTIFIER.match(name) else f"[{_quote(name)}]"
 
 
 _TOKEN = re.compile(

@@ -20,350 +20,53 @@ read (an ``InputError``: such objects could not exist), and on the Pod FlyteProp
 brings (``engine.k8s.apiserver``: the Pod is built, the API server refuses it, exit 3). Unknown fields, and a field given
 under both its camelCase and snake_case names, are errors everywhere (Go's decoder would drop them silently; podeval
 takes them for typos).
+
+The walk is here (``K8sChecker``, with the ``Context`` that decides what a problem means); its parts are beside it:
+``problems.py`` (problems collected and raised together), ``names.py`` (name and label rules), ``describe.py``
+(words for values, types and Go's decode errors), ``pod_checks.py`` (the per-type checks), ``spelling.py``
+(camelCase and snake_case, client models). Types and fields come from the walker (``walker.py``).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import FlyteBuildError, InputError, PodevalError
 from . import k8s_schema, quantity
 from . import paths as _paths
+from .describe import article, describe, expected, go_decode_error, shorten, type_hint
+from .names import (
+    ANNOTATIONS_MAX_BYTES,
+    dns1123_label_problems,
+    dns1123_subdomain_problems,
+    label_value_problems,
+    qualified_name_problems,
+    suggest_dns1123_label,
+)
+from .pod_checks import TYPE_CHECKS
+from .problems import MAX_PROBLEMS, Problems, TooManyProblems, raise_together
+from .spelling import camel, from_model, item_segments, snake
+from .walker import type_table
 
-# ---------------------------------------------------------------------------------------------------------------
-# Problems of one input, raised together
-
-#: problems collected before podeval stops reading a file (a hostile file can have a million)
-MAX_PROBLEMS = 20
-#: problems quoted in the one-line message besides the first
-QUOTED_PROBLEMS = 4
-
-
-class TooManyProblems(Exception):
-    """Internal: the problem list is full; stop walking."""
-
-
-class Problems:
-    """The problems found in one input, each located in its file; ``raise_all`` raises them as one error.
-
-    ``origins`` serves inputs assembled from several files (the CLI's ``--task``, ``--pod-templates`` ...): a part
-    of the input, by its raw path, -> ``(filename, document, path of that part in the document)``; a problem is
-    located in the file of the longest part that holds it."""
-
-    def __init__(self, filename: str | None = None, document: Any = None, origins: dict | None = None) -> None:
-        self.filename = filename
-        self.document = document
-        self.origins = origins or {}
-        self.items: list[PodevalError] = []
-        self.truncated = False
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        path: tuple,
-        where: tuple | None = None,
-        *,
-        hint: str | None = None,
-        build: bool = False,
-        key: bool = False,
-    ) -> None:
-        """Record a problem at ``path`` (printed, keyed) found at ``where`` (raw keys and indices of the file)."""
-        if len(self.items) >= MAX_PROBLEMS:
-            self.truncated = True
-            raise TooManyProblems
-        where = path if where is None else where
-        filename, document = self.filename, self.document
-        for length in range(len(where), -1, -1):
-            origin = self.origins.get(tuple(where[:length]))
-            if origin is not None:
-                filename, document, prefix = origin
-                where = tuple(prefix) + tuple(where[length:])
-                break
-        line = column = None
-        if document is not None:
-            found = document.locate_key(where) if key else document.locate(where)
-            if found:
-                line, column = found
-        cls = FlyteBuildError if build else InputError
-        self.items.append(
-            cls(code, message, path=_paths.render(path) or None, file=filename, line=line, column=column, hint=hint)
-        )
-
-    def raise_all(self) -> None:
-        raise_together(self.items, truncated=self.truncated)
-
-
-def raise_together(problems: list[PodevalError], *, truncated: bool = False) -> None:
-    """Raise the problems of one input as one error, listed on one line.
-
-    Input problems (exit 2) come before Flyte build failures (exit 3): an input podeval cannot use is reported as
-    such even when Flyte would also fail on another part. The error carries them all in ``problems``."""
-    if not problems:
-        return
-    ordered = [p for p in problems if not isinstance(p, FlyteBuildError)] + [
-        p for p in problems if isinstance(p, FlyteBuildError)
-    ]
-    first = ordered[0]
-    message = first.message
-    others = ordered[1:]
-    if others or truncated:
-        quoted = "; ".join(_short(p) for p in others[:QUOTED_PROBLEMS])
-        more = len(others) - QUOTED_PROBLEMS
-        count = f"{len(others)}{'+' if truncated else ''} more problem{'s' if len(others) != 1 or truncated else ''}"
-        tail = "" if more <= 0 and not truncated else " ..."
-        message += f" [and {count}{': ' + quoted if quoted else ''}{tail}]"
-    error = type(first)(
-        first.code, message, path=first.path, file=first.file, line=first.line, column=first.column, hint=first.hint
-    )
-    error.problems = list(ordered)  # type: ignore[attr-defined]
-    raise error
-
-
-def _short(problem: PodevalError) -> str:
-    where = f"{problem.line}:{problem.column}: " if problem.line is not None else ""
-    return f"{where}{problem.path + ': ' if problem.path else ''}{problem.message.split('; ')[0]} [{problem.code}]"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Kubernetes' own validation (k8s.io/apimachinery/pkg/util/validation), messages as the API server words them
-
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
-#: ValidateAnnotationsSize: keys and values of one object together
-ANNOTATIONS_MAX_BYTES = 256 * 1024
-
-
-def dns1123_label_problems(value: str) -> list[str]:
-    """IsDNS1123Label: container, volume and namespace names."""
-    problems = []
-    if len(value) > 63:
-        problems.append("must be no more than 63 characters")
-    if not _DNS1123_LABEL.match(value):
-        problems.append(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-            "and must start and end with an alphanumeric character"
-        )
-    return problems
-
-
-def dns1123_subdomain_problems(value: str) -> list[str]:
-    """IsDNS1123Subdomain: object names (PodTemplates), label key prefixes."""
-    problems = []
-    if len(value) > 253:
-        problems.append("must be no more than 253 characters")
-    if not _DNS1123_SUBDOMAIN.match(value):
-        problems.append(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-            "'.', and must start and end with an alphanumeric character"
-        )
-    return problems
-
-
-def qualified_name_problems(value: str) -> list[str]:
-    """IsQualifiedName: label and annotation keys (``[prefix/]name``)."""
-    parts = value.split("/")
-    if len(parts) > 2:
-        return ["a qualified name must be a name with an optional DNS subdomain prefix and '/' (e.g. 'example.com/x')"]
-    problems = []
-    if len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            problems.append("prefix part must be non-empty")
-        else:
-            problems.extend("prefix part " + p for p in dns1123_subdomain_problems(prefix))
-    else:
-        name = parts[0]
-    if not name:
-        problems.append("name part must be non-empty")
-    elif len(name) > 63:
-        problems.append("name part must be no more than 63 characters")
-    if name and not _QUALIFIED_NAME.match(name):
-        problems.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-            "with an alphanumeric character"
-        )
-    return problems
-
-
-def label_value_problems(value: str) -> list[str]:
-    """IsValidLabelValue."""
-    problems = []
-    if len(value) > 63:
-        problems.append("must be no more than 63 characters")
-    if not _LABEL_VALUE.match(value):
-        problems.append(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-            "'.', and must start and end with an alphanumeric character"
-        )
-    return problems
-
-
-def suggest_dns1123_label(value: str) -> str | None:
-    """A valid name close to ``value`` (for hints), or None."""
-    fixed = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:63].strip("-")
-    return fixed if fixed and fixed != value and _DNS1123_LABEL.match(fixed) else None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Describing values and expectations
-
-
-def describe(value: Any) -> str:
-    """``the string "echo"``, ``the number 1``, ``a list`` ..."""
-    if isinstance(value, str):
-        return f"the string {shorten(json.dumps(value, ensure_ascii=False))}"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return f"a Python {type(value).__name__}"
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _article(word: str) -> str:
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
-
-
-_SCALAR_EXPECTED = {
-    "string": "a string",
-    "bool": "true or false",
-    "int": "an integer",
-    "float": "a number",
-    "quantity": "a quantity (e.g. 500m, 2, 1Gi)",
-    "intorstring": "an integer or a string",
-    "time": "a timestamp (e.g. 2024-01-01T00:00:00Z)",
-}
-_SCALAR_PLURAL = {
-    "string": "strings",
-    "bool": "booleans",
-    "int": "integers",
-    "quantity": "quantities",
-    "intorstring": "integers or strings",
-    "time": "timestamps",
-    "float": "numbers",
-    "any": "values",
-}
-
-
-def expected(spec: k8s_schema.FieldSpec) -> str:
-    if spec.kind == "object":
-        return f"{_article(spec.elem)} object (a mapping)"
-    if spec.kind in ("list", "map"):
-        noun = "list" if spec.kind == "list" else "mapping"
-        if spec.elem_is_type:
-            return f"a {noun} of {spec.elem} objects"
-        return f"a {noun} of {_SCALAR_PLURAL.get(spec.elem or 'string', 'values')}"
-    return _SCALAR_EXPECTED.get(spec.kind, "a value")
-
-
-def type_hint(spec: k8s_schema.FieldSpec, value: Any) -> str | None:
-    """How to write ``value`` as the type wants it."""
-    kind = spec.kind
-    if kind == "list" and not isinstance(value, list):
-        if not spec.elem_is_type and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            item = value if isinstance(value, str) or spec.elem != "string" else str(value)
-            return f"did you mean {json.dumps([item], ensure_ascii=False)}?"
-        if isinstance(value, dict):
-            return "make it a list: put '- ' before the first key of each item"
-        return None
-    if kind == "map" and isinstance(value, list):
-        return "write it as a mapping (key: value), not as a list"
-    if kind == "string" and isinstance(value, (int, float, bool)):
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        return f'quote it: "{text}"'
-    if kind == "bool" and isinstance(value, str):
-        if value.lower() in ("true", "false"):
-            return f"write {value.lower()} without quotes"
-        if value.lower() in ("yes", "no", "on", "off", "y", "n"):
-            return f"write true or false: YAML 1.2 (and Kubernetes) reads {value} as a string"
-    if kind == "int":
-        if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
-            return f"write {value.strip()} without quotes"
-        if isinstance(value, float):
-            return "an integer has no fraction"
-    if kind in ("quantity", "intorstring") and isinstance(value, (list, dict)):
-        return "a single value, not a " + ("list" if isinstance(value, list) else "mapping")
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# What Go's encoding/json (hence FlytePropeller) reports for a value that does not fit a k8s.io/api type
-
-_GO_SCALARS = {"string": "string", "bool": "bool"}
-#: resource.ErrFormatWrong
-GO_QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
-
-
-def _go_type(spec: k8s_schema.FieldSpec, element: bool) -> str | None:
-    """The Go type name of a field (or of its element); None where the table does not say (int32 or int64)."""
-    kind = spec.elem if element else spec.kind
-    if element:
-        return f"v1.{kind}" if spec.elem_is_type else _GO_SCALARS.get(kind or "string")
-    if kind == "object":
-        return f"v1.{spec.elem}"
-    if kind == "list":
-        inner = f"v1.{spec.elem}" if spec.elem_is_type else _GO_SCALARS.get(spec.elem or "string")
-        return f"[]{inner}" if inner else None
-    if kind == "map":
-        if spec.elem == "quantity":
-            return "v1.ResourceList"
-        inner = f"v1.{spec.elem}" if spec.elem_is_type else _GO_SCALARS.get(spec.elem or "string")
-        return f"map[string]{inner}" if inner else None
-    return _GO_SCALARS.get(kind)
-
-
-def go_decode_error(
-    value: Any, spec: k8s_schema.FieldSpec, struct: str, field_stack: tuple, *, element: bool = False
-) -> str:
-    """encoding/json's UnmarshalTypeError text (Go >= 1.20: the field path from the root, without indices)."""
-    kind = spec.elem if element else spec.kind
-    if kind == "quantity":
-        return GO_QUANTITY_ERROR
-    json_kind = _json_kind(value)
-    if json_kind == "number" and isinstance(value, float) and not value.is_integer():
-        json_kind = f"number {value}"
-    if kind == "intorstring":
-        return f"json: cannot unmarshal {json_kind} into Go value of type int32"
-    go_type = _go_type(spec, element)
-    if not field_stack or not struct:
-        return f"json: cannot unmarshal {json_kind} into Go value of type {go_type or 'v1.PodSpec'}"
-    text = f"json: cannot unmarshal {json_kind} into Go struct field {struct}.{'.'.join(field_stack)}"
-    return text + (f" of type {go_type}" if go_type else "")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The walk
+# The checker's parts, as the modules that read Kubernetes objects import them (with the checker, from here).
+__all__ = [
+    "MAX_PROBLEMS",
+    "Context",
+    "K8sChecker",
+    "Problems",
+    "TooManyProblems",
+    "camel",
+    "describe",
+    "dns1123_label_problems",
+    "dns1123_subdomain_problems",
+    "expected",
+    "from_model",
+    "raise_together",
+    "snake",
+    "type_hint",
+]
 
 
 @dataclass(frozen=True)
@@ -387,6 +90,9 @@ class Context:
     refused_by: str | None = None
 
 
+_NO_FIELDS: dict = {}
+
+
 class K8sChecker:
     """Walks Kubernetes objects, returns them as Kubernetes JSON, and records their problems in ``problems``."""
 
@@ -400,7 +106,8 @@ class K8sChecker:
     ) -> dict:
         """``value`` as a ``type_name`` object; ``parent`` is the type holding it (None at the root)."""
         value = from_model(value)
-        fields = k8s_schema.fields(type_name)
+        table = type_table(type_name)
+        fields = table.fields if table is not None else _NO_FIELDS
         if not isinstance(value, dict):
             spec = k8s_schema.FieldSpec(kind="object", ptr=False, elem=type_name)
             self.type_error(value, spec, path, where, go, struct=parent or "")
@@ -409,8 +116,8 @@ class K8sChecker:
         spelled: dict = {}
         for key, item in value.items():
             name = key if key in fields else camel(str(key))
-            spec = fields.get(name)
-            if spec is None:
+            slot = fields.get(name)
+            if slot is None:
                 self.unknown(key, list(fields), type_name, path, where, go)
                 continue
             if name in spelled:  # hostNetwork and host_network: which one wins depends on the reader
@@ -426,9 +133,9 @@ class K8sChecker:
             spelled[name] = key
             if item is None:
                 continue  # JSON null: Go leaves the zero value
-            result[name] = self.field(item, spec, type_name, path + (name,), where + (key,), go + (name,))
+            result[name] = self.field(item, slot.spec, type_name, path + (name,), where + (key,), go + (name,))
         if self.context.semantic:
-            self.required(result, type_name, fields, path, where, go)
+            self.required(result, type_name, table.required if table is not None else _NO_FIELDS, path, where, go)
             check = TYPE_CHECKS.get(type_name)
             if check is not None:
                 check(self, result, path, where, value)
@@ -644,15 +351,16 @@ class K8sChecker:
         )
 
     def required(self, result: dict, type_name: str, fields: Any, path: tuple, where: tuple, go: tuple) -> None:
-        for name, spec in fields.items():
-            if not spec.required or result.get(name) not in (None, ""):
+        """``fields``: the type's required fields (``TypeTable.required``), by JSON name."""
+        for name in fields:
+            if result.get(name) not in (None, ""):
                 continue  # the API server's Required() tests a string's length: "" is missing too
             if type_name == "PodSpec" and name == "containers":
                 continue  # flytekit adds the primary; FlytePropeller's own check names it; PodTemplates: scenario.py
             explain = self.explain((*go, name))
             self.problems.add(
                 "missing_field",
-                f"{_article(type_name)} needs {name!r}{self.refusal() or '; Kubernetes refuses the object without it'}",
+                f"{article(type_name)} needs {name!r}{self.refusal() or '; Kubernetes refuses the object without it'}",
                 path + (name,),
                 where,
                 hint=f"set {name}" + (f"; {explain}" if explain else ""),
@@ -743,194 +451,3 @@ def _element(spec: k8s_schema.FieldSpec) -> k8s_schema.FieldSpec:
     if spec.elem_is_type:
         return k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
     return k8s_schema.FieldSpec(kind=spec.elem or "string", ptr=False)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Per-type checks (the API server's ValidatePodSpec, ValidateObjectMeta ...), one registry keyed by type name
-
-
-def _check_pod_spec(checker: K8sChecker, spec: dict, path: tuple, where: tuple, raw: dict) -> None:
-    seen: dict[str, tuple] = {}
-    for field in ("containers", "initContainers", "ephemeralContainers"):
-        items = spec.get(field) or []
-        raw_items = raw.get(field) or raw.get(snake(field)) or []
-        raw_key = field if field in raw else snake(field)
-        for segment, index, item in zip(
-            item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)), items
-        ):
-            name = item.get("name") if isinstance(item, dict) else None
-            if not isinstance(name, str) or not name:
-                continue
-            item_path = path + (field, segment, "name")
-            item_where = where + (raw_key, index, "name") if index < len(raw_items) else where
-            checker.name(name, "container name", item_path, item_where)
-            if name in seen:
-                first = _paths.render(seen[name])
-                checker.problems.add(
-                    "duplicate_name",
-                    f"container name {json.dumps(name)} is used twice (first at {first})",
-                    item_path,
-                    item_where,
-                    hint="container names must be unique across containers and initContainers; "
-                    "Kubernetes refuses the Pod",
-                )
-            else:
-                seen[name] = path + (field, segment)
-    volume_names: dict[str, tuple] = {}
-    volumes = spec.get("volumes") or []
-    volumes_spec = k8s_schema.field("PodSpec", "volumes")
-    for segment, index, volume in zip(item_segments(volumes_spec, volumes), range(len(volumes)), volumes):
-        name = volume.get("name") if isinstance(volume, dict) else None
-        if not isinstance(name, str) or not name:
-            continue
-        volume_path = path + ("volumes", segment, "name")
-        volume_where = where + ("volumes", index, "name")
-        checker.name(name, "volume name", volume_path, volume_where)
-        if name in volume_names:
-            checker.problems.add(
-                "duplicate_name",
-                f"volume name {json.dumps(name)} is used twice (first at {_paths.render(volume_names[name])})",
-                volume_path,
-                volume_where,
-                hint="volume names must be unique; Kubernetes refuses the Pod",
-            )
-        else:
-            volume_names[name] = path + ("volumes", segment)
-    if "nodeSelector" in spec:
-        checker.labels(
-            spec["nodeSelector"],
-            path + ("nodeSelector",),
-            where + (_raw_key(raw, "nodeSelector"),),
-            what="nodeSelector",
-        )
-    _check_volume_mounts(checker, spec, volume_names, path, where, raw)
-
-
-def _check_volume_mounts(checker: K8sChecker, spec: dict, volumes: dict, path: tuple, where: tuple, raw: dict) -> None:
-    """validateVolumeMounts: every mount names a volume of the pod (``Not found``)."""
-    for field in ("containers", "initContainers", "ephemeralContainers"):
-        items = spec.get(field) or []
-        raw_key = field if field in raw else snake(field)
-        list_spec = k8s_schema.field("PodSpec", field)
-        mounts_spec = k8s_schema.field(list_spec.elem, "volumeMounts") if list_spec is not None else None
-        for segment, index, item in zip(item_segments(list_spec, items), range(len(items)), items):
-            mounts = item.get("volumeMounts") if isinstance(item, dict) else None
-            if not isinstance(mounts, list):
-                continue
-            mounts_path = path + (field, segment, "volumeMounts")
-            for mount_segment, mount_index, mount in zip(
-                item_segments(mounts_spec, mounts), range(len(mounts)), mounts
-            ):
-                name = mount.get("name") if isinstance(mount, dict) else None
-                if not isinstance(name, str) or not name or name in volumes:
-                    continue
-                known = ", ".join(sorted(volumes)) or "none"
-                checker.problems.add(
-                    "volume_not_found",
-                    f"volumeMount names the volume {json.dumps(name)}, which "
-                    f"is not in the pod's volumes (Not found; volumes: {known})",
-                    mounts_path + (mount_segment, "name"),
-                    where + (raw_key, index, "volumeMounts", mount_index, "name"),
-                    hint="add the volume to the pod spec's volumes, or fix the name",
-                )
-
-
-def _check_object_meta(checker: K8sChecker, meta: dict, path: tuple, where: tuple, raw: dict) -> None:
-    if "labels" in meta:
-        checker.labels(meta["labels"], path + ("labels",), where + (_raw_key(raw, "labels"),))
-    if "annotations" in meta:
-        checker.annotations(meta["annotations"], path + ("annotations",), where + (_raw_key(raw, "annotations"),))
-
-
-def _check_resources(checker: K8sChecker, resources: dict, path: tuple, where: tuple, raw: dict) -> None:
-    for field in ("requests", "limits"):
-        checker.resource_list(resources.get(field) or {}, path + (field,), where + (_raw_key(raw, field),))
-    limits = resources.get("limits") or {}
-    for name, request in (resources.get("requests") or {}).items():  # ValidateResourceRequirements
-        request_path, request_where = path + ("requests", name), where + (_raw_key(raw, "requests"), name)
-        overcommit = _overcommit_allowed(name)
-        if name not in limits:
-            if not overcommit:
-                checker.problems.add(
-                    "request_over_limit",
-                    f"request {request} of {name}: Limit must be set for non overcommitable resources",
-                    request_path,
-                    request_where,
-                    hint=f"an extended resource needs limits.{name}, equal to the request",
-                )
-            continue
-        try:
-            wanted, limit = quantity.value_of(request), quantity.value_of(limits[name])
-        except quantity.QuantityError:
-            continue  # reported as a quantity error already
-        if not overcommit and wanted != limit:
-            checker.problems.add(
-                "request_over_limit",
-                f"request {request}: must be equal to {name} limit of {limits[name]}",
-                request_path,
-                request_where,
-                hint="an extended resource's request and limit must be equal",
-            )
-        elif wanted > limit:
-            checker.problems.add(
-                "request_over_limit",
-                f"request {request}: must be less than or equal to {name} limit of {limits[name]}",
-                request_path,
-                request_where,
-                hint="Kubernetes refuses a request above its limit",
-            )
-
-
-def _overcommit_allowed(name: str) -> bool:
-    """helper.IsOvercommitAllowed: native resources (no prefix, or kubernetes.io/), not hugepages."""
-    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
-
-
-TYPE_CHECKS: dict[str, Callable] = {
-    "PodSpec": _check_pod_spec,
-    "ObjectMeta": _check_object_meta,
-    "ResourceRequirements": _check_resources,
-}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# helpers
-
-_SNAKE = re.compile(r"_([a-z0-9])")
-_CAMEL = re.compile(r"([A-Z])")
-
-
-def camel(name: str) -> str:
-    """``host_network`` -> ``hostNetwork`` (the kubernetes client's to_dict() and Python spellings)."""
-    return _SNAKE.sub(lambda m: m.group(1).upper(), name)
-
-
-def snake(name: str) -> str:
-    return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
-
-
-def _raw_key(raw: dict, name: str) -> str:
-    return name if name in raw or snake(name) not in raw else snake(name)
-
-
-def item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
-    """The path segment of every item of the list field ``spec``: by key where the list is keyed
-    (``containers[name=primary]``), else by index. Items may still carry snake_case keys (``mount_path``); a key
-    value that is neither a string nor a number is not used."""
-    return _paths.item_segments(spec, items, _input_key)
-
-
-def _input_key(item: object, key_field: str) -> object:
-    if not isinstance(item, dict):
-        return None
-    value = item.get(key_field) if key_field in item else item.get(snake(key_field))
-    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-
-
-def from_model(value: Any) -> Any:
-    """A kubernetes.client model object as Kubernetes JSON (camelCase); anything else unchanged."""
-    if type(value).__module__.startswith("kubernetes.") and hasattr(value, "to_dict"):
-        from kubernetes.client import ApiClient  # only when the caller passes model objects
-
-        return ApiClient().sanitize_for_serialization(value)
-    return value

@@ -30,27 +30,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..k8s import k8s_schema
 from ..k8s import paths as _paths
+from ..k8s.walker import Slot, TypeTable, type_table
 
-# List types (map with its key fields, set, atomic) come from the schema (``k8s_schema.FieldSpec.list_type`` /
-# ``list_keys``, generated from the +listType/+listMapKey markers of k8s.io/api). Map and struct types are not in the
-# schema yet (+mapType / +structType markers):
-ATOMIC_MAPS = {("PodSpec", "nodeSelector")}
-ATOMIC_STRUCTS = {
-    "ConfigMapKeySelector",
-    "FileKeySelector",
-    "LabelSelector",
-    "LocalObjectReference",
-    "NodeSelector",
-    "NodeSelectorTerm",
-    "ObjectFieldSelector",
-    "OwnerReference",
-    "ResourceFieldSelector",
-    "SecretKeySelector",
-    "TypedLocalObjectReference",
-    "EvictionResponder",
-}
+# What Kubernetes owns whole (atomic lists, ``+mapType=atomic`` maps, ``+structType=atomic`` structs) and how it keys
+# list items come from the schema, generated from k8s.io/api's markers: ``Slot.atomic`` / ``Slot.list_keys`` of the
+# walker (``engine/k8s/walker.py``).
 # The API server fills a key field's default in before it identifies an item (structured-merge-diff's key of a port
 # without protocol is {"containerPort":80,"protocol":"TCP"}); podeval's paths address items as written instead.
 KEY_DEFAULTS = {"protocol": "TCP"}  # Container.ports[].protocol: +default="TCP"
@@ -104,73 +89,54 @@ class _FieldSets:
             self.sets.setdefault(source, set()).add(path)
 
 
-def _kind(spec: k8s_schema.FieldSpec | None, value: Any) -> str:
-    if spec is not None:
-        return spec.kind
-    return "object" if isinstance(value, dict) else "list" if isinstance(value, list) else "string"
-
-
-def _walk_struct(value: dict, type_name: str | None, at: tuple, owners: _Owners, fp: tuple, out: _FieldSets) -> None:
+def _walk_struct(value: dict, table: TypeTable | None, at: tuple, owners: _Owners, fp: tuple, out: _FieldSets) -> None:
     """An object: a struct (known type) or a free-form mapping; SMD's visitMapItems."""
     for name, child in value.items():
         if at + (name,) in STRIPPED:
             continue
-        spec = k8s_schema.field(type_name, name) if type_name else None
+        slot = table.fields.get(name) if table is not None else None
         child_owners = owners.child(name)
         child_fp = fp + ("f:" + name,)
-        _walk_field(child, spec, type_name, name, at + (name,), child_owners, child_fp, out)
-        if child is None or (isinstance(child, dict) and not child) or (spec is None and type_name):
+        _walk_field(child, slot, at + (name,), child_owners, child_fp, out)
+        if child is None or (isinstance(child, dict) and not child) or (slot is None and table is not None):
             out.insert(child_owners.sources, child_fp)
 
 
-def _walk_field(
-    value: Any,
-    spec: k8s_schema.FieldSpec | None,
-    parent_type: str | None,
-    name: str,
-    at: tuple,
-    owners: _Owners,
-    fp: tuple,
-    out: _FieldSets,
-) -> None:
-    kind = _kind(spec, value)
+def _walk_field(value: Any, slot: Slot | None, at: tuple, owners: _Owners, fp: tuple, out: _FieldSets) -> None:
+    kind = slot.kind if slot is not None else _kind_of(value)
     if kind == "object" and isinstance(value, dict):
-        elem = spec.elem if spec is not None else None
-        if elem in ATOMIC_STRUCTS:
+        if slot is not None and slot.atomic:
             out.insert(owners.sources, fp)
         else:
-            _walk_struct(value, elem, at, owners, fp, out)
+            _walk_struct(value, slot.type if slot is not None else None, at, owners, fp, out)
     elif kind == "map" and isinstance(value, dict):
-        if (parent_type, name) in ATOMIC_MAPS:
+        if slot is not None and slot.atomic:
             out.insert(owners.sources, fp)
             return
-        elem = spec.elem if spec is not None else None
+        table = slot.type if slot is not None else None
         for key, item in value.items():
             item_owners = owners.child(key)
             item_fp = fp + ("f:" + key,)
-            if elem and elem not in k8s_schema.SCALAR_KINDS and isinstance(item, dict):
-                _walk_struct(item, elem, at + (key,), item_owners, item_fp, out)
+            if table is not None and isinstance(item, dict):
+                _walk_struct(item, table, at + (key,), item_owners, item_fp, out)
             out.insert(item_owners.sources, item_fp)  # a map key is a member itself (not a struct field)
     elif kind == "list" and isinstance(value, list):
-        _walk_list(value, spec, at, owners, fp, out)
+        _walk_list(value, slot, at, owners, fp, out)
     else:
         out.insert(owners.sources, fp)
 
 
-def _walk_list(
-    items: list,
-    spec: k8s_schema.FieldSpec | None,
-    at: tuple,
-    owners: _Owners,
-    fp: tuple,
-    out: _FieldSets,
-) -> None:
-    list_type = spec.list_type if spec is not None else None
-    keys = spec.list_keys if list_type == "map" else None
-    if list_type not in ("map", "set"):
+def _kind_of(value: Any) -> str:
+    """A value the schema does not type, by its shape."""
+    return "object" if isinstance(value, dict) else "list" if isinstance(value, list) else "string"
+
+
+def _walk_list(items: list, slot: Slot | None, at: tuple, owners: _Owners, fp: tuple, out: _FieldSets) -> None:
+    if slot is None or slot.atomic:
         out.insert(owners.sources, fp)  # atomic (or not in the schema): owned whole
         return
-    segments = _paths.item_segments(spec, items)
+    keys = slot.list_keys if slot.spec.list_type == "map" else None
+    segments = _paths.item_segments(slot.spec, items)
     elements: list[tuple[str, Any, _Owners, Any]] = []
     for index, (segment, item) in enumerate(zip(segments, items)):
         item_owners = owners.child(segment)
@@ -189,14 +155,14 @@ def _walk_list(
     counts: dict[str, int] = {}
     for element, *_ in elements:
         counts[element] = counts.get(element, 0) + 1
-    elem_type = spec.elem if spec is not None and spec.elem_is_type else None
+    table = slot.type
     for element, item, item_owners, _segment in elements:
         item_fp = fp + (element,)
         if counts[element] > 1:  # SMD: a duplicated item is owned as a whole, never descended into
             out.insert(item_owners.sources, item_fp)
             continue
         if keys is not None and isinstance(item, dict):
-            _walk_struct(item, elem_type, at + (_segment,), item_owners, item_fp, out)
+            _walk_struct(item, table, at + (_segment,), item_owners, item_fp, out)
             for key in keys:  # whoever set a field of the item named the item: it co-owns the key fields
                 if key in item:
                     out.insert(item_owners.sources, item_fp + ("f:" + key,))
@@ -239,7 +205,7 @@ def to_managed_fields(result: Any) -> list[dict]:
     for section, type_name in (("metadata", "ObjectMeta"), ("spec", "PodSpec")):
         value = pod.get(section)
         if isinstance(value, dict) and value:
-            _walk_struct(value, type_name, (section,), owners.child(section), ("f:" + section,), out)
+            _walk_struct(value, type_table(type_name), (section,), owners.child(section), ("f:" + section,), out)
     pack_order = list(getattr(result.rules, "sources", {}) or {})
     managers = sorted(out.sets, key=lambda s: (pack_order.index(s) if s in pack_order else len(pack_order), s))
     entries = []

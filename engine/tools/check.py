@@ -57,11 +57,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
     """Can two ``at`` paths touch the same field? (one is a prefix of the other; ``$var`` keys match any key)"""
     for x, y in zip(a, b):
         if isinstance(x, _paths.Key) and isinstance(y, _paths.Key):
-            if x.field != y.field:
-                return False
-            if x.value.startswith("$") or y.value.startswith("$"):
-                continue
-            if (x.value, x.occurrence) != (y.value, y.occurrence):
+            if not _keys_overlap(x, y):
                 return False
         elif isinstance(x, str) and isinstance(y, str) or isinstance(x, int) and isinstance(y, int):
             if x != y:
@@ -69,6 +65,23 @@ def _overlap(a: tuple, b: tuple) -> bool:
         elif isinstance(x, str) or isinstance(y, str):
             return False
     return True
+
+
+def _keys_overlap(x: _paths.Key, y: _paths.Key) -> bool:
+    """Can two keys address the same item? Not when they share no key field, or a field both name has two values
+    (a ``$var`` value matches any); ``#n`` counts among the items a key selects, so occurrences are compared only
+    between keys that name the same fields with the same values."""
+    mine, theirs = dict(x.pairs), dict(y.pairs)
+    shared = mine.keys() & theirs.keys()
+    if not shared:
+        return False
+    variable = False
+    for name in shared:
+        if mine[name].startswith("$") or theirs[name].startswith("$"):
+            variable = True
+        elif mine[name] != theirs[name]:
+            return False
+    return variable or mine.keys() != theirs.keys() or x.occurrence == y.occurrence
 
 
 def _writes(entry: Any) -> list[tuple]:

@@ -1,0 +1,54 @@
+"""Kubernetes objects as users write them: camelCase or snake_case field names (the python client's spelling),
+``kubernetes.client`` model objects, list items keyed by either spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import k8s_schema
+from . import paths as _paths
+
+_SNAKE = re.compile(r"_([a-z0-9])")
+_CAMEL = re.compile(r"([A-Z])")
+
+
+def camel(name: str) -> str:
+    """``host_network`` -> ``hostNetwork`` (the kubernetes client's to_dict() and Python spellings)."""
+    return _SNAKE.sub(lambda m: m.group(1).upper(), name)
+
+
+def snake(name: str) -> str:
+    return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+def raw_key(raw: dict, name: str) -> str:
+    return name if name in raw or snake(name) not in raw else snake(name)
+
+
+def item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
+    """The path segment of every item of the list field ``spec``: by key where the list is keyed
+    (``containers[name=primary]``), else by index. Items may still carry snake_case keys (``mount_path``); a key
+    value that is neither a string nor a number is not used."""
+    return _paths.item_segments(spec, items, _input_key)
+
+
+def _input_key(item: object, key_field: str) -> object:
+    if not isinstance(item, dict):
+        return None
+    value = item.get(key_field) if key_field in item else item.get(snake(key_field))
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+_PLAIN = frozenset({dict, list, str, int, float, bool, type(None)})
+
+
+def from_model(value: Any) -> Any:
+    """A kubernetes.client model object as Kubernetes JSON (camelCase); anything else unchanged."""
+    if type(value) in _PLAIN:
+        return value
+    if type(value).__module__.startswith("kubernetes.") and hasattr(value, "to_dict"):
+        from kubernetes.client import ApiClient  # only when the caller passes model objects
+
+        return ApiClient().sanitize_for_serialization(value)
+    return value
