@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # the full run (four to five minutes on two cores)
     .venv/bin/python benchmarks/run.py --quick    # a smoke run: every figure, tiny samples (not comparable)
     .venv/bin/python benchmarks/run.py --json results.json
+    .venv/bin/python benchmarks/run.py --baseline 8144eab   # the same figures for REV too, interleaved: before/after
 
 What it measures (benchmarks/README.md says why each figure is measured the way it is):
 
@@ -18,6 +19,10 @@ What it measures (benchmarks/README.md says why each figure is measured the way 
 4. corpus: 10,000 generated scenarios (benchmarks/corpus.py) through ``podeval render`` over a folder (`podeval render DIR --out OUT --jobs 2`), ``podeval test`` and ``podeval diff`` (one process per half
    of the corpus, both at once): wall time, CPU time and peak RSS of all processes together, and the peak over
    the first half of each run against the whole (memory must not grow with the number of scenarios done).
+
+5. with ``--baseline REV``: the throughput, cold-start and ``podeval diff`` figures for this tree and for a
+   ``git worktree`` of REV, measured in the same run and interleaved (each round measures both, so load on a shared
+   machine hits both alike), each tree in its own processes; then a before/after table.
 
 No figure here is asserted anywhere: tests/test_benchmark_smoke.py only checks that a quick run prints them all.
 """
@@ -584,6 +589,111 @@ def report_missing(name: str) -> None:
 # ----------------------------------------------------------------------------------------------------------------
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# 5. before/after: this tree against a revision, interleaved
+
+#: run in a child process whose ``engine`` is the tree's (PYTHONPATH): evaluations per second of each input
+#: (argv: the inputs as JSON, seconds per figure), printed as JSON. Only the library API, which both trees have.
+_RATE_CHILD = """
+import json, sys, time
+import engine
+inputs = json.load(open(sys.argv[1]))
+seconds = float(sys.argv[2])
+pack = engine.load_rules("flyte-v1")
+rates = {}
+for name, data in inputs.items():
+    for trace in (True, False):
+        engine.evaluate(data, rules=pack, trace=trace)
+        count, started = 0, time.perf_counter()
+        while True:
+            engine.evaluate(data, rules=pack, trace=trace)
+            count += 1
+            now = time.perf_counter()
+            if now - started >= seconds:
+                break
+        rates[name + (".trace" if trace else ".notrace")] = count / (now - started)
+print(json.dumps(rates))
+"""
+
+
+def tree_env(tree: Path) -> dict:
+    """The environment of a process that runs ``tree``'s engine."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def baseline_tree(rev: str, work: Path) -> Path:
+    """A detached ``git worktree`` of ``rev`` in the work folder (removed again at the end of the run)."""
+    folder = work / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), rev], check=True, capture_output=True
+    )
+    return folder
+
+
+def before_after(args, work: Path) -> None:
+    trees = {"before": baseline_tree(args.baseline, work), "after": ROOT}
+    section(f"5. Before ({args.baseline}) / after (this tree), interleaved, each tree in its own processes")
+    inputs_file = work / "inputs.json"
+    inputs = {
+        name: load_document(path.read_bytes(), str(path)).value for name, path in (("a", EXAMPLE_3), ("b", LARGE))
+    }
+    inputs_file.write_text(json.dumps(inputs))
+    table: dict[str, dict[str, float]] = {}
+    # throughput: best of the rounds, each round measuring both trees
+    best: dict[str, dict[str, float]] = {name: {} for name in trees}
+    for _ in range(args.rounds):
+        for name, tree in trees.items():
+            done = subprocess.run(
+                [sys.executable, "-c", _RATE_CHILD, str(inputs_file), str(args.seconds)],
+                env=tree_env(tree),
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for key, value in json.loads(done.stdout).items():
+                best[name][key] = max(best[name].get(key, 0.0), value)
+    for key in best["after"]:
+        table[f"throughput.{key} (evals/s)"] = {name: best[name][key] for name in trees}
+    # cold start: `python -m engine render` of Example 3, the trees alternating, median
+    render = [sys.executable, "-m", "engine", "render", str(EXAMPLE_3)]
+    for name, tree in trees.items():
+        wall(render, env=tree_env(tree), cwd=tree)  # warm: bytecode and the compiled-pack cache
+    times: dict[str, list] = {name: [] for name in trees}
+    for _ in range(args.cold_runs):
+        for name, tree in trees.items():
+            times[name].append(wall(render, env=tree_env(tree), cwd=tree))
+    table["cold render example-3 (s)"] = {name: statistics.median(values) for name, values in times.items()}
+    # the corpus through `podeval diff`, one tree after the other (each uses both cores)
+    if args.corpus:
+        layout = build_corpus(work / "ba", args.corpus, 2)
+        variant = work / "ba" / "variant-pack"
+        variant_pack(variant)
+        for name, tree in trees.items():
+            command = [sys.executable, "-m", "engine", "diff", "--rules", "flyte-v1", "--rules", str(variant)]
+            env = tree_env(tree)  # and cwd=tree: `python -m` puts the working folder first on sys.path
+            helped = subprocess.run(
+                command[:4] + ["--help"], env=env, cwd=tree, capture_output=True, text=True, check=False
+            )
+            if "--jobs" in helped.stdout:
+                commands = [command + ["--jobs", "2", str(layout["all"])]]
+            else:
+                commands = [command + [str(folder)] for folder in layout["parts"]]
+            started = time.perf_counter()
+            processes = [subprocess.Popen(c, env=env, cwd=tree, stdout=subprocess.DEVNULL) for c in commands]
+            for process in processes:
+                process.wait()
+            table.setdefault(f"corpus diff, {args.corpus:,} scenarios (s)", {})[name] = time.perf_counter() - started
+    print(f"\n  {'figure':<44} {'before':>12} {'after':>12} {'after/before':>13}")
+    for label, values in table.items():
+        ratio = values["after"] / values["before"] if values.get("before") else float("nan")
+        print(f"  {label:<44} {values['before']:>12,.3f} {values['after']:>12,.3f} {ratio:>12.2f}x")
+        RESULTS[f"baseline.{label}"] = {"label": label, **values, "ok": None}
+    print(f"  (load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="podeval's benchmark suite (see benchmarks/README.md)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny samples, every figure printed")
@@ -595,6 +705,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECTIONS",
         default="throughput,cold,corpus",
         help="a comma-separated subset of: throughput (with the floor), cold, corpus",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="measure throughput, cold start and the corpus diff for a git worktree of REV too, interleaved, and "
+        "print a before/after table (with --only baseline: only that table)",
     )
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
@@ -626,7 +742,13 @@ def main(argv: list[str] | None = None) -> int:
             cold_start(args, work)
         if "corpus" in sections:
             corpus_runs(args, work)
+        if args.baseline:
+            before_after(args, work)
     finally:
+        if args.baseline and (work / "baseline").exists():
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "baseline")], check=False
+            )
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     misses = [fid for fid, result in RESULTS.items() if result["ok"] is False]
