@@ -96,6 +96,7 @@ class Evaluation:
         self.sources: list[dict] = []
         self.vars: dict[str, Any] = {}
         self.document = Node({"metadata": Node({}, "flyte", ""), "spec": Node({}, "flyte", "")}, "flyte", "")
+        self._pod_of: Node | None = None  # the document ``context["pod"]`` was made from
         data = scenario.data
         self.context: dict[str, Any] = {
             "task": data.get("task") or {},
@@ -189,7 +190,10 @@ class Evaluation:
                     self.apply_layer(entry)
 
     def search(self, expression) -> Any:
-        if expression.uses_pod:
+        if expression.uses_pod and self._pod_of is not self.document:
+            # the Pod so far as plain values, made again only when the document changed (Nodes are never mutated:
+            # a write replaces ``self.document``)
+            self._pod_of = self.document
             self.context["pod"] = plain(self.document)
         return expression.search(self.context)
 
@@ -200,6 +204,8 @@ class Evaluation:
         value = entry.params[name]
         if hasattr(value, "search"):
             found = self.search(value)
+            if value.uses_pod and isinstance(found, (dict, list)):
+                found = copy.deepcopy(found)  # a transform gets its own copy, never a part of the shared Pod
             return default if found is None else found
         return value
 
@@ -234,7 +240,8 @@ class Evaluation:
         self.document = _replace(self.document, at, new, source, rule)
 
     def apply_layer(self, entry: Entry) -> None:
-        value = copy.deepcopy(entry.value) if entry.has_value else self.search(entry.select)
+        # no copy of a literal value: ``wrap`` builds new containers and shares only the scalars
+        value = entry.value if entry.has_value else self.search(entry.select)
         if value is None:
             return
         at = self.resolve_at(entry.at)

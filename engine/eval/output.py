@@ -48,8 +48,20 @@ def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict 
         return value
     fields = table.fields if table is not None else _NO_FIELDS
     result: dict = {}
+    extend = paths.extend
     for name in sorted(value):
-        rendered = _render_field(value[name], fields.get(name), paths.extend(path, name), owners)
+        child = value[name]
+        slot = fields.get(name)
+        child_path = extend(path, name)
+        if slot is not None and slot.python_types:  # a plain scalar field, the most common: _render_field inlined
+            leaf = child.value
+            if leaf is None or (not slot.ptr and slot.omitempty and is_zero(leaf)):
+                continue
+            if owners is not None:
+                owners[child_path] = (child.source, child.rule)
+            result[name] = leaf
+            continue
+        rendered = _render_field(child, slot, child_path, owners)
         if rendered is not _MISSING:
             result[name] = rendered
     if not result and owners is not None and path:

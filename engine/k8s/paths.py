@@ -58,8 +58,14 @@ class Key(NamedTuple):
         return True
 
     def __str__(self) -> str:
-        body = ",".join(f"{field}={_key_value(value)}" for field, value in self.pairs)
-        return f"[{body}]" if self.occurrence == 1 else f"[{body}#{self.occurrence}]"
+        return _key_text(self)
+
+
+@lru_cache(maxsize=4096)
+def _key_text(key: Key) -> str:
+    """A key as it follows a path: ``[name=primary]`` (the same keys print again and again, hence the cache)."""
+    body = ",".join(f"{field}={_key_value(value)}" for field, value in key.pairs)
+    return f"[{body}]" if key.occurrence == 1 else f"[{body}#{key.occurrence}]"
 
 
 def _key_value(value: str) -> str:
@@ -131,6 +137,9 @@ def item_segments(spec, items: list, key_of=_dict_key) -> list[Segment]:
     return segments
 
 
+_new_key = tuple.__new__  # a Key from its four fields, without NamedTuple's __new__ (the hot path below)
+
+
 def _single_key_segments(key_field: str, items: list, key_of) -> list[Segment]:
     """``item_segments`` for a list keyed by one field (most of them): an item's occurrence is the number of items
     so far with the same value."""
@@ -144,7 +153,7 @@ def _single_key_segments(key_field: str, items: list, key_of) -> list[Segment]:
         text = str(value)
         occurrence = seen.get(text, 0) + 1
         seen[text] = occurrence
-        segments.append(Key(key_field, text, occurrence))
+        segments.append(_new_key(Key, (key_field, text, occurrence, ())))
     return segments
 
 

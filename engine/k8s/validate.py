@@ -48,7 +48,7 @@ from .names import (
 from .pod_checks import TYPE_CHECKS
 from .problems import MAX_PROBLEMS, Problems, TooManyProblems, raise_together
 from .spelling import camel, from_model, item_segments, snake
-from .walker import type_table
+from .walker import PYTHON_TYPES, type_table
 
 # The checker's parts, as the modules that read Kubernetes objects import them (with the checker, from here).
 __all__ = [
@@ -133,6 +133,9 @@ class K8sChecker:
             spelled[name] = key
             if item is None:
                 continue  # JSON null: Go leaves the zero value
+            if type(item) in slot.python_types:  # a plain scalar of the right type: nothing to check or convert
+                result[name] = item
+                continue
             result[name] = self.field(item, slot.spec, type_name, path + (name,), where + (key,), go + (name,))
         if self.context.semantic:
             self.required(result, type_name, table.required if table is not None else _NO_FIELDS, path, where, go)
@@ -155,7 +158,11 @@ class K8sChecker:
                 return []
             items = [from_model(item) for item in value]
             result = []
+            elem_types = () if spec.elem_is_type else PYTHON_TYPES.get(spec.elem or "string", ())
             for segment, index, item in zip(item_segments(spec, items), range(len(items)), items):
+                if type(item) in elem_types:  # a plain scalar of the right type
+                    result.append(item)
+                    continue
                 if item is None:
                     self.problems.add(
                         "invalid_type",
@@ -177,8 +184,12 @@ class K8sChecker:
                 self.type_error(value, spec, path, where, go, struct=struct)
                 return {}
             result_map = {}
+            elem_types = () if spec.elem_is_type else PYTHON_TYPES.get(spec.elem or "string", ())
             for key, item in value.items():
                 key = str(key)
+                if type(item) in elem_types:  # a plain scalar of the right type
+                    result_map[key] = item
+                    continue
                 if item is None and not spec.elem_is_type:
                     result_map[key] = ""  # Go decodes null into "" (a map entry stays)
                 elif spec.elem_is_type:

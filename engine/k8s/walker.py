@@ -33,6 +33,7 @@ class Slot:
     __slots__ = (
         "_entry",
         "_item",
+        "_table",
         "atomic",
         "elem_is_type",
         "kind",
@@ -41,6 +42,7 @@ class Slot:
         "omitempty",
         "omitzero",
         "ptr",
+        "python_types",
         "spec",
         "type_name",
     )
@@ -53,6 +55,9 @@ class Slot:
         self.omitempty = spec.omitempty if spec is not None else True
         self.omitzero = spec.omitzero if spec is not None else False
         self.elem_is_type = spec is not None and spec.elem_is_type
+        #: a plain Go scalar (string, bool, int, float): the Python types that are valid values of it as they are
+        #: (decoding, output and merge may take a short way for those); empty for every other kind
+        self.python_types = PYTHON_TYPES.get(self.kind, ())
         #: the struct type of an object, or of a list's items / a map's entries
         self.type_name = spec.elem if self.elem_is_type else None
         #: the fields that identify a list's items in paths (``paths.list_keys``); empty: items by index
@@ -61,14 +66,19 @@ class Slot:
         self.atomic = atomic
         self._item: Slot | None = None
         self._entry: Slot | None = None
+        self._table: TypeTable | None | bool = False  # not looked up yet
 
     @property
     def type(self) -> TypeTable | None:
-        return type_table(self.type_name) if self.type_name else None
+        """The table of ``type_name`` (None for a scalar, or a name the schema does not have)."""
+        table = self._table
+        if table is False:
+            table = self._table = type_table(self.type_name) if self.type_name else None
+        return table  # type: ignore[return-value]
 
     def field(self, name: str) -> Slot:
         """The slot of a struct's field (``UNKNOWN`` if the struct has none of that name, or this is no struct)."""
-        table = type_table(self.type_name) if self.type_name else None
+        table = self.type
         return table.fields.get(name, UNKNOWN) if table is not None else UNKNOWN
 
     @property
@@ -94,6 +104,15 @@ class Slot:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Slot({self.name or self.kind!r}, {self.type_name!r})"
+
+
+#: the Python types that are valid values of a plain Go scalar kind as they are
+PYTHON_TYPES: dict[str | None, tuple[type, ...]] = {
+    "string": (str,),
+    "bool": (bool,),
+    "int": (int,),
+    "float": (int, float),
+}
 
 
 class TypeTable:
@@ -167,6 +186,9 @@ def root(type_name: str | None) -> Slot:
 UNKNOWN = Slot(None)
 
 
+_new = tuple.__new__  # a Position from its fields without NamedTuple's __new__: the merge makes one per node
+
+
 class Position(NamedTuple):
     """Where a walk is: ``path`` (printed-path segments from where the walk started), ``schema`` (field names,
     ``*`` for a map entry, ``[]`` for a list item: how merge profiles name places) and the ``slot``."""
@@ -185,15 +207,15 @@ class Position(NamedTuple):
 
     def child(self, name: str) -> Position:
         """A struct's field."""
-        return Position(self.path + (name,), self.schema + (name,), self.slot.field(name))
+        return _new(Position, (self.path + (name,), self.schema + (name,), self.slot.field(name)))
 
     def entry(self, key: str) -> Position:
         """A map's entry."""
-        return Position(self.path + (key,), self.schema + ("*",), self.slot.entry)
+        return _new(Position, (self.path + (key,), self.schema + ("*",), self.slot.entry))
 
     def item(self, segment: paths.Segment) -> Position:
         """A list's item, by its path segment (``paths.item_segments``)."""
-        return Position(self.path + (segment,), self.schema + ("[]",), self.slot.item)
+        return _new(Position, (self.path + (segment,), self.schema + ("[]",), self.slot.item))
 
     def step(self, segment: paths.Segment) -> Position:
         """One segment further, whatever it is: a field or a map key (a ``str``: an entry where this is a map), or

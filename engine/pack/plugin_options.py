@@ -116,7 +116,11 @@ def _load_option(reader: Any, name: str, spec: Any, where: tuple) -> OptionDef |
 
 def defaults(options: dict) -> dict:
     """FlytePropeller's built-in value of every option that has one (a copy: callers may change it)."""
-    return {name: copy.deepcopy(option.default) for name, option in options.items() if option.default is not None}
+    return {
+        name: copy.deepcopy(option.default) if isinstance(option.default, (dict, list)) else option.default
+        for name, option in options.items()
+        if option.default is not None
+    }
 
 
 def section(document: Any) -> tuple[Any, tuple]:
