@@ -530,10 +530,11 @@ def corpus_runs(args, work: Path) -> None:
         report_corpus("diff", label, run, args.corpus)
 
 
-def variant_pack(folder: Path) -> None:
-    """flyte-v1 with one different default (default-cpus 2): the what-if a platform team would run."""
+def variant_pack(folder: Path, source: Path | None = None) -> None:
+    """flyte-v1 (this tree's, or the pack folder ``source``) with one different default (default-cpus 2): the
+    what-if a platform team would run."""
     folder.mkdir()
-    source = Path(engine.load_rules("flyte-v1").folder)
+    source = source or Path(engine.load_rules("flyte-v1").folder)
     for name in ("pack.yaml", "profiles.yaml", "plugin-config.yaml"):
         shutil.copy(source / name, folder / name)
     config = (folder / "plugin-config.yaml").read_text()
@@ -669,9 +670,9 @@ def before_after(args, work: Path) -> None:
     # the corpus through `podeval diff`, one tree after the other (each uses both cores)
     if args.corpus:
         layout = build_corpus(work / "ba", args.corpus, 2)
-        variant = work / "ba" / "variant-pack"
-        variant_pack(variant)
         for name, tree in trees.items():
+            variant = work / "ba" / f"variant-pack-{name}"  # each tree's own flyte-v1: the format changes
+            variant_pack(variant, tree / "rules" / "flyte-v1")
             command = [sys.executable, "-m", "engine", "diff", "--rules", "flyte-v1", "--rules", str(variant)]
             env = tree_env(tree)  # and cwd=tree: `python -m` puts the working folder first on sys.path
             helped = subprocess.run(
@@ -682,9 +683,14 @@ def before_after(args, work: Path) -> None:
             else:
                 commands = [command + [str(folder)] for folder in layout["parts"]]
             started = time.perf_counter()
-            processes = [subprocess.Popen(c, env=env, cwd=tree, stdout=subprocess.DEVNULL) for c in commands]
+            processes = [
+                subprocess.Popen(c, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                for c in commands
+            ]
             for process in processes:
-                process.wait()
+                error = process.communicate()[1]
+                if process.returncode not in (0, 1):  # 1: some scenarios changed, as they do with the variant
+                    raise RuntimeError(f"{name}: podeval diff failed ({process.returncode}): {error.decode()[-800:]}")
             table.setdefault(f"corpus diff, {args.corpus:,} scenarios (s)", {})[name] = time.perf_counter() - started
     print(f"\n  {'figure':<44} {'before':>12} {'after':>12} {'after/before':>13}")
     for label, values in table.items():

@@ -1,7 +1,9 @@
 """Merge strategies: one registry, keyed by the name rule files use.
 
-The walker (``Merger.merge``) owns traversal: it finds the rule for a path (a rule of the merge profile, or the
-profile's default strategy), builds child paths and looks up Kubernetes field kinds. A strategy decides one node:
+``Merger.merge`` owns traversal: it finds the rule for a place (a rule of the merge profile, or the profile's
+default strategy) and calls its strategy. Places are ``At`` positions of the one typed walker
+(``engine.k8s.walker.Position``: ``at.child(name)``, ``at.entry(key)``, ``at.item(segment)``, with the field's
+Kubernetes kind in ``at.spec``). A strategy decides one node:
 
     strategy(merger, at, lower, higher, params) -> Node | None
 
