@@ -119,8 +119,7 @@ def _function_level_imports_without_reason(text: str, shown: str) -> list[str]:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="engine/cli.py, cli_tools.py, eval/evaluate.py, eval/strategies.py, render/managed_fields.py and "
-    "render/report_html.py still import inside functions without a reason (being edited in other branches)",
+    reason="render/report_html.py still imports inside a function without a reason (being edited in another branch)",
 )
 def test_every_import_inside_a_function_says_why():
     """Imports sit at module level; one inside a function stays only for start-up time (``podeval render`` does not

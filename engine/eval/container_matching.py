@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..k8s.paths import item_segments
 from ..k8s.tree import Node, node_key, plain
 from ..pack.registry import Rule, register_strategy
+from . import aliasing
 from .strategies import At, Merger
 
 
@@ -163,8 +164,6 @@ def _merge_sharing(
 ) -> list[Node]:
     """The matching again, over Go's memory, and a warning at each value that differs from ``own`` (the matching
     read as values), naming the container it came from."""
-    from . import aliasing
-
     memory = aliasing.Memory(type_name)
     templates = {id(shape): memory.load(shape) for plan in plans for shape, _ in plan}
     results: list[aliasing.GoValue] = []

@@ -8,7 +8,10 @@ stream. Layers are applied here; transforms live in ``transforms``.
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
+import inspect
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +62,7 @@ class Result:
 
     def to_k8s(self):
         """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
-        import inspect
-        import json
-
-        from kubernetes.client import ApiClient
+        from kubernetes.client import ApiClient  # optional extra, slow to import: only when asked
 
         client = ApiClient()
         text = json.dumps(self.pod)
@@ -375,8 +375,6 @@ def evaluate(
         _missing_task(loaded)
     unknown = sorted(set(without) - set(pack.sources))
     if unknown:
-        import difflib
-
         close = difflib.get_close_matches(unknown[0], sorted(pack.sources), n=1)
         raise InputError(
             "unknown_source",

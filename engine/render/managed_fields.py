@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..documents.yamlio import dump_yaml
 from ..k8s import paths as _paths
 from ..k8s.walker import Slot, TypeTable, type_table
 
@@ -224,6 +225,4 @@ def format_managed_fields(result: Any, output: str = "yaml") -> str:
     entries = to_managed_fields(result)
     if output == "json":
         return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
-    from ..documents.yamlio import dump_yaml
-
     return dump_yaml(entries)
