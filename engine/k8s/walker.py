@@ -1,7 +1,7 @@
 """The one typed walk over the Kubernetes schema: where a value sits, and what the Go types say about it there.
 
 Every part of podeval that descends into a Pod by its types uses this module: the merge (``engine.eval.strategies``,
-``engine.eval.evaluate``), validation (``engine.k8s.checker``), the Pod's output (``engine.eval.output``) and the
+``engine.eval.evaluate``), validation (``engine.k8s.validate``), the Pod's output (``engine.eval.output``) and the
 managedFields export (``engine.render.managed_fields``). None of them looks a field up by name in ``k8s_schema``
 while it walks; they step from ``Slot`` to ``Slot``.
 
