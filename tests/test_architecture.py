@@ -13,7 +13,6 @@ import tokenize
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 
@@ -117,10 +116,6 @@ def _function_level_imports_without_reason(text: str, shown: str) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="render/report_html.py still imports inside a function without a reason (being edited in another branch)",
-)
 def test_every_import_inside_a_function_says_why():
     """Imports sit at module level; one inside a function stays only for start-up time (``podeval render`` does not
     import what it does not need) or an optional extra (flytekit, flyteidl, the kubernetes client), and says which
