@@ -20,8 +20,7 @@ from typing import Any
 
 from ..errors import InputError
 from .scenario import to_plain_k8s
-
-PRIMARY_CONTAINER_DEFAULT_NAME = "primary"
+from .scenario_shape import PRIMARY_CONTAINER_DEFAULT_NAME
 
 
 def serialize_pod_template(
