@@ -7,6 +7,7 @@ pyproject, as the metadata of a stand-in distribution on PYTHONPATH, so this wor
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -74,8 +75,12 @@ def _outcomes(run: subprocess.CompletedProcess) -> dict:
 def test_the_example_module_passes_against_its_committed_snapshots(example, entry_point):
     run = _pytest(example, entry_point)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert _outcomes(run) == {"passed": 6}, run.stdout
-    assert "4 snapshots passed" in run.stdout, run.stdout
+    if importlib.util.find_spec("flytekit") is not None:
+        assert _outcomes(run) == {"passed": 6}, run.stdout
+        assert "4 snapshots passed" in run.stdout, run.stdout
+    else:  # the flytekit task's test skips itself without the podeval[flytekit] extra (CI's lowest-client venv)
+        assert _outcomes(run) == {"passed": 5, "skipped": 1}, run.stdout
+        assert "3 snapshots passed" in run.stdout, run.stdout
 
 
 def test_a_mismatch_lists_each_field_with_its_explain(example, entry_point):
