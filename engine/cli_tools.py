@@ -23,6 +23,7 @@ from .eval.evaluate import evaluate
 from .inputs.cli_inputs import load_cli_scenario, read_propeller_config, read_yaml_documents
 from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
+from .inputs.scenario_files import corpus_files
 from .pack.rules import load_rules
 from .render.text import count, format_explain
 
@@ -137,7 +138,7 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
 
 def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios") -> list:
     """The scenario files of the SCENARIO arguments, by the one file selection of every command
-    (``engine.tools.corpus.corpus_files``): ``["-"]`` for stdin, an empty list for none. A path that does not exist
+    (``engine.inputs.scenario_files.corpus_files``): ``["-"]`` for stdin, an empty list for none. A path that does not exist
     is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr."""
     if "-" in inputs:
         if len(inputs) > 1:
@@ -151,7 +152,6 @@ def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario
                 file=str(entry),
                 hint=f"check the path; a {what} is a file or a folder of them",
             )
-    from .tools.corpus import corpus_files  # start-up: the corpus tools (multiprocessing) only for folders
 
     def skipped(path: Path, why: str) -> None:
         if verbose:

@@ -12,7 +12,7 @@ Starting `podeval render` once per file costs an interpreter start per file. The
   naming its file (``-q`` silences them). A Pod the API server will refuse (exit 3) is written all the same, as
   ``podeval render`` prints it, and its violations are reported.
 
-Which files of a folder are scenarios is ``engine.tools.corpus.corpus_files``' (the one file selection of every
+Which files of a folder are scenarios is ``engine.inputs.scenario_files.corpus_files``' (the one file selection of every
 command); ``outputs`` pairs each with the file its Pod goes to.
 """
 
@@ -25,9 +25,9 @@ from pathlib import Path
 from ..documents.yamlio import dump_yaml
 from ..errors import PodevalError
 from ..eval.evaluate import evaluate
+from ..inputs.scenario_files import corpus_files
 from ..pack.rules import load_rules
 from ..render.warning import format_warning
-from .corpus import corpus_files
 from .workers import stream
 
 _pack = None

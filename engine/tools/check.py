@@ -40,6 +40,7 @@ import networkx as nx
 
 from ..errors import PodevalError, RuleError
 from ..inputs.scenario import load_scenario
+from ..inputs.scenario_files import corpus_files
 from ..k8s import paths as _paths
 from ..pack.pack_chain import read_chain
 from ..pack.rules import collect_problems
@@ -47,7 +48,6 @@ from ..pack.transform_api import BUILTIN_VARIABLES
 from .check_coverage import coverage_findings, pack_reads, root_reads
 from .check_findings import Report, finding_at
 from .check_schema import schema_findings
-from .corpus import corpus_files
 
 # ----------------------------------------------------------------------------------------------------------------
 # Graph

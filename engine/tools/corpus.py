@@ -1,7 +1,5 @@
-"""`podeval diff` over a corpus, and the corpus itself: which files are scenarios.
-
-``corpus_files`` is the one file selection of the corpus commands (files as given, folders walked recursively in
-sorted order, hidden entries and ``podeval test`` goldens skipped).
+"""`podeval diff` over a corpus (its files chosen by ``engine.inputs.scenario_files.corpus_files``, the one file
+selection of every scenario command).
 
 ``run_corpus`` evaluates every scenario of a corpus under two *sides* (two rule packs, two FlytePropeller configs
 or two sets of PodTemplates) and streams one record per Pod that changed, so 10,000 scenarios cost the memory of
@@ -14,11 +12,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,51 +23,12 @@ from typing import Any, TextIO
 from ..errors import FlyteBuildError, InputError, PodevalError
 from ..eval.evaluate import evaluate
 from ..inputs.scenario import Scenario, load_scenario
+from ..inputs.scenario_files import corpus_files
 from ..k8s import paths as _paths
 from ..k8s.diff import MISSING, Change, diff_values, format_value, provenance, same
 from ..pack.rules import load_rules
 from .junit import CaseResult
 from .workers import stream
-
-#: files that hold expected results, not scenarios (``podeval test``'s goldens: the Pod, or the expected error)
-POD_SUFFIX = ".pod.yaml"
-ERROR_SUFFIX = ".error.yaml"
-GOLDEN_SUFFIXES = (POD_SUFFIX, ERROR_SUFFIX)
-SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
-    """Scenario files of a corpus, lazily: files as given, folders walked in sorted order (hidden entries and
-    ``podeval test`` goldens skipped). ``skipped(path, why)``, when given, hears of every file of a folder that is
-    not taken (``podeval ... -v`` prints them)."""
-    for entry in inputs:
-        root = Path(entry)
-        if not root.is_dir():
-            yield root
-            continue
-        for folder, dirs, files in os.walk(root):
-            for name in dirs if skipped is not None else ():
-                if name.startswith("."):
-                    skipped(Path(folder) / name, "a hidden folder")
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                why = _not_a_scenario(name)
-                if why:
-                    if skipped is not None:
-                        skipped(Path(folder) / name, why)
-                    continue
-                yield Path(folder) / name
-
-
-def _not_a_scenario(name: str) -> str:
-    """Why a file of a folder is not a scenario (empty when it is one)."""
-    if name.startswith("."):
-        return "a hidden file"
-    if name.endswith(GOLDEN_SUFFIXES):
-        return "a golden of podeval test"
-    if not name.endswith(SCENARIO_SUFFIXES):
-        return "not " + ", ".join(SCENARIO_SUFFIXES)
-    return ""
 
 
 @dataclass

@@ -27,10 +27,10 @@ from ..documents.yamlio import dump_yaml, load_document
 from ..errors import FlyteBuildError, InputError, PodevalError, PodRefusedError
 from ..eval.evaluate import evaluate
 from ..inputs.scenario import load_scenario
+from ..inputs.scenario_files import ERROR_SUFFIX, POD_SUFFIX, corpus_files
 from ..k8s.diff import MISSING, Change, diff_values, format_value, same
 from ..pack.rules import load_rules
 from ..render.text import format_explain
-from .corpus import ERROR_SUFFIX, POD_SUFFIX, corpus_files
 from .junit import CaseResult, write_junit  # noqa: F401 (write_junit: podeval test's --junit, as cli_tools imports it)
 from .workers import stream
 
