@@ -460,7 +460,7 @@ def _diff(args: argparse.Namespace) -> int:
 
         write_junit(cases or [], args.junit, suite="podeval diff")
     if args.html:
-        from .render.report_html import render_diff_report  # start-up: the HTML report only with --html
+        from .render.report_diff import render_diff_report  # start-up: the HTML report only with --html
 
         Path(args.html).write_text(
             render_diff_report(

@@ -24,7 +24,8 @@ if str(ROOT) not in sys.path:  # the engine package lives at the repository root
 
 import engine
 from engine.k8s import paths
-from engine.render.report_html import render_diff_report, render_report
+from engine.render.report_diff import render_diff_report
+from engine.render.report_html import render_report
 from engine.render.report_lines import leaf_paths, pod_lines
 from engine.render.report_svg import drawing_order, render_dag_svg
 

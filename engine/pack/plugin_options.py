@@ -247,7 +247,8 @@ def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
     if value is None:
         return None
     if spec.kind == "list":
-        items = value if isinstance(value, list) else [] if value == {} else [value]
+        lifted = value if isinstance(value, list) else weakly_decoded(value, spec)  # decodeSlice's lifting rules
+        items = [value] if lifted is NOT_DECODED else lifted
         if spec.elem_is_type:
             element = k8s_schema.FieldSpec(kind="object", ptr=False, elem=spec.elem)
         else:
