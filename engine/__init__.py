@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .errors import FlyteBuildError, InputError, PodevalError, PodRefusedError, RuleError
 from .eval.evaluate import Result, evaluate
-from .eval.flyte import merge_pod_spec_onto_template
+from .eval.flyte import merge_overlay_pod_spec_onto_base, merge_pod_spec_onto_template
 from .eval.trace import Event, Trace
 from .inputs.flytekit import serialize_pod_template
 from .inputs.scenario import Scenario, load_scenario
@@ -37,6 +37,7 @@ __all__ = [
     "evaluate",
     "load_rules",
     "load_scenario",
+    "merge_overlay_pod_spec_onto_base",
     "merge_pod_spec_onto_template",
     "serialize_pod_template",
 ]

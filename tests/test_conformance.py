@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # the engine package lives at the repository root
 
 engine = importlib.import_module("engine")
 
-KINDS = ("merge", "scenario", "serialize", "none")
+KINDS = ("merge", "overlay", "scenario", "serialize", "none")
 PATH_OPS = ("equals", "whole", "length", "is_null", "is_not_null", "is_false")
 OPS = (*PATH_OPS, "unique_env_names_in_every_container", "template_origin", "input_unchanged", "protobuf")
 CASE_KEYS = {
@@ -45,6 +45,7 @@ CASE_KEYS = {
 STEP_KEYS = {"name", "note", "kind", "input", "expect", "expect_error"}
 INPUT_KEYS = {
     "merge": ({"template", "base", "primary"}, {"primaryInit"}),
+    "overlay": ({"base", "overlay"}, set()),
     "serialize": ({"podTemplate", "container"}, {"defaultImage"}),
 }
 # what the trace names a runtime PodTemplate by (contract §4: origin "podTemplates[<namespace>/<name>]")
@@ -383,6 +384,8 @@ def run_step(step: dict) -> tuple[Any, dict]:
         subject = engine.merge_pod_spec_onto_template(
             work["template"], work["base"], work["primary"], work.get("primaryInit", "")
         )
+    elif kind == "overlay":
+        subject = engine.merge_overlay_pod_spec_onto_base(work["base"], work["overlay"])
     elif kind == "scenario":
         result = engine.evaluate(work, rules="flyte-v1")
         context["result"] = result

@@ -78,7 +78,7 @@ def test_the_loader_section_names_the_loader_s_fields():
 
 def test_every_section_is_reachable_from_a_file_and_every_reference_resolves():
     files = [s for s in pack_format.SECTIONS.values() if s.file]
-    assert sorted(s.file for s in files) == sorted(pack_format.PACK_FILES)
+    assert sorted(s.file for s in files) == sorted([*pack_format.PACK_FILES, "plugins/<id>.yaml"])
     reached, todo = set(), [s.name for s in files]
     while todo:
         name = todo.pop()
@@ -105,6 +105,10 @@ PLACES = {
     "pluginConfigFile": ("plugin-config.yaml", ()),
     "loader": ("plugin-config.yaml", ("loader",)),
     "option": ("plugin-config.yaml", ("options", "default-annotations")),
+    "pluginFile": ("plugins/ray.yaml", ()),
+    "pluginConfig": ("plugins/ray.yaml", ("config",)),
+    "podBuild": ("plugins/ray.yaml", ("shared",)),
+    "role": ("plugins/ray.yaml", ("roles", 0)),
 }
 
 
@@ -161,7 +165,8 @@ def test_the_extends_chain_is_read_once_for_check_and_loader(tmp_path, monkeypat
     report = check_pack("flyte-v1.15")
     assert report.exit_code == 0 and report.pack.name == "flyte-v1.15"
     assert sorted(map(str, reads)) == sorted({str(p) for p in reads})  # each file once
-    assert len(reads) == 6
+    plugin_files = sum(len(pack_format.plugin_files(RULES / name)) for name in ("flyte-v1", "flyte-v1.15"))
+    assert len(reads) == 6 + plugin_files  # the three files of each pack, and flyte-v1's plugins/*.yaml
 
 
 def test_read_chain_walks_the_pack_and_its_parents():

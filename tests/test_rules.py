@@ -40,6 +40,7 @@ def test_flyte_v1_graph_has_the_docs_nodes_and_flytes_steps_in_order():
         "merge-runtime-template",
         "extended-resources",
         "container-image-override",
+        "extended-resource-tolerations",
         "pod-plugin",
         "object-metadata",
     ]

@@ -14,4 +14,13 @@ Importing this package registers the strategies and transforms in the pack layer
 May import: ``engine.errors``, ``engine.k8s``, ``engine.documents``, ``engine.pack``, ``engine.inputs``.
 """
 
-from . import container_matching, containers, copilot, placement, strategies, transforms  # noqa: F401  (each registers what it implements)
+from . import (  # noqa: F401  (each registers what it implements)
+    container_matching,
+    containers,
+    copilot,
+    placement,
+    plugin_ray,
+    plugins,
+    strategies,
+    transforms,
+)

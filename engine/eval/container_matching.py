@@ -228,3 +228,51 @@ register_strategy(
     template_containers,
     {"default", "primary", "primary_var", "exact_name", "exact_name_skips_primary", "exact_name_skips", "aliasing"},
 )
+
+
+def overlay_containers(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
+    """``MergeOverlayPodSpecOntoBase`` (flytek8s/pod_helper.go, flyte#6363): the containers are rebuilt from the
+    base (lower) only; every overlay (higher) container with the same name as a base container is merged into it
+    with the profile's other rules (mergo: the overlay's non-empty values win, lists are appended), in the
+    overlay's order. An overlay container that names no base container is dropped, and the trace names it."""
+    base = list(lower.value) if lower is not None and isinstance(lower.value, list) else []
+    overlay = list(higher.value) if higher is not None and isinstance(higher.value, list) else []
+    if not overlay:
+        return lower
+    base_names = {_name(container) for container in base}
+    item_ats = [at.item(segment) for segment in item_segments(at.spec, base, node_key)]
+    item_merger = Merger(
+        merger.profile,
+        merger.default,
+        incoming_is_higher=True,
+        rule_id=merger.rule_id,
+        emit_event=merger.emit_event,
+        variables=merger.vars,
+        warn_event=merger.warn_event,
+    )
+    merged: list[Node] = []
+    for position, container in enumerate(base):
+        result = container
+        for candidate in overlay:
+            if _name(candidate) == _name(container):
+                result = item_merger.merge(item_ats[position], result, candidate)
+        merged.append(result)
+    overlay_segments = item_segments(at.spec, overlay, node_key)
+    for index, candidate in enumerate(overlay):
+        name = _name(candidate)
+        if name in base_names:
+            continue
+        why = (
+            f"the overlay's container {name!r} has no container of that name to merge into: Flyte rebuilds the "
+            f"containers from the pod it built ({', '.join(repr(n) for n in sorted(base_names)) or 'none'}) and "
+            "drops the others (MergeOverlayPodSpecOntoBase)"
+        )
+        item_at = at.item(overlay_segments[index])
+        merger.emit("drop", item_at, candidate.source, plain(candidate), rule=rule, note=why)
+        merger.warn(
+            item_at.path, candidate.source, plain(candidate), rule=rule, note=f"no effect: {why}", in_lower=True
+        )
+    return Node(merged, lower.source, lower.rule) if lower is not None else None
+
+
+register_strategy("overlay-containers", overlay_containers, set())

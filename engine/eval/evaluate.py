@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import FlyteBuildError, InputError, PodevalError
 from ..inputs import propeller_config
 from ..inputs.scenario import Scenario, load_scenario
+from ..inputs.scenario_shape import TASK_TYPES
 from ..k8s import paths as _paths
 from ..k8s.apiserver import check_result
 from ..k8s.tree import Node, node_key, plain, wrap
@@ -25,7 +26,8 @@ from ..k8s.walker import Position, position
 from ..pack import plugin_options
 from ..pack.rules import Entry, RulePack, load_rules
 from ..pack.transform_api import Context
-from .output import render_pod
+from . import plugins as _plugins
+from .output import render_node, render_pod
 from .provenance import Locator, sources_of
 from .strategies import Merger
 from .trace import Event, Trace
@@ -43,6 +45,12 @@ class Result:
     trace: Trace
     rules: RulePack = field(repr=False)
     scenario: Scenario = field(repr=False)
+
+    @property
+    def root(self) -> str:
+        """The type of the object (``pod``): a Pod's ``PodTemplateSpec``, or a plugin's object type (``RayJob``)."""
+        plugin = self.rules.plugin_for((self.scenario.data.get("task") or {}).get("type"))
+        return plugin.root if plugin is not None else "PodTemplateSpec"
 
     @property
     def warnings(self) -> list[Event]:
@@ -86,17 +94,25 @@ class Evaluation:
         tracing: bool = True,
         without: frozenset = frozenset(),
         strict: bool = False,
+        parent: Evaluation | None = None,
+        root: str | None = None,
     ) -> None:
         self.pack = pack
         self.without = without
         self.strict = strict
         self.scenario = scenario
         self.tracing = tracing
+        #: the type of the document (the pack's root: a Pod; a plugin's object, ``RayJob``)
+        self.root = root or pack.root
         self.events: list[Event] = []
-        self.sources: list[dict] = []
+        self.sources: list[dict] = [] if parent is None else parent.sources  # one list: the trace's
         self.vars: dict[str, Any] = {}
         self.document = Node({"metadata": Node({}, "flyte", ""), "spec": Node({}, "flyte", "")}, "flyte", "")
         self._pod_of: Node | None = None  # the document ``context["pod"]`` was made from
+        if parent is not None:  # a pod of a plugin's object: the object's context, its own vars and document
+            self.context = {**parent.context, "vars": self.vars}
+            self.context.pop("pod", None)
+            return
         data = scenario.data
         self.context: dict[str, Any] = {
             "task": data.get("task") or {},
@@ -106,6 +122,30 @@ class Evaluation:
             "config": self._effective_config(),
             "vars": self.vars,
         }
+
+    def fork(self) -> Evaluation:
+        """A copy to build on (a plugin role made from the shared pod): the same document (Nodes are never
+        mutated), its own vars, events and context."""
+        copy_ = Evaluation.__new__(Evaluation)
+        copy_.__dict__.update(self.__dict__)
+        copy_.events = list(self.events)
+        copy_.vars = dict(self.vars)
+        copy_.context = {**self.context, "vars": copy_.vars}
+        copy_._pod_of = None
+        copy_.context.pop("pod", None)
+        return copy_
+
+    def replace_context(self, path: str, value: Any) -> None:
+        """Replace one value of the context (``execution.interruptible``) for this evaluation only: the mappings on
+        the way are copied, the scenario is not changed."""
+        keys = path.split(".")
+        node = self.context
+        for key in keys[:-1]:
+            child = node.get(key)
+            child = dict(child) if isinstance(child, dict) else {}
+            node[key] = child
+            node = child
+        node[keys[-1]] = value
 
     # -- configuration ------------------------------------------------------------------------------------------
     def _effective_config(self) -> dict:
@@ -177,8 +217,9 @@ class Evaluation:
         )
 
     # -- the walk -----------------------------------------------------------------------------------------------
-    def run(self) -> None:
-        for step in self.pack.steps:
+    def run(self, steps: Any = None) -> None:
+        """Apply the rules of ``steps`` (default: the pack's, in order)."""
+        for step in self.pack.steps if steps is None else steps:
             for entry in step.entries:
                 if entry.source in self.without:
                     continue
@@ -214,14 +255,18 @@ class Evaluation:
         resolved = []
         for segment in at:
             if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
-                segment = segment._replace(value=str(self.vars.get(segment.value[1:], "")))
+                name, *fields = segment.value[1:].split(".")
+                value = self.vars.get(name)
+                for field_name in fields:  # ``$item.groupName``: a field of a variable
+                    value = value.get(field_name) if isinstance(value, dict) else None
+                segment = segment._replace(value="" if value is None else str(value))
             resolved.append(segment)
         return tuple(resolved)
 
     def position_of(self, at: tuple) -> Position:
         """The walker's position at a path from the pack's root type; profile paths are relative to where a layer
         is applied, so the schema path starts empty there."""
-        return position(self.pack.root, at)
+        return position(self.root, at)
 
     def get_at(self, at: tuple) -> Node | None:
         node: Node | None = self.document
@@ -340,6 +385,30 @@ def _missing_task(scenario: Scenario) -> None:
     )
 
 
+def _plugin_of(pack: RulePack, scenario: Scenario) -> Any:
+    """The plugin that builds the task (None: the pod plugin); a task type no plugin of the pack builds is an input
+    error at ``task.type``."""
+    task_type = (scenario.data.get("task") or {}).get("type")
+    plugin = pack.plugin_for(task_type)
+    if plugin is not None or task_type is None or task_type in TASK_TYPES:
+        return plugin
+    known = [*TASK_TYPES, *(t for p in pack.plugins.values() for t in p.task_types)]
+    close = difflib.get_close_matches(str(task_type), known, n=1)
+    try:
+        file, line, column = scenario.where(("task", "type"))
+    except ValueError:
+        file, line, column = scenario.filename, None, None
+    raise InputError(
+        "invalid_value",
+        f"task type {task_type!r} is built by no plugin of the pack {pack.name}",
+        path="task.type",
+        file=file,
+        line=line,
+        column=column,
+        hint=f"did you mean {close[0]!r}?" if close else f"task types: {', '.join(known)}",
+    )
+
+
 def _provenance(pack: RulePack, scenario: Scenario, context: dict, variables: dict) -> tuple:
     """Computed when the trace is read (locating keys re-reads files): the trace's ``sources`` entry of FlytePropeller's
     config (where each option was set), rule -> the options it reads with their origins (for explain), the locator
@@ -381,9 +450,21 @@ def evaluate(
             f"the pack {pack.name} has no source {unknown[0]!r}",
             hint=f"did you mean {close[0]!r}?" if close else f"sources: {', '.join(sorted(pack.sources))}",
         )
-    evaluation = Evaluation(pack, loaded, tracing=trace, without=frozenset(without), strict=strict)
+    plugin = _plugin_of(pack, loaded)
+    evaluation = Evaluation(
+        pack, loaded, tracing=trace, without=frozenset(without), strict=strict, root=plugin and plugin.root
+    )
     try:
-        evaluation.run()
+        if plugin is None:
+            evaluation.run()
+        else:
+            _plugins.build(
+                evaluation,
+                plugin,
+                lambda _build: Evaluation(
+                    pack, loaded, tracing=trace, without=frozenset(without), strict=strict, parent=evaluation
+                ),
+            )
     except PodevalError as error:
         if error.line is None and error.path and error.path.startswith(INPUT_SECTIONS):
             try:
@@ -396,7 +477,10 @@ def evaluate(
             error.file = loaded.filename
         raise
     leaves: dict[str, tuple] | None = {} if trace else None
-    pod = render_pod(evaluation.document, leaves)
+    if plugin is None:
+        pod = render_pod(evaluation.document, leaves)
+    else:
+        pod = render_node(evaluation.document, plugin.root, (), leaves)
     owners = {path: source for path, (source, _) in (leaves or {}).items()}
     owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)

@@ -69,3 +69,26 @@ def merge_pod_spec_onto_template(
         if result.get(field) is None:
             result.pop(field, None)
     return result
+
+
+def merge_overlay_pod_spec_onto_base(base_spec: Any, overlay_spec: Any, *, rules: Any = None) -> dict:
+    """Flyte's MergeOverlayPodSpecOntoBase (flytek8s/pod_helper.go at 89cf9cc, used by the Ray and Spark plugins for
+    a role's pod template) as a pure function over Kubernetes-JSON dicts, driven by the pack's ``overlay-pod-spec``
+    merge profile: mergo of the overlay onto the base, then the base's containers and init containers only, each
+    merged with the overlay's containers of the same name. Raises FlyteBuildError where Flyte errors (a nil spec)."""
+    if base_spec is None or overlay_spec is None:
+        raise FlyteBuildError(
+            "nil_pod_spec",
+            "neither the basePodSpec or the overlayPodSpec can be nil",
+            hint="pass a pod spec dict (it may be empty) for both",
+        )
+    profile = load_rules(rules or "flyte-v1").profile("overlay-pod-spec")
+    merger = Merger(
+        profile.rules, profile.default, incoming_is_higher=True, rule_id=profile.id, emit_event=None, variables={}
+    )
+    merged = merger.merge(
+        Position((), (), root("PodSpec")),
+        wrap(to_plain_k8s(base_spec, "PodSpec"), "base", ""),
+        wrap(to_plain_k8s(overlay_spec, "PodSpec"), "overlay", ""),
+    )
+    return plain(merged) or {}

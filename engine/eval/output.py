@@ -59,6 +59,8 @@ def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict 
                 continue
             if owners is not None:
                 owners[child_path] = (child.source, child.rule)
+            if type(leaf) is float and slot.kind == "int" and leaf.is_integer():
+                leaf = int(leaf)  # a whole number from a protobuf Struct (a plugin's custom): Go holds an int
             result[name] = leaf
             continue
         rendered = _render_field(child, slot, child_path, owners)
@@ -128,6 +130,8 @@ def _leaf(node: Node, kind: str, path: str, owners: dict | None) -> Any:
         owners[path] = (node.source, node.rule)
     if kind == "quantity":
         return _quantity(node.value)
+    if kind == "int" and isinstance(node.value, float) and node.value.is_integer():
+        return int(node.value)  # a whole number from a protobuf Struct (a plugin's custom): Go holds an int
     return node.value
 
 

@@ -139,7 +139,9 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         _add_pod_templates(args.pod_templates, base, origins, verbose=getattr(args, "verbose", False))
     if args.propeller_config:
         loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
-        base.setdefault("propeller", {})["config"] = loaded.k8s
+        base.setdefault("propeller", {})["config"] = (
+            {"plugins": {"k8s": loaded.k8s, **loaded.plugins}} if loaded.plugins else loaded.k8s
+        )
         origins.pop(("propeller", "config"), None)
         origins.update(loaded.scenario_origins())
         loaded_config[:] = [loaded]

@@ -56,6 +56,8 @@ class Loaded:
     #: option name (as FlytePropeller holds it) -> the files that set it, the deciding one last
     origins: dict[str, list[ConfigFile]] = field(default_factory=dict)
     warnings: list[Warning_] = field(default_factory=list)
+    #: the other plugins' sections (``plugins.ray`` ...), as viper holds them (keys lowercased)
+    plugins: dict = field(default_factory=dict)
 
     def option_where(self, option: str) -> Where | None:
         files = self.origins.get(option)
@@ -144,6 +146,8 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     plugins = settings.get("plugins")
     k8s = plugins.get("k8s") if isinstance(plugins, dict) else None
     k8s = k8s if isinstance(k8s, dict) else {}
+    if isinstance(plugins, dict):
+        loaded.plugins = {name: value for name, value in plugins.items() if name != "k8s" and isinstance(value, dict)}
     # mapstructure matches option names and struct fields without regard to case (decodeStructFromMap)
     loaded.k8s = {}
     for key, value in k8s.items():

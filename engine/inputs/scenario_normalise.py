@@ -317,11 +317,19 @@ class Normaliser(TemplateParts):
 def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
     """A whole FlytePropeller config document as ``propeller.config`` also holds its ``storage`` and ``logger``
     sections (storage.yaml, logger.yaml of its ConfigMap): they become ``propeller.storage`` / ``propeller.logger``
-    unless those are given (co-pilot's command line reads them)."""
+    unless those are given (co-pilot's command line reads them); its other plugins' sections (viper: keys without
+    regard to case) become ``propeller.plugins.<section>``."""
     propeller = raw.get("propeller") if isinstance(raw, dict) else None
     config = propeller.get("config") if isinstance(propeller, dict) else None
     if not isinstance(config, dict) or not isinstance(config.get("plugins"), dict):
         return
+    others = {
+        name: _plain(value)
+        for name, value in config["plugins"].items()
+        if isinstance(name, str) and name.lower() != "k8s" and isinstance(value, dict)
+    }
+    if others:  # the other plugins' sections (plugins.ray, plugins.spark ...): read by their plugins' packs
+        data.setdefault("propeller", {})["plugins"] = {name.lower(): value for name, value in others.items()}
     for section, shape in (("storage", _STORAGE), ("logger", SCENARIO_SHAPE["propeller"]["logger"])):
         if section in config and section not in (data.get("propeller") or {}):
             where = raw_path(raw, ("propeller",)) + ("config", section)

@@ -56,13 +56,18 @@ def _in_registered_containers(path: tuple) -> bool:
 _KUBERNETES_REFUSES = re.compile(r"[;,]?\s*Kubernetes refuses (it|the Pod|the object)\b")
 
 
-def violations(pod: dict) -> list:
-    """The API server's objections to ``pod``, without their origin: ``InputError``s at paths of the Pod."""
+def violations(pod: dict, root: str = "PodTemplateSpec") -> list:
+    """The API server's objections to ``pod``, without their origin: ``InputError``s at paths of the Pod (or of a
+    plugin's object of type ``root``, whose pod templates are checked as the Pod's)."""
     problems = Problems()
     checker = K8sChecker(problems, Context())
-    template = {key: pod[key] for key in ("metadata", "spec") if key in pod}
+    template = (
+        {key: pod[key] for key in ("metadata", "spec") if key in pod}
+        if root == "PodTemplateSpec"
+        else {key: value for key, value in pod.items() if key not in ("apiVersion", "kind")}
+    )
     try:
-        checker.object(template, "PodTemplateSpec", (), ())
+        checker.object(template, root, (), ())
     except TooManyProblems:
         pass
     return problems.items
@@ -71,7 +76,7 @@ def violations(pod: dict) -> list:
 def check_result(result: Any, traced: Callable[[], Any]) -> list[PodRefusedError]:
     """The violations of ``result.pod``, each with its owner and input location (from ``result.trace``; when the
     result was evaluated without one, from ``traced()``: the same evaluation with its trace)."""
-    found = violations(result.pod)
+    found = violations(result.pod, getattr(result, "root", "PodTemplateSpec"))
     if not found:
         return []
     trace = result.trace

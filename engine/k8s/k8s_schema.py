@@ -70,6 +70,9 @@ __all__ = [
 SCALAR_KINDS = frozenset({"string", "bool", "int", "float", "quantity", "intorstring", "time", "any"})
 
 _DATA = ("data", "k8s_schema.json")
+#: the objects of Flyte's plugins (RayJob, SparkApplication, ...): hand-declared from the operators' Go types, in the
+#: same field format, each with its Go type and module version (``crd_types.yaml``'s header says how)
+_CRD_DATA = ("data", "crd_types.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +113,35 @@ class FieldSpec:
         return self.elem is not None and self.elem not in SCALAR_KINDS
 
 
-def _read_json() -> dict[str, Any]:
-    beside = Path(__file__).parent.parent.joinpath(*_DATA)
+def _read_data(parts: tuple[str, ...]) -> str:
+    beside = Path(__file__).parent.parent.joinpath(*parts)
     if beside.is_file():  # a checkout or an installed wheel; importlib.resources (slow to import) for the rest
-        return json.loads(beside.read_text(encoding="utf-8"))
+        return beside.read_text(encoding="utf-8")
     from importlib import resources  # start-up: slow to import, rarely needed
 
     ref = resources.files("engine")
-    for part in _DATA:
+    for part in parts:
         ref = ref.joinpath(part)
-    return json.loads(ref.read_text(encoding="utf-8"))
+    return ref.read_text(encoding="utf-8")
+
+
+def _read_json() -> dict[str, Any]:
+    return json.loads(_read_data(_DATA))
+
+
+def _read_crd_types() -> dict[str, Any]:
+    """The plugin objects' types (``crd_types.yaml``), checked not to redefine a Kubernetes type."""
+    import yaml  # start-up: only when the table is first built
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(_read_data(_CRD_DATA), Loader=loader) or {}
+    for name, declared in doc.items():
+        if not isinstance(declared, dict) or not isinstance(declared.get("fields"), dict):
+            raise TypeError(f"crd_types.yaml: {name} has no fields mapping")
+        for fname, f in declared["fields"].items():
+            if not isinstance(f, dict) or "kind" not in f:
+                raise TypeError(f"crd_types.yaml: {name}.{fname} has no kind")
+    return doc
 
 
 @lru_cache(maxsize=1)
@@ -127,13 +149,18 @@ def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any], f
     doc = _read_json()
     if doc.get("version") != 2:
         raise RuntimeError(f"unsupported k8s_schema.json version {doc.get('version')!r}")
+    crd = _read_crd_types()
+    clash = sorted(set(crd) & set(doc["types"]))
+    if clash:
+        raise RuntimeError(f"crd_types.yaml redefines Kubernetes types: {', '.join(clash)}")
+    declared = {**doc["types"], **crd}
     types: dict[str, Mapping[str, FieldSpec]] = {}
-    for tname, t in doc["types"].items():
+    for tname, t in declared.items():
         types[tname] = MappingProxyType(
             {
                 fname: FieldSpec(
                     kind=f["kind"],
-                    ptr=f["ptr"],
+                    ptr=f.get("ptr", False),
                     elem=f.get("elem"),
                     omitempty=f.get("omitempty", True),
                     omitzero=f.get("omitzero", False),
@@ -149,7 +176,7 @@ def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any], f
                 for fname, f in t["fields"].items()
             }
         )
-    atomic = frozenset(tname for tname, t in doc["types"].items() if t.get("struct_type") == "atomic")
+    atomic = frozenset(tname for tname, t in declared.items() if t.get("struct_type") == "atomic")
     return MappingProxyType(types), MappingProxyType(doc.get("source", {})), atomic
 
 

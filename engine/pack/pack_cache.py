@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .pack_format import PACK_FILES
+from .pack_format import pack_files
 from .registry import STRATEGIES
 from .transform_api import TRANSFORMS
 
@@ -72,7 +72,7 @@ def _key(folder: str) -> tuple[str, str] | None:
         + b"\0"
         + _engine_stamp()
     )
-    for name in PACK_FILES:
+    for name in pack_files(Path(folder)):
         try:
             data = (Path(folder) / name).read_bytes()
         except FileNotFoundError:

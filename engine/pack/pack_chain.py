@@ -102,9 +102,19 @@ class PackChain:
         own = self.layers[0].documents.get("pack.yaml") if self.layers else None
         return own is not None and isinstance(own.value, dict) and bool(own.value.get("extends"))
 
-    def merged(self, section: pack_format.Section, problems: list) -> tuple[Any, Reader | None]:
-        """A file of the chain merged as ``extends`` does (root first), and a reader that locates in its files."""
-        name, key = section.file, section.required()[0]
+    def plugin_files(self) -> list[str]:
+        """The plugin files of the chain (``plugins/<id>.yaml``), the root pack's first, each named once."""
+        names: list[str] = []
+        for layer in reversed(self.layers):
+            names += [name for name in layer.documents if name.startswith(pack_format.PLUGINS_FOLDER + "/")]
+        return list(dict.fromkeys(names))
+
+    def merged(
+        self, section: pack_format.Section, problems: list, name: str | None = None
+    ) -> tuple[Any, Reader | None]:
+        """A file of the chain merged as ``extends`` does (root first), and a reader that locates in its files.
+        ``name``: the file, for a section that is not one file (a plugin's)."""
+        name, key = name or section.file, section.required()[0]
         merged: Any = None
         readers: list = []
         for layer in reversed(self.layers):
@@ -112,7 +122,9 @@ class PackChain:
             if document is None:
                 continue
             reader = Reader(layer.folder / name, document, problems)
-            if not isinstance(document.value, dict) or not isinstance(document.value.get(key), dict):
+            if not isinstance(document.value, dict) or not isinstance(
+                document.value.get(key), str if section is pack_format.PLUGIN_FILE else dict
+            ):
                 article = "an" if key[0] in "aeiou" else "a"
                 reader.problem("pack_schema", f"{name} must have {article} {key!r} mapping", ())
                 continue
@@ -142,7 +154,7 @@ def read_chain(rules: str | Path) -> PackChain:
             break
         layer = PackLayer(current, {})
         layers.append(layer)
-        for name in pack_format.PACK_FILES:
+        for name in pack_format.pack_files(current):
             path = current / name
             if name != "pack.yaml" and not path.exists():
                 continue

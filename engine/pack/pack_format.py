@@ -28,6 +28,22 @@ from dataclasses import dataclass
 from typing import Any
 
 PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
+#: the folder of a pack's plugin files: one ``<plugin id>.yaml`` per FlytePropeller plugin that is not the pod plugin
+PLUGINS_FOLDER = "plugins"
+
+
+def plugin_files(folder: Any) -> tuple[str, ...]:
+    """The plugin files of a pack folder (``plugins/ray.yaml``, ...), relative, in name order."""
+    base = folder / PLUGINS_FOLDER
+    if not base.is_dir():
+        return ()
+    return tuple(f"{PLUGINS_FOLDER}/{path.name}" for path in sorted(base.glob("*.yaml")))
+
+
+def pack_files(folder: Any) -> tuple[str, ...]:
+    """Every file of a pack folder that the pack is made of: the three files and its plugin files."""
+    return PACK_FILES + plugin_files(folder)
+
 
 #: the ``type`` of a plugin option (plugin-config.yaml); what each one decodes to is engine.k8s.validate's
 OPTION_TYPES = ("bool", "duration", "int", "list", "map", "object", "quantity", "string", "struct")
@@ -136,6 +152,13 @@ SECTIONS: dict[str, Section] = {
                 ),
                 Key("sources", "list", "the inputs: nodes of the DAG", required=True, merge=BY_ID, of="source"),
                 Key(
+                    "pipelines",
+                    "mapping",
+                    "named lists of step ids that plugins run to build a pod (`to-k8s-pod-spec`: ToK8sPodSpec)",
+                    merge=KEY_BY_KEY,
+                    default={},
+                ),
+                Key(
                     "steps",
                     "list",
                     "what FlytePropeller does, in its order: nodes of the DAG",
@@ -230,6 +253,118 @@ SECTIONS: dict[str, Section] = {
                     default="over",
                 ),
                 Key("profile", "id", "the merge profile (profiles.yaml)", default="mergo"),
+            ),
+        ),
+        Section(
+            "pluginFile",
+            "plugins/<id>.yaml",
+            "a FlytePropeller plugin that builds an object other than the Pod (Ray, Spark, ...): its roles' pods and "
+            "the object's own steps",
+            file="plugins/<id>.yaml",
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the plugin's id (the file's name)", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what FlytePropeller's plugin does", default=""),
+                Key("task-types", "ids", "the task types (task.type) it builds", required=True),
+                Key("root", "id", "the object's type (engine/data/crd_types.yaml)", required=True),
+                Key(
+                    "sources",
+                    "list",
+                    "the plugin's own inputs (its task config, its config section, role pod templates)",
+                    merge=BY_ID,
+                    of="source",
+                    default=(),
+                ),
+                Key("config", "section", "its FlytePropeller config section", merge=KEY_BY_KEY, of="pluginConfig"),
+                Key(
+                    "shared",
+                    "section",
+                    "a pod built once that roles copy (`pipeline: shared`)",
+                    merge=KEY_BY_KEY,
+                    of="podBuild",
+                ),
+                Key("roles", "list", "the pods of the object, built in this order", merge=BY_ID, of="role", default=()),
+                Key(
+                    "finish",
+                    "id",
+                    "a pipeline of pack.yaml run on the object after its steps (`object-metadata`: addObjectMetadata)",
+                ),
+                Key(
+                    "steps",
+                    "list",
+                    "what the plugin does to the object once every role is placed",
+                    merge=BY_ID,
+                    of="step",
+                    default=(),
+                ),
+            ),
+        ),
+        Section(
+            "pluginConfig",
+            "plugins/<id>.yaml `config`",
+            "the plugin's section of FlytePropeller's configuration (plugins.<section>)",
+            keys=(
+                Key("section", "id", "its key under FlytePropeller's `plugins`", required=True),
+                Key("options", "map", "the options, by name", required=True, merge=REPLACE_BY_NAME, of="option"),
+            ),
+        ),
+        Section(
+            "podBuild",
+            "plugins/<id>.yaml `shared`",
+            "a pod built by a pipeline of the pack's steps, then the plugin's own steps",
+            keys=(
+                Key("pipeline", "id", "a pipeline of pack.yaml (`pipelines`)", required=True),
+                Key(
+                    "context",
+                    "mapping",
+                    "context paths (`execution.interruptible`) replaced for this pod, each by a JMESPath expression",
+                    default={},
+                ),
+                Key("steps", "list", "run on the pod after the pipeline", merge=BY_ID, of="step", default=()),
+            ),
+        ),
+        Section(
+            "role",
+            "plugins/<id>.yaml `roles[]`",
+            "a pod of the object (Ray's head, a worker group, Spark's driver ...)",
+            id_key="id",
+            patch=True,
+            patch_required=("id",),
+            keys=(
+                Key("id", "id", "the role's id", required=True),
+                Key("label", "text", "its name in graphs and reports", default_doc="the id"),
+                Key("doc", "text", "what it is", default=""),
+                Key(
+                    "pipeline",
+                    "id",
+                    "a pipeline of pack.yaml that builds the role's pod, or `shared`: a copy of the plugin's shared pod",
+                    required=True,
+                ),
+                Key("each", "jmespath", "one pod per item of this list (`role.item`, `$item.<field>` in `at`)"),
+                Key(
+                    "context",
+                    "mapping",
+                    "context paths replaced for the role's pipeline, each by a JMESPath expression",
+                    default={},
+                ),
+                Key("steps", "list", "run on the role's pod after the pipeline", merge=BY_ID, of="step", default=()),
+                Key(
+                    "object-steps",
+                    "list",
+                    "run on the object once the role's pod is placed (`role` and `$item` still this role's)",
+                    merge=BY_ID,
+                    of="step",
+                    default=(),
+                ),
+                Key("at", "text", "where the role's pod goes in the object (a path; `$item.<field>` in keys)"),
+                Key(
+                    "place",
+                    "transform",
+                    "the transform that places the pod (default `graft`: the PodTemplateSpec at `at`)",
+                    default="graft",
+                ),
+                Key("params", "mapping", "the place transform's parameters", merge=KEY_BY_KEY, default={}),
             ),
         ),
         Section(
@@ -347,11 +482,13 @@ SECTIONS: dict[str, Section] = {
     )
 }
 
-PACK_FILE, PROFILES_FILE, PLUGIN_CONFIG_FILE = (
+PACK_FILE, PROFILES_FILE, PLUGIN_CONFIG_FILE, PLUGIN_FILE = (
     SECTIONS["packFile"],
     SECTIONS["profilesFile"],
     SECTIONS["pluginConfigFile"],
+    SECTIONS["pluginFile"],
 )
+PLUGIN_CONFIG, POD_BUILD, ROLE = SECTIONS["pluginConfig"], SECTIONS["podBuild"], SECTIONS["role"]
 SOURCE, STEP, RULE, LAYER = SECTIONS["source"], SECTIONS["step"], SECTIONS["rule"], SECTIONS["layer"]
 PROFILE, STRATEGY_RULE, OPTION, LOADER = (
     SECTIONS["profile"],

@@ -88,6 +88,43 @@ class SourceDef:
 
 
 @dataclass
+class PodBuild:
+    """A pod a plugin builds: the pack pipeline that makes it (or ``shared``: a copy of the plugin's shared pod),
+    the context values replaced for it (dotted context path -> Expression), then the plugin's own steps on it."""
+
+    pipeline: str
+    context: dict
+    steps: list
+    #: roles only
+    id: str = ""
+    label: str = ""
+    doc: str = ""
+    each: Expression | None = None
+    at: tuple = ()
+    place: Any = None  # the transform that places the role's pod in the object
+    place_name: str = "graft"
+    params: dict = field(default_factory=dict)
+    object_steps: list = field(default_factory=list)
+
+
+@dataclass
+class Plugin:
+    """A FlytePropeller plugin whose object is not the Pod (``plugins/<id>.yaml``)."""
+
+    id: str
+    label: str
+    doc: str
+    task_types: tuple
+    root: str
+    config_section: str | None
+    options: dict  # name -> plugin_options.OptionDef
+    shared: PodBuild | None
+    roles: list  # PodBuild
+    steps: list  # Step, in order
+    finish: str | None = None  # a pipeline of the pack run on the object last
+
+
+@dataclass
 class RulePack:
     name: str
     description: str
@@ -102,6 +139,14 @@ class RulePack:
     order: list
     #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``; engine.inputs.propeller_config)
     loader: Any = None
+    #: pipeline name -> the step ids it runs (pack.yaml ``pipelines``), in evaluation order
+    pipelines: dict = field(default_factory=dict)
+    #: plugin id -> Plugin (``plugins/<id>.yaml``)
+    plugins: dict = field(default_factory=dict)
+
+    def plugin_for(self, task_type: Any) -> Plugin | None:
+        """The plugin that builds tasks of ``task_type`` (None: the pod plugin)."""
+        return next((p for p in self.plugins.values() if task_type in p.task_types), None)
 
     def profile(self, profile_id: str) -> Profile:
         return self.profiles[profile_id]

@@ -78,12 +78,13 @@ class OptionDef:
     fields: dict | None = None
 
 
-def load_options(reader: Any, value: Any) -> dict:
-    """The options of a parsed plugin-config.yaml (name -> ``OptionDef``); problems go to ``reader`` (the pack
-    loader's: ``keys`` checks a mapping's keys, ``problem`` records one, each at its place in the file)."""
+def load_options(reader: Any, value: Any, where: tuple = ()) -> dict:
+    """The options of a parsed plugin-config.yaml, or of a plugin file's ``config`` at ``where`` (name ->
+    ``OptionDef``); problems go to ``reader`` (the pack loader's: ``keys`` checks a mapping's keys, ``problem``
+    records one, each at its place in the file)."""
     options: dict = {}
-    for name, spec in (value or {}).get("options", {}).items():
-        option = _load_option(reader, name, spec, ("options", name))
+    for name, spec in ((value or {}).get("options") or {}).items():
+        option = _load_option(reader, name, spec, where + ("options", name))
         if option is not None:
             options[name] = option
     return options

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RuleError
+from ..k8s import k8s_schema
 from ..k8s import paths as _paths
 from . import pack_cache, pack_format
 from .graph import PrecedenceGraph
 from .pack_chain import PackChain, merge_pack_files, read_chain, resolve_pack_folder
-from .pack_model import Entry, RulePack, SourceDef, Step
+from .pack_model import Entry, Plugin, PodBuild, RulePack, SourceDef, Step
 from .pack_reader import Reader, load_loader, load_profiles
 from .plugin_options import load_options
 from .registry import STRATEGY_PARAMS
@@ -162,11 +163,19 @@ def _load_sources(reader: Reader, pack_doc: dict) -> dict:
     return sources
 
 
-def _load_steps(reader: Reader, pack_doc: dict, sources: dict, profiles: dict, graph: PrecedenceGraph) -> dict:
+def _load_steps(
+    reader: Reader,
+    pack_doc: dict,
+    sources: dict,
+    profiles: dict,
+    graph: PrecedenceGraph,
+    where_steps: tuple = ("steps",),
+    rule_ids: dict | None = None,
+) -> dict:
     steps: dict = {}
-    rule_ids: dict = {}
-    for index, spec in enumerate(pack_doc.get("steps") or []):
-        where = ("steps", index)
+    rule_ids = {} if rule_ids is None else rule_ids
+    for index, spec in enumerate(pack_doc.get(where_steps[-1]) or []):
+        where = where_steps + (index,)
         if not reader.keys(spec, where, pack_format.STEP) or "id" not in spec:
             continue
         step_id = spec["id"]
@@ -198,6 +207,146 @@ def _load_steps(reader: Reader, pack_doc: dict, sources: dict, profiles: dict, g
         )
         graph.add_node(step_id, kind="step", label=spec.get("label", step_id), doc=get(spec, "doc"))
     return steps
+
+
+def _load_pipelines(reader: Reader, pack_doc: dict, steps: dict, order: list) -> dict:
+    """pack.yaml ``pipelines``: name -> the step ids, in evaluation order."""
+    pipelines: dict = {}
+    for name, ids in (pack_doc.get("pipelines") or {}).items():
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            reader.problem("pack_schema", "a pipeline is a list of step ids", ("pipelines", name))
+            continue
+        for position, step_id in enumerate(ids):
+            if step_id not in steps:
+                close = difflib.get_close_matches(step_id, sorted(steps), n=1)
+                reader.problem(
+                    "unknown_node",
+                    f"pipeline {name!r} names {step_id!r}, which is not a step of the pack",
+                    ("pipelines", name, position),
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
+        pipelines[name] = tuple(node for node in order if node in ids)
+    return pipelines
+
+
+def _load_build(reader: Reader, spec: dict, where: tuple, section: Any, pack: dict, rule_ids: dict) -> PodBuild | None:
+    """A plugin's shared pod or one of its roles."""
+    if not reader.keys(spec, where, section):
+        return None
+    context = {}
+    for path, text in (spec.get("context") or {}).items():
+        compiled = reader.expression(text, where + ("context", path), None)
+        if compiled is not None:
+            context[str(path)] = compiled
+    pipeline = spec.get("pipeline")
+    if pipeline != "shared" and pipeline not in pack["pipelines"]:
+        reader.problem(
+            "unknown_node",
+            f"no pipeline {pipeline!r} in the pack",
+            where + ("pipeline",),
+            hint=f"pipelines: {', '.join(sorted(pack['pipelines'])) or 'none'} (or shared)",
+        )
+    steps = _load_steps(
+        reader, spec, pack["sources"], pack["profiles"], PrecedenceGraph(), where + ("steps",), rule_ids
+    )
+    build = PodBuild(str(pipeline), context, list(steps.values()))
+    if section is not pack_format.ROLE:
+        return build
+    build.id = str(spec.get("id"))
+    build.label = str(spec.get("label", build.id))
+    build.doc = str(spec.get("doc", ""))
+    if "each" in spec:
+        build.each = reader.expression(spec["each"], where + ("each",), None)
+    if "at" in spec:
+        try:
+            build.at = _paths.parse(str(spec["at"]))
+        except ValueError as exc:
+            reader.problem("pack_schema", str(exc), where + ("at",))
+    build.object_steps = list(
+        _load_steps(
+            reader,
+            {"object-steps": spec.get("object-steps")},
+            pack["sources"],
+            pack["profiles"],
+            PrecedenceGraph(),
+            where + ("object-steps",),
+            rule_ids,
+        ).values()
+    )
+    build.place_name = str(pack_format.ROLE.get(spec, "place"))
+    build.place = TRANSFORMS.get(build.place_name)
+    if build.place is None:
+        reader.problem("unknown_transform", f"unknown transform {build.place_name!r}", where + ("place",))
+    params = spec.get("params") or {}
+    declared = getattr(build.place, "params", {})
+    build.params = {
+        key: reader.expression(raw, where + ("params", key), None) if declared.get(key) == "expression" else raw
+        for key, raw in params.items()
+    }
+    return build
+
+
+def _load_plugins(chain: PackChain, problems: list, pack: dict) -> dict:
+    """The plugin files of the chain (``plugins/<id>.yaml``), each merged through ``extends`` and compiled."""
+    plugins: dict = {}
+    plugin_sources: set = set()
+    for name in chain.plugin_files():
+        doc, reader = chain.merged(pack_format.PLUGIN_FILE, problems, name)
+        if reader is None or not reader.keys(doc, (), pack_format.PLUGIN_FILE):
+            continue
+        rule_ids: dict = {}
+        for index, spec in enumerate(doc.get("sources") or []):
+            if reader.keys(spec, ("sources", index), pack_format.SOURCE) and "id" in spec:
+                if spec["id"] in pack["sources"] and spec["id"] not in plugin_sources:
+                    reader.problem("duplicate_node", f"source {spec['id']!r} is declared twice", ("sources", index))
+                get = pack_format.SOURCE.get
+                plugin_sources.add(spec["id"])
+                pack["sources"][spec["id"]] = SourceDef(
+                    spec["id"], spec.get("label", spec["id"]), get(spec, "doc"), get(spec, "origin")
+                )
+        config = doc.get("config") or {}
+        if config and not reader.keys(config, ("config",), pack_format.PLUGIN_CONFIG):
+            config = {}
+        shared = None
+        if doc.get("shared") is not None:
+            shared = _load_build(reader, doc["shared"], ("shared",), pack_format.POD_BUILD, pack, rule_ids)
+        roles = []
+        for index, spec in enumerate(doc.get("roles") or []):
+            role = _load_build(reader, spec, ("roles", index), pack_format.ROLE, pack, rule_ids)
+            if role is not None:
+                if role.pipeline == "shared" and shared is None:
+                    reader.problem("pack_schema", "pipeline: shared needs the plugin's `shared` pod", ("roles", index))
+                roles.append(role)
+        steps = _load_steps(reader, doc, pack["sources"], pack["profiles"], PrecedenceGraph(), ("steps",), rule_ids)
+        plugin = Plugin(
+            id=str(doc["id"]),
+            label=str(doc.get("label", doc["id"])),
+            doc=str(doc.get("doc", "")).strip(),
+            task_types=tuple(doc.get("task-types") or ()),
+            root=str(doc["root"]),
+            config_section=config.get("section"),
+            options=load_options(reader, config, ("config",)) if config else {},
+            shared=shared,
+            roles=roles,
+            steps=list(steps.values()),
+            finish=doc.get("finish"),
+        )
+        if plugin.finish is not None and plugin.finish not in pack["pipelines"]:
+            reader.problem("unknown_node", f"no pipeline {plugin.finish!r} in the pack", ("finish",))
+        if not k8s_schema.fields(plugin.root):
+            reader.problem(
+                "pack_schema",
+                f"unknown object type {plugin.root!r}",
+                ("root",),
+                hint="declare it in engine/data/crd_types.yaml",
+            )
+        clash = next((other for other in plugins.values() if set(other.task_types) & set(plugin.task_types)), None)
+        if clash is not None:
+            reader.problem(
+                "pack_schema", f"plugins {clash.id!r} and {plugin.id!r} build the same task type", ("task-types",)
+            )
+        plugins[plugin.id] = plugin
+    return plugins
 
 
 def _connect(reader: Reader, graph: PrecedenceGraph, steps: dict, sources: dict) -> None:
@@ -264,6 +413,8 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
     steps = _load_steps(reader, pack_doc, sources, profiles, graph)
     _connect(reader, graph, steps, sources)
     order = _order(reader, graph)
+    pipelines = _load_pipelines(reader, pack_doc, steps, order)
+    plugins = _load_plugins(chain, problems, {"sources": sources, "profiles": profiles, "pipelines": pipelines})
     if problems:
         return None, problems
     pack = RulePack(
@@ -279,6 +430,8 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
         dag=graph,
         order=order,
         loader=loader,
+        pipelines=pipelines,
+        plugins=plugins,
     )
     return pack, problems
 
@@ -314,6 +467,7 @@ def load_rules(rules: str | Path | RulePack = "flyte-v1") -> RulePack:
         return rules
     folder = resolve_pack_folder(rules).resolve()
     stamp = tuple(
-        (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0) for name in pack_format.PACK_FILES
+        (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else 0)
+        for name in pack_format.pack_files(folder)
     )
     return _load_cached(str(folder), stamp)

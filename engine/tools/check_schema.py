@@ -36,7 +36,7 @@ def _validators(extends: bool) -> dict:
         name: Draft202012Validator(
             {**schema, "$ref": f"#/$defs/{pack_schema.file_definition(name, extends=extends)}"}, format_checker=checker
         )
-        for name in pack_format.PACK_FILES
+        for name in (*pack_format.PACK_FILES, "plugins/<id>.yaml")
     }
 
 
@@ -65,7 +65,9 @@ def _names(kind: str) -> list[str]:
 
 
 def schema_findings(file_name: str, path: Path, document: Any, extends: bool) -> list[RuleError]:
-    validator = _validators(extends)[file_name]
+    validator = _validators(extends)[
+        "plugins/<id>.yaml" if file_name.startswith(pack_format.PLUGINS_FOLDER + "/") else file_name
+    ]
     data = document.value
     found = []
     for error in validator.iter_errors(data):
