@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "-o", "--output", choices=("mermaid", "dot", "json"), default="mermaid", help="the graph's format"
     )
+    graph.add_argument(
+        "--task-type",
+        metavar="TYPE",
+        help="the DAG of the plugin that builds this task type (ray, spark, ...): its roles and the object's steps",
+    )
 
     from . import cli_tools  # the policy-author commands: check, test, diff
 
@@ -254,7 +259,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command in cli_tools.COMMANDS:
         return cli_tools.run(args)
     if args.command == "graph":
-        sys.stdout.write(format_graph(load_rules(args.rules), args.output))
+        pack = load_rules(args.rules)
+        if args.task_type is not None and pack.plugin_for(args.task_type) is None:
+            types = [t for plugin in pack.plugins.values() for t in plugin.task_types]
+            raise InputError(
+                "usage",
+                f"no plugin of the pack {pack.name} builds task type {args.task_type!r}",
+                hint=f"plugin task types: {', '.join(types) or 'none'} (the pod plugin's DAG: leave --task-type out)",
+            )
+        sys.stdout.write(format_graph(pack, args.output, args.task_type))
         return 0
     if args.command == "scenario":
         args.output = "yaml"

@@ -92,7 +92,9 @@ def test_entrypoint_keeps_empty_args_as_quotes():
     scenario = _scenario()
     scenario["task"]["template"]["container"]["args"] = ["vars", "", "resolver"]
     pod = engine.evaluate(scenario).pod
-    assert pod["spec"]["entrypoint"] == "vars '' resolver"  # :265-278 (TestBuildResourceRayEntrypointPreservesEmptyArgs)
+    assert (
+        pod["spec"]["entrypoint"] == "vars '' resolver"
+    )  # :265-278 (TestBuildResourceRayEntrypointPreservesEmptyArgs)
 
 
 def test_plugin_service_account_overrides_the_executions_in_every_role():

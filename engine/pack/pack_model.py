@@ -167,6 +167,61 @@ class RulePack:
         edges = sorted([a, b] for a, b in self.dag.edges)
         return {"name": self.name, "nodes": nodes, "edges": edges}
 
+    def plugin_graph_dict(self, task_type: str) -> dict:
+        """The DAG of the plugin that builds ``task_type``, in ``graph_dict``'s shape: its pipelines (ToK8sPodSpec as
+        one node), the shared pod's and each role's steps, each role's placement into the object, the object's steps;
+        sources feed the steps whose rules speak for them."""
+        plugin = self.plugin_for(task_type)
+        if plugin is None:
+            return self.graph_dict()
+        nodes: list = []
+        edges: set = set()
+        used: set = set()
+
+        def node(node_id: str, label: str, doc: str = "") -> str:
+            if all(n["id"] != node_id for n in nodes):
+                nodes.append({"id": node_id, "kind": "step", "label": label, "doc": doc})
+            return node_id
+
+        def chain(previous: list, steps: list, prefix: str) -> list:
+            for step in steps:
+                current = node(f"{prefix}{step.id}", step.label, step.doc)
+                edges.update((p, current) for p in previous)
+                used.update((entry.source, current) for entry in step.entries)
+                previous = [current]
+            return previous
+
+        def pipeline(name: str, after: list) -> list:
+            size = len(self.pipelines.get(name, ()))
+            current = node(f"pipeline:{name}", f"{name} ({size} step{'' if size == 1 else 's'})")
+            edges.update((p, current) for p in after)
+            for step in self.steps:
+                if step.id in self.pipelines.get(name, ()):
+                    used.update((entry.source, current) for entry in step.entries)
+            return [current]
+
+        shared_end: list = []
+        if plugin.shared is not None:
+            shared_end = chain(pipeline(plugin.shared.pipeline, []), plugin.shared.steps, "shared:")
+        ends: list = []
+        for role in plugin.roles:
+            start = shared_end if role.pipeline == "shared" else pipeline(role.pipeline, [])
+            last = chain(start, role.steps, f"{role.id}:")
+            placed = node(f"place:{role.id}", f"{role.label}: {role.place_name}", role.doc)
+            edges.update((p, placed) for p in last)
+            ends += chain([placed], role.object_steps, f"{role.id}:")
+        end = chain(ends, plugin.steps, "object:")
+        if plugin.finish:
+            pipeline(plugin.finish, end)
+        sources = sorted({source for source, _ in used})
+        source_nodes = [
+            {"id": s, "kind": "source", "label": self.sources[s].label, "doc": self.sources[s].doc}
+            for s in sources
+            if s in self.sources
+        ]
+        edges.update(used)
+        return {"name": f"{self.name}:{plugin.id}", "nodes": source_nodes + nodes, "edges": sorted(map(list, edges))}
+
     def __repr__(self) -> str:
         return f"<RulePack {self.name} {self.digest[:19]}>"
 

@@ -76,10 +76,11 @@ def _mermaid_id(node: str) -> str:
     return re.sub(r"\W", "_", node) + "_"  # never a mermaid keyword (`end`), never a dot
 
 
-def format_graph(pack: Any, output: str) -> str:
-    """The pack's DAG. Mermaid and dot draw bottom-up (``graph BT``), as the docs page draws its precedence diagram:
-    sources (rounded) feed FlytePropeller's steps (boxes), which run upwards in order."""
-    graph = pack.graph_dict()
+def format_graph(pack: Any, output: str, task_type: str | None = None) -> str:
+    """The pack's DAG (or, for a plugin's ``task_type``, the plugin's: ``RulePack.plugin_graph_dict``). Mermaid and
+    dot draw bottom-up (``graph BT``), as the docs page draws its precedence diagram: sources (rounded) feed
+    FlytePropeller's steps (boxes), which run upwards in order."""
+    graph = pack.graph_dict() if task_type is None else pack.plugin_graph_dict(task_type)
     sources = [node for node in graph["nodes"] if node["kind"] == "source"]
     steps = [node for node in graph["nodes"] if node["kind"] == "step"]
     if output == "json":
