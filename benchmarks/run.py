@@ -715,8 +715,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         metavar="SECTIONS",
-        default="throughput,cold,corpus",
-        help="a comma-separated subset of: throughput (with the floor), cold, corpus",
+        default="throughput,cold,corpus,plugins",
+        help="a comma-separated subset of: throughput (with the floor), cold, corpus, plugins",
     )
     parser.add_argument(
         "--baseline",
@@ -754,6 +754,10 @@ def main(argv: list[str] | None = None) -> int:
             cold_start(args, work)
         if "corpus" in sections:
             corpus_runs(args, work)
+        if "plugins" in sections:
+            from plugins_bench import plugin_runs  # benchmarks/plugins_bench.py, beside this script
+
+            plugin_runs(args, figure, section)
         if args.baseline:
             before_after(args, work)
     finally:

@@ -37,6 +37,7 @@ FIGURES = [
     "corpus.diff.seconds",
     "corpus.diff.rss",
     "corpus.diff.flat",
+    "plugins.ray-gpu-workers",
 ]
 
 
