@@ -153,3 +153,24 @@ def test_the_scenario_is_not_mutated():
     pristine = copy.deepcopy(scenario)
     engine.evaluate(scenario)
     assert scenario == pristine
+
+
+def test_a_ray_task_without_custom_is_refused_with_flytes_message():
+    scenario = _scenario()
+    del scenario["task"]["template"]["custom"]
+    with pytest.raises(engine.FlyteBuildError) as caught:
+        engine.evaluate(scenario)
+    # ray.go:71-75: UnmarshalStructToPb(nil) -> "nil Struct object passed"
+    assert "invalid TaskSpecification [<nil>], Err: [nil Struct object passed]" in caught.value.message
+
+
+def test_a_tok8spodspec_failure_is_wrapped_as_ray_does():
+    scenario = _scenario()
+    template = scenario["task"]["template"]
+    template["config"] = {"primary_container_name": "my-primary"}
+    template["k8sPod"] = {"podSpec": {"containers": [{"name": "other", "image": "x"}]}}
+    del template["container"]
+    with pytest.raises(engine.FlyteBuildError) as caught:
+        engine.evaluate(scenario)
+    message = caught.value.message
+    assert message.startswith("[BadTaskSpecification] Unable to create pod spec: [") and "my-primary" in message

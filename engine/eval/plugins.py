@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import FlyteBuildError
 from ..k8s import paths as _paths
 from ..k8s import quantity
 from ..k8s.tree import Node, plain, wrap
@@ -127,9 +128,22 @@ def _pod(top: Any, spec: PodBuild, new_pod: Any, role: dict | None) -> Any:
         pod.context["role"] = role
         pod.vars["item"] = role.get("item")
     _apply_context(pod, spec)
-    pod.run([step for step in pod.pack.steps if step.id in pod.pack.pipelines[spec.pipeline]])
+    try:
+        pod.run([step for step in pod.pack.steps if step.id in pod.pack.pipelines[spec.pipeline]])
+    except FlyteBuildError as error:
+        if spec.error:  # the plugin wraps ToK8sPodSpec's error in its own (Ray: Unable to create pod spec)
+            error.message = spec.error.replace("{message}", error.message)
+        raise
     pod.run(spec.steps)
     return pod
+
+
+@transform("refuse", code="value", message="value", at="value", hint="value", required=("code", "message"))
+def refuse(ctx: Context) -> None:
+    """FlytePropeller refuses to build the object (a BuildResource error): the rule's ``when`` says when, the
+    message is Flyte's (exit 3). ``at``: the input path the refusal is about."""
+    at = tuple(str(ctx.param("at")).split(".")) if ctx.given("at") else ()
+    ctx.fail(str(ctx.param("code")), str(ctx.param("message")), path=at, hint=ctx.param("hint"))
 
 
 # ---------------------------------------------------------------------------------------------------------------

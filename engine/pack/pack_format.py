@@ -322,6 +322,12 @@ SECTIONS: dict[str, Section] = {
                     default={},
                 ),
                 Key("steps", "list", "run on the pod after the pipeline", merge=BY_ID, of="step", default=()),
+                Key(
+                    "error",
+                    "text",
+                    "how the plugin reports a failure of the pipeline: a message with `{message}` (Ray: "
+                    "`[BadTaskSpecification] Unable to create pod spec: [{message}]`)",
+                ),
             ),
         ),
         Section(
@@ -342,6 +348,7 @@ SECTIONS: dict[str, Section] = {
                     required=True,
                 ),
                 Key("each", "jmespath", "one pod per item of this list (`role.item`, `$item.<field>` in `at`)"),
+                Key("error", "text", "how the plugin reports a failure of the role's pipeline (`{message}`)"),
                 Key(
                     "context",
                     "mapping",

@@ -105,6 +105,7 @@ class PodBuild:
     place_name: str = "graft"
     params: dict = field(default_factory=dict)
     object_steps: list = field(default_factory=list)
+    error: str | None = None  # the plugin's wrapping of a pipeline failure, with ``{message}``
 
 
 @dataclass

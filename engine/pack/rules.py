@@ -250,6 +250,7 @@ def _load_build(reader: Reader, spec: dict, where: tuple, section: Any, pack: di
         reader, spec, pack["sources"], pack["profiles"], PrecedenceGraph(), where + ("steps",), rule_ids
     )
     build = PodBuild(str(pipeline), context, list(steps.values()))
+    build.error = spec.get("error")
     if section is not pack_format.ROLE:
         return build
     build.id = str(spec.get("id"))
