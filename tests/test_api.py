@@ -27,6 +27,7 @@ def test_public_names_are_pinned():
         "evaluate",
         "load_rules",
         "load_scenario",
+        "merge_overlay_pod_spec_onto_base",
         "merge_pod_spec_onto_template",
         "serialize_pod_template",
     ]

@@ -69,7 +69,10 @@ class Result:
         return found
 
     def to_k8s(self):
-        """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked)."""
+        """The Pod as a ``kubernetes.client.V1Pod`` (imports the client, which is slow: only when asked). A plugin's
+        object (a RayJob ...) has no model in the client: it is returned as the dict ``pod``."""
+        if self.root != "PodTemplateSpec":
+            return self.pod
         from kubernetes.client import ApiClient  # optional extra, slow to import: only when asked
 
         client = ApiClient()
