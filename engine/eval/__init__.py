@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     copilot,
     placement,
     plugin_ray,
+    plugin_spark,
     plugins,
     strategies,
     transforms,

@@ -19,6 +19,7 @@ scenario) is decoded by ``engine.pack.plugin_options`` as ``plugins.k8s`` is and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import FlyteBuildError
@@ -45,10 +46,15 @@ class PlaceContext(Context):
     def pod_document(self) -> Node:
         return self.pod.document
 
-    def adopt_events(self, prefix: tuple) -> None:
-        """The role pod's events, in the object's trace at ``prefix`` (input paths stay as they are)."""
+    def adopt_events(self, prefix: tuple, relocate: Callable[[tuple], tuple] | None = None) -> None:
+        """The role pod's events, in the object's trace at ``prefix`` (input paths stay as they are).
+        ``relocate(path)``: where a pod path is in the object, for a place transform that reshapes the pod (Spark's
+        SparkPodSpec); default ``prefix + path``."""
         for event in self.pod.events:
-            path = event.path if event.path[:1] and event.path[0] in INPUT_SECTIONS else prefix + event.path
+            if event.path[:1] and event.path[0] in INPUT_SECTIONS:
+                path = event.path
+            else:
+                path = relocate(event.path) if relocate is not None else prefix + event.path
             self._ev.emit(
                 event.op,
                 path,
