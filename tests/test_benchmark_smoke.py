@@ -38,6 +38,8 @@ FIGURES = [
     "corpus.diff.rss",
     "corpus.diff.flat",
     "plugins.ray-gpu-workers",
+    "plugins.spark-4378-pod-template-tolerations",
+    "plugins.spark-6348-pod-template-resources",
 ]
 
 
