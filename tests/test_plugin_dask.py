@@ -239,7 +239,7 @@ def test_a_task_without_custom_is_refused_as_flytepropeller_does():
     del scenario["task"]["custom"]
     with pytest.raises(engine.FlyteBuildError) as caught:
         engine.evaluate(scenario)
-    assert caught.value.exit_code == 3 and caught.value.code == "dask_custom_missing"
+    assert caught.value.exit_code == 3 and caught.value.code == "BadTaskSpecification"
     # dask.go:71 (errors.Wrapf) around UnmarshalStructToPb's nil check (flytestdlib/utils/marshal_utils.go:23)
     assert caught.value.message == (
         "[BadTaskSpecification] invalid TaskSpecification [<nil>], failed to unmarshal, caused by: "

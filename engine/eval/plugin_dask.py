@@ -1,6 +1,6 @@
 """The Dask plugin's steps that a layer cannot say (flyteplugins/go/tasks/plugins/k8s/dask/dask.go at flyteorg/flyte
 89cf9cc); ``rules/flyte-v1/plugins/dask.yaml`` says where each one runs: a role's own resources replacing the task
-container's, the worker's command line sized from its limits, and the refusal of a task without ``custom``."""
+container's, and the worker's command line sized from its limits."""
 
 from __future__ import annotations
 
@@ -18,21 +18,6 @@ _PARSE_ERROR = (
     "Failed to parse resource as a valid quantity.: quantities must match the regular expression "
     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 )
-
-
-@transform("dask-custom", custom="expression")
-def dask_custom(ctx: Context) -> None:
-    """BuildResource's first check (dask.go:68-72): ``custom`` must decode as a flyteidl ``plugins.DaskJob``;
-    UnmarshalStructToPb refuses a nil Struct. Unknown keys are ignored (jsonpb AllowUnknownFields)."""
-    if ctx.param("custom") is None:
-        ctx.fail(
-            "dask_custom_missing",
-            "[BadTaskSpecification] invalid TaskSpecification [<nil>], failed to unmarshal, caused by: "
-            "nil Struct object passed",
-            path=("task", "custom"),
-            hint="a dask task carries its DaskJob (scheduler, workers) in task.template.custom, as flytekitplugins-dask "
-            "writes it",
-        )
 
 
 @transform(
