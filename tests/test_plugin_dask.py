@@ -10,6 +10,7 @@ ported as tests/conformance/flyte_go/DSK01-DSK13.yaml.
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -267,13 +268,11 @@ def test_the_examples_are_what_flytekit_serializes():
     """The examples' task.template is flytekit's serialization of the tasks their comments show (flytekitplugins-dask;
     skipped without it)."""
     pytest.importorskip("flytekitplugins.dask")
-    from collections import OrderedDict
-
-    from flytekit import Resources, task
-    from flytekit.configuration import Image, ImageConfig, SerializationSettings
-    from flytekit.tools.translator import get_serializable
-    from flytekitplugins.dask import Dask, Scheduler, WorkerGroup
-    from google.protobuf.json_format import MessageToDict
+    from flytekit import Resources, task  # with flytekitplugins-dask only
+    from flytekit.configuration import Image, ImageConfig, SerializationSettings  # with flytekitplugins-dask only
+    from flytekit.tools.translator import get_serializable  # with flytekitplugins-dask only
+    from flytekitplugins.dask import Dask, Scheduler, WorkerGroup  # with flytekitplugins-dask only
+    from google.protobuf.json_format import MessageToDict  # with flytekitplugins-dask only
 
     @task(task_config=Dask(workers=WorkerGroup(number_of_workers=4)), interruptible=True,
           requests=Resources(cpu="1", mem="2Gi"))  # fmt: skip
