@@ -355,3 +355,22 @@ def test_overlap_of_at_paths():
     assert not overlap(parse("metadata.labels"), parse("metadata.annotations"))
     assert overlap(parse("spec.containers[name=$primaryContainerName].image"), parse("spec.containers[name=a]"))
     assert not overlap(parse("spec.containers[name=a].image"), parse("spec.containers[name=b].image"))
+
+
+def test_flyte_v1_covers_the_plugin_examples(repo_root):
+    """A plugin's rules are reads too: its steps read task.custom and its config section (propeller.plugins)."""
+    examples = sorted((repo_root / "examples" / "plugins").glob("*.yaml"))
+    report = check_pack("flyte-v1", examples)
+    assert examples and report.findings == []
+
+
+def test_an_unused_plugin_section_key_is_uncovered(repo_root, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "task:\n  type: dask\n  container: {image: x:1, args: [a]}\n  custom: {}\n"
+        "execution: {namespace: ns, podName: p}\n"
+        "propeller:\n  config:\n    plugins:\n      dask: {logs: {kubernetes-enabled: true}, nothing: 1}\n"
+    )
+    report = check_pack("flyte-v1", [scenario])
+    # logs: an option that does not shape the object (declared, so covered); nothing: no rule reads it
+    assert [(f.code, f.path) for f in report.findings] == [("uncovered_field", "propeller.plugins.dask.nothing")]

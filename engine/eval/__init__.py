@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     containers,
     copilot,
     placement,
+    plugin_dask,
     plugin_ray,
     plugin_spark,
     plugins,

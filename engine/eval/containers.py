@@ -200,13 +200,7 @@ def container_resources(ctx: Context) -> None:
         params = ctx.strategy_params(ctx.param("template_profile"), field)
         roles[field] = tuple(params[role] for role in ("primary", "default") if params.get(role))
     primary = ctx.var("primaryContainerName")
-    platform_requests = {k: ctx.node(v, platform_source) for k, v in (platform.get("requests") or {}).items()}
-    default_from = {}
-    for name, param in (("cpu", "default_cpu"), ("memory", "default_memory")):
-        if name not in platform_requests:
-            platform_requests[name] = ctx.node(ctx.param(param))
-            default_from[name] = ctx.param(f"{param}_option") or param  # the option the note names
-    platform_limits = {k: ctx.node(v, platform_source) for k, v in (platform.get("limits") or {}).items()}
+    platform_nodes = platform_resources(ctx, platform, platform_source)
 
     def customize(container: Node, path: tuple, field: str) -> Node:
         init = field == "initContainers"
@@ -224,26 +218,7 @@ def container_resources(ctx: Context) -> None:
             for key, value in (fill.get(key_name) or {}).items():
                 if key not in mapping:
                     mapping[key] = ctx.node(value, template_source)
-        names = ["cpu", "memory"]
-        for extra in ("ephemeral-storage", gpu_name):
-            if extra in requests or extra in limits:
-                names.append(extra)
-        for resource in names:
-            request, limit, notes = requests.get(resource), limits.get(resource), []
-            if assign:
-                request, limit = _assign_defaults(
-                    ctx, request, limit, platform_requests.get(resource), default_from.get(resource), notes
-                )
-            request = request if request is not None else ctx.node("0")
-            limit = limit if limit is not None else ctx.node("0")
-            request, limit = _clamp(ctx, request, limit, platform_limits.get(resource), notes)
-            requests[resource], limits[resource] = request, limit
-            if ctx.tracing and notes:
-                note = "; ".join(notes)
-                for kind, node in (("requests", request), ("limits", limit)):
-                    ctx.emit(
-                        "set", path + ("resources", kind, resource), source=node.source, value=node.value, note=note
-                    )
+        adjust_resources(ctx, requests, limits, platform_nodes, gpu_name=gpu_name, assign=assign, path=path)
         children = dict(container.value)
         children["resources"] = ctx.node(
             {"limits": ctx.node(limits), "requests": ctx.node(requests)}, resources.source if resources else ctx.source
@@ -251,6 +226,55 @@ def container_resources(ctx: Context) -> None:
         return Node(children, container.source, container.rule)
 
     _each_container(ctx, customize)
+
+
+class PlatformResources:
+    """The platform resources ApplyResourceOverrides works with: the execution's requests, with default-cpus and
+    default-memory (the transform's ``default_cpu``/``default_memory``) for a cpu or memory request it lacks
+    (resolvePlatformDefaults), and its limits; all as Nodes."""
+
+    def __init__(self, requests: dict, limits: dict, default_from: dict) -> None:
+        self.requests, self.limits, self.default_from = requests, limits, default_from
+
+
+def platform_resources(ctx: Context, platform: dict, source: str) -> PlatformResources:
+    """The transform's platform resources (``platform``, from ``source``) with the defaults filled in."""
+    requests = {k: ctx.node(v, source) for k, v in (platform.get("requests") or {}).items()}
+    default_from = {}
+    for name, param in (("cpu", "default_cpu"), ("memory", "default_memory")):
+        if name not in requests:
+            requests[name] = ctx.node(ctx.param(param))
+            default_from[name] = ctx.param(f"{param}_option") or param  # the option the note names
+    limits = {k: ctx.node(v, source) for k, v in (platform.get("limits") or {}).items()}
+    return PlatformResources(requests, limits, default_from)
+
+
+def adjust_resources(
+    ctx: Context, requests: dict, limits: dict, platform: PlatformResources, *, gpu_name: str, assign: bool, path: tuple
+) -> None:
+    """ApplyResourceOverrides (container_helper.go) on ``requests``/``limits`` (name -> Node, changed in place): cpu
+    and memory always, ephemeral-storage and the GPU resource when either side names them; with ``assign``
+    (assignIfUnset) a missing request is the limit or else the platform default, and a missing limit the request;
+    then both are clamped to the platform limit. Each adjustment is a ``set`` event with its note at ``path``'s
+    resources."""
+    names = ["cpu", "memory"]
+    for extra in ("ephemeral-storage", gpu_name):
+        if extra in requests or extra in limits:
+            names.append(extra)
+    for resource in names:
+        request, limit, notes = requests.get(resource), limits.get(resource), []
+        if assign:
+            request, limit = _assign_defaults(
+                ctx, request, limit, platform.requests.get(resource), platform.default_from.get(resource), notes
+            )
+        request = request if request is not None else ctx.node("0")
+        limit = limit if limit is not None else ctx.node("0")
+        request, limit = _clamp(ctx, request, limit, platform.limits.get(resource), notes)
+        requests[resource], limits[resource] = request, limit
+        if ctx.tracing and notes:
+            note = "; ".join(notes)
+            for kind, node in (("requests", request), ("limits", limit)):
+                ctx.emit("set", path + ("resources", kind, resource), source=node.source, value=node.value, note=note)
 
 
 def _own_resources(resources: Node | None, gpu_name: str) -> tuple[dict, dict]:

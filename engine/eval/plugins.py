@@ -46,13 +46,21 @@ class PlaceContext(Context):
     def pod_document(self) -> Node:
         return self.pod.document
 
-    def adopt_events(self, prefix: tuple, relocate: Callable[[tuple], tuple] | None = None) -> None:
-        """The role pod's events, in the object's trace at ``prefix`` (input paths stay as they are).
-        ``relocate(path)``: where a pod path is in the object, for a place transform that reshapes the pod (Spark's
-        SparkPodSpec); default ``prefix + path``."""
+    def adopt_events(
+        self,
+        prefix: tuple,
+        relocate: Callable[[tuple], tuple] | None = None,
+        parts: tuple = ("metadata", "spec"),
+    ) -> None:
+        """The role pod's events, in the object's trace at ``prefix`` (input paths stay as they are); events about
+        parts of the pod other than ``parts`` are left out: those parts are not in the object. ``relocate(path)``:
+        where a pod path is in the object, for a place transform that reshapes the pod (Spark's SparkPodSpec);
+        default ``prefix + path``."""
         for event in self.pod.events:
             if event.path[:1] and event.path[0] in INPUT_SECTIONS:
                 path = event.path
+            elif event.path[:1] and event.path[0] not in parts:
+                continue
             else:
                 path = relocate(event.path) if relocate is not None else prefix + event.path
             self._ev.emit(
@@ -156,14 +164,16 @@ def refuse(ctx: Context) -> None:
 # Generic transforms of plugins
 
 
-@transform("graft")
+@transform("graft", parts="value")
 def graft(ctx: PlaceContext) -> None:
-    """The role's pod, as a PodTemplateSpec (metadata and spec), at ``at`` in the object."""
+    """The role's pod, as a PodTemplateSpec (metadata and spec), at ``at`` in the object; with ``parts: [spec]`` its
+    spec alone (Dask's WorkerSpec, SchedulerSpec and JobSpec hold a PodSpec and no metadata)."""
+    parts = tuple(ctx.param("parts") or ("metadata", "spec"))
     document = ctx.pod_document()
-    kept = {key: node for key, node in document.value.items() if key in ("metadata", "spec")}
+    kept = {key: node for key, node in document.value.items() if key in parts}
     ensure_items(ctx, ctx.at)
     ctx.set(ctx.at, Node(kept, document.source, document.rule))
-    ctx.adopt_events(ctx.at)
+    ctx.adopt_events(ctx.at, parts=parts)
 
 
 @transform(

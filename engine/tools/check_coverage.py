@@ -55,30 +55,56 @@ def root_reads(node: dict) -> set[tuple]:
     return reads
 
 
-def _expression_reads(expression: Any) -> set[tuple]:
+def _expression_reads(expression: Any, roots: dict = _CONTEXT_ROOTS) -> set[tuple]:
     reads = set()
     for path in root_reads(expression.compiled.parsed):
         if not path:
             return {()}
-        root = _CONTEXT_ROOTS.get(path[0])
+        root = roots.get(path[0])
         if root is not None:
             reads.add(root + path[1:])
     return reads
 
 
-def pack_reads(pack: Any) -> set[tuple]:
+def _steps_reads(steps: Any, roots: dict = _CONTEXT_ROOTS) -> set[tuple]:
     reads: set[tuple] = set()
-    for step in pack.steps:
+    for step in steps:
         for entry in step.entries:
             for expression in (entry.when, entry.select):
                 if expression is not None:
-                    reads |= _expression_reads(expression)
+                    reads |= _expression_reads(expression, roots)
             if entry.kind == "transform":
                 for value in entry.params.values():
                     if hasattr(value, "compiled"):
-                        reads |= _expression_reads(value)
+                        reads |= _expression_reads(value, roots)
                 declared = getattr(entry.transform, "reads", None) or ()
                 reads |= {tuple(p) if not isinstance(p, str) else tuple(p.split(".")) for p in declared}
+    return reads
+
+
+def _plugin_reads(plugin: Any) -> set[tuple]:
+    """What a plugin's steps read (``plugin`` is its section of ``propeller.plugins``), its roles' ``each`` and
+    ``context`` expressions, and its options that do not shape the object."""
+    section = ("propeller", "plugins", plugin.config_section or "")
+    roots = {**_CONTEXT_ROOTS, "plugin": section}
+    reads = _steps_reads(plugin.steps, roots)
+    for build in (plugin.shared, *plugin.roles):
+        if build is None:
+            continue
+        reads |= _steps_reads(build.steps, roots) | _steps_reads(build.object_steps, roots)
+        for expression in (build.each, *build.context.values()):
+            if hasattr(expression, "compiled"):
+                reads |= _expression_reads(expression, roots)
+    for name, option in plugin.options.items():
+        if not option.shapes_pod:
+            reads.add(section + (name,))
+    return reads
+
+
+def pack_reads(pack: Any) -> set[tuple]:
+    reads = _steps_reads(pack.steps)
+    for plugin in pack.plugins.values():
+        reads |= _plugin_reads(plugin)
     for name, option in pack.options.items():
         if not option.shapes_pod:
             reads.add(("propeller", "config", name))
