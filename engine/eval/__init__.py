@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     container_matching,
     containers,
     copilot,
+    map_tasks,
     placement,
     plugin_ray,
     plugins,

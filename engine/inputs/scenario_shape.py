@@ -96,6 +96,11 @@ SCENARIO_SHAPE: dict = {
         "nodeId": "str",
         "workflow": "str",  # extension: the workflow id (project:domain:name), for the workflow-name label
         "attempt": "int",
+        # map tasks (extension): subtask arrayIndex of the map node; its own retry attempt; for the legacy k8s-array
+        # plugin its position among the subtasks launched (after cache hits), default arrayIndex
+        "arrayIndex": "int",
+        "arrayAttempt": "int",
+        "arrayExecutionIndex": "int",
         "serviceAccount": "str",
         "interruptible": "bool",
         "labels": "labels",
