@@ -1,4 +1,4 @@
-"""Map tasks: the names FlytePropeller generates for a subtask (engine/eval/generated_names.py).
+"""Map tasks: the names FlytePropeller generates for a subtask (engine/pack/generated_names.py).
 
 Every expected value is a vector of Flyte's own Go tests at flyteorg/flyte 89cf9cc, named beside it.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.eval import generated_names as names
+from engine.pack import generated_names as names
 
 ENCODER_TEST = "flyteplugins/go/tasks/pluginmachinery/encoding/encoder_test.go"
 

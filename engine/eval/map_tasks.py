@@ -20,7 +20,7 @@ the node id, the attempt and the env vars read it where it is set.
 from __future__ import annotations
 
 from ..pack.transform_api import Context, transform
-from .generated_names import array_node_subtask_name
+from ..pack.generated_names import array_node_subtask_name
 
 #: flytepropeller nodes/array/execution_context.go (and flytekit's map task entrypoint, which reads them)
 ARRAY_INDEX_VAR = "FLYTE_K8S_ARRAY_INDEX"
