@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     copilot,
     map_tasks,
     placement,
+    plugin_k8s_array,
     plugin_ray,
     plugins,
     strategies,
