@@ -99,6 +99,7 @@ def test_array_index_on_the_command_line():
 def test_array_index_is_a_whole_number():
     run = subprocess.run(
         [sys.executable, "-m", "engine", "render", str(OVERRIDE), "--array-index", "-1"],
+        check=False,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -157,3 +158,126 @@ def test_flytekit_serializes_the_map_task_override():
     override = node.array_node.node.task_node.overrides.pod_template
     assert override is not None and override.primary_container_name == "primary"
     assert override.pod_spec["nodeSelector"] == {"pool": "gpu"}
+
+
+# ------------------------------------------------------------------------------------------------ legacy k8s-array
+
+LEGACY = ROOT / "examples" / "plugins" / "k8s-array-node-selector.yaml"
+
+
+def test_k8s_array_node_selector_and_tolerations_replace_the_pods():
+    """addMetadata (subtask.go:80-87): plugins.k8s-array node-selector and tolerations replace the Pod's whole: the
+    interruptible node selector and the default and interruptible tolerations of plugins.k8s are gone."""
+    pod = engine.evaluate(scenario(LEGACY)).pod
+    assert pod["spec"]["nodeSelector"] == {"pool": "map-tasks"}
+    assert pod["spec"]["tolerations"] == [
+        {"key": "map-tasks", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+
+
+def test_k8s_array_without_its_options_keeps_the_pod_plugins():
+    """Without plugins.k8s-array's, the pod plugin's UpdatePod values stay: interruptible node selector, and the
+    interruptible toleration before the default one (GetPodTolerations)."""
+    data = scenario(LEGACY)
+    del data["propeller"]["config"]["plugins"]["k8s-array"]
+    pod = engine.evaluate(data).pod
+    assert pod["spec"]["nodeSelector"] == {"node-lifecycle": "spot"}
+    assert [t["key"] for t in pod["spec"]["tolerations"]] == ["spot", "flyte"]
+
+
+def test_k8s_array_subtask_name_and_index_env():
+    """SubTaskExecutionID.GetGeneratedName: <the task's generated name>-<index> (also the container target's
+    container name); launchSubtask appends FLYTE_K8S_ARRAY_INDEX then BATCH_JOB_ARRAY_INDEX_VAR_NAME."""
+    pod = engine.evaluate(scenario(LEGACY)).pod
+    assert pod["metadata"]["name"] == "a8kx2m4pq7-n0-0-3"
+    assert container(pod)["name"] == "a8kx2m4pq7-n0-0-3"
+    assert container(pod)["env"][-2:] == [
+        {"name": "FLYTE_K8S_ARRAY_INDEX", "value": "3"},
+        {"name": "BATCH_JOB_ARRAY_INDEX_VAR_NAME", "value": "FLYTE_K8S_ARRAY_INDEX"},
+    ]
+
+
+def test_k8s_array_retry_and_execution_index():
+    """The name has the execution index (after cache hits) and, after a retry, the subtask's retry attempt; the env
+    var has the original index (subtask.go:184-186)."""
+    data = scenario(LEGACY)
+    data["execution"].update(arrayExecutionIndex=1, arrayAttempt=2)
+    pod = engine.evaluate(data).pod
+    assert pod["metadata"]["name"] == "a8kx2m4pq7-n0-0-1-2"
+    assert env(pod)["FLYTE_K8S_ARRAY_INDEX"] == "3"
+
+
+def test_k8s_array_explain_names_the_plugin_config():
+    result = engine.evaluate(scenario(LEGACY))
+    selector = result.trace.explain("spec.nodeSelector")
+    assert (selector["owner"], selector["rule"]) == ("k8s-array-plugin", "k8s-array.node-selector")
+    lost = [c for c in selector["candidates"] if c["outcome"] == "lost"]
+    assert [(c["source"], c["value"]) for c in lost] == [("k8s-plugin", {"node-lifecycle": "spot"})]
+
+
+def test_k8s_array_scheduler_and_namespace_template():
+    """addMetadata: scheduler replaces schedulerName (even plugins.k8s scheduler-name); namespaceTemplate's
+    {{.namespace}} is the execution's namespace."""
+    data = scenario(LEGACY)
+    data["propeller"]["config"]["plugins"]["k8s"]["scheduler-name"] = "volcano"
+    data["propeller"]["config"]["plugins"]["k8s-array"].update(
+        scheduler="yunikorn", namespaceTemplate="{{.namespace}}-maps"
+    )
+    pod = engine.evaluate(data).pod
+    assert pod["spec"]["schedulerName"] == "yunikorn"
+    assert pod["metadata"]["namespace"] == "flytesnacks-development-maps"
+
+
+def test_k8s_array_leaves_out_the_tasks_own_labels():
+    """addMetadata unions plugins.k8s default-labels, the Pod's and the execution's labels: the task's TaskMetadata
+    labels, which addObjectMetadata adds to a pod task's Pod, are not on the subtask's."""
+    data = scenario(LEGACY)
+    data["task"]["template"]["metadata"] = {"metadata": {"labels": {"team": "ml"}}}
+    data["execution"]["labels"] = {"run": "nightly"}
+    pod = engine.evaluate(data).pod
+    assert pod["metadata"]["labels"] == {"run": "nightly"}
+
+
+def test_k8s_array_k8s_pod_target_is_a_sidecar():
+    """A K8sPod target's subtask template is a sidecar (subtask_exec_context.go:86-88): the primary_container_name
+    annotation is set although the Pod has two containers, and the index env vars go to that container."""
+    data = scenario(LEGACY)
+    template = data["task"]["template"]
+    template["k8sPod"] = {
+        "podSpec": {
+            "containers": [
+                {"name": "sidecar", "image": "busybox"},
+                {"name": "primary", "image": "ghcr.io/acme/square:v1", "args": template["container"]["args"]},
+            ]
+        }
+    }
+    template["config"] = {"primary_container_name": "primary"}
+    del template["container"]
+    pod = engine.evaluate(data).pod
+    assert pod["metadata"]["annotations"]["primary_container_name"] == "primary"
+    by_name = {c["name"]: c for c in pod["spec"]["containers"]}
+    assert "FLYTE_K8S_ARRAY_INDEX" not in [e["name"] for e in by_name["sidecar"].get("env", [])]
+    assert by_name["primary"]["env"][-2]["value"] == "3"
+
+
+def test_k8s_array_refuses_an_annotation_that_names_no_container():
+    """getTaskContainerIndex (subtask.go:338-343): the execution's annotations win in addMetadata's union, so one
+    naming no container leaves the plugin without a task container."""
+    data = scenario(LEGACY)
+    data["execution"]["annotations"] = {"primary_container_name": "nope"}
+    with pytest.raises(engine.FlyteBuildError) as raised:
+        engine.evaluate(data)
+    assert "[POD_TEMPLATE_FAILED] Couldn't find any container matching the primary container key" in str(raised.value)
+
+
+def test_k8s_array_on_the_command_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "engine", "render", str(LEGACY), "--array-index", "0", "-o", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    pod = json.loads(out)
+    assert pod["metadata"]["name"] == "a8kx2m4pq7-n0-0-0"
+    assert env(pod)["FLYTE_K8S_ARRAY_INDEX"] == "0"

@@ -19,8 +19,8 @@ the node id, the attempt and the env vars read it where it is set.
 
 from __future__ import annotations
 
-from ..pack.transform_api import Context, transform
 from ..pack.generated_names import array_node_subtask_name
+from ..pack.transform_api import Context, transform
 
 #: flytepropeller nodes/array/execution_context.go (and flytekit's map task entrypoint, which reads them)
 ARRAY_INDEX_VAR = "FLYTE_K8S_ARRAY_INDEX"
@@ -53,7 +53,9 @@ def array_node_subnode(ctx: Context) -> None:
     env = {JOB_INDEX_VAR: ARRAY_INDEX_VAR, ARRAY_INDEX_VAR: str(index)}
     pod_name = None
     if execution_name and array_node_id:
-        pod_name = array_node_subtask_name(execution_name, array_node_id, ctx.param("node_attempt") or 0, index, attempt)
+        pod_name = array_node_subtask_name(
+            execution_name, array_node_id, ctx.param("node_attempt") or 0, index, attempt
+        )
     else:
         ctx.warn(
             ("execution", "podName"),

@@ -21,8 +21,8 @@ from typing import Any
 from ..inputs.flytekit import serialize_pod_template
 from ..k8s import paths as _paths
 from ..k8s.tree import plain, wrap
-from ..pack.transform_api import Context, transform
 from ..pack.generated_names import fnv32a
+from ..pack.transform_api import Context, transform
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

@@ -22,7 +22,6 @@ from jmespath import visitor as _visitor
 from .generated_names import dns1123_subdomain_compatible
 
 
-
 class _PackFunctions(_functions.Functions):
     """JMESPath's functions, and the ones a pack adds: FlytePropeller's name functions (``generated_names``)."""
 
