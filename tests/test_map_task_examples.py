@@ -281,3 +281,15 @@ def test_k8s_array_on_the_command_line():
     pod = json.loads(out)
     assert pod["metadata"]["name"] == "a8kx2m4pq7-n0-0-0"
     assert env(pod)["FLYTE_K8S_ARRAY_INDEX"] == "0"
+
+
+def test_k8s_array_a_pod_plugin_refusal_is_a_panic():
+    """launchSubtask type-asserts the pod plugin's nil result before checking its error (subtask.go:164-166); the
+    task handler recovers the panic (nodes/task/handler.go:514-519)."""
+    data = scenario(LEGACY)
+    data["task"]["template"]["metadata"] = {"podTemplateName": "missing"}
+    with pytest.raises(engine.FlyteBuildError) as raised:
+        engine.evaluate(data)
+    message = raised.value.message
+    assert message.startswith("panic when executing a plugin [k8s-array]. Stack: [")
+    assert "PodTemplate 'missing'" in message
