@@ -1,7 +1,7 @@
 """What the rules of a pack read, and the fields of a scenario no rule covers (``podeval check``'s fourth pass, see
 ``engine.tools.check``): a field is covered when a rule's JMESPath (``select``, ``when``, a transform's parameters)
 or a transform's declared ``reads`` reaches it or a part of the scenario that contains it, or when it is a plugin
-option a rule reads through ``config`` or one declared ``shapes-pod: false``.
+option a rule reads through ``config`` (a plugin file's: ``plugin``) or one declared ``shapes-pod: false``.
 """
 
 from __future__ import annotations
@@ -55,33 +55,59 @@ def root_reads(node: dict) -> set[tuple]:
     return reads
 
 
-def _expression_reads(expression: Any) -> set[tuple]:
+def _expression_reads(expression: Any, roots: dict | None = None) -> set[tuple]:
     reads = set()
     for path in root_reads(expression.compiled.parsed):
         if not path:
             return {()}
-        root = _CONTEXT_ROOTS.get(path[0])
+        root = (roots or _CONTEXT_ROOTS).get(path[0])
         if root is not None:
             reads.add(root + path[1:])
     return reads
 
 
-def pack_reads(pack: Any) -> set[tuple]:
+def _steps_reads(steps: Any, roots: dict) -> set[tuple]:
     reads: set[tuple] = set()
-    for step in pack.steps:
+    for step in steps:
         for entry in step.entries:
             for expression in (entry.when, entry.select):
                 if expression is not None:
-                    reads |= _expression_reads(expression)
+                    reads |= _expression_reads(expression, roots)
             if entry.kind == "transform":
                 for value in entry.params.values():
                     if hasattr(value, "compiled"):
-                        reads |= _expression_reads(value)
+                        reads |= _expression_reads(value, roots)
                 declared = getattr(entry.transform, "reads", None) or ()
                 reads |= {tuple(p) if not isinstance(p, str) else tuple(p.split(".")) for p in declared}
+    return reads
+
+
+def _plugin_reads(plugin: Any) -> set[tuple]:
+    """What a plugin file's rules, roles' contexts and ``each`` lists read; ``plugin`` is its config section
+    (``propeller.plugins.<section>``), whose options with ``shapes-pod: false`` count as read."""
+    section = ("propeller", "plugins", plugin.config_section or "")
+    roots = {**_CONTEXT_ROOTS, "plugin": section}
+    builds = ([plugin.shared] if plugin.shared is not None else []) + list(plugin.roles)
+    steps = [step for build in builds for step in build.steps]
+    steps += [step for role in plugin.roles for step in getattr(role, "object_steps", [])]
+    reads = _steps_reads([*steps, *plugin.steps], roots)
+    for build in builds:
+        for expression in [*build.context.values(), getattr(build, "each", None)]:
+            if hasattr(expression, "compiled"):
+                reads |= _expression_reads(expression, roots)
+    for name, option in plugin.options.items():
+        if not option.shapes_pod:
+            reads.add((*section, name))
+    return reads
+
+
+def pack_reads(pack: Any) -> set[tuple]:
+    reads = _steps_reads(pack.steps, _CONTEXT_ROOTS)
     for name, option in pack.options.items():
         if not option.shapes_pod:
             reads.add(("propeller", "config", name))
+    for plugin in getattr(pack, "plugins", {}).values():
+        reads |= _plugin_reads(plugin)
     return reads
 
 
