@@ -112,6 +112,13 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
     parts.add_argument(
         "--propeller-namespace", metavar="NAMESPACE", help="the namespace FlytePropeller runs in (default flyte)"
     )
+    parts.add_argument(
+        "--array-index",
+        metavar="N",
+        type=_array_index,
+        help="a map task: the Pod of subtask N (execution.arrayIndex): an ArrayNode subnode, or a container_array "
+        "task's subtask (the legacy k8s-array plugin)",
+    )
     live = parser.add_argument_group("read the inputs where they live")
     live.add_argument(
         "--cluster",
@@ -167,6 +174,13 @@ def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario
     return files
 
 
+def _array_index(text: str) -> int:
+    """--array-index: a whole number, 0 or more (argparse reports the ValueError as a usage error, exit 2)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number (0 or more), got {text!r}")
+    return int(text)
+
+
 #: the separate-file options (argparse dests) that change a scenario
 PART_OPTIONS = (
     "task",
@@ -176,6 +190,7 @@ PART_OPTIONS = (
     "propeller_config",
     "namespace",
     "propeller_namespace",
+    "array_index",
     "cluster",
 )
 
@@ -187,7 +202,7 @@ def scenario_loader(args: argparse.Namespace, files: list, *, sides: bool = Fals
     --pod-templates are ``diff``'s sides, not layers."""
 
     options = [o for o in PART_OPTIONS if not (sides and o in ("pod_templates", "propeller_config"))]
-    if not any(getattr(args, option) for option in options):
+    if not any(getattr(args, option) not in (None, False, []) for option in options):  # --array-index 0 counts
         return None
     stdin = [o for o in ("task", "task_template") if getattr(args, o) == "-"]
     stdin += [o for o in ("pod_templates", "propeller_config") if "-" in getattr(args, o) and o in options]

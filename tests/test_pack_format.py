@@ -128,7 +128,7 @@ def test_a_bad_key_in_each_section_is_reported_with_its_position_and_a_hint(tmp_
         if not path:
             return node
         if path[0] == "*":
-            return next(found for item in node if (found := find(item, path[1:])) is not None)
+            return next((found for item in node if (found := find(item, path[1:])) is not None), None)
         return (
             find(node[path[0]], path[1:])
             if isinstance(node, dict) and path[0] in node or isinstance(node, list)

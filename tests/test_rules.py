@@ -30,6 +30,7 @@ def test_flyte_v1_graph_has_the_docs_nodes_and_flytes_steps_in_order():
     assert {"k8s-plugin", "compile-time", "runtime-template", "pod-template-name"} <= set(pack.sources)
     steps = [step.id for step in pack.steps]
     assert steps == [
+        "array-node-context",
         "build-raw-pod",
         "pod-template-override",
         "resolve-runtime-template",
@@ -78,8 +79,9 @@ def test_unknown_strategy_transform_and_bad_jmespath_are_reported_together_with_
         data["profiles"]["pod-spec"]["paths"]["containers"]["strategy"] = "template-containerz"
 
     def break_pack(data):
-        data["steps"][0]["apply"][0]["transform"] = "flytekit-serialise"
-        data["steps"][0]["apply"][1]["when"] = "vars.k8sPod ||"
+        build_raw_pod = next(step for step in data["steps"] if step["id"] == "build-raw-pod")
+        build_raw_pod["apply"][0]["transform"] = "flytekit-serialise"
+        build_raw_pod["apply"][1]["when"] = "vars.k8sPod ||"
 
     edit(pack_copy, "profiles.yaml", break_profiles)
     edit(pack_copy, "pack.yaml", break_pack)

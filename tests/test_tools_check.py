@@ -206,6 +206,7 @@ def test_a_variable_parameter_declares_what_the_rule_sets(tmp_path):
     assert unknown and {f.rule for f in unknown} == {
         "k8s-pod-target",
         "container-target",
+        "container-target.array-node",
         "container-target.termination-message-policy",
         "container-target.image-pull-policy",
     }

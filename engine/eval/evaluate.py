@@ -480,7 +480,7 @@ def evaluate(
             error.file = loaded.filename
         raise
     leaves: dict[str, tuple] | None = {} if trace else None
-    if plugin is None:
+    if plugin is None or plugin.root == pack.root:  # a plugin whose object is the Pod (k8s-array) prints as one
         pod = render_pod(evaluation.document, leaves)
     else:
         pod = render_node(evaluation.document, plugin.root, (), leaves)

@@ -77,20 +77,37 @@ class PlaceContext(Context):
             )
 
 
-def plugin_config(scenario: Any, plugin: Plugin) -> dict:
+def plugin_config(scenario: Any, plugin: Plugin, top: Any = None) -> dict:
     """The plugin's section of FlytePropeller's configuration as FlytePropeller holds it: its options' defaults,
-    each replaced by the value given (keys matched without regard to case, as mapstructure does)."""
-    given = ((scenario.data.get("propeller") or {}).get("plugins") or {}).get(plugin.config_section or "") or {}
+    each replaced by the value given (keys matched without regard to case, as mapstructure does). Its values are
+    checked as plugins.k8s's are (a value FlytePropeller cannot decode is exit 2); the keys it ignores are warnings
+    in ``top``'s trace (``--strict``: exit 2)."""
+    section = plugin.config_section or ""
+    given = ((scenario.data.get("propeller") or {}).get("plugins") or {}).get(section) or {}
     by_lower = {name.lower(): name for name in plugin.options}
     named = {by_lower.get(str(key).lower(), key): value for key, value in given.items()}
-    config, _unused = plugin_options.effective_config(named, plugin.options)
+    at = ("propeller", "plugins", section)
+    if named:
+        plugin_options.check_plugin_config(scenario, plugin.options, named, at)
+    config, unused = plugin_options.effective_config(named, plugin.options, at, f"plugins.{section}")
+    for item in unused if top is not None else ():
+        if top.strict and item.field is None:
+            raise item.refusal(_Where(*scenario.where(item.path)) if hasattr(scenario, "where") else _Where())
+        top.emit("warn", item.path, "flyte", "config-loader", value=item.value, note=item.note)
     return config
+
+
+class _Where:
+    """Where an unknown option of a plugin's section is, for ``--strict``'s error."""
+
+    def __init__(self, file: Any = None, line: Any = None, column: Any = None) -> None:
+        self.file, self.line, self.column = file, line, column
 
 
 def build(top: Any, plugin: Plugin, new_pod: Any) -> None:
     """Build the plugin's object in ``top`` (the object's evaluation). ``new_pod(build)``: a fresh evaluation of a
     pod for the pack's pipeline ``build.pipeline``, with the object's context."""
-    top.context["plugin"] = plugin_config(top.scenario, plugin)
+    top.context["plugin"] = plugin_config(top.scenario, plugin, top)
     top.document = Node({}, "flyte", "")
     shared = None
     if plugin.shared is not None:
@@ -174,6 +191,14 @@ def graft(ctx: PlaceContext) -> None:
     ensure_items(ctx, ctx.at)
     ctx.set(ctx.at, Node(kept, document.source, document.rule))
     ctx.adopt_events(ctx.at, parts=parts)
+
+
+@transform("adopt")
+def adopt(ctx: PlaceContext) -> None:
+    """The role's pod is the object, every field of it (a plugin whose object is a Pod: the k8s-array plugin's
+    subtask); ``at`` is the root."""
+    ctx.set(ctx.at, ctx.pod_document())
+    ctx.adopt_events(ctx.at)
 
 
 @transform(

@@ -29,7 +29,7 @@ from ..k8s import paths as _paths
 from ..pack.pack_chain import shipped_rules_dir
 
 #: the parts of the evaluation's context that are inputs (``vars`` are followed to the rules that set them)
-_INPUTS = ("task", "execution", "propeller", "podTemplates", "config")
+_INPUTS = ("task", "execution", "propeller", "podTemplates", "config", "plugin")
 
 
 class Locator:
@@ -44,7 +44,9 @@ class Locator:
         self.user_config = ((scenario.data.get("propeller") or {}).get("config")) or {}
         self.entries: dict[str, Any] = {}
         self.setters: dict[str, list] = {}
-        for step in pack.steps:
+        #: the plugin that builds the task (None: the pod plugin): its rules and its config section are inputs too
+        self.plugin = pack.plugin_for((scenario.data.get("task") or {}).get("type"))
+        for step in [*pack.steps, *_plugin_steps(self.plugin)]:
             for entry in step.entries:
                 self.entries.setdefault(entry.id, entry)
                 if entry.kind == "transform":
@@ -176,6 +178,14 @@ class Locator:
     def _place_text(self, place: tuple) -> str | None:
         if place[0] == "pack":
             return self._pack_text("pack.yaml", place[1])
+        if place[0] == "plugin" and self.plugin is not None:  # the plugin's section: given, or its default
+            section = self.plugin.config_section or ""
+            given = ((self.scenario.data.get("propeller") or {}).get("plugins") or {}).get(section) or {}
+            name = place[1] if len(place) > 1 else None
+            written = next((key for key in given if str(key).lower() == str(name).lower()), None)
+            if name is not None and written is None:
+                return self._plugin_text(("config", "options", name), f"built-in default of plugins.{section} {name}")
+            place = ("propeller", "plugins", section, *((written,) if written else ()), *place[2:])
         if place[0] == "config":
             name = place[1] if len(place) > 1 else None
             if name is not None and name not in self.user_config:
@@ -211,8 +221,24 @@ class Locator:
         inside = _paths.render(place[2:])
         return f"PodTemplate {name}{version}" + (f" {inside}" if inside else "")
 
+    def _plugin_text(self, at: tuple, what: str) -> str:
+        """A place in the plugin's file (``plugins/<id>.yaml``): an option's default, a rule."""
+        filename = f"plugins/{self.plugin.id}.yaml"
+        document = self._pack_document(filename)
+        shown = _shown(self.pack.folder / filename)
+        found = None
+        if document is not None and isinstance(document.value, dict):
+            if at[0] == "rule":
+                found = _rule_in(document, document.value, (), at[1])
+            else:
+                option = _lookup(document.value, at)[1]
+                found = document.locate(at + ("default",) if isinstance(option, dict) and "default" in option else at)
+        return f"{shown}:{found[0]}:{found[1]} ({what})" if found else f"{shown} ({what})"
+
     def _pack_text(self, filename: str, name: str) -> str:
         """The line of a rule (``pack.yaml``) or of an option's default (``plugin-config.yaml``) in the pack."""
+        if filename == "pack.yaml" and self.plugin is not None and name not in _pack_rule_ids(self.pack):
+            return self._plugin_text(("rule", name), f"rule {name}")
         document = self._pack_document(filename)
         shown = _shown(self.pack.folder / filename)
         what = f"rule {name}" if filename == "pack.yaml" else f"built-in default of {name}"
@@ -241,6 +267,37 @@ class Locator:
 
 #: (pack folder, digest, file name) -> the file's Document with positions, or None
 _PACK_DOCUMENTS: dict[tuple, Any] = {}
+
+
+def _plugin_steps(plugin: Any) -> list:
+    """Every step of a plugin's file: its shared pod's, its roles' (and their object steps), its own."""
+    if plugin is None:
+        return []
+    builds = ([plugin.shared] if plugin.shared is not None else []) + list(plugin.roles)
+    steps = [step for build in builds for step in build.steps]
+    steps += [step for role in plugin.roles for step in getattr(role, "object_steps", [])]
+    return steps + list(plugin.steps)
+
+
+def _pack_rule_ids(pack: Any) -> set:
+    return {entry.id for step in pack.steps for entry in step.entries}
+
+
+def _rule_in(document: Any, value: Any, at: tuple, rule: str) -> tuple | None:
+    """The position of the mapping ``rule: <rule>`` anywhere in a plugin file."""
+    if isinstance(value, dict):
+        if value.get("rule") == rule:
+            return document.locate(at)
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _rule_in(document, item, at + (key,), rule)
+        if found is not None:
+            return found
+    return None
 
 
 def _rule_position(document: Any):

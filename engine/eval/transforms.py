@@ -21,6 +21,7 @@ from typing import Any
 from ..inputs.flytekit import serialize_pod_template
 from ..k8s import paths as _paths
 from ..k8s.tree import plain, wrap
+from ..pack.generated_names import fnv32a
 from ..pack.transform_api import Context, transform
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -361,10 +362,7 @@ def system_labels(ctx: Context) -> None:
         labels["execution-id"] = name
         labels["project"] = str(execution_id.get("project", ""))
         labels["domain"] = str(execution_id.get("domain", ""))
-        shard = 0x811C9DC5
-        for byte in name.encode():
-            shard = ((shard ^ byte) * 0x01000193) & 0xFFFFFFFF
-        labels["shard-key"] = str(shard % 32)
+        labels["shard-key"] = str(fnv32a(name.encode()) % 32)
         workflow = ctx.param("workflow")
         if workflow:
             labels["workflow-name"] = sanitize_label_value(str(workflow).split(":")[-1])

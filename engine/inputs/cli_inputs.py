@@ -68,6 +68,7 @@ PART_DEFAULTS: dict[str, Any] = {
     "propeller_configmap": None,
     "namespace": None,
     "propeller_namespace": None,
+    "array_index": None,
     "cluster": False,
     "context": None,
     "kubeconfig": None,
@@ -102,6 +103,7 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
             args.propeller_config,
             args.namespace,
             args.propeller_namespace,
+            args.array_index is not None,
             args.cluster,
             args.flytekit,
             args.task_template,
@@ -149,6 +151,8 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         base.setdefault("propeller", {})["namespace"] = args.propeller_namespace
     if args.namespace:
         base.setdefault("execution", {})["namespace"] = args.namespace
+    if args.array_index is not None:
+        base.setdefault("execution", {})["arrayIndex"] = args.array_index
     scenario = load_scenario(base, origins=origins)
     if loaded_config:
         scenario.config_origin = loaded_config[-1]

@@ -96,6 +96,11 @@ SCENARIO_SHAPE: dict = {
         "nodeId": "str",
         "workflow": "str",  # extension: the workflow id (project:domain:name), for the workflow-name label
         "attempt": "int",
+        # map tasks (extension): subtask arrayIndex of the map node; its own retry attempt; for the legacy k8s-array
+        # plugin its position among the subtasks launched (after cache hits), default arrayIndex
+        "arrayIndex": "int",
+        "arrayAttempt": "int",
+        "arrayExecutionIndex": "int",
         "serviceAccount": "str",
         "interruptible": "bool",
         "labels": "labels",
@@ -117,6 +122,7 @@ SCENARIO_SHAPE: dict = {
         "config": "config",
         "env": "map",
         "configSource": "any",
+        "plugins": "any",  # the other plugins' sections of a whole config document, as the normaliser lifts them
         "storage": _STORAGE,
         "logger": {"level": "int", "show-source": "any", "mute": "any", "formatter": "any"},
     },
@@ -166,6 +172,11 @@ def raw_path(raw: Any, path: tuple) -> tuple:
                 if segment in node
                 else next((k for k in node if isinstance(k, str) and camel(k) == segment), None)
             )
+            if key is None and tuple(out) == ("propeller",) and segment == "plugins":
+                config = node.get("config")  # a plugin's section, lifted from propeller.config.plugins
+                if isinstance(config, dict) and isinstance(config.get("plugins"), dict):
+                    out.append("config")
+                    node, key = config, "plugins"
             if key is None and tuple(out) == ("propeller", "config") and isinstance(node.get("plugins"), dict):
                 k8s = node["plugins"].get("k8s")
                 if isinstance(k8s, dict) and segment in k8s:

@@ -4,7 +4,8 @@ Owns the pack format (``pack_format``: the one declaration from which the loader
 Schema and the guide's reference table (``pack_schema``) come), the ``extends`` chain walked once (``pack_chain``),
 reading a pack's files against the declaration (``pack_reader``), compiling a pack (``rules``) into its compiled
 form (``pack_model``),
-the compiled-pack cache (``pack_cache``), the JMESPath dialect of ``when``/``select`` (``expressions``), the
+the compiled-pack cache (``pack_cache``), the JMESPath dialect of ``when``/``select`` (``expressions``, with the
+names FlytePropeller generates, ``generated_names``), the
 precedence DAG (``graph``), plugin-config semantics (``plugin_options``: FlytePropeller's option table, weak
 decoding, defaults, the effective config) and the names a pack may use: strategies (``registry``) and transforms
 with their declared parameters, reads, writes and variables (``transform_api``).

@@ -19,8 +19,20 @@ from typing import Any
 from jmespath import functions as _functions
 from jmespath import visitor as _visitor
 
-_INTERPRETER = _visitor.TreeInterpreter()
-_FUNCTIONS = _functions.Functions()
+from .generated_names import dns1123_subdomain_compatible
+
+
+class _PackFunctions(_functions.Functions):
+    """JMESPath's functions, and the ones a pack adds: FlytePropeller's name functions (``generated_names``)."""
+
+    @_functions.signature({"types": ["string"]})
+    def _func_dns1123_subdomain(self, name: str) -> str:
+        """``dns1123_subdomain(name)``: ConvertToDNS1123SubdomainCompatibleString (pluginmachinery/utils/dns.go)."""
+        return dns1123_subdomain_compatible(name)
+
+
+_FUNCTIONS = _PackFunctions()
+_INTERPRETER = _visitor.TreeInterpreter(_visitor.Options(custom_functions=_FUNCTIONS))
 _equals = _visitor._equals
 _is_actual_number = _visitor._is_actual_number
 

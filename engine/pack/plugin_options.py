@@ -289,6 +289,7 @@ class Unused:
     field: str | None  # the unknown field; None when the option itself is unknown
     value: Any
     suggestion: str | None  # the nearest known name
+    section: str = "K8s plugin"  # what the option belongs to, for the messages ("plugins.k8s-array")
 
     @property
     def hint(self) -> str:
@@ -302,7 +303,7 @@ class Unused:
                 f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
             )
         return (
-            f"FlytePropeller ignores the unknown K8s plugin option {self.option!r} (it loads its config "
+            f"FlytePropeller ignores the unknown {self.section} option {self.option!r} (it loads its config "
             f"non-strictly; --strict refuses it) (hint: {self.hint})"
         )
 
@@ -310,7 +311,7 @@ class Unused:
         """The error of ``--strict`` for an unknown option, at ``where`` (its key: file, line, column)."""
         return InputError(
             "unknown_option",
-            f"FlytePropeller has no K8s plugin option {self.option!r}",
+            f"FlytePropeller has no {self.section} option {self.option!r}",
             path=_paths.render(self.path),
             file=where.file,
             line=where.line,
@@ -319,17 +320,20 @@ class Unused:
         )
 
 
-def effective_config(given: dict, options: dict) -> tuple[dict, list[Unused]]:
-    """FlytePropeller's ``plugins.k8s`` section as FlytePropeller holds it, for the values ``given`` (checked by
-    ``check_plugin_config``): the built-in defaults, each replaced whole by the value given (flytestdlib decodes
-    with ZeroFields), a struct option field by field over its defaults; and the keys it ignores, in order."""
+def effective_config(
+    given: dict, options: dict, at: tuple = ("propeller", "config"), section: str = "K8s plugin"
+) -> tuple[dict, list[Unused]]:
+    """FlytePropeller's ``plugins.k8s`` section (or a plugin's, at ``at`` in the scenario) as FlytePropeller holds
+    it, for the values ``given`` (checked by ``check_plugin_config``): the built-in defaults, each replaced whole by
+    the value given (flytestdlib decodes with ZeroFields), a struct option field by field over its defaults; and the
+    keys it ignores, in order."""
     config = defaults(options)
     unused: list[Unused] = []
     for name, value in given.items():
         option = options.get(name)
         if option is None:
             close = difflib.get_close_matches(str(name), sorted(options), n=1)
-            unused.append(Unused(("propeller", "config", name), name, None, value, close[0] if close else None))
+            unused.append(Unused(at + (name,), name, None, value, close[0] if close else None, section))
             continue
         decoded = decode_option(option, value)
         if option.type == "struct" and isinstance(decoded, dict):  # field by field over the defaults
@@ -338,9 +342,7 @@ def effective_config(given: dict, options: dict) -> tuple[dict, list[Unused]]:
             for key, item in value.items():
                 if key not in known:
                     close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                    unused.append(
-                        Unused(("propeller", "config", name, key), name, key, item, close[0] if close else None)
-                    )
+                    unused.append(Unused(at + (name, key), name, key, item, close[0] if close else None, section))
         config[name] = decoded
     return config, unused
 
@@ -349,14 +351,18 @@ def effective_config(given: dict, options: dict) -> tuple[dict, list[Unused]]:
 # Validation
 
 
-def check_plugin_config(scenario: Any, options: dict) -> None:
-    """Check the values of ``propeller.config`` against the pack's options; raise every problem together.
+def check_plugin_config(
+    scenario: Any, options: dict, config: dict | None = None, at: tuple = ("propeller", "config")
+) -> None:
+    """Check the values of ``propeller.config`` (or ``config``, a plugin's section at ``at`` in the scenario) against
+    the options; raise every problem together.
 
     An option's ``type`` (``map``, ``list``, ``object``, ``bool``, ``string``, ``int``, ``quantity``, ``duration``,
     ``struct``) is checked; an option that declares ``k8s`` (a Kubernetes type name for ``object``, the element type
     for ``list`` and ``map``, or ``labels``/``annotations`` for maps) is checked as that type. Unknown options are
     left to the caller (``effective_config`` returns them)."""
-    config = ((scenario.data.get("propeller") or {}).get("config")) or {}
+    if config is None:
+        config = ((scenario.data.get("propeller") or {}).get("config")) or {}
     loaded = getattr(scenario, "config_origin", None)  # read from config files: each option located in its file
     problems = Problems(scenario.filename, _ConfigDocument(scenario), loaded.scenario_origins() if loaded else None)
     checker = _OptionChecker(problems, Context())
@@ -365,7 +371,7 @@ def check_plugin_config(scenario: Any, options: dict) -> None:
             option = options.get(name)
             if option is None or value is None:
                 continue
-            _check_option(checker, option, value, ("propeller", "config", name))
+            _check_option(checker, option, value, at + (name,))
     except TooManyProblems:
         pass
     problems.raise_all()
