@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument(
         "--task-type",
-        metavar="TYPE",
+        metavar="NAME",
         help="the DAG of the plugin that builds this task type (ray, spark, ...): its roles and the object's steps",
     )
 
