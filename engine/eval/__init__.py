@@ -3,7 +3,7 @@
 Owns the evaluation (``evaluate``), the merge strategies (``strategies``, walking the Kubernetes schema with
 ``engine.k8s.walker``) and Flyte's container matching (``container_matching``), the transforms (``transforms``: the
 target Pod and its PodTemplate; ``containers``: env and resources of every container; ``placement``: affinity,
-tolerations, node selectors, shared memory; ``copilot``), Go's container aliasing (``aliasing``), Flyte's own merge
+tolerations, node selectors, shared memory; ``copilot``; ``flyte2``: Flyte 2's backend), Go's container aliasing (``aliasing``), Flyte's own merge
 entry point (``flyte.merge_pod_spec_onto_template``), the trace and its events (``trace``), the explanation of one
 field (``explain``), field paths as people type them resolved against the Pod (``user_paths``) and the Pod as Flyte
 serializes it (``output``).
@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     container_matching,
     containers,
     copilot,
+    flyte2,
     map_tasks,
     placement,
     plugin_dask,

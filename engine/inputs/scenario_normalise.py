@@ -317,8 +317,9 @@ class Normaliser(TemplateParts):
 def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
     """A whole FlytePropeller config document as ``propeller.config`` also holds its ``storage`` and ``logger``
     sections (storage.yaml, logger.yaml of its ConfigMap): they become ``propeller.storage`` / ``propeller.logger``
-    unless those are given (co-pilot's command line reads them); its other plugins' sections (viper: keys without
-    regard to case) become ``propeller.plugins.<section>``."""
+    unless those are given (co-pilot's command line reads them), and Flyte 2's ``executor`` section becomes
+    ``propeller.executor`` the same way; its other plugins' sections (viper: keys without regard to case) become
+    ``propeller.plugins.<section>``."""
     propeller = raw.get("propeller") if isinstance(raw, dict) else None
     config = propeller.get("config") if isinstance(propeller, dict) else None
     if not isinstance(config, dict) or not isinstance(config.get("plugins"), dict):
@@ -330,7 +331,12 @@ def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
     }
     if others:  # the other plugins' sections (plugins.ray, plugins.spark ...): read by their plugins' packs
         data.setdefault("propeller", {})["plugins"] = {name.lower(): value for name, value in others.items()}
-    for section, shape in (("storage", _STORAGE), ("logger", SCENARIO_SHAPE["propeller"]["logger"])):
+    sections = (
+        ("storage", _STORAGE),
+        ("logger", SCENARIO_SHAPE["propeller"]["logger"]),
+        ("executor", SCENARIO_SHAPE["propeller"]["executor"]),
+    )
+    for section, shape in sections:
         if section in config and section not in (data.get("propeller") or {}):
             where = raw_path(raw, ("propeller",)) + ("config", section)
             data.setdefault("propeller", {})[section] = normaliser.shape(

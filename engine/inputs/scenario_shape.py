@@ -21,8 +21,44 @@ from .task_template import TEMPLATE_PARTS, unwrap
 #   authoring:<decoder> (PodTemplate authoring view)   podspec:<decoder> (a pod spec Flyte decodes)
 #   podtemplates   config
 _RESOURCES = {"requests": "resources", "limits": "resources"}
+# flyteidl2 core.GPUAccelerator.DeviceClass (flyteidl2/core/tasks.proto:55-80 at flyteorg/flyte 6fadb90)
+DEVICE_CLASSES = ("NVIDIA_GPU", "GOOGLE_TPU", "AMAZON_NEURON", "AMD_GPU", "HABANA_GAUDI")
+# Flyte 2's executor section of the backend's configuration (executor/pkg/config/config.go at 6fadb90): only
+# defaultK8sServiceAccount shapes the Pod; the others are accepted as written
+EXECUTOR_SECTION = {
+    "defaultK8sServiceAccount": "str",
+    **dict.fromkeys(
+        (
+            "metricsBindAddress",
+            "healthProbeBindAddress",
+            "leaderElect",
+            "metricsSecure",
+            "webhookCertPath",
+            "webhookCertName",
+            "webhookCertKey",
+            "metricsCertPath",
+            "metricsCertName",
+            "metricsCertKey",
+            "enableHTTP2",
+            "EventsServiceURL",
+            "cacheServiceURL",
+            "cluster",
+            "maxSystemFailures",
+            "maxConcurrentReconciles",
+            "requeueDuration",
+            "gc",
+        ),
+        "any",
+    ),
+}
 _EXTENDED_RESOURCES = {
-    "gpuAccelerator": {"device": "str", "partitionSize": "str", "unpartitioned": "bool"},
+    # deviceClass: flyteidl2's GPUAccelerator.DeviceClass (Flyte 2; FlytePropeller v1 has no device classes)
+    "gpuAccelerator": {
+        "device": "str",
+        "partitionSize": "str",
+        "unpartitioned": "bool",
+        "deviceClass": "enum:" + "|".join(DEVICE_CLASSES),
+    },
     "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }
 #: the pod plugin's task types; the other plugins' are their packs' (``plugins/<id>.yaml`` ``task-types``), checked
@@ -110,6 +146,7 @@ SCENARIO_SHAPE: dict = {
         "inputPath": "str",  # the execution's data locations, for co-pilot's command lines (engine/eval/copilot.py)
         "outputPrefix": "str",
         "rawOutputDataPrefix": "str",
+        "runOutputBase": "str",  # Flyte 2: the run's output base (TaskAction spec.runOutputBase, env _U_RUN_BASE)
         "overrides": {
             "resources": _RESOURCES,
             "containerImage": "str",
@@ -125,6 +162,7 @@ SCENARIO_SHAPE: dict = {
         "plugins": "any",  # the other plugins' sections of a whole config document, as the normaliser lifts them
         "storage": _STORAGE,
         "logger": {"level": "int", "show-source": "any", "mute": "any", "formatter": "any"},
+        "executor": EXECUTOR_SECTION,  # Flyte 2's executor section (flyte-v2 pack)
     },
     "podTemplates": "podtemplates",
     "cluster": "any",
