@@ -25,8 +25,9 @@ if str(ROOT) not in sys.path:  # the engine package lives at the repository root
     sys.path.insert(0, str(ROOT))
 
 engine = importlib.import_module("engine")
+flyte_calls = importlib.import_module("engine.eval.flyte")  # Flyte's Go functions as library calls
 
-KINDS = ("merge", "overlay", "scenario", "serialize", "none")
+KINDS = ("merge", "overlay", "scenario", "serialize", "device-class", "none")
 PATH_OPS = ("equals", "whole", "length", "is_null", "is_not_null", "is_false")
 OPS = (*PATH_OPS, "unique_env_names_in_every_container", "template_origin", "input_unchanged", "protobuf")
 CASE_KEYS = {
@@ -41,12 +42,16 @@ CASE_KEYS = {
     "steps",
     "not_portable",
     "requires",
+    "rules",
 }
-STEP_KEYS = {"name", "note", "kind", "input", "expect", "expect_error"}
+STEP_KEYS = {"name", "note", "kind", "input", "expect", "expect_error", "rules"}
+#: the pack a case runs with unless it (or its step) says `rules:` (tests/conformance/flyte_v2: flyte-v2)
+DEFAULT_RULES = "flyte-v1"
 INPUT_KEYS = {
     "merge": ({"template", "base", "primary"}, {"primaryInit"}),
     "overlay": ({"base", "overlay"}, set()),
     "serialize": ({"podTemplate", "container"}, {"defaultImage"}),
+    "device-class": ({"podSpec", "primary"}, {"extendedResources", "primaryInit", "config"}),
 }
 # what the trace names a runtime PodTemplate by (contract §4: origin "podTemplates[<namespace>/<name>]")
 TEMPLATE_ORIGIN = re.compile(r"^podTemplates\[")
@@ -69,10 +74,12 @@ def load_case(path: Path) -> dict:
 
 def steps_of(case: dict) -> list[dict]:
     """A case is one step (kind/input/expect at the top) or a list of ``steps``; both read as a list of steps."""
+    rules = case.get("rules", DEFAULT_RULES)
     if "steps" in case:
-        return case["steps"]
+        return [{"rules": rules, **step} for step in case["steps"]]
     step = {key: case[key] for key in ("kind", "input", "expect", "expect_error") if key in case}
     step["name"] = ""
+    step["rules"] = rules
     return [step]
 
 
@@ -380,14 +387,24 @@ def run_step(step: dict) -> tuple[Any, dict]:
     given = step["input"]
     work = copy.deepcopy(given)
     context: dict = {"input": work, "pristine": copy.deepcopy(given)}
+    rules = step.get("rules", DEFAULT_RULES)
     if kind == "merge":
         subject = engine.merge_pod_spec_onto_template(
-            work["template"], work["base"], work["primary"], work.get("primaryInit", "")
+            work["template"], work["base"], work["primary"], work.get("primaryInit", ""), rules=rules
+        )
+    elif kind == "device-class":
+        subject = flyte_calls.apply_accelerator_device_class_pod_template(
+            work["podSpec"],
+            work.get("extendedResources"),
+            work["primary"],
+            work.get("primaryInit", ""),
+            config=work.get("config"),
+            rules=rules,
         )
     elif kind == "overlay":
-        subject = engine.merge_overlay_pod_spec_onto_base(work["base"], work["overlay"])
+        subject = engine.merge_overlay_pod_spec_onto_base(work["base"], work["overlay"], rules=rules)
     elif kind == "scenario":
-        result = engine.evaluate(work, rules="flyte-v1")
+        result = engine.evaluate(work, rules=rules)
         context["result"] = result
         subject = result.pod
     elif kind == "serialize":

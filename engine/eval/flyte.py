@@ -1,6 +1,10 @@
 """Flyte's own Go functions as library calls, driven by a rule pack: for tools and tests that need one step of
 FlytePropeller without a whole evaluation.
 
+``apply_accelerator_device_class_pod_template`` is Flyte 2's ``applyAcceleratorDeviceClassPodTemplate``
+(flytek8s/pod_helper.go:1121-1155 at 6fadb90): the device class's PodTemplate spec under the pod spec, by the
+``flyte-v2`` pack's ``pod-spec`` profile.
+
 ``merge_pod_spec_onto_template`` is ``MergeBasePodSpecOntoTemplate`` (flytek8s/pod_helper.go at 89cf9cc): the
 task's pod spec merged onto a PodTemplate's, container by container, by the pack's ``pod-spec`` merge profile
 (the same rules the evaluation applies at its runtime-template step). The Go oracle (tests/oracle) checks it.
@@ -16,6 +20,7 @@ from ..k8s.paths import render
 from ..k8s.tree import plain, wrap
 from ..k8s.walker import Position, root
 from ..pack.rules import load_rules
+from .flyte2 import device_class_of, device_classes
 from .strategies import Merger
 
 
@@ -92,3 +97,30 @@ def merge_overlay_pod_spec_onto_base(base_spec: Any, overlay_spec: Any, *, rules
         wrap(to_plain_k8s(overlay_spec, "PodSpec"), "overlay", ""),
     )
     return plain(merged) or {}
+
+
+def apply_accelerator_device_class_pod_template(
+    pod_spec: Any,
+    extended_resources: Any,
+    primary_container_name: str,
+    primary_init_container_name: str = "",
+    *,
+    config: dict | None = None,
+    rules: Any = "flyte-v2",
+    warnings: list | None = None,
+) -> Any:
+    """Flyte 2's applyAcceleratorDeviceClassPodTemplate over Kubernetes-JSON dicts: with no accelerator in
+    ``extended_resources`` (``{gpuAccelerator: {deviceClass, ...}}``), or no ``pod-template`` for its device class in
+    ``config`` (FlytePropeller's plugins.k8s options as set, ``accelerator-device-classes`` keys upper-cased), the pod
+    spec unchanged; else the pod spec merged onto the template's spec (MergeBasePodSpecOntoTemplate)."""
+    accelerator = (extended_resources or {}).get("gpuAccelerator")
+    if accelerator is None:
+        return pod_spec
+    chosen = device_classes((config or {}).get("accelerator-device-classes")).get(device_class_of(accelerator))
+    template = chosen.get("pod-template") if isinstance(chosen, dict) else None
+    if template is None:
+        return pod_spec
+    spec = (template.get("template") or {}).get("spec") or {}
+    return merge_pod_spec_onto_template(
+        spec, pod_spec, primary_container_name, primary_init_container_name, rules=rules, warnings=warnings
+    )

@@ -139,6 +139,11 @@ def device_classes(configured: Any) -> dict:
     return {str(key).upper(): value or {} for key, value in (configured or {}).items()}
 
 
+def device_class_of(accelerator: dict) -> str:
+    """GetDeviceClass().String(): the accelerator's device class, NVIDIA_GPU when unset."""
+    return str(accelerator.get("deviceClass") or DEFAULT_DEVICE_CLASS)
+
+
 @transform(
     "accelerator-config",
     sets=("acceleratorConfig", "acceleratorResourceNames", "deviceClassTemplate"),
@@ -171,7 +176,7 @@ def accelerator_config(ctx: Context) -> None:
     }
     template = None
     if accelerator is not None:
-        device_class = str(accelerator.get("deviceClass") or DEFAULT_DEVICE_CLASS)
+        device_class = device_class_of(accelerator)
         config["deviceClass"] = device_class
         chosen = classes.get(device_class)
         config["deviceClassConfigured"] = chosen is not None
