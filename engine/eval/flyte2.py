@@ -16,11 +16,28 @@ from ..k8s import paths as _paths
 from ..k8s.tree import Node, plain, wrap
 from ..pack.transform_api import Context, transform
 from .containers import _append_env_items, _assign_defaults, _clamp, _each_container
-from .transforms import sanitize_label_value
 
 # ---------------------------------------------------------------------------------------------------------------
 # NewTaskExecutionMetadata (executor/pkg/plugin/task_exec_metadata.go:89-180) and the TaskAction CR it reads
 # (actions/k8s/client.go newTaskActionCR :932-948, applyRunSpecToTaskAction :1048-1073, buildTaskActionName :992)
+
+
+_LABEL_INVALID = re.compile(r"[^a-zA-Z0-9._-]")
+_LABEL_EDGE = re.compile(r"[a-zA-Z0-9]")
+
+
+def sanitize_label_value(value: str) -> str:
+    """SanitizeLabelValue at 6fadb90 (flyteplugins/go/tasks/pluginmachinery/utils/labels.go:17-33): every character
+    outside [a-zA-Z0-9._-] becomes '-', the result is cut to 63 characters, and a first or last character that is
+    not alphanumeric becomes 'x'."""
+    if not value:
+        return ""
+    sanitized = _LABEL_INVALID.sub("-", value)[:63]
+    if not _LABEL_EDGE.match(sanitized[0]):
+        sanitized = "x" + sanitized[1:]
+    if not _LABEL_EDGE.match(sanitized[-1]):
+        sanitized = sanitized[:-1] + "x"
+    return sanitized
 
 
 @transform(
@@ -47,7 +64,8 @@ def task_execution_metadata(ctx: Context) -> None:
     run = ctx.param("run") or {}
     run_name = str(run.get("name") or "")
     project, domain = str(run.get("project") or ""), str(run.get("domain") or "")
-    action = str(ctx.param("action_name") or run_name)
+    action = ctx.param("action_name")
+    action = run_name if action is None else str(action)  # no action named: the run's root action
     root = action == run_name
     retry = int(ctx.param("attempt") or 0)
     pod_name = ctx.param("pod_name")
