@@ -1,13 +1,17 @@
 """Which files are scenarios: the one file selection of every command that takes scenario files and folders.
 
 Files are taken as given; folders are walked recursively, in sorted order, skipping hidden entries, ``podeval
-test``'s goldens (``*.pod.yaml``, ``*.error.yaml``) and files that are not YAML or JSON. It lives in the inputs layer,
+test``'s goldens (``*.pod.yaml``, ``*.error.yaml``), files that are not YAML or JSON, and YAML files that are one of
+podeval's other inputs (the separate-file flags: PodTemplates, a FlytePropeller config, a TaskTemplate, a task's
+part) rather than a scenario: a file with none of a scenario's sections at its top level and the top level of one
+of those. It lives in the inputs layer,
 apart from the corpus tools, so that ``podeval render FILE`` does not import the worker pool to look at its argument.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -16,6 +20,9 @@ POD_SUFFIX = ".pod.yaml"
 ERROR_SUFFIX = ".error.yaml"
 GOLDEN_SUFFIXES = (POD_SUFFIX, ERROR_SUFFIX)
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+#: a scenario's top-level sections (contract §2)
+SCENARIO_SECTIONS = frozenset({"task", "execution", "propeller", "podTemplates", "cluster"})
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_$][\w.$-]*)\s*:", re.MULTILINE)
 
 
 def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
@@ -33,7 +40,7 @@ def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], No
                     skipped(Path(folder) / name, "a hidden folder")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                why = _not_a_scenario(name)
+                why = _not_a_scenario(name) or _another_input(Path(folder) / name)
                 if why:
                     if skipped is not None:
                         skipped(Path(folder) / name, why)
@@ -49,4 +56,29 @@ def _not_a_scenario(name: str) -> str:
         return "a golden of podeval test"
     if not name.endswith(SCENARIO_SUFFIXES):
         return "not " + ", ".join(SCENARIO_SUFFIXES)
+    return ""
+
+
+def _another_input(path: Path) -> str:
+    """Why a YAML file of a folder is one of podeval's other inputs and not a scenario (empty when it may be a
+    scenario): its top level has no scenario section and is that of PodTemplates or another Kubernetes object
+    (``--pod-templates``), a FlytePropeller config file (``--propeller-config``), a registered TaskTemplate
+    (``--task-template``) or a task's part of a scenario (``--task``). Anything else stays a scenario, so a
+    scenario with a misspelt section is still read and refused with its error."""
+    if not path.name.endswith((".yaml", ".yml")):
+        return ""
+    try:
+        keys = set(_TOP_LEVEL_KEY.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return ""
+    if not keys or keys & SCENARIO_SECTIONS:
+        return ""
+    if {"apiVersion", "kind"} <= keys:
+        return "a Kubernetes object, not a scenario (an input of --pod-templates or --propeller-config)"
+    if "plugins" in keys:
+        return "a FlytePropeller config file, not a scenario (an input of --propeller-config)"
+    if {"id", "type"} <= keys:
+        return "a registered TaskTemplate, not a scenario (an input of --task-template)"
+    if keys & {"container", "k8sPod", "podTemplate"}:
+        return "a task's part of a scenario, not a scenario (an input of --task)"
     return ""
