@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..inputs.viper import struct_case
 from ..k8s import paths as _paths
 from ..k8s.tree import Node, plain, wrap
 from ..pack.transform_api import Context, transform
@@ -141,20 +142,32 @@ def execution_env(ctx: Context) -> None:
 # Accelerators: getAcceleratorConfig (pod_helper.go:321-369), GetNormalizedAcceleratorDevice and
 # getAllAcceleratorResourceNames (utils.go:104-135), GetK8sPluginConfig's upper-cased class keys (config.go:389-395)
 
+#: AcceleratorDeviceClassConfig's fields (config/config.go:344-384): json name, the name podeval's config uses, the
+#: Kubernetes type of the value (None: a string)
 _CLASS_FIELDS = (
-    ("resource-name", "resourceName"),
-    ("device-node-label", "deviceNodeLabel"),
-    ("partition-size-node-label", "partitionSizeNodeLabel"),
-    ("unpartitioned-node-selector-requirement", "unpartitionedNodeSelectorRequirement"),
-    ("unpartitioned-toleration", "unpartitionedToleration"),
-    ("pod-template", "podTemplate"),
+    ("resource-name", "resourceName", None),
+    ("device-node-label", "deviceNodeLabel", None),
+    ("partition-size-node-label", "partitionSizeNodeLabel", None),
+    ("unpartitioned-node-selector-requirement", "unpartitionedNodeSelectorRequirement", "NodeSelectorRequirement"),
+    ("unpartitioned-toleration", "unpartitionedToleration", "Toleration"),
+    ("pod-template", "podTemplate", "PodTemplate"),
 )
 DEFAULT_DEVICE_CLASS = "NVIDIA_GPU"  # flyteidl2 core.GPUAccelerator.DeviceClass = 0
 
 
 def device_classes(configured: Any) -> dict:
-    """accelerator-device-classes as GetK8sPluginConfig returns it: every key upper-cased."""
-    return {str(key).upper(): value or {} for key, value in (configured or {}).items()}
+    """accelerator-device-classes as GetK8sPluginConfig returns it: every key upper-cased; each class decoded as
+    mapstructure does, matching field names without regard to case (viper has lowercased a config file's keys:
+    ``pod-template``'s ``nodeSelector`` arrives as ``nodeselector``), the values of the Kubernetes fields too."""
+    classes = {}
+    for key, value in (configured or {}).items():
+        decoded: dict = {}
+        for field, item in (value or {}).items() if isinstance(value, dict) else ():
+            known = next((f for f in _CLASS_FIELDS if f[0] == str(field).lower()), None)
+            if known is not None:
+                decoded[known[0]] = struct_case(item, ("object", known[2])) if known[2] else item
+        classes[str(key).upper()] = decoded
+    return classes
 
 
 def device_class_of(accelerator: dict) -> str:
@@ -198,7 +211,7 @@ def accelerator_config(ctx: Context) -> None:
         config["deviceClass"] = device_class
         chosen = classes.get(device_class)
         config["deviceClassConfigured"] = chosen is not None
-        for option, field in _CLASS_FIELDS if isinstance(chosen, dict) else ():
+        for option, field, _ in _CLASS_FIELDS if isinstance(chosen, dict) else ():
             if chosen.get(option) not in (None, ""):
                 config[field] = chosen[option]
         device = accelerator.get("device")

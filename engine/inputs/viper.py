@@ -189,8 +189,8 @@ def case_warnings(file: ConfigFile, options: dict, loader: Loader, warnings: lis
         return
     for key, value in k8s.items():
         name = next((o for o in options if isinstance(key, str) and o.lower() == key.lower()), None)
-        if name is None:
-            continue
+        if name is None or getattr(options[name], "key_case", "as-loaded") == "upper":
+            continue  # FlytePropeller upper-cases these keys again after loading: viper's lowercasing does not matter
         _walk_case(
             file, ("plugins", "k8s", key), value, option_type(options[name]), name, loader, warnings, in_list=False
         )

@@ -484,6 +484,14 @@ SECTIONS: dict[str, Section] = {
                     "the Kubernetes type of the value, or of its items or values; labels or annotations for maps",
                 ),
                 Key("fields", "map", "a struct's fields, each an option that defaults on its own", of="option"),
+                Key(
+                    "key-case",
+                    "enum",
+                    "a map's keys after loading: as-loaded (viper's lowercasing stands) or upper (FlytePropeller "
+                    "upper-cases them again, as Flyte 2's accelerator-device-classes)",
+                    default="as-loaded",
+                    values=("as-loaded", "upper"),
+                ),
             ),
         ),
     )

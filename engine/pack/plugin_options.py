@@ -76,6 +76,9 @@ class OptionDef:
     #: a `struct` option's fields (name -> OptionDef): each one defaults on its own (mapstructure decodes a struct
     #: field by field into a copy of the defaults)
     fields: dict | None = None
+    #: a map's keys after loading: "as-loaded", or "upper" when FlytePropeller upper-cases them again (so viper's
+    #: lowercasing of them does not matter)
+    key_case: str = "as-loaded"
 
 
 def load_options(reader: Any, value: Any, where: tuple = ()) -> dict:
@@ -112,6 +115,7 @@ def _load_option(reader: Any, name: str, spec: Any, where: tuple) -> OptionDef |
         bool(spec.get("shapes-pod", True)),
         spec.get("doc", ""),
         spec.get("k8s"),
+        key_case=spec.get("key-case", "as-loaded"),
     )
 
 
