@@ -11,6 +11,8 @@ What it measures (benchmarks/README.md says why each figure is measured the way 
    (``engine.load_rules``), on one core, for (a) the docs page's Example 3 and (b) benchmarks/scenarios/large.yaml,
    with and without the trace. The scenario is parsed once; validation and normalisation are part of every
    evaluation, as they are for a dict passed to the API. Best of several rounds.
+1b. Flyte 2: (a) and (b) under the ``flyte-v2`` pack against ``flyte-v1``, rounds interleaved (each round measures
+   both, so load hits both alike), with the trace: a v2 evaluation must cost no more than v1's on the same scenario.
 2. (b) against a floor measured in the same run: ``copy.deepcopy`` of (b)'s inputs plus ``json.dumps`` of (b)'s
    Pod, the least any evaluator that does not mutate its inputs and returns a fresh Pod must do.
 3. cold start: ``podeval render`` of (a) as a new process, wall time, against ``python -c "import yaml"`` (same
@@ -169,6 +171,8 @@ def throughput(args) -> None:
                 f"{1e6 / per_second:,.0f} us each",
             )
 
+    flyte_v2(args, inputs, labels)
+
     section("2. (b) against its floor: deepcopy of (b)'s inputs + json.dumps of its Pod, measured now")
     data = inputs["b"]
     pod = engine.evaluate(data, rules=pack).pod
@@ -184,6 +188,45 @@ def throughput(args) -> None:
             "x",
             "<= 15x" if trace else "",
             ratio <= 15 if trace else None,
+        )
+
+
+def flyte_v2(args, inputs: dict, labels: dict) -> None:
+    """The same scenarios under flyte-v2 and flyte-v1, the rounds interleaved; best round of each."""
+    section("1b. Flyte 2: the flyte-v2 pack against flyte-v1 on the same scenario, with trace, rounds interleaved")
+    packs = {name: engine.load_rules(name) for name in ("flyte-v1", "flyte-v2")}
+    for name in ("a", "b"):
+        data = inputs[name]
+        best = dict.fromkeys(packs, 0.0)
+        for _ in range(args.rounds):
+            for pack_name, pack in packs.items():
+                measured = rate(
+                    lambda data=data, pack=pack: engine.evaluate(data, rules=pack, trace=True),
+                    seconds=args.seconds,
+                    rounds=1,
+                )
+                best[pack_name] = max(best[pack_name], measured)
+        figure(
+            f"throughput.v2.{name}.trace",
+            f"{labels[name]} under flyte-v2, with trace",
+            best["flyte-v2"],
+            "evals/s",
+            note=f"{1e6 / best['flyte-v2']:,.0f} us each; flyte-v1 {1e6 / best['flyte-v1']:,.0f} us",
+        )
+        cost = best["flyte-v1"] / best["flyte-v2"]
+        figure(f"v2.cost.{name}", f"{labels[name]}: flyte-v2 time / flyte-v1 time", cost, "x", "<= 1.00x", cost <= 1.0)
+        # Flyte 2 builds a bigger Pod from the same scenario (the executor's env vars and labels): the cost per trace
+        # event (a field written) says whether the v2 pack's machinery costs more, apart from the work it must do
+        events = {n: len(engine.evaluate(data, rules=p, trace=True).trace.events) for n, p in packs.items()}
+        per_event = cost * events["flyte-v1"] / events["flyte-v2"]
+        figure(
+            f"v2.cost.per_event.{name}",
+            f"{labels[name]}: v2 / v1 time per trace event",
+            per_event,
+            "x",
+            "<= 1.00x",
+            per_event <= 1.0,
+            f"{events['flyte-v2']} events under flyte-v2, {events['flyte-v1']} under flyte-v1",
         )
 
 

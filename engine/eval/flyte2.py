@@ -428,7 +428,7 @@ def gpu_node_selectors(ctx: Context) -> None:
     names = set(ctx.param("accelerator_names") or [])
     containers = ctx.get(("spec", "containers"))
     uses = any(
-        names & set(((plain(c.value.get("resources")) or {}).get("limits") or {}))
+        names & set((plain(c.value.get("resources")) or {}).get("limits") or {})
         for c in (containers.value if containers else [])
         if isinstance(c.value, dict)
     )
