@@ -223,3 +223,13 @@ def test_docs_graph_is_the_packs_graph(rules):
 def test_the_pack_is_a_patch_of_flyte_v1():
     pack = yaml.safe_load((REPO / "rules" / "flyte-v2" / "pack.yaml").read_text())
     assert pack["extends"] == "flyte-v1"
+
+
+def test_co_pilot_under_flyte_v2_warns_that_it_is_not_modelled():
+    """Flyte 2's co-pilot (flytek8s/copilot.go at 6fadb90: CopilotCommandArgs without connection flags,
+    --file-input-layout, the storage-config Secret) is not modelled: the evaluation says so where the data config is."""
+    result = engine.evaluate(REPO / "examples" / "container-task-copilot.yaml", rules="flyte-v2")
+    notes = [w for w in result.warnings if "co-pilot" in str(w)]
+    assert notes, result.warnings
+    assert "not modelled" in str(notes[0])
+    assert engine.evaluate(REPO / "examples" / "container-task-copilot.yaml", rules="flyte-v1").warnings == []

@@ -296,6 +296,18 @@ def container_resources(ctx: Context) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# What a pack does not model, said where it would apply
+
+
+@transform("not-modelled", at="value", note="value", required=("note",))
+def not_modelled(ctx: Context) -> None:
+    """A warning at ``at`` (a scenario path) that the pack does not model this part of Flyte's behaviour, with the
+    rule's ``note``: the rule's ``when`` says when the part applies. It writes nothing."""
+    at = ctx.param("at") or ""
+    ctx.warn(tuple(at.split(".")) if at else (), value=None, note=ctx.param("note"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Co-pilot: AddCoPilotToPod returns only an error at 6fadb90 (copilot.go:265), so the primary init container name
 # ApplyFlytePodConfiguration passes to the template merges stays "" (pod_helper.go:657)
 
