@@ -1,7 +1,7 @@
 """Which files are scenarios: the one file selection of every command that takes scenario files and folders.
 
 Files are taken as given; folders are walked recursively, in sorted order, skipping hidden entries, ``podeval
-test``'s goldens (``*.pod.yaml``, ``*.error.yaml``), files that are not YAML or JSON, and YAML files that are one of
+test``'s goldens (``*.pod.yaml``, ``*.error.yaml``), files that are not YAML or JSON, and files that are one of
 podeval's other inputs (the separate-file flags: PodTemplates, a FlytePropeller config, a TaskTemplate, a task's
 part) rather than a scenario: a file with none of a scenario's sections at its top level and the top level of one
 of those. It lives in the inputs layer,
@@ -10,6 +10,7 @@ apart from the corpus tools, so that ``podeval render FILE`` does not import the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -60,17 +61,23 @@ def _not_a_scenario(name: str) -> str:
 
 
 def _another_input(path: Path) -> str:
-    """Why a YAML file of a folder is one of podeval's other inputs and not a scenario (empty when it may be a
+    """Why a YAML or JSON file of a folder is one of podeval's other inputs and not a scenario (empty when it may be a
     scenario): its top level has no scenario section and is that of PodTemplates or another Kubernetes object
     (``--pod-templates``), a FlytePropeller config file (``--propeller-config``), a registered TaskTemplate
     (``--task-template``) or a task's part of a scenario (``--task``). Anything else stays a scenario, so a
     scenario with a misspelt section is still read and refused with its error."""
-    if not path.name.endswith((".yaml", ".yml")):
-        return ""
     try:
-        keys = set(_TOP_LEVEL_KEY.findall(path.read_text(encoding="utf-8", errors="replace")))
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+    if path.name.endswith(".json"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return ""  # read, and refused with its error, as a scenario
+        keys = {key for key in document if isinstance(key, str)} if isinstance(document, dict) else set()
+    else:
+        keys = set(_TOP_LEVEL_KEY.findall(text))
     if not keys or keys & SCENARIO_SECTIONS:
         return ""
     if {"apiVersion", "kind"} <= keys:
