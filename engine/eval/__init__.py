@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     containers,
     copilot,
     placement,
+    plugin_kubeflow,
     plugin_ray,
     plugins,
     strategies,
