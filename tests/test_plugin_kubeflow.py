@@ -264,3 +264,12 @@ def test_interruptible_execution_reaches_every_replica():
     for replica in _replicas(engine.evaluate(copy.deepcopy(scenario)).pod).values():
         # ToReplicaSpec uses the execution's context for every replica (common_operator.go:281)
         assert {"key": "spot", "operator": "Exists"} in replica["template"]["spec"]["tolerations"]
+
+
+def test_a_replica_resource_that_is_not_a_quantity_is_refused():
+    custom = {"workerReplicas": {"replicas": 1.0, "resources": {"limits": [{"name": "CPU", "value": "lots"}]}}}
+    with pytest.raises(engine.FlyteBuildError) as raised:
+        engine.evaluate(_pytorch(custom))
+    # ToK8sResourceRequirements fails (common_operator.go:338-341): "invalid TaskSpecification on Resources"
+    assert raised.value.code == "kubeflow_invalid_replica_resources"
+    assert "invalid TaskSpecification on Resources" in raised.value.message
