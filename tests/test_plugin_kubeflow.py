@@ -273,3 +273,19 @@ def test_a_replica_resource_that_is_not_a_quantity_is_refused():
     # ToK8sResourceRequirements fails (common_operator.go:338-341): "invalid TaskSpecification on Resources"
     assert raised.value.code == "kubeflow_invalid_replica_resources"
     assert "invalid TaskSpecification on Resources" in raised.value.message
+
+
+def test_a_pod_build_refusal_is_wrapped_as_the_replica_specs():
+    scenario = _pytorch({"workerReplicas": {"replicas": 1.0}})
+    template = scenario["task"]["template"]
+    del template["container"]
+    template["k8sPod"] = {"podSpec": {"containers": [{"name": "main", "image": "img"}]}}
+    template["config"] = {"primary_container_name": "trainer"}
+    with pytest.raises(engine.FlyteBuildError) as raised:
+        engine.evaluate(scenario)
+    # ToReplicaSpec wraps ToK8sPodSpec's error (common_operator.go:283), BuildResource the master's (pytorch.go:104)
+    assert raised.value.message.startswith(
+        "[BadTaskSpecification] Unable to create master replica spec: [[BadTaskSpecification] Unable to create pod "
+        "spec: ["
+    )
+    assert "trainer" in raised.value.message

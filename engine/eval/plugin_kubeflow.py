@@ -207,9 +207,3 @@ def kubeflow_drop_replica(ctx: Context) -> None:
     kept = {key: child for key, child in parent.value.items() if key != path[-1]}
     ctx.set(path[:-1], Node(kept, parent.source, parent.rule))
     ctx.emit("drop", path, value=plain(node), note=ctx.param("note"))
-
-
-@transform("kubeflow-refuse", code="value", message="expression", required=("code", "message"))
-def kubeflow_refuse(ctx: Context) -> None:
-    """FlytePropeller's BuildResource returns an error (the rule's ``when`` says when): exit 3 with its message."""
-    ctx.fail(str(ctx.param("code")), str(ctx.param("message")))
