@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (each registers what it implements)
     placement,
     plugin_dask,
     plugin_k8s_array,
+    plugin_kubeflow,
     plugin_ray,
     plugin_spark,
     plugins,

@@ -173,7 +173,7 @@ def _qty_greater(a: Node, b: Node) -> bool:
     template="expression",
     template_source="expression",
     platform_source="value",
-    overrides_source="value",
+    overrides_source="expression",
     template_profile="value",
     default_cpu_option="value",
     default_memory_option="value",

@@ -169,12 +169,24 @@ def _pod(top: Any, spec: PodBuild, new_pod: Any, role: dict | None) -> Any:
     return pod
 
 
-@transform("refuse", code="value", message="value", at="value", hint="value", required=("code", "message"))
+@transform(
+    "refuse",
+    code="value",
+    message="value",
+    at="value",
+    hint="value",
+    values="expression",
+    required=("code", "message"),
+)
 def refuse(ctx: Context) -> None:
     """FlytePropeller refuses to build the object (a BuildResource error): the rule's ``when`` says when, the
-    message is Flyte's (exit 3). ``at``: the input path the refusal is about."""
+    message is Flyte's (exit 3). ``at``: the input path the refusal is about. ``values``: a mapping whose entries
+    fill the message's ``{name}`` placeholders (what Flyte prints into it: the task's version)."""
     at = tuple(str(ctx.param("at")).split(".")) if ctx.given("at") else ()
-    ctx.fail(str(ctx.param("code")), str(ctx.param("message")), path=at, hint=ctx.param("hint"))
+    message = str(ctx.param("message"))
+    for name, value in (ctx.param("values") or {}).items():
+        message = message.replace("{" + str(name) + "}", str(value))
+    ctx.fail(str(ctx.param("code")), message, path=at, hint=ctx.param("hint"))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -124,6 +124,7 @@ SCENARIO_SHAPE: dict = {
         "defaultImage": "str",
         "template": "tasktemplate",  # the registered flyteidl TaskTemplate (engine/inputs/task_template.py)
         "custom": "any",  # TaskTemplate.custom, kept for plugins
+        "taskTypeVersion": "int",  # TaskTemplate.task_type_version: which message a plugin reads custom as
     },
     "execution": {
         "namespace": "namespace",

@@ -37,6 +37,7 @@ TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
     "interruptible": ("metadata", "interruptible"),
     "extendedResources": ("extendedResources",),
     "custom": ("custom",),
+    "taskTypeVersion": ("taskTypeVersion",),
     "interface": ("interface",),
 }
 # The id parts FlytePropeller puts into FLYTE_INTERNAL_TASK_* (GetExecutionEnvVars) and the task-name label.
@@ -256,6 +257,8 @@ def task_view(template: dict) -> dict:
         task["extendedResources"] = template["extendedResources"]
     if "custom" in template:
         task["custom"] = template["custom"]
+    if template.get("taskTypeVersion"):  # which message a plugin reads custom as (Kubeflow: 0 or 1)
+        task["taskTypeVersion"] = int(template["taskTypeVersion"])
     return task
 
 

@@ -5,7 +5,9 @@ A pack's expressions are evaluated some 60 times per evaluation. jmespath's own 
 becomes a closure once, when the pack is loaded, with jmespath's exact semantics (its ``TreeInterpreter`` is the
 reference: field access on a non-object is null, JMESPath truthiness for ``||``/``&&``/``!``, its equality).
 Node types the compiler does not know are evaluated by jmespath's interpreter, so every expression keeps working;
-functions are called through jmespath's function table, so their argument checks and errors are jmespath's.
+functions are called through jmespath's function table, so their argument checks and errors are jmespath's. A
+module of ``engine.eval`` may add a function of its own (``function``: a plugin's conversion of its task config that
+no JMESPath expression can say); packs call it like a built-in one.
 
 ``uses_pod`` says whether an expression reads the ``pod`` root (the Pod built so far), which the evaluation then
 has to put into the context first.
@@ -14,7 +16,7 @@ has to put into the context first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from jmespath import functions as _functions
 from jmespath import visitor as _visitor
@@ -23,7 +25,10 @@ from .generated_names import dns1123_subdomain_compatible
 
 
 class _PackFunctions(_functions.Functions):
-    """JMESPath's functions, and the ones a pack adds: FlytePropeller's name functions (``generated_names``)."""
+    """jmespath's functions and the ones a pack adds: FlytePropeller's name functions (``generated_names``) and the
+    ones ``engine.eval`` registers (``function``; its own table: jmespath's stays as it is)."""
+
+    FUNCTION_TABLE: ClassVar[dict] = dict(_functions.Functions.FUNCTION_TABLE)
 
     @_functions.signature({"types": ["string"]})
     def _func_dns1123_subdomain(self, name: str) -> str:
@@ -32,7 +37,27 @@ class _PackFunctions(_functions.Functions):
 
 
 _FUNCTIONS = _PackFunctions()
-_INTERPRETER = _visitor.TreeInterpreter(_visitor.Options(custom_functions=_FUNCTIONS))
+#: what jmespath's own search needs to see the registered functions (``Expression.search`` without a closure)
+OPTIONS = _visitor.Options(custom_functions=_FUNCTIONS)
+_INTERPRETER = _visitor.TreeInterpreter(OPTIONS)
+
+
+def function(name: str, *arguments: tuple[str, ...]) -> Callable:
+    """Register ``fn(*values)`` as the JMESPath function ``name`` of every pack, its arguments of these JMESPath types
+    (``("object", "null")``: jmespath checks them and raises its own error)."""
+    if name in _functions.Functions.FUNCTION_TABLE:
+        raise ValueError(f"{name!r} is a built-in JMESPath function")
+
+    def register(fn: Callable) -> Callable:
+        _PackFunctions.FUNCTION_TABLE[name] = {
+            "function": lambda _table, *values: fn(*values),
+            "signature": [{"types": list(types)} for types in arguments],
+        }
+        return fn
+
+    return register
+
+
 _equals = _visitor._equals
 _is_actual_number = _visitor._is_actual_number
 

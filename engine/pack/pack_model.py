@@ -27,7 +27,7 @@ class Expression:
     def search(self, context: dict) -> Any:
         if self.evaluate is not None:
             return self.evaluate(context)
-        return self.compiled.search(context)
+        return self.compiled.search(context, options=_expressions.OPTIONS)
 
     def __reduce__(self):  # the closure does not pickle (engine.pack.pack_cache): rebuilt from the parsed expression
         return _expression, (self.text, self.compiled)
