@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import engine
+from engine.k8s import paths
 
 
 def scenario(config=None, template_spec=None, task=None):
@@ -208,3 +209,21 @@ def test_warnings_are_recorded_without_a_trace():
     ]
     assert len(untraced.warnings) == 2  # the OR'ed node-selector terms; the template container noop
     assert untraced.trace.owners == {} and all(e.op == "warn" for e in untraced.trace.events)
+
+
+def test_owner_and_rule_is_explains_owner_and_rule_without_locating_the_trace():
+    """``podeval diff`` asks every changed field's owner and rule of ``Trace.owner_and_rule``, which reads them off
+    the events; ``explain`` gives the same two, after locating every event in the inputs."""
+    result = engine.evaluate(
+        scenario(
+            {"default-cpus": "500m", "default-env-vars": {"A": "1"}},
+            {"containers": [{"name": "default", "image": "tmpl", "env": [{"name": "B", "value": "2"}]}]},
+        )
+    )
+    fields = sorted(result.trace.owners) + ["spec", "spec.containers", "spec.hostNetwork"]
+    answers = [result.trace.owner_and_rule(paths.parse(field)) for field in fields]
+    assert result.trace.provenance is not None  # nothing was located
+    assert any(owner == "runtime-template" for owner, _ in answers)
+    for field, answer in zip(fields, answers):
+        explained = result.trace.explain(field)
+        assert answer == (explained["owner"], explained["rule"]), field

@@ -1,9 +1,11 @@
 """The one typed walker (engine/k8s/walker.py) and the composite-key lookups that use it."""
 
+import copy
+
 from engine.eval.evaluate import _find_item, _replace
 from engine.k8s import k8s_schema, walker
 from engine.k8s.paths import Key, parse
-from engine.k8s.tree import plain, wrap
+from engine.k8s.tree import copy_plain, plain, wrap
 from engine.tools.check import _overlap
 
 
@@ -50,3 +52,37 @@ def test_check_overlap_compares_every_key_field():
     assert _overlap(tcp, either) and _overlap(udp, either)
     assert _overlap(parse("spec.containers[name=$primary].image"), parse("spec.containers[name=a]"))
     assert not _overlap(parse("spec.containers[name=a]"), parse("spec.containers[name=b]"))
+
+
+def test_a_position_is_walked_once_and_is_the_same_position_again():
+    at = (
+        "spec",
+        "containers",
+        Key("name", "primary"),
+        "resources",
+        "limits",
+        "cpu",
+    )
+    first = walker.position("PodTemplateSpec", at)
+    again = walker.position("PodTemplateSpec", at)
+    assert again is first
+    assert first.slot.kind == "quantity" and first.schema == ()
+    assert walker.position("PodTemplateSpec", at, schema_from_here=False).schema == (
+        "spec",
+        "containers",
+        "[]",
+        "resources",
+        "limits",
+        "*",
+    )
+
+
+def test_copy_plain_is_a_deep_copy_of_plain_data():
+    shared = {"b": [1, 2.5, None]}
+    value = {"a": [shared, {"c": True}], "d": "x", "e": (["t"],), "f": shared}
+    copied = copy_plain(value)
+    assert copied == copy.deepcopy(value)
+    assert copied["a"][0] is not shared and copied["a"][0]["b"] is not shared["b"]
+    assert copied["e"][0] is not value["e"][0]  # anything but dicts, lists and scalars: copy.deepcopy
+    copied["a"][0]["b"].append(3)
+    assert shared == {"b": [1, 2.5, None]}

@@ -7,7 +7,6 @@ stream. Layers are applied here; transforms live in ``transforms``.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import inspect
@@ -21,7 +20,7 @@ from ..inputs.scenario import Scenario, load_scenario
 from ..inputs.scenario_shape import TASK_TYPES
 from ..k8s import paths as _paths
 from ..k8s.apiserver import check_result
-from ..k8s.tree import Node, node_key, plain, wrap
+from ..k8s.tree import Node, copy_plain, node_key, plain, wrap
 from ..k8s.walker import Position, position
 from ..pack import plugin_options
 from ..pack.rules import Entry, RulePack, load_rules
@@ -249,7 +248,7 @@ class Evaluation:
         if hasattr(value, "search"):
             found = self.search(value)
             if value.uses_pod and isinstance(found, (dict, list)):
-                found = copy.deepcopy(found)  # a transform gets its own copy, never a part of the shared Pod
+                found = copy_plain(found)  # a transform gets its own copy, never a part of the shared Pod
             return default if found is None else found
         return value
 

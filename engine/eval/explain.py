@@ -17,6 +17,39 @@ from .provenance import rendered
 
 
 def explain_field(trace: Any, path: str | tuple) -> dict:
+    target, text, found, value, owner, decided_by, candidates, winner, history = _decision(trace, path)
+    locate = getattr(trace, "locate", None)
+    for candidate in candidates:
+        if candidate.get("rule") in trace.config_origins:  # the config options behind a candidate, where each was set
+            candidate["from"] = trace.config_origins[candidate["rule"]]
+        if locate is not None:  # where the value was written (engine.eval.provenance)
+            candidate["where"] = locate(candidate["source"], candidate.get("rule"), target, candidate["value"])
+        if isinstance(candidate["value"], (dict, list)):
+            continue
+        shown = value if candidate is winner and found else rendered(target, candidate["value"])
+        if shown != candidate["value"] or type(shown) is not type(candidate["value"]):
+            candidate["rendered"] = shown  # as the Pod prints it: "1000m" -> "1"
+    return {
+        "path": text,
+        "present": found,
+        "value": value,
+        "owner": owner,
+        "decidedBy": decided_by,
+        "rule": winner["rule"] if winner else None,
+        "candidates": candidates,
+        "history": [event.to_dict() for event in history],
+    }
+
+
+def owner_and_rule(trace: Any, path: str | tuple) -> tuple:
+    """The owner (source) and deciding rule of a field, as ``explain_field`` gives them, without the rest of the
+    story: no locations, so the trace's provenance is not resolved (``podeval diff`` asks this of every change)."""
+    _, _, _, _, owner, _, _, winner, _ = _decision(trace, path)
+    return owner, winner["rule"] if winner else None
+
+
+def _decision(trace: Any, path: str | tuple) -> tuple:
+    """What ``explain_field`` decides from the events alone: the candidates and the winner."""
     target = _paths.parse(path) if isinstance(path, str) else tuple(path)
     text = _paths.render(target)
     found, value = _paths.lookup(trace.pod or {}, target)
@@ -42,27 +75,7 @@ def explain_field(trace: Any, path: str | tuple) -> dict:
     ):
         candidates.append({"source": decided_by, "value": value, "rule": rule_of_owner, "outcome": "won", "why": ""})
     winner = _decide(candidates, decided_by, value, rule_of_owner, found)
-    locate = getattr(trace, "locate", None)
-    for candidate in candidates:
-        if candidate.get("rule") in trace.config_origins:  # the config options behind a candidate, where each was set
-            candidate["from"] = trace.config_origins[candidate["rule"]]
-        if locate is not None:  # where the value was written (engine.eval.provenance)
-            candidate["where"] = locate(candidate["source"], candidate.get("rule"), target, candidate["value"])
-        if isinstance(candidate["value"], (dict, list)):
-            continue
-        shown = value if candidate is winner and found else rendered(target, candidate["value"])
-        if shown != candidate["value"] or type(shown) is not type(candidate["value"]):
-            candidate["rendered"] = shown  # as the Pod prints it: "1000m" -> "1"
-    return {
-        "path": text,
-        "present": found,
-        "value": value,
-        "owner": owner,
-        "decidedBy": decided_by,
-        "rule": winner["rule"] if winner else None,
-        "candidates": candidates,
-        "history": [event.to_dict() for event in history],
-    }
+    return target, text, found, value, owner, decided_by, candidates, winner, history
 
 
 def _below(path: str, text: str) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..k8s import paths as _paths
-from .explain import explain_field
+from .explain import explain_field, owner_and_rule
 
 OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
 
@@ -169,6 +169,11 @@ class Trace:
         (``engine.eval.explain``)."""
         self._resolve()
         return explain_field(self, path)
+
+    def owner_and_rule(self, path: str | tuple) -> tuple:
+        """``explain(path)``'s owner and rule alone: read off the events, without locating values in the inputs
+        (which ``explain`` does for the whole trace on first use)."""
+        return owner_and_rule(self, path)
 
 
 def _moved(event: Event, path: tuple) -> Event:

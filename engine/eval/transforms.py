@@ -13,14 +13,13 @@ resources are in ``engine.eval.containers``, node placement in ``engine.eval.pla
 
 from __future__ import annotations
 
-import copy
 import difflib
 import re
 from typing import Any
 
 from ..inputs.flytekit import serialize_pod_template
 from ..k8s import paths as _paths
-from ..k8s.tree import plain, wrap
+from ..k8s.tree import copy_plain, plain, wrap
 from ..pack.generated_names import fnv32a
 from ..pack.transform_api import Context, transform
 
@@ -124,7 +123,7 @@ def container_target(ctx: Context) -> None:
     built: dict[str, Any] = {}
     for field in ("image", "command", "args", "env", "resources"):
         if container.get(field) not in (None, "", [], {}):
-            built[field] = copy.deepcopy(container[field])
+            built[field] = container[field]  # no copy: ``wrap`` builds new containers and shares only scalars
     node = wrap(built, ctx.source, ctx.rule)
     node.value = {"name": ctx.node(name, ctx.param("name_source", ctx.source)), **node.value}
     ctx.set_var("primaryContainerName", name)
@@ -251,7 +250,7 @@ def resolve_pod_template(ctx: Context) -> None:
     cluster = ctx.read(("cluster", "context")) if isinstance(ctx.read(("cluster",)), dict) else None
     if cluster:
         origin = f"cluster {cluster}: {origin}"
-    ctx.set_var("runtimeTemplate", copy.deepcopy(found))
+    ctx.set_var("runtimeTemplate", copy_plain(found))
     ctx.set_var("runtimeTemplateSource", source)
     ctx.set_var("runtimeTemplateIndex", index)
     ctx.add_source(origin, source)

@@ -94,8 +94,8 @@ def diff_values(old: Any, new: Any, path: tuple = ()) -> Iterator[Change]:
 
 def provenance(result: Any, path: tuple) -> dict:
     """The owner (source) and rule of a field of an evaluated Pod, from its trace."""
-    explanation = result.trace.explain(path)
-    return {"owner": explanation["owner"], "rule": explanation["rule"]}
+    owner, rule = result.trace.owner_and_rule(path)
+    return {"owner": owner, "rule": rule}
 
 
 def format_value(value: Any, limit: int = 120) -> str:

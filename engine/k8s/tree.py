@@ -8,6 +8,7 @@ touched and ownership survives any reordering of lists: the owner of a leaf is s
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 
@@ -51,6 +52,23 @@ def plain(node: Node | None) -> Any:
     if isinstance(value, list):
         return [plain(v) if v is None or isinstance(v.value, _BRANCHES) else v.value for v in value]
     return value
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def copy_plain(value: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars), without ``copy.deepcopy``'s memo and dispatch: what a
+    step hands out of shared data (the pack's defaults, a PodTemplate of the scenario). Anything else is copied by
+    ``copy.deepcopy``."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _SCALARS else copy_plain(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _SCALARS else copy_plain(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
 
 
 def get(node: Node | None, *fields: str) -> Node | None:

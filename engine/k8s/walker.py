@@ -231,6 +231,22 @@ def position(root_type: str | None, path: tuple, *, schema_from_here: bool = Tru
     """The position a path of segments reaches from a document of ``root_type``. With ``schema_from_here`` the
     schema path starts empty at the end of ``path`` (a layer applied at ``path`` is merged with profile paths
     relative to it)."""
+    key = (root_type, path, schema_from_here)
+    found = _POSITIONS.get(key)
+    if found is None:
+        if len(_POSITIONS) >= _POSITIONS_KEPT:  # bounded: a path holds list keys (container names) from the inputs
+            _POSITIONS.clear()
+        found = _POSITIONS[key] = _position(root_type, path, schema_from_here)
+    return found
+
+
+#: positions by (root type, path, schema_from_here): a layer's path is walked once, not at every evaluation
+#: (Positions are immutable, their Slots resolved once per type)
+_POSITIONS: dict[tuple, Position] = {}
+_POSITIONS_KEPT = 4096
+
+
+def _position(root_type: str | None, path: tuple, schema_from_here: bool) -> Position:
     at = Position((), (), root(root_type))
     for segment in path:
         at = at.step(segment)

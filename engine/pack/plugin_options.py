@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import InputError
 from ..k8s import k8s_schema
 from ..k8s import paths as _paths
+from ..k8s.tree import copy_plain
 from ..k8s.validate import Context, K8sChecker, Problems, TooManyProblems, describe, expected, type_hint
 from . import go_scalars, pack_format
 
@@ -121,20 +122,10 @@ def _load_option(reader: Any, name: str, spec: Any, where: tuple) -> OptionDef |
 def defaults(options: dict) -> dict:
     """FlytePropeller's built-in value of every option that has one (a copy: callers may change it)."""
     return {
-        name: _copy_plain(option.default) if isinstance(option.default, (dict, list)) else option.default
+        name: copy_plain(option.default) if isinstance(option.default, (dict, list)) else option.default
         for name, option in options.items()
         if option.default is not None
     }
-
-
-def _copy_plain(value: Any) -> Any:
-    """A copy of plain data (a pack's YAML: mappings, lists, scalars), as copy.deepcopy makes it, at a fraction of its
-    cost (an option's default is copied for every evaluation: flyte-v2's accelerator-devices has 40 entries)."""
-    if isinstance(value, dict):
-        return {key: _copy_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_plain(item) for item in value]
-    return value
 
 
 def section(document: Any) -> tuple[Any, tuple]:

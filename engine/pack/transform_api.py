@@ -81,7 +81,7 @@ class Context:
         self._ev = evaluation
         self._entry = entry
         self._declared = declared
-        self._may_set = declared.variables_set(entry.params)
+        self._may_set: set | None = None  # the variables it may set: worked out on its first set_var
         self.source: str = entry.source
         self.rule: str = entry.id
         self.tracing: bool = evaluation.tracing
@@ -174,6 +174,8 @@ class Context:
 
     def set_var(self, name: str, value: Any) -> None:
         """Set a variable this transform declares (``sets``, or a ``"variable"`` parameter)."""
+        if self._may_set is None:
+            self._may_set = self._declared.variables_set(self._entry.params)
         if name not in self._may_set:
             raise AssertionError(f"transform {self._declared.name} sets the undeclared variable {name!r}")
         self._ev.vars[name] = value
