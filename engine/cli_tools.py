@@ -29,7 +29,7 @@ from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1)"
+RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk)"
 SCENARIO_HELP = (
     "scenario files, or folders of them (walked recursively: *.yaml, *.yml, *.json; hidden files and the goldens "
     "*.pod.yaml, *.error.yaml skipped), or - for stdin"
@@ -52,7 +52,7 @@ def add_scenario_inputs(
             help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
         )
     else:
-        parser.add_argument("--rules", default="flyte-v1", metavar="RULES", help=RULES_HELP)
+        parser.add_argument("--rules", default=None, metavar="RULES", help=RULES_HELP)  # default: default_rules
     parser.add_argument(
         "-v",
         "--verbose",
@@ -140,7 +140,18 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
         metavar="MODULE:TASK",
         help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])",
     )
-    live.add_argument("--image", metavar="IMAGE", help="with --flytekit: the task image, as pyflyte's --image")
+    live.add_argument(
+        "--flyte-sdk",
+        metavar="MODULE:TASK",
+        help="serialize this flyte-sdk (Flyte 2) task with flyte-sdk itself; renders with flyte-v2 unless --rules "
+        "says otherwise (needs podeval[flyte-sdk])",
+    )
+    live.add_argument(
+        "--image",
+        metavar="IMAGE",
+        help="with --flytekit: the task image, as pyflyte's --image; with --flyte-sdk: the image flyte deploy "
+        "resolved for the task's environment",
+    )
 
 
 def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios") -> list:
@@ -186,6 +197,7 @@ PART_OPTIONS = (
     "task",
     "task_template",
     "flytekit",
+    "flyte_sdk",
     "pod_templates",
     "propeller_config",
     "namespace",
@@ -202,7 +214,7 @@ def scenario_loader(args: argparse.Namespace, files: list, *, sides: bool = Fals
     --pod-templates are ``diff``'s sides, not layers."""
 
     options = [o for o in PART_OPTIONS if not (sides and o in ("pod_templates", "propeller_config"))]
-    if not any(getattr(args, option) not in (None, False, []) for option in options):  # --array-index 0 counts
+    if not any(getattr(args, option, None) not in (None, False, []) for option in options):  # --array-index 0 counts
         return None
     stdin = [o for o in ("task", "task_template") if getattr(args, o) == "-"]
     stdin += [o for o in ("pod_templates", "propeller_config") if "-" in getattr(args, o) and o in options]

@@ -22,12 +22,21 @@ from .task_template import TEMPLATE_PARTS, unwrap
 #   podtemplates   config
 _RESOURCES = {"requests": "resources", "limits": "resources"}
 _EXTENDED_RESOURCES = {
-    "gpuAccelerator": {"device": "str", "partitionSize": "str", "unpartitioned": "bool"},
+    # deviceClass: flyteidl2's GPUAccelerator.DeviceClass (Flyte 2, flyteidl2/core/tasks.proto@6fadb90); Flyte v1's
+    # flyteidl has no such field, so the flyte-v1 packs never read it
+    "gpuAccelerator": {
+        "device": "str",
+        "partitionSize": "str",
+        "unpartitioned": "bool",
+        "deviceClass": "enum:NVIDIA_GPU|GOOGLE_TPU|AMAZON_NEURON|AMD_GPU|HABANA_GAUDI",
+    },
     "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }
 #: the pod plugin's task types; the other plugins' are their packs' (``plugins/<id>.yaml`` ``task-types``), checked
-#: when the scenario is evaluated (``engine.eval.evaluate``)
-TASK_TYPES = ("python-task", "container", "raw-container", "sidecar")
+#: when the scenario is evaluated (``engine.eval.evaluate``). "python" is flyte-sdk's task type, registered to the pod
+#: plugin on Flyte 2 (pod/plugin.go:28, :413@6fadb90); on Flyte v1 the pod plugin is the default plugin (IsDefault,
+#: pod/plugin.go:264-297@89cf9cc), so it builds that type too
+TASK_TYPES = ("python-task", "container", "raw-container", "sidecar", "python")
 # flyteidl core.DataLoadingConfig in protobuf's JSON mapping: co-pilot (engine/eval/copilot.py)
 _DATA_CONFIG = {
     "enabled": "bool",

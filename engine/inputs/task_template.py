@@ -6,8 +6,15 @@ protobuf JSON mapping in JSON or YAML, `flytectl get task -o json|yaml`, the bin
 protobuf's `json_format` into flyteidl's classes, so they mean what they mean to flyteidl: whole numbers written as
 floats (`2.0`), enum names, omitted zero values, snake_case or lowerCamelCase field names.
 
+Flyte 2's task specs are flyteidl2's (`flyteidl2.core.TaskTemplate`, wrapped in a `flyteidl2.task.TaskSpec` as
+flyte-sdk serializes it): the same messages with the same field numbers and names, plus fields only Flyte 2 has
+(`gpuAccelerator.deviceClass`, `reusePolicy`, ...). A JSON template is read by flyteidl, and by flyteidl2 when
+flyteidl refuses a field that flyteidl2 knows (or flyteidl is not installed); a binary one by flyteidl2 when it is
+installed (flyteidl would drop Flyte 2's fields without a word), else by flyteidl.
+
 `TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
-as a table). flyteidl is imported inside the functions: it is the `podeval[flyteidl]` extra (flytekit brings it).
+as a table). flyteidl and flyteidl2 are imported inside the functions: they are the `podeval[flyteidl]` and
+`podeval[flyte-sdk]` extras (flytekit brings flyteidl, flyte-sdk brings flyteidl2).
 """
 
 from __future__ import annotations
@@ -22,7 +29,13 @@ from typing import Any
 from ..documents.yamlio import load_documents
 from ..errors import InputError
 
-INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it)"
+INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it; Flyte 2: 'podeval[flyte-sdk]')"
+# The protobuf packages a TaskTemplate is read with: (core module, wrapper module, the wrapper's TaskSpec class), in
+# the order JSON is tried. flyteidl2's TaskTemplate extends flyteidl's with the same field numbers and JSON names.
+IDLS: dict[str, tuple[str, str]] = {
+    "flyteidl": ("flyteidl.core.tasks_pb2", "flyteidl.admin.task_pb2"),
+    "flyteidl2": ("flyteidl2.core.tasks_pb2", "flyteidl2.task.task_definition_pb2"),
+}
 
 # The scenario's task view, key by key: where its value is in the TaskTemplate (JSON mapping field names).
 TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
@@ -47,19 +60,52 @@ _PLACEHOLDER = re.compile(r"\{\{\s*registration\.\w+\s*\}\}")
 # Where the TaskTemplate is inside the admin wrappers flytectl and pyflyte write.
 _ADMIN_TASK_TEMPLATE = ("closure", "compiledTask", "template")  # flytectl get task: flyteidl.admin.Task
 _TASK_SPEC_TEMPLATE = ("template",)  # pyflyte package / serialize: flyteidl.admin.TaskSpec
+_V2_TASK_SPEC_TEMPLATE = ("taskTemplate",)  # flyte-sdk (flyte.extras.serialize, deploy): flyteidl2.task.TaskSpec
+_V2_TASK_DETAILS_TEMPLATE = ("spec", "taskTemplate")  # Flyte 2's TaskService GetTaskDetails: flyteidl2.task.TaskDetails
 
 
-def _protobuf(what: str) -> tuple[Any, Any, Any]:
-    """(json_format, core tasks_pb2, admin task_pb2), or an input error naming the extra to install."""
+def installed_idls() -> list[str]:
+    """The IDL packages installed, in the order a JSON TaskTemplate is tried (``IDLS``)."""
+    import importlib  # start-up: only when a TaskTemplate is read
+
+    found = []
+    for idl, (core, _) in IDLS.items():
+        try:
+            importlib.import_module(core)  # optional extras (flyteidl, flyteidl2)
+        except ImportError:
+            continue
+        found.append(idl)
+    return found
+
+
+def _protobuf(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
+    """(json_format, core tasks_pb2, the wrapper module: admin task_pb2 or flyteidl2's task_definition_pb2) of the IDL
+    ``idl`` (default: the first installed), or an input error naming the extra to install."""
+    import importlib  # start-up: only when a TaskTemplate is read
+
+    idls = [idl] if idl else installed_idls()
     try:
-        from flyteidl.admin import task_pb2  # optional extra (flyteidl)
-        from flyteidl.core import tasks_pb2  # optional extra (flyteidl)
-        from google.protobuf import json_format  # optional extra (flyteidl)
+        if not idls:
+            raise ImportError(what)
+        core, wrapper = IDLS[idls[0]]
+        tasks_pb2 = importlib.import_module(core)  # optional extra (flyteidl or flyteidl2)
+        task_pb2 = importlib.import_module(wrapper)  # optional extra (flyteidl or flyteidl2)
+        from google.protobuf import json_format  # optional extra (flyteidl or flyteidl2 bring protobuf)
     except ImportError:
         raise InputError(
             "flyteidl_missing", f"{what} needs the flyteidl package, which is not installed", hint=INSTALL_HINT
         ) from None
     return json_format, tasks_pb2, task_pb2
+
+
+def _spec_class(task_pb2: Any) -> Any:
+    """The wrapper TaskSpec of an IDL: flyteidl.admin.TaskSpec (`template`) or flyteidl2.task.TaskSpec
+    (`task_template`), both with the TaskTemplate as field 1."""
+    return task_pb2.TaskSpec
+
+
+def _spec_template(message: Any) -> Any:
+    return message.task_template if hasattr(message, "task_template") else message.template
 
 
 # -- the JSON mapping ---------------------------------------------------------------------------------------------
@@ -74,10 +120,46 @@ class TemplateProblem(InputError):
 
 
 def parse_template(value: Any) -> dict:
-    """The TaskTemplate JSON `value`, parsed by protobuf into flyteidl's TaskTemplate and printed back in the
-    canonical JSON mapping (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises
-    TemplateProblem, located at the field protobuf refuses."""
-    json_format, tasks_pb2, _ = _protobuf("task.template")
+    """The TaskTemplate JSON `value`, parsed by protobuf into flyteidl's TaskTemplate (flyteidl2's when flyteidl
+    refuses a field only flyteidl2 has, or is not installed) and printed back in the canonical JSON mapping
+    (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises TemplateProblem, located at
+    the field protobuf refuses."""
+    idls = installed_idls()
+    if not idls:
+        _protobuf("task.template")  # raises flyteidl_missing
+    first: TemplateProblem | None = None
+    for idl in idls:
+        try:
+            return _parse(value, idl)
+        except TemplateProblem as problem:
+            if first is None:
+                first = problem
+            elif first.code == "unknown_key" and first.where and _knows(idl, first.where):
+                raise  # flyteidl refused a Flyte 2 field: flyteidl2's problem is the one that matters
+    assert first is not None
+    raise first
+
+
+def _knows(idl: str, where: tuple) -> bool:
+    """Whether the TaskTemplate field at `where` (a path of JSON field names, list indexes and map keys left out of
+    the message walk) is a field of `idl`'s TaskTemplate."""
+    _, tasks_pb2, _ = _protobuf("task.template", idl)
+    descriptor = tasks_pb2.TaskTemplate.DESCRIPTOR
+    for key in where:
+        if not isinstance(key, str) or descriptor is None:
+            continue
+        fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
+        field = fields.get(key)
+        if field is None:
+            return False
+        descriptor = field.message_type
+        if descriptor is not None and descriptor.GetOptions().map_entry:
+            descriptor = descriptor.fields_by_name["value"].message_type
+    return True
+
+
+def _parse(value: Any, idl: str) -> dict:
+    json_format, tasks_pb2, _ = _protobuf("task.template", idl)
     if not isinstance(value, dict):
         raise TemplateProblem(
             "task_template_invalid",
@@ -281,9 +363,10 @@ def _container(container: dict) -> dict:
 
 
 def unwrap(value: Any) -> tuple[Any, tuple]:
-    """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), with its path."""
+    """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), or a flyteidl2
+    `TaskSpec` (flyte-sdk) or `TaskDetails` (Flyte 2's task service), with its path."""
     if isinstance(value, dict) and "type" not in value:
-        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE):
+        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE, _V2_TASK_SPEC_TEMPLATE, _V2_TASK_DETAILS_TEMPLATE):
             node: Any = value
             for key in prefix:
                 node = node.get(key) if isinstance(node, dict) else None
@@ -373,9 +456,12 @@ def _binary(data: bytes) -> bool:
 
 
 def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
-    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), or a bare TaskTemplate."""
-    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
-    from google.protobuf.message import DecodeError  # optional extra (flyteidl)
+    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), flyteidl2's `task.TaskSpec`
+    (flyte-sdk), or a bare TaskTemplate. Read by flyteidl2 when installed: its messages extend flyteidl's with the same
+    field numbers, so a Flyte v1 template reads the same, and a Flyte 2 one keeps the fields flyteidl does not know."""
+    idls = installed_idls()
+    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idls[-1] if idls else None)
+    from google.protobuf.message import DecodeError  # optional extra (flyteidl or flyteidl2)
 
     where = f"{path}[{member}]" if member else path
     if re.search(r"_[23]\.pb$", member or path):
@@ -386,20 +472,21 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
             file=path,
             hint="pyflyte writes each task as NN_<task name>_1.pb",
         )
-    for cls in (task_pb2.TaskSpec, tasks_pb2.TaskTemplate):
+    for cls in (_spec_class(task_pb2), tasks_pb2.TaskTemplate):
         message = cls()
         try:
             message.ParseFromString(data)
         except DecodeError:
             continue
-        template = message.template if cls is task_pb2.TaskSpec else message
+        template = message if cls is tasks_pb2.TaskTemplate else _spec_template(message)
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
             return to_json(template)
     raise InputError(
         "task_template_invalid",
         f"{where} is not a flyteidl TaskSpec or TaskTemplate",
         file=path,
-        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb",
+        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb; flyte-sdk a "
+        "flyteidl2 TaskSpec",
     )
 
 
