@@ -44,7 +44,8 @@ def template_from_flyte_sdk(ref: Any, *, image: str | None = None) -> Any:
         from flyte._task import TaskTemplate  # optional extra (flyte-sdk)
     except ImportError:
         raise InputError(
-            "flyte_sdk_missing", f"--flyte-sdk {ref} needs flyte-sdk (the flyte package), which is not installed",
+            "flyte_sdk_missing",
+            f"--flyte-sdk {ref} needs flyte-sdk (the flyte package), which is not installed",
             hint=_INSTALL_HINT,
         ) from None
     entity = load_entity(ref, what="flyte-sdk") if isinstance(ref, str) else ref

@@ -9,8 +9,10 @@ floats (`2.0`), enum names, omitted zero values, snake_case or lowerCamelCase fi
 Flyte 2's task specs are flyteidl2's (`flyteidl2.core.TaskTemplate`, wrapped in a `flyteidl2.task.TaskSpec` as
 flyte-sdk serializes it): the same messages with the same field numbers and names, plus fields only Flyte 2 has
 (`gpuAccelerator.deviceClass`, `reusePolicy`, ...). A JSON template is read by flyteidl, and by flyteidl2 when
-flyteidl refuses a field that flyteidl2 knows (or flyteidl is not installed); a binary one by flyteidl2 when it is
-installed (flyteidl would drop Flyte 2's fields without a word), else by flyteidl.
+flyteidl refuses it (or is not installed); a binary one by flyteidl, and by flyteidl2 when flyteidl finds fields it
+does not know (it would drop Flyte 2's fields without a word) or is not installed. flyteidl2's `VariableMap` is a
+list of {key, value} entries where flyteidl's is a map (the same on the wire, not in JSON): the task view takes
+both.
 
 `TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
 as a table). flyteidl and flyteidl2 are imported inside the functions: they are the `podeval[flyteidl]` and
@@ -29,7 +31,9 @@ from typing import Any
 from ..documents.yamlio import load_documents
 from ..errors import InputError
 
-INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it; Flyte 2: 'podeval[flyte-sdk]')"
+INSTALL_HINT = (
+    "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it; Flyte 2: 'podeval[flyte-sdk]')"
+)
 # The protobuf packages a TaskTemplate is read with: (core module, wrapper module, the wrapper's TaskSpec class), in
 # the order JSON is tried. flyteidl2's TaskTemplate extends flyteidl's with the same field numbers and JSON names.
 IDLS: dict[str, tuple[str, str]] = {
@@ -66,30 +70,33 @@ _V2_TASK_DETAILS_TEMPLATE = ("spec", "taskTemplate")  # Flyte 2's TaskService Ge
 
 def installed_idls() -> list[str]:
     """The IDL packages installed, in the order a JSON TaskTemplate is tried (``IDLS``)."""
-    import importlib  # start-up: only when a TaskTemplate is read
-
     found = []
     for idl, (core, _) in IDLS.items():
         try:
-            importlib.import_module(core)  # optional extras (flyteidl, flyteidl2)
+            _import(core)
         except ImportError:
             continue
         found.append(idl)
     return found
 
 
+def _import(dotted: str) -> Any:
+    """`from package import module`: refused when the package is blocked (None in sys.modules) too."""
+    import importlib  # start-up: only when a TaskTemplate is read
+
+    importlib.import_module(dotted.rpartition(".")[0])  # optional extras (flyteidl, flyteidl2)
+    return importlib.import_module(dotted)  # optional extras (flyteidl, flyteidl2)
+
+
 def _protobuf(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
     """(json_format, core tasks_pb2, the wrapper module: admin task_pb2 or flyteidl2's task_definition_pb2) of the IDL
     ``idl`` (default: the first installed), or an input error naming the extra to install."""
-    import importlib  # start-up: only when a TaskTemplate is read
-
     idls = [idl] if idl else installed_idls()
     try:
         if not idls:
             raise ImportError(what)
         core, wrapper = IDLS[idls[0]]
-        tasks_pb2 = importlib.import_module(core)  # optional extra (flyteidl or flyteidl2)
-        task_pb2 = importlib.import_module(wrapper)  # optional extra (flyteidl or flyteidl2)
+        tasks_pb2, task_pb2 = _import(core), _import(wrapper)
         from google.protobuf import json_format  # optional extra (flyteidl or flyteidl2 bring protobuf)
     except ImportError:
         raise InputError(
@@ -319,7 +326,7 @@ def task_view(template: dict) -> dict:
     data_config = any("dataConfig" in (task.get(target) or {}) for target in ("container", "k8sPod"))
     if data_config and isinstance(template.get("interface"), dict):  # only co-pilot's command lines read it
         task["interface"] = {
-            side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
+            side: {"variables": _variables((template["interface"].get(side) or {}).get("variables"))}
             for side in ("inputs", "outputs")
             if side in template["interface"]
         }
@@ -339,6 +346,13 @@ def task_view(template: dict) -> dict:
     if "custom" in template:
         task["custom"] = template["custom"]
     return task
+
+
+def _variables(variables: Any) -> dict:
+    """A VariableMap's variables by name: flyteidl's map, or flyteidl2's list of {key, value} entries."""
+    if isinstance(variables, list):
+        return {entry.get("key", ""): entry.get("value") or {} for entry in variables if isinstance(entry, dict)}
+    return dict(variables or {})
 
 
 def _container(container: dict) -> dict:
@@ -457,10 +471,50 @@ def _binary(data: bytes) -> bool:
 
 def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
     """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), flyteidl2's `task.TaskSpec`
-    (flyte-sdk), or a bare TaskTemplate. Read by flyteidl2 when installed: its messages extend flyteidl's with the same
-    field numbers, so a Flyte v1 template reads the same, and a Flyte 2 one keeps the fields flyteidl does not know."""
+    (flyte-sdk), or a bare TaskTemplate. flyteidl2's messages extend flyteidl's with the same field numbers: what
+    flyteidl reads without an unknown field is read by flyteidl, anything else by flyteidl2."""
     idls = installed_idls()
-    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idls[-1] if idls else None)
+    _protobuf(f"--task-template {path}")  # raises flyteidl_missing when neither is installed
+    for idl in idls:
+        template = _binary_template(path, data, member, idl)
+        if template is not None and (idl == idls[-1] or not _unknown_fields(template)):
+            return to_json(template)
+    raise InputError(
+        "task_template_invalid",
+        f"{f'{path}[{member}]' if member else path} is not a flyteidl TaskSpec or TaskTemplate",
+        file=path,
+        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb; flyte-sdk a "
+        "flyteidl2 TaskSpec",
+    )
+
+
+def _unknown_fields(message: Any) -> bool:
+    """Whether protobuf kept fields of `message` (or of a message inside it) that its class does not know."""
+    from google.protobuf.unknown_fields import UnknownFieldSet  # optional extra (flyteidl or flyteidl2)
+
+    if len(UnknownFieldSet(message)):
+        return True
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            if field.message_type.fields_by_name["value"].message_type is None:
+                continue
+            items: Any = value.values()
+        else:
+            items = value if _repeated(field) else [value]
+        if any(_unknown_fields(item) for item in items):
+            return True
+    return False
+
+
+def _repeated(field: Any) -> bool:
+    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
+
+
+def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> Any:
+    """The TaskTemplate message `idl` reads from `data` (a TaskSpec or a bare TaskTemplate), or None."""
+    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idl)
     from google.protobuf.message import DecodeError  # optional extra (flyteidl or flyteidl2)
 
     where = f"{path}[{member}]" if member else path
@@ -480,14 +534,8 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
             continue
         template = message if cls is tasks_pb2.TaskTemplate else _spec_template(message)
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
-            return to_json(template)
-    raise InputError(
-        "task_template_invalid",
-        f"{where} is not a flyteidl TaskSpec or TaskTemplate",
-        file=path,
-        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb; flyte-sdk a "
-        "flyteidl2 TaskSpec",
-    )
+            return template
+    return None
 
 
 def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
