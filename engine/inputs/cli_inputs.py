@@ -19,6 +19,7 @@ from ..pack.rules import load_rules
 from .podtemplate_files import read_pod_template_file
 from .propeller_config import load, read_files
 from .scenario import load_scenario
+from .task_template import is_registered_task
 
 
 def read_yaml_documents(path: str) -> list:
@@ -171,6 +172,14 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
     if loaded_config:
         scenario.config_origin = loaded_config[-1]
     return scenario
+
+
+def load_corpus_entry(args: argparse.Namespace, source: str | Path) -> Any:
+    """A file of a corpus (``podeval migrate-report``): a scenario, or a registered task (a TaskTemplate file, as
+    ``--task-template`` reads it), with the separate files of ``args`` laid over it."""
+    if is_registered_task(source):
+        return load_cli_scenario(argparse.Namespace(**{**vars(args), "task_template": str(source), "task_name": None}))
+    return load_cli_scenario(args, source)
 
 
 def _check_usage(args: argparse.Namespace, parts: bool, source: Any) -> None:

@@ -425,6 +425,21 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
     return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
 
 
+def is_registered_task(path: str | Path) -> bool:
+    """Whether a file of a corpus is a registered task rather than a scenario: a `.pb` or pyflyte `.tgz`, or a YAML or
+    JSON file whose first document is a TaskTemplate inside flytectl's, pyflyte's or flyte-sdk's wrapper, or a bare
+    TaskTemplate with its `id` and `type` (as they print it)."""
+    name = str(path)
+    if name.endswith((".pb", ".tgz", ".tar.gz")):
+        return True
+    try:
+        documents = load_documents(Path(name).read_bytes(), name)
+    except (OSError, InputError):
+        return False  # read again as a scenario, which reports the problem
+    value, prefix = unwrap(documents[0].value if documents else None)
+    return isinstance(value, dict) and "task" not in value and (bool(prefix) or {"id", "type"} <= set(value))
+
+
 def _template_name(template: Any) -> str:
     task_id = template.get("id") if isinstance(template, dict) else None
     return str(task_id.get("name", "")) if isinstance(task_id, dict) else ""
