@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import FlyteBuildError, InputError
 from .eval.evaluate import evaluate
-from .inputs.cli_inputs import load_corpus_entry, load_cli_scenario, read_propeller_config, read_yaml_documents
+from .inputs.cli_inputs import load_cli_scenario, load_corpus_entry, read_propeller_config, read_yaml_documents
 from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
 from .inputs.scenario_files import corpus_files
