@@ -353,6 +353,9 @@ def register(sub) -> None:
     )
     migrate.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
     migrate.add_argument(
+        "-q", "--quiet", action="store_true", help="text: the summary only (and the tasks that cannot be evaluated)"
+    )
+    migrate.add_argument(
         "--html", metavar="FILE", help="also write the summary and the changed Pods side by side as an HTML report"
     )
     migrate.add_argument("--junit", metavar="FILE", help="also write JUnit XML: a task that changes is a failure")
@@ -577,6 +580,7 @@ def _migrate_report(args: argparse.Namespace) -> int:
         changed=changed,
         jobs=args.jobs,
         load=load,
+        quiet=args.quiet,
     )
     if args.junit:
         from .tools.junit import write_junit  # start-up: the JUnit writer only with --junit

@@ -164,4 +164,6 @@ def test_kinds_by_verb_and_source():
     assert kind_of(change, "v1", "v2") == "gain tolerations (v2: k8s-plugin, rule gpu-tolerations)"
     change = {"path": "spec.containers[name=a].resources.requests.cpu", "change": "removed", "oldOwner": "t"}
     assert kind_of(change, "v1", "v2") == "lose container resources (v1: t)"
+    change = {"path": "spec.dnsConfig", "change": "changed", "oldOwner": "k8s-plugin", "newOwner": "k8s-plugin"}
+    assert kind_of(change, "v1", "v2") == "change a DNS config (both: k8s-plugin)"
     assert general_path("spec.containers[name=a].env[name=X].value") == "spec.containers[name=*].env[name=*].value"

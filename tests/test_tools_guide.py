@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 import engine
+from console_docs import run_console_blocks
 from engine.errors import PodevalError
 from engine.pack.registry import STRATEGIES
 from engine.pack.transform_api import TRANSFORMS
@@ -145,36 +146,5 @@ def test_console_examples(tmp_path):
     work.mkdir()
     for folder in ("examples", "rules"):
         shutil.copytree(ROOT / folder, work / folder)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    ran = 0
-    for language, attributes, body, line in _blocks():
-        if language == "python" and "file" in attributes:
-            (work / attributes["file"]).write_text(body)
-            continue
-        if language != "console" or "run" not in attributes:
-            continue
-        commands: list[tuple[str, list[str]]] = []
-        for text in body.splitlines():
-            if text.startswith("$ "):
-                commands.append((text[2:], []))
-            elif text.strip():
-                commands[-1][1].append(text)
-        for command, expected in commands:
-            command, _, comment = command.partition("#")
-            wanted = int(re.search(r"exit (\d+)", comment).group(1)) if "exit" in comment else 0
-            argv = shlex.split(command)
-            if argv[0] == "podeval":
-                argv = [sys.executable, "-m", "engine", *argv[1:]]
-            elif argv[0] == "python":
-                argv = [sys.executable, *argv[1:]]
-            done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
-            output = done.stdout + done.stderr
-            assert done.returncode == wanted, (
-                f"docs line {line}: `{command.strip()}` exited {done.returncode}:\n{output}"
-            )
-            for expected_line in expected:
-                assert expected_line.rstrip() in output, (
-                    f"docs line {line}: `{command.strip()}` did not print {expected_line!r}:\n{output}"
-                )
-            ran += 1
+    ran, _ = run_console_blocks(GUIDE, work)
     assert ran >= 8

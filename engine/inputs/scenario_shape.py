@@ -21,14 +21,15 @@ from .task_template import TEMPLATE_PARTS, unwrap
 #   authoring:<decoder> (PodTemplate authoring view)   podspec:<decoder> (a pod spec Flyte decodes)
 #   podtemplates   config
 _RESOURCES = {"requests": "resources", "limits": "resources"}
+# flyteidl2 core.GPUAccelerator.DeviceClass (flyteidl2/core/tasks.proto:55-80 at flyteorg/flyte 6fadb90)
+DEVICE_CLASSES = ("NVIDIA_GPU", "GOOGLE_TPU", "AMAZON_NEURON", "AMD_GPU", "HABANA_GAUDI")
 _EXTENDED_RESOURCES = {
-    # deviceClass: flyteidl2's GPUAccelerator.DeviceClass (Flyte 2, flyteidl2/core/tasks.proto@6fadb90); Flyte v1's
-    # flyteidl has no such field, so the flyte-v1 packs never read it
+    # deviceClass: flyteidl2's GPUAccelerator.DeviceClass (Flyte 2; FlytePropeller v1 has no device classes)
     "gpuAccelerator": {
         "device": "str",
         "partitionSize": "str",
         "unpartitioned": "bool",
-        "deviceClass": "enum:NVIDIA_GPU|GOOGLE_TPU|AMAZON_NEURON|AMD_GPU|HABANA_GAUDI",
+        "deviceClass": "enum:" + "|".join(DEVICE_CLASSES),
     },
     "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }

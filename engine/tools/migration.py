@@ -71,7 +71,10 @@ def kind_of(change: dict, old_label: str, new_label: str) -> str:
         return f"gain {topic} ({new_label}: {_who(change, 'new')})"
     if verb == "lose":
         return f"lose {topic} ({old_label}: {_who(change, 'old')})"
-    return f"change {topic} ({old_label}: {_who(change, 'old')} -> {new_label}: {_who(change, 'new')})"
+    old, new = _who(change, "old"), _who(change, "new")
+    if old == new:
+        return f"change {topic} (both: {new})"
+    return f"change {topic} ({old_label}: {old} -> {new_label}: {new})"
 
 
 def _who(change: dict, side: str) -> str:
@@ -168,13 +171,18 @@ def _why(explanation: dict | None) -> str:
 
 
 class TextWriter:
-    def __init__(self, out: TextIO, old_label: str, new_label: str) -> None:
-        self.out, self.old_label, self.new_label = out, old_label, new_label
+    """Each task that changes with its fields (``quiet``: none, only the tasks that cannot be evaluated), then the
+    summary."""
+
+    def __init__(self, out: TextIO, old_label: str, new_label: str, quiet: bool = False) -> None:
+        self.out, self.old_label, self.new_label, self.quiet = out, old_label, new_label, quiet
         self.width = max(len(old_label), len(new_label))
 
     def task(self, task: TaskMigration) -> None:
         if task.status == "unreadable":
             self.out.write(f"! {task.file}: cannot be evaluated: error[{task.error.code}] {task.error}\n")
+            return
+        if self.quiet:
             return
         if not task.changes:
             self.out.write(f"~ {task.file}: the outcome changes\n")
@@ -210,7 +218,7 @@ class TextWriter:
 class JsonWriter:
     """One document: ``{"from", "to", "tasks": [...], "summary": {...}}``, written as it goes."""
 
-    def __init__(self, out: TextIO, old_label: str, new_label: str) -> None:
+    def __init__(self, out: TextIO, old_label: str, new_label: str, quiet: bool = False) -> None:
         self.out, self.first = out, True
         self.out.write(f'{{"from": {json.dumps(old_label)}, "to": {json.dumps(new_label)}, "tasks": [')
 
@@ -253,10 +261,11 @@ def migrate(
     changed: list | None = None,
     jobs: int = 1,
     load: Any = None,
+    quiet: bool = False,
 ) -> Summary:
     """Report every task of the corpus; ``cases`` collects a JUnit case per task, ``changed`` the files of the tasks
-    that change (for the HTML report)."""
-    writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label)
+    that change (for the HTML report); ``quiet``: the text report's summary only."""
+    writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label, quiet)
     summary = Summary()
     for task in _tasks(inputs, old_side, new_side, jobs, load):
         summary.add(task)
