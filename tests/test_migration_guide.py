@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from console_docs import run_console_blocks
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,36 +11,25 @@ written into that copy first. Every strategy and every transform must have an ex
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from console_docs import blocks, run_console_blocks
 
 import engine
-from console_docs import run_console_blocks
 from engine.errors import PodevalError
 from engine.pack.registry import STRATEGIES
 from engine.pack.transform_api import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "policy-authors.md"
-_BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
 
 
 def _blocks() -> list[tuple[str, dict, str, int]]:
-    text = GUIDE.read_text(encoding="utf-8")
-    found = []
-    for match in _BLOCK.finditer(text):
-        language, info, body = match.group(1), match.group(2).split(), match.group(3)
-        attributes = dict(token.split("=", 1) if "=" in token else (token, True) for token in info)
-        found.append((language, attributes, body, text.count("\n", 0, match.start()) + 1))
-    return found
+    return blocks(GUIDE)
 
 
 def _examples() -> dict[str, dict]:
