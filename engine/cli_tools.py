@@ -155,10 +155,13 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
     )
 
 
-def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios") -> list:
+def scenario_files(
+    inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios", tasks: bool = False
+) -> list:
     """The scenario files of the SCENARIO arguments, by the one file selection of every command
     (``engine.inputs.scenario_files.corpus_files``): ``["-"]`` for stdin, an empty list for none. A path that does not exist
-    is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr."""
+    is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr. ``tasks``: a
+    registered task's file is taken too (``migrate-report``)."""
     if "-" in inputs:
         if len(inputs) > 1:
             raise InputError("usage", "- (stdin) is the only SCENARIO when given", hint="give - alone, or files")
@@ -176,7 +179,7 @@ def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario
         if verbose:
             sys.stderr.write(f"podeval: skipped {path}: {why}\n")
 
-    files = list(corpus_files(inputs, skipped))
+    files = list(corpus_files(inputs, skipped, tasks=tasks))
     if inputs and not files:
         raise InputError(
             code,
@@ -552,7 +555,7 @@ def _migrate_report(args: argparse.Namespace) -> int:
 
     check_writable(args.html, "--html")
     check_writable(args.junit, "--junit")
-    files = scenario_files(args.scenarios, verbose=args.verbose)
+    files = scenario_files(args.scenarios, verbose=args.verbose, what="task", tasks=True)
     packs = load_rules(args.from_rules), load_rules(args.to_rules)
     labels = [pack.name for pack in packs] if packs[0].name != packs[1].name else [args.from_rules, args.to_rules]
     # the platform's config and PodTemplates are the same on both sides; each pack loads the config its own way

@@ -18,10 +18,13 @@ GOLDEN_SUFFIXES = (POD_SUFFIX, ERROR_SUFFIX)
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+def corpus_files(
+    inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None, *, tasks: bool = False
+) -> Iterator[Path]:
     """Scenario files of a corpus, lazily: files as given, folders walked in sorted order (hidden entries and
     ``podeval test`` goldens skipped). ``skipped(path, why)``, when given, hears of every file of a folder that is
-    not taken (``podeval ... -v`` prints them)."""
+    not taken (``podeval ... -v`` prints them). ``tasks``: the corpus is of tasks, and a registered task's file
+    (a TaskTemplate) is one too (``podeval migrate-report``)."""
     for entry in inputs:
         root = Path(entry)
         if not root.is_dir():

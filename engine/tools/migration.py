@@ -281,7 +281,7 @@ def migrate(
 
 def _tasks(inputs: Iterable[str], old_side: Side, new_side: Side, jobs: int, load: Any) -> Iterator[TaskMigration]:
     if jobs <= 1:
-        for path in corpus_files(inputs):
+        for path in corpus_files(inputs, tasks=True):
             started = time.monotonic()
             task = migrate_task(path, old_side, new_side, load)
             task.seconds = time.monotonic() - started
@@ -289,7 +289,7 @@ def _tasks(inputs: Iterable[str], old_side: Side, new_side: Side, jobs: int, loa
         return
     yield from stream(
         _migrate_chunk,
-        corpus_files(inputs),
+        corpus_files(inputs, tasks=True),
         jobs=jobs,
         init=corpus._init_sides,
         initargs=(corpus._spec(old_side), corpus._spec(new_side), load),
