@@ -574,6 +574,7 @@ def _migrate_report(args: argparse.Namespace) -> int:
     load = functools.partial(load_corpus_entry, layered)
     cases: list | None = [] if args.junit else None
     changed: list | None = [] if args.html else None
+    unchanged: list | None = [] if args.html else None
     summary = migrate(
         [str(f) for f in files],
         *sides,
@@ -581,6 +582,7 @@ def _migrate_report(args: argparse.Namespace) -> int:
         out=sys.stdout,
         cases=cases,
         changed=changed,
+        unchanged=unchanged,
         jobs=args.jobs,
         load=load,
         quiet=args.quiet,
@@ -600,6 +602,7 @@ def _migrate_report(args: argparse.Namespace) -> int:
                 title=f"podeval migrate-report: {labels[0]} -> {labels[1]}",
                 summary=kinds,
                 total=summary.tasks,
+                unchanged_names=unchanged or [],
             ),
             encoding="utf-8",
         )

@@ -107,6 +107,7 @@ def test_junit_and_html(tmp_path, capsys):
     page = html.read_text()
     assert "Kinds of change" in page and "gain container fields (flyte-v1.15: runtime-template)" in page
     assert "2 of 3 Pods changed" in page
+    assert "<li><code>" + str(folder / "registered.yaml") + "</code></li>" in page  # the unchanged Pod, by name
 
 
 def test_registered_tasks_with_the_platforms_files(capsys):

@@ -25,15 +25,16 @@ def render_diff_report(
     title: str | None = None,
     summary: Iterable[tuple[str, int]] | None = None,
     total: int | None = None,
+    unchanged_names: Iterable[str] = (),
 ) -> str:
     """The what-if report: for each scenario whose Pod or provenance changed, both Pods side by side, changed
     fields marked, owners on both sides; the unchanged scenarios by name. ``summary`` (``podeval migrate-report``):
     (kind of change, number of tasks) rows shown first; ``total``: the number of scenarios of the corpus when
-    ``pairs`` holds only the changed ones."""
+    ``pairs`` holds only the changed ones, and ``unchanged_names`` the others."""
     pairs = list(pairs)
     graph_a, graph_b = rules_a.graph_dict(), rules_b.graph_dict()
     changed: list[tuple[str, _Pane, _Pane]] = []
-    unchanged: list[str] = []
+    unchanged: list[str] = list(unchanged_names)
     for index, (name, result_a, result_b) in enumerate(pairs):
         if result_a.pod == result_b.pod and dict(result_a.trace.owners) == dict(result_b.trace.owners):
             unchanged.append(name)

@@ -259,18 +259,22 @@ def migrate(
     out: TextIO,
     cases: list | None = None,
     changed: list | None = None,
+    unchanged: list | None = None,
     jobs: int = 1,
     load: Any = None,
     quiet: bool = False,
 ) -> Summary:
     """Report every task of the corpus; ``cases`` collects a JUnit case per task, ``changed`` the files of the tasks
-    that change (for the HTML report); ``quiet``: the text report's summary only."""
+    that change and ``unchanged`` of those that do not (for the HTML report); ``quiet``: the text report's summary
+    only."""
     writer = (JsonWriter if output == "json" else TextWriter)(out, old_side.label, new_side.label, quiet)
     summary = Summary()
     for task in _tasks(inputs, old_side, new_side, jobs, load):
         summary.add(task)
         if cases is not None:
             cases.append(junit_case(task, old_side.label, new_side.label))
+        if task.status == "unchanged" and unchanged is not None:
+            unchanged.append(task.file)
         if task.status != "unchanged":
             writer.task(task)
             if changed is not None and task.status == "changed":
