@@ -27,7 +27,8 @@ def test_without_flyte_sdk__flyte_sdk_missing(monkeypatch):
 
 
 def test_without_flyte_sdk_the_cli_says_so(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "flyte", None)
+    for name in ("flyte", "flyte._task"):
+        monkeypatch.setitem(sys.modules, name, None)
     assert main(["render", "--flyte-sdk", "my_project.train:fit", "--rules", "flyte-v1"]) == 2
     assert "error[flyte_sdk_missing]" in capsys.readouterr().err
 
