@@ -24,7 +24,7 @@ from .cli_tools import add_scenario_inputs, check_writable, format_what_if, scen
 from .errors import InputError, PodevalError
 from .eval import user_paths
 from .eval.evaluate import evaluate
-from .inputs.cli_inputs import load_cli_scenario
+from .inputs.cli_inputs import default_rules, load_cli_scenario
 from .k8s import paths
 from .pack.rules import load_rules
 from .render.text import count, dump, format_event, format_explain, format_graph
@@ -256,6 +256,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "completion":
         return _completion(parser, args.shell)
 
+    if getattr(args, "rules", "") is None:
+        args.rules = default_rules(args)
     if args.command in cli_tools.COMMANDS:
         return cli_tools.run(args)
     if args.command == "graph":

@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import FlyteBuildError, InputError
 from .eval.evaluate import evaluate
-from .inputs.cli_inputs import load_cli_scenario, read_propeller_config, read_yaml_documents
+from .inputs.cli_inputs import load_cli_scenario, load_corpus_entry, read_propeller_config, read_yaml_documents
 from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
 from .inputs.scenario_files import corpus_files
@@ -29,7 +29,7 @@ from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1)"
+RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk)"
 SCENARIO_HELP = (
     "scenario files, or folders of them (walked recursively: *.yaml, *.yml, *.json; hidden files and the goldens "
     "*.pod.yaml, *.error.yaml skipped), or - for stdin"
@@ -37,13 +37,14 @@ SCENARIO_HELP = (
 
 
 def add_scenario_inputs(
-    parser: argparse.ArgumentParser, *, nargs: str = "*", parts: bool = True, sides: bool = False
+    parser: argparse.ArgumentParser, *, nargs: str = "*", parts: bool = True, sides: bool = False, rules: bool = True
 ) -> None:
     """The arguments of every command that reads scenarios: SCENARIO..., --rules, -v, and (``parts``) the group
     that builds a scenario from separate files, laid over each scenario given. ``sides`` (``diff``): --rules,
-    --propeller-config and --pod-templates given twice are the old and the new side."""
+    --propeller-config and --pod-templates given twice are the old and the new side. ``rules=False``: the command
+    names its packs itself (``migrate-report --from --to``)."""
     parser.add_argument("scenarios", nargs=nargs, metavar="SCENARIO", help=SCENARIO_HELP)
-    if sides:
+    if rules and sides:
         parser.add_argument(
             "--rules",
             action="append",
@@ -51,8 +52,8 @@ def add_scenario_inputs(
             metavar="RULES",
             help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
         )
-    else:
-        parser.add_argument("--rules", default="flyte-v1", metavar="RULES", help=RULES_HELP)
+    elif rules:
+        parser.add_argument("--rules", default=None, metavar="RULES", help=RULES_HELP)  # default: default_rules
     parser.add_argument(
         "-v",
         "--verbose",
@@ -140,13 +141,27 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
         metavar="MODULE:TASK",
         help="serialize this flytekit task with flytekit itself (needs podeval[flytekit])",
     )
-    live.add_argument("--image", metavar="IMAGE", help="with --flytekit: the task image, as pyflyte's --image")
+    live.add_argument(
+        "--flyte-sdk",
+        metavar="MODULE:TASK",
+        help="serialize this flyte-sdk (Flyte 2) task with flyte-sdk itself; renders with flyte-v2 unless --rules "
+        "says otherwise (needs podeval[flyte-sdk])",
+    )
+    live.add_argument(
+        "--image",
+        metavar="IMAGE",
+        help="with --flytekit: the task image, as pyflyte's --image; with --flyte-sdk: the image flyte deploy "
+        "resolved for the task's environment",
+    )
 
 
-def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios") -> list:
+def scenario_files(
+    inputs: list, *, verbose: bool = False, what: str = "scenario", code: str = "no_scenarios", tasks: bool = False
+) -> list:
     """The scenario files of the SCENARIO arguments, by the one file selection of every command
     (``engine.inputs.scenario_files.corpus_files``): ``["-"]`` for stdin, an empty list for none. A path that does not exist
-    is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr."""
+    is exit 2 naming it; with ``verbose``, each file of a folder that is not taken is said on stderr. ``tasks``: a
+    registered task's file is taken too (``migrate-report``)."""
     if "-" in inputs:
         if len(inputs) > 1:
             raise InputError("usage", "- (stdin) is the only SCENARIO when given", hint="give - alone, or files")
@@ -164,7 +179,7 @@ def scenario_files(inputs: list, *, verbose: bool = False, what: str = "scenario
         if verbose:
             sys.stderr.write(f"podeval: skipped {path}: {why}\n")
 
-    files = list(corpus_files(inputs, skipped))
+    files = list(corpus_files(inputs, skipped, tasks=tasks))
     if inputs and not files:
         raise InputError(
             code,
@@ -186,6 +201,7 @@ PART_OPTIONS = (
     "task",
     "task_template",
     "flytekit",
+    "flyte_sdk",
     "pod_templates",
     "propeller_config",
     "namespace",
@@ -202,7 +218,7 @@ def scenario_loader(args: argparse.Namespace, files: list, *, sides: bool = Fals
     --pod-templates are ``diff``'s sides, not layers."""
 
     options = [o for o in PART_OPTIONS if not (sides and o in ("pod_templates", "propeller_config"))]
-    if not any(getattr(args, option) not in (None, False, []) for option in options):  # --array-index 0 counts
+    if not any(getattr(args, option, None) not in (None, False, []) for option in options):  # --array-index 0 counts
         return None
     stdin = [o for o in ("task", "task_template") if getattr(args, o) == "-"]
     stdin += [o for o in ("pod_templates", "propeller_config") if "-" in getattr(args, o) and o in options]
@@ -309,6 +325,45 @@ def register(sub) -> None:
     diff.add_argument("--junit", metavar="FILE", help="also write JUnit XML: a scenario whose Pod changed is a failure")
     COMMANDS["diff"] = _diff
 
+    migrate = sub.add_parser(
+        "migrate-report",
+        help="what changes for each task when the platform moves to another Flyte (flyte-v1 -> flyte-v2)",
+        description="Evaluate each task of a corpus (scenario files, or registered tasks: TaskTemplate files as "
+        "flytectl get task -o yaml prints them) under the Flyte the platform runs (--from) and the one it moves to "
+        "(--to), with the platform's config and PodTemplates (--propeller-config, --pod-templates, -n), and report "
+        "for each task the fields whose value changes, with the explain of both sides, then how many tasks have "
+        "each kind of change (gain, lose or change; the field's topic; the source and rule behind it).",
+    )
+    add_scenario_inputs(migrate, nargs="+", rules=False)
+    migrate.add_argument(
+        "--from",
+        dest="from_rules",
+        default="flyte-v1",
+        metavar="RULES",
+        help="the Flyte the platform runs (default flyte-v1)",
+    )
+    migrate.add_argument(
+        "--to", dest="to_rules", default="flyte-v2", metavar="RULES", help="the Flyte it moves to (default flyte-v2)"
+    )
+    migrate.add_argument("--exit-code", action="store_true", help="exit 1 when some task changes")
+    migrate.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1); the output is the same for every N",
+    )
+    migrate.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
+    migrate.add_argument(
+        "-q", "--quiet", action="store_true", help="text: the summary only (and the tasks that cannot be evaluated)"
+    )
+    migrate.add_argument(
+        "--html", metavar="FILE", help="also write the summary and the changed Pods side by side as an HTML report"
+    )
+    migrate.add_argument("--junit", metavar="FILE", help="also write JUnit XML: a task that changes is a failure")
+    COMMANDS["migrate-report"] = _migrate_report
+
 
 def _jobs(text: str) -> int:
     try:
@@ -400,12 +455,16 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
     return (short_old, short_new) if short_old != short_new else (old, new)
 
 
-def _normalised(part: str, path: str, rules: Any = "flyte-v1") -> Any:
-    """A --propeller-config or --pod-templates file, normalised as the scenario's part would be (a config file,
-    ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``' config loader)."""
-
+def _normalised(part: str, path: str | list, rules: Any = "flyte-v1") -> Any:
+    """A --propeller-config or --pod-templates file (or several, in order), normalised as the scenario's part would
+    be (a config file, ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``'
+    config loader; several config files merge, several PodTemplate files add up)."""
+    paths = [path] if isinstance(path, str) else list(path)
+    if part == "templates" and len(paths) != 1:
+        return [item for one in paths for item in _normalised("templates", one, rules)]
+    path = paths[0]
     if part == "config":
-        config = read_propeller_config([path], rules)
+        config = read_propeller_config(paths, rules)
         loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
         return loaded.data["propeller"]["config"]
 
@@ -485,6 +544,70 @@ def _diff(args: argparse.Namespace) -> int:
         )
     if summary.scenarios == 0:
         raise InputError("no_scenarios", f"no scenario found in {', '.join(args.scenarios)}")
+    if summary.unreadable:
+        return 2
+    return 1 if args.exit_code and summary.changed else 0
+
+
+def _migrate_report(args: argparse.Namespace) -> int:
+    from .tools.corpus import Side  # start-up: the corpus tools only for the corpus commands
+    from .tools.migration import migrate, pairs_for_report  # start-up: only for podeval migrate-report
+
+    check_writable(args.html, "--html")
+    check_writable(args.junit, "--junit")
+    files = scenario_files(args.scenarios, verbose=args.verbose, what="task", tasks=True)
+    packs = load_rules(args.from_rules), load_rules(args.to_rules)
+    labels = [pack.name for pack in packs] if packs[0].name != packs[1].name else [args.from_rules, args.to_rules]
+    # the platform's config and PodTemplates are the same on both sides; each pack loads the config its own way
+    sides = [
+        Side(
+            label,
+            pack,
+            _normalised("config", args.propeller_config, pack) if args.propeller_config else None,
+            _normalised("templates", args.pod_templates) if args.pod_templates else None,
+        )
+        for label, pack in zip(labels, packs)
+    ]
+    layered = argparse.Namespace(
+        **{**vars(args), "rules": args.from_rules, "pod_templates": [], "propeller_config": []}
+    )
+    load = functools.partial(load_corpus_entry, layered)
+    cases: list | None = [] if args.junit else None
+    changed: list | None = [] if args.html else None
+    unchanged: list | None = [] if args.html else None
+    summary = migrate(
+        [str(f) for f in files],
+        *sides,
+        output=args.output,
+        out=sys.stdout,
+        cases=cases,
+        changed=changed,
+        unchanged=unchanged,
+        jobs=args.jobs,
+        load=load,
+        quiet=args.quiet,
+    )
+    if args.junit:
+        from .tools.junit import write_junit  # start-up: the JUnit writer only with --junit
+
+        write_junit(cases or [], args.junit, suite="podeval migrate-report")
+    if args.html:
+        from .render.report_diff import render_diff_report  # start-up: the HTML report only with --html
+
+        kinds = [(item["kind"], item["tasks"]) for item in summary.to_dict()["kinds"]]
+        Path(args.html).write_text(
+            render_diff_report(
+                pairs_for_report(changed or [], *sides, load),
+                *packs,
+                title=f"podeval migrate-report: {labels[0]} -> {labels[1]}",
+                summary=kinds,
+                total=summary.tasks,
+                unchanged_names=unchanged or [],
+            ),
+            encoding="utf-8",
+        )
+    if summary.tasks == 0:
+        raise InputError("no_scenarios", f"no task found in {', '.join(args.scenarios)}")
     if summary.unreadable:
         return 2
     return 1 if args.exit_code and summary.changed else 0

@@ -61,8 +61,8 @@ def env_of(container: dict) -> dict:
 
 
 def test_without_flyteidl__flyteidl_missing(monkeypatch, capsys):
-    for name in ("flyteidl", "flyteidl.core", "flyteidl.admin"):
-        monkeypatch.setitem(sys.modules, name, None)  # import fails, installed or not
+    for name in ("flyteidl", "flyteidl.core", "flyteidl.admin", "flyteidl2", "flyteidl2.core", "flyteidl2.task"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails, installed or not (flyteidl2: flyte-sdk's)
 
     code, pod, err = render(capsys, "--task-template", str(FIXTURES / "resources_only.json"), "--namespace", "ns")
 

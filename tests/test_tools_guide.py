@@ -11,16 +11,13 @@ written into that copy first. Every strategy and every transform must have an ex
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from console_docs import blocks, run_console_blocks
 
 import engine
 from engine.errors import PodevalError
@@ -29,17 +26,10 @@ from engine.pack.transform_api import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "policy-authors.md"
-_BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
 
 
 def _blocks() -> list[tuple[str, dict, str, int]]:
-    text = GUIDE.read_text(encoding="utf-8")
-    found = []
-    for match in _BLOCK.finditer(text):
-        language, info, body = match.group(1), match.group(2).split(), match.group(3)
-        attributes = dict(token.split("=", 1) if "=" in token else (token, True) for token in info)
-        found.append((language, attributes, body, text.count("\n", 0, match.start()) + 1))
-    return found
+    return blocks(GUIDE)
 
 
 def _examples() -> dict[str, dict]:
@@ -145,36 +135,5 @@ def test_console_examples(tmp_path):
     work.mkdir()
     for folder in ("examples", "rules"):
         shutil.copytree(ROOT / folder, work / folder)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    ran = 0
-    for language, attributes, body, line in _blocks():
-        if language == "python" and "file" in attributes:
-            (work / attributes["file"]).write_text(body)
-            continue
-        if language != "console" or "run" not in attributes:
-            continue
-        commands: list[tuple[str, list[str]]] = []
-        for text in body.splitlines():
-            if text.startswith("$ "):
-                commands.append((text[2:], []))
-            elif text.strip():
-                commands[-1][1].append(text)
-        for command, expected in commands:
-            command, _, comment = command.partition("#")
-            wanted = int(re.search(r"exit (\d+)", comment).group(1)) if "exit" in comment else 0
-            argv = shlex.split(command)
-            if argv[0] == "podeval":
-                argv = [sys.executable, "-m", "engine", *argv[1:]]
-            elif argv[0] == "python":
-                argv = [sys.executable, *argv[1:]]
-            done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
-            output = done.stdout + done.stderr
-            assert done.returncode == wanted, (
-                f"docs line {line}: `{command.strip()}` exited {done.returncode}:\n{output}"
-            )
-            for expected_line in expected:
-                assert expected_line.rstrip() in output, (
-                    f"docs line {line}: `{command.strip()}` did not print {expected_line!r}:\n{output}"
-                )
-            ran += 1
+    ran, _ = run_console_blocks(GUIDE, work)
     assert ran >= 8

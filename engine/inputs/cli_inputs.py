@@ -19,6 +19,7 @@ from ..pack.rules import load_rules
 from .podtemplate_files import read_pod_template_file
 from .propeller_config import load, read_files
 from .scenario import load_scenario
+from .task_template import is_registered_task
 
 
 def read_yaml_documents(path: str) -> list:
@@ -56,12 +57,13 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
 #: what ``load_cli_scenario`` reads of the command line besides the scenario, with the value a flag has when not
 #: given (``engine/cli_tools.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
 PART_DEFAULTS: dict[str, Any] = {
-    "rules": "flyte-v1",
+    "rules": None,  # default_rules
     "verbose": False,
     "task": None,
     "task_template": None,
     "task_name": None,
     "flytekit": None,
+    "flyte_sdk": None,
     "image": None,
     "pod_templates": [],
     "propeller_config": [],
@@ -75,14 +77,21 @@ PART_DEFAULTS: dict[str, Any] = {
 }
 
 
+def default_rules(args: argparse.Namespace) -> str:
+    """The pack a command evaluates with when ``--rules`` is not given: flyte-v2 for a flyte-sdk task (Flyte 2's
+    SDK, which only Flyte 2 runs), flyte-v1 otherwise."""
+    return "flyte-v2" if getattr(args, "flyte_sdk", None) else "flyte-v1"
+
+
 def scenario_from_parts(scenario: Any = None, **parts: Any) -> Any:
     """The scenario the command line would give for the scenario ``scenario`` (a path, or a dict) and these flags, by
     their option names with ``_`` for ``-`` (``task_template="task.pb"``, ``pod_templates=["dump.yaml"]``);
-    ``flytekit`` also takes the task object."""
+    ``flytekit`` and ``flyte_sdk`` also take the task object."""
     unknown = sorted(set(parts) - set(PART_DEFAULTS))
     if unknown:
         raise TypeError(f"unknown scenario part {unknown[0]!r}; the parts are {', '.join(sorted(PART_DEFAULTS))}")
     values = {**PART_DEFAULTS, **{key: value for key, value in parts.items() if value is not None}}
+    values["rules"] = values["rules"] or default_rules(argparse.Namespace(**values))
     for key in ("pod_templates", "propeller_config"):
         if isinstance(values[key], (str, Path)):
             values[key] = [values[key]]
@@ -106,6 +115,7 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
             args.array_index is not None,
             args.cluster,
             args.flytekit,
+            getattr(args, "flyte_sdk", None),
             args.task_template,
         )
     )
@@ -124,6 +134,11 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         from .flytekit_source import scenario_from_flytekit  # flytekit is an optional extra, and slow to import
 
         base["task"] = scenario_from_flytekit(args.flytekit, image=args.image)["task"]
+        origins.pop(("task",), None)
+    if getattr(args, "flyte_sdk", None):
+        from .flyte_sdk_source import scenario_from_flyte_sdk  # flyte-sdk is an optional extra
+
+        base["task"] = scenario_from_flyte_sdk(args.flyte_sdk, image=args.image)["task"]
         origins.pop(("task",), None)
     if args.task_template:
         from .task_template import read_template_file  # flyteidl (an optional extra) for the protobuf forms
@@ -159,6 +174,14 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
     return scenario
 
 
+def load_corpus_entry(args: argparse.Namespace, source: str | Path) -> Any:
+    """A file of a corpus (``podeval migrate-report``): a scenario, or a registered task (a TaskTemplate file, as
+    ``--task-template`` reads it), with the separate files of ``args`` laid over it."""
+    if is_registered_task(source):
+        return load_cli_scenario(argparse.Namespace(**{**vars(args), "task_template": str(source), "task_name": None}))
+    return load_cli_scenario(args, source)
+
+
 def _check_usage(args: argparse.Namespace, parts: bool, source: Any) -> None:
     given = [
         option
@@ -166,6 +189,7 @@ def _check_usage(args: argparse.Namespace, parts: bool, source: Any) -> None:
             ("--task", args.task),
             ("--task-template", args.task_template),
             ("--flytekit", args.flytekit),
+            ("--flyte-sdk", getattr(args, "flyte_sdk", None)),
         )
         if value
     ]

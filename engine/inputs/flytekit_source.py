@@ -54,7 +54,7 @@ def scenario_from_flytekit(
             "flytekit_missing", f"--flytekit {ref} needs flytekit, which is not installed", hint=_INSTALL_HINT
         ) from None
 
-    entity = _load_entity(ref) if isinstance(ref, str) else ref
+    entity = load_entity(ref) if isinstance(ref, str) else ref
     if not isinstance(ref, str):
         ref = getattr(entity, "name", None) or type(entity).__name__
     if not isinstance(entity, PythonTask):
@@ -67,17 +67,19 @@ def scenario_from_flytekit(
     return {"task": _task_section(template)}
 
 
-def _load_entity(ref: str) -> Any:
-    """Import the module of `ref` and return its attribute, the way pyflyte finds a module from a path."""
+def load_entity(ref: str, *, what: str = "flytekit") -> Any:
+    """Import the module of `ref` and return its attribute, the way pyflyte (and flyte-sdk's `flyte run`) find a
+    module from a path. `what` names the SDK in the error codes (`flytekit_import_failed`, `flyte_sdk_...`)."""
+    prefix = what.replace("-", "_")
     module_ref, sep, name = ref.rpartition(":")
     if not sep or not module_ref or not name:
         raise InputError(
-            "flytekit_ref_invalid",
+            f"{prefix}_ref_invalid",
             f"{ref!r} is not MODULE:TASK",
             hint="e.g. my_project.workflows.train:train_task or src/train.py:train_task",
         )
     if module_ref.endswith(".py") or os.sep in module_ref or "/" in module_ref:
-        module_name, root = _module_of_file(Path(module_ref))
+        module_name, root = _module_of_file(Path(module_ref), prefix)
     else:
         module_name, root = module_ref, Path.cwd()
     if str(root) not in sys.path:
@@ -86,7 +88,7 @@ def _load_entity(ref: str) -> Any:
         module = importlib.import_module(module_name)
     except Exception as error:  # noqa: BLE001 (the user's module may raise anything while importing)
         raise InputError(
-            "flytekit_import_failed",
+            f"{prefix}_import_failed",
             f"cannot import {module_name}: {type(error).__name__}: {error}",
             file=module_ref if module_ref.endswith(".py") else None,
             hint=f"run from the project root, or check that `python -c 'import {module_name}'` works",
@@ -95,21 +97,21 @@ def _load_entity(ref: str) -> Any:
         candidates = sorted(n for n in vars(module) if not n.startswith("_"))
         nearest = difflib.get_close_matches(name, candidates, n=1)
         raise InputError(
-            "flytekit_task_not_found",
+            f"{prefix}_task_not_found",
             f"module {module_name} has no {name!r}",
             hint=f"did you mean {nearest[0]!r}?" if nearest else None,
         )
     return getattr(module, name)
 
 
-def _module_of_file(path: Path) -> tuple[str, Path]:
+def _module_of_file(path: Path, prefix: str = "flytekit") -> tuple[str, Path]:
     """The dotted module name of a file, and the folder to import it from: the first parent without __init__.py.
 
     pyflyte does the same (`_find_project_root`), so the task-module in the pyflyte-execute args matches.
     """
     path = path.resolve()
     if not path.is_file():
-        raise InputError("flytekit_import_failed", f"no such file: {path}", file=str(path))
+        raise InputError(f"{prefix}_import_failed", f"no such file: {path}", file=str(path))
     parts = [path.stem]
     root = path.parent
     while (root / "__init__.py").is_file():

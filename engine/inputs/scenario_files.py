@@ -26,10 +26,13 @@ SCENARIO_SECTIONS = frozenset({"task", "execution", "propeller", "podTemplates",
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_$][\w.$-]*)\s*:", re.MULTILINE)
 
 
-def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+def corpus_files(
+    inputs: Iterable[str | Path], skipped: Callable[[Path, str], None] | None = None, *, tasks: bool = False
+) -> Iterator[Path]:
     """Scenario files of a corpus, lazily: files as given, folders walked in sorted order (hidden entries and
     ``podeval test`` goldens skipped). ``skipped(path, why)``, when given, hears of every file of a folder that is
-    not taken (``podeval ... -v`` prints them)."""
+    not taken (``podeval ... -v`` prints them). ``tasks``: the corpus is of tasks, and a registered task's file
+    (a TaskTemplate) is one too (``podeval migrate-report``)."""
     for entry in inputs:
         root = Path(entry)
         if not root.is_dir():
@@ -41,7 +44,7 @@ def corpus_files(inputs: Iterable[str | Path], skipped: Callable[[Path, str], No
                     skipped(Path(folder) / name, "a hidden folder")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                why = _not_a_scenario(name) or _another_input(Path(folder) / name)
+                why = _not_a_scenario(name) or _another_input(Path(folder) / name, tasks=tasks)
                 if why:
                     if skipped is not None:
                         skipped(Path(folder) / name, why)
@@ -60,7 +63,7 @@ def _not_a_scenario(name: str) -> str:
     return ""
 
 
-def _another_input(path: Path) -> str:
+def _another_input(path: Path, *, tasks: bool = False) -> str:
     """Why a YAML or JSON file of a folder is one of podeval's other inputs and not a scenario (empty when it may be a
     scenario): its top level has no scenario section and is that of PodTemplates or another Kubernetes object
     (``--pod-templates``), a FlytePropeller config file (``--propeller-config``), a registered TaskTemplate
@@ -85,7 +88,7 @@ def _another_input(path: Path) -> str:
     if "plugins" in keys:
         return "a FlytePropeller config file, not a scenario (an input of --propeller-config)"
     if {"id", "type"} <= keys:
-        return "a registered TaskTemplate, not a scenario (an input of --task-template)"
+        return "" if tasks else "a registered TaskTemplate, not a scenario (an input of --task-template)"
     if keys & {"container", "k8sPod", "podTemplate"}:
         return "a task's part of a scenario, not a scenario (an input of --task)"
     return ""

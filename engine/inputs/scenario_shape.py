@@ -62,8 +62,10 @@ _EXTENDED_RESOURCES = {
     "sharedMemory": {"mountName": "str", "mountPath": "str", "sizeLimit": "quantity"},
 }
 #: the pod plugin's task types; the other plugins' are their packs' (``plugins/<id>.yaml`` ``task-types``), checked
-#: when the scenario is evaluated (``engine.eval.evaluate``)
-TASK_TYPES = ("python-task", "container", "raw-container", "sidecar")
+#: when the scenario is evaluated (``engine.eval.evaluate``). "python" is flyte-sdk's task type, registered to the pod
+#: plugin on Flyte 2 (pod/plugin.go:28, :413@6fadb90); on Flyte v1 the pod plugin is the default plugin (IsDefault,
+#: pod/plugin.go:264-297@89cf9cc), so it builds that type too
+TASK_TYPES = ("python-task", "container", "raw-container", "sidecar", "python")
 # flyteidl core.DataLoadingConfig in protobuf's JSON mapping: co-pilot (engine/eval/copilot.py)
 _DATA_CONFIG = {
     "enabled": "bool",

@@ -6,8 +6,17 @@ protobuf JSON mapping in JSON or YAML, `flytectl get task -o json|yaml`, the bin
 protobuf's `json_format` into flyteidl's classes, so they mean what they mean to flyteidl: whole numbers written as
 floats (`2.0`), enum names, omitted zero values, snake_case or lowerCamelCase field names.
 
+Flyte 2's task specs are flyteidl2's (`flyteidl2.core.TaskTemplate`, wrapped in a `flyteidl2.task.TaskSpec` as
+flyte-sdk serializes it): the same messages with the same field numbers and names, plus fields only Flyte 2 has
+(`gpuAccelerator.deviceClass`, `reusePolicy`, ...). A JSON template is read by flyteidl, and by flyteidl2 when
+flyteidl refuses it (or is not installed); a binary one by flyteidl, and by flyteidl2 when flyteidl finds fields it
+does not know (it would drop Flyte 2's fields without a word) or is not installed. flyteidl2's `VariableMap` is a
+list of {key, value} entries where flyteidl's is a map (the same on the wire, not in JSON): the task view takes
+both.
+
 `TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
-as a table). flyteidl is imported inside the functions: it is the `podeval[flyteidl]` extra (flytekit brings it).
+as a table). flyteidl and flyteidl2 are imported inside the functions: they are the `podeval[flyteidl]` and
+`podeval[flyte-sdk]` extras (flytekit brings flyteidl, flyte-sdk brings flyteidl2).
 """
 
 from __future__ import annotations
@@ -22,7 +31,15 @@ from typing import Any
 from ..documents.yamlio import load_documents
 from ..errors import InputError
 
-INSTALL_HINT = "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it)"
+INSTALL_HINT = (
+    "pip install 'podeval[flyteidl]' (or 'podeval[flytekit]', which brings it; Flyte 2: 'podeval[flyte-sdk]')"
+)
+# The protobuf packages a TaskTemplate is read with: (core module, wrapper module, the wrapper's TaskSpec class), in
+# the order JSON is tried. flyteidl2's TaskTemplate extends flyteidl's with the same field numbers and JSON names.
+IDLS: dict[str, tuple[str, str]] = {
+    "flyteidl": ("flyteidl.core.tasks_pb2", "flyteidl.admin.task_pb2"),
+    "flyteidl2": ("flyteidl2.core.tasks_pb2", "flyteidl2.task.task_definition_pb2"),
+}
 
 # The scenario's task view, key by key: where its value is in the TaskTemplate (JSON mapping field names).
 TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
@@ -48,19 +65,55 @@ _PLACEHOLDER = re.compile(r"\{\{\s*registration\.\w+\s*\}\}")
 # Where the TaskTemplate is inside the admin wrappers flytectl and pyflyte write.
 _ADMIN_TASK_TEMPLATE = ("closure", "compiledTask", "template")  # flytectl get task: flyteidl.admin.Task
 _TASK_SPEC_TEMPLATE = ("template",)  # pyflyte package / serialize: flyteidl.admin.TaskSpec
+_V2_TASK_SPEC_TEMPLATE = ("taskTemplate",)  # flyte-sdk (flyte.extras.serialize, deploy): flyteidl2.task.TaskSpec
+_V2_TASK_DETAILS_TEMPLATE = ("spec", "taskTemplate")  # Flyte 2's TaskService GetTaskDetails: flyteidl2.task.TaskDetails
 
 
-def _protobuf(what: str) -> tuple[Any, Any, Any]:
-    """(json_format, core tasks_pb2, admin task_pb2), or an input error naming the extra to install."""
+def installed_idls() -> list[str]:
+    """The IDL packages installed, in the order a JSON TaskTemplate is tried (``IDLS``)."""
+    found = []
+    for idl, (core, _) in IDLS.items():
+        try:
+            _import(core)
+        except ImportError:
+            continue
+        found.append(idl)
+    return found
+
+
+def _import(dotted: str) -> Any:
+    """`from package import module`: refused when the package is blocked (None in sys.modules) too."""
+    import importlib  # start-up: only when a TaskTemplate is read
+
+    importlib.import_module(dotted.rpartition(".")[0])  # optional extras (flyteidl, flyteidl2)
+    return importlib.import_module(dotted)  # optional extras (flyteidl, flyteidl2)
+
+
+def _protobuf(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
+    """(json_format, core tasks_pb2, the wrapper module: admin task_pb2 or flyteidl2's task_definition_pb2) of the IDL
+    ``idl`` (default: the first installed), or an input error naming the extra to install."""
+    idls = [idl] if idl else installed_idls()
     try:
-        from flyteidl.admin import task_pb2  # optional extra (flyteidl)
-        from flyteidl.core import tasks_pb2  # optional extra (flyteidl)
-        from google.protobuf import json_format  # optional extra (flyteidl)
+        if not idls:
+            raise ImportError(what)
+        core, wrapper = IDLS[idls[0]]
+        tasks_pb2, task_pb2 = _import(core), _import(wrapper)
+        from google.protobuf import json_format  # optional extra (flyteidl or flyteidl2 bring protobuf)
     except ImportError:
         raise InputError(
             "flyteidl_missing", f"{what} needs the flyteidl package, which is not installed", hint=INSTALL_HINT
         ) from None
     return json_format, tasks_pb2, task_pb2
+
+
+def _spec_class(task_pb2: Any) -> Any:
+    """The wrapper TaskSpec of an IDL: flyteidl.admin.TaskSpec (`template`) or flyteidl2.task.TaskSpec
+    (`task_template`), both with the TaskTemplate as field 1."""
+    return task_pb2.TaskSpec
+
+
+def _spec_template(message: Any) -> Any:
+    return message.task_template if hasattr(message, "task_template") else message.template
 
 
 # -- the JSON mapping ---------------------------------------------------------------------------------------------
@@ -75,10 +128,46 @@ class TemplateProblem(InputError):
 
 
 def parse_template(value: Any) -> dict:
-    """The TaskTemplate JSON `value`, parsed by protobuf into flyteidl's TaskTemplate and printed back in the
-    canonical JSON mapping (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises
-    TemplateProblem, located at the field protobuf refuses."""
-    json_format, tasks_pb2, _ = _protobuf("task.template")
+    """The TaskTemplate JSON `value`, parsed by protobuf into flyteidl's TaskTemplate (flyteidl2's when flyteidl
+    refuses a field only flyteidl2 has, or is not installed) and printed back in the canonical JSON mapping
+    (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises TemplateProblem, located at
+    the field protobuf refuses."""
+    idls = installed_idls()
+    if not idls:
+        _protobuf("task.template")  # raises flyteidl_missing
+    first: TemplateProblem | None = None
+    for idl in idls:
+        try:
+            return _parse(value, idl)
+        except TemplateProblem as problem:
+            if first is None:
+                first = problem
+            elif first.code == "unknown_key" and first.where and _knows(idl, first.where):
+                raise  # flyteidl refused a Flyte 2 field: flyteidl2's problem is the one that matters
+    assert first is not None
+    raise first
+
+
+def _knows(idl: str, where: tuple) -> bool:
+    """Whether the TaskTemplate field at `where` (a path of JSON field names, list indexes and map keys left out of
+    the message walk) is a field of `idl`'s TaskTemplate."""
+    _, tasks_pb2, _ = _protobuf("task.template", idl)
+    descriptor = tasks_pb2.TaskTemplate.DESCRIPTOR
+    for key in where:
+        if not isinstance(key, str) or descriptor is None:
+            continue
+        fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
+        field = fields.get(key)
+        if field is None:
+            return False
+        descriptor = field.message_type
+        if descriptor is not None and descriptor.GetOptions().map_entry:
+            descriptor = descriptor.fields_by_name["value"].message_type
+    return True
+
+
+def _parse(value: Any, idl: str) -> dict:
+    json_format, tasks_pb2, _ = _protobuf("task.template", idl)
     if not isinstance(value, dict):
         raise TemplateProblem(
             "task_template_invalid",
@@ -238,7 +327,7 @@ def task_view(template: dict) -> dict:
     data_config = any("dataConfig" in (task.get(target) or {}) for target in ("container", "k8sPod"))
     if data_config and isinstance(template.get("interface"), dict):  # only co-pilot's command lines read it
         task["interface"] = {
-            side: {"variables": dict((template["interface"].get(side) or {}).get("variables") or {})}
+            side: {"variables": _variables((template["interface"].get(side) or {}).get("variables"))}
             for side in ("inputs", "outputs")
             if side in template["interface"]
         }
@@ -260,6 +349,13 @@ def task_view(template: dict) -> dict:
     if template.get("taskTypeVersion"):  # which message a plugin reads custom as (Kubeflow: 0 or 1)
         task["taskTypeVersion"] = int(template["taskTypeVersion"])
     return task
+
+
+def _variables(variables: Any) -> dict:
+    """A VariableMap's variables by name: flyteidl's map, or flyteidl2's list of {key, value} entries."""
+    if isinstance(variables, list):
+        return {entry.get("key", ""): entry.get("value") or {} for entry in variables if isinstance(entry, dict)}
+    return dict(variables or {})
 
 
 def _container(container: dict) -> dict:
@@ -284,9 +380,10 @@ def _container(container: dict) -> dict:
 
 
 def unwrap(value: Any) -> tuple[Any, tuple]:
-    """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), with its path."""
+    """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), or a flyteidl2
+    `TaskSpec` (flyte-sdk) or `TaskDetails` (Flyte 2's task service), with its path."""
     if isinstance(value, dict) and "type" not in value:
-        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE):
+        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE, _V2_TASK_SPEC_TEMPLATE, _V2_TASK_DETAILS_TEMPLATE):
             node: Any = value
             for key in prefix:
                 node = node.get(key) if isinstance(node, dict) else None
@@ -329,6 +426,21 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
             hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml",
         )
     return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
+
+
+def is_registered_task(path: str | Path) -> bool:
+    """Whether a file of a corpus is a registered task rather than a scenario: a `.pb` or pyflyte `.tgz`, or a YAML or
+    JSON file whose first document is a TaskTemplate inside flytectl's, pyflyte's or flyte-sdk's wrapper, or a bare
+    TaskTemplate with its `id` and `type` (as they print it)."""
+    name = str(path)
+    if name.endswith((".pb", ".tgz", ".tar.gz")):
+        return True
+    try:
+        documents = load_documents(Path(name).read_bytes(), name)
+    except (OSError, InputError):
+        return False  # read again as a scenario, which reports the problem
+    value, prefix = unwrap(documents[0].value if documents else None)
+    return isinstance(value, dict) and "task" not in value and (bool(prefix) or {"id", "type"} <= set(value))
 
 
 def _template_name(template: Any) -> str:
@@ -376,9 +488,52 @@ def _binary(data: bytes) -> bool:
 
 
 def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
-    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), or a bare TaskTemplate."""
-    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}")
-    from google.protobuf.message import DecodeError  # optional extra (flyteidl)
+    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), flyteidl2's `task.TaskSpec`
+    (flyte-sdk), or a bare TaskTemplate. flyteidl2's messages extend flyteidl's with the same field numbers: what
+    flyteidl reads without an unknown field is read by flyteidl, anything else by flyteidl2."""
+    idls = installed_idls()
+    _protobuf(f"--task-template {path}")  # raises flyteidl_missing when neither is installed
+    for idl in idls:
+        template = _binary_template(path, data, member, idl)
+        if template is not None and (idl == idls[-1] or not _unknown_fields(template)):
+            return to_json(template)
+    raise InputError(
+        "task_template_invalid",
+        f"{f'{path}[{member}]' if member else path} is not a flyteidl TaskSpec or TaskTemplate",
+        file=path,
+        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb; flyte-sdk a "
+        "flyteidl2 TaskSpec",
+    )
+
+
+def _unknown_fields(message: Any) -> bool:
+    """Whether protobuf kept fields of `message` (or of a message inside it) that its class does not know."""
+    from google.protobuf.unknown_fields import UnknownFieldSet  # optional extra (flyteidl or flyteidl2)
+
+    if len(UnknownFieldSet(message)):
+        return True
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            if field.message_type.fields_by_name["value"].message_type is None:
+                continue
+            items: Any = value.values()
+        else:
+            items = value if _repeated(field) else [value]
+        if any(_unknown_fields(item) for item in items):
+            return True
+    return False
+
+
+def _repeated(field: Any) -> bool:
+    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
+
+
+def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> Any:
+    """The TaskTemplate message `idl` reads from `data` (a TaskSpec or a bare TaskTemplate), or None."""
+    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idl)
+    from google.protobuf.message import DecodeError  # optional extra (flyteidl or flyteidl2)
 
     where = f"{path}[{member}]" if member else path
     if re.search(r"_[23]\.pb$", member or path):
@@ -389,21 +544,16 @@ def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
             file=path,
             hint="pyflyte writes each task as NN_<task name>_1.pb",
         )
-    for cls in (task_pb2.TaskSpec, tasks_pb2.TaskTemplate):
+    for cls in (_spec_class(task_pb2), tasks_pb2.TaskTemplate):
         message = cls()
         try:
             message.ParseFromString(data)
         except DecodeError:
             continue
-        template = message.template if cls is task_pb2.TaskSpec else message
+        template = message if cls is tasks_pb2.TaskTemplate else _spec_template(message)
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
-            return to_json(template)
-    raise InputError(
-        "task_template_invalid",
-        f"{where} is not a flyteidl TaskSpec or TaskTemplate",
-        file=path,
-        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb",
-    )
+            return template
+    return None
 
 
 def _from_package(path: str, data: bytes, task_name: str | None) -> dict:

@@ -18,14 +18,23 @@ from .report_lines import Line
 
 
 def render_diff_report(
-    pairs: Iterable[tuple[str, Any, Any]], rules_a: Any, rules_b: Any, *, title: str | None = None
+    pairs: Iterable[tuple[str, Any, Any]],
+    rules_a: Any,
+    rules_b: Any,
+    *,
+    title: str | None = None,
+    summary: Iterable[tuple[str, int]] | None = None,
+    total: int | None = None,
+    unchanged_names: Iterable[str] = (),
 ) -> str:
     """The what-if report: for each scenario whose Pod or provenance changed, both Pods side by side, changed
-    fields marked, owners on both sides; the unchanged scenarios by name."""
+    fields marked, owners on both sides; the unchanged scenarios by name. ``summary`` (``podeval migrate-report``):
+    (kind of change, number of tasks) rows shown first; ``total``: the number of scenarios of the corpus when
+    ``pairs`` holds only the changed ones, and ``unchanged_names`` the others."""
     pairs = list(pairs)
     graph_a, graph_b = rules_a.graph_dict(), rules_b.graph_dict()
     changed: list[tuple[str, _Pane, _Pane]] = []
-    unchanged: list[str] = []
+    unchanged: list[str] = list(unchanged_names)
     for index, (name, result_a, result_b) in enumerate(pairs):
         if result_a.pod == result_b.pod and dict(result_a.trace.owners) == dict(result_b.trace.owners):
             unchanged.append(name)
@@ -81,11 +90,12 @@ def render_diff_report(
         if unchanged
         else "<p>None: every scenario changed.</p>"
     )
+    summary_html = _summary_html(list(summary)) if summary is not None else ""
     body = f"""
 <header class="top">
   <h1>{escape(title)}</h1>
   <p class="meta">A: <code>{escape(rules_a.name)}</code> · B: <code>{escape(rules_b.name)}</code> ·
-  {len(changed)} of {len(pairs)} Pods changed.</p>
+  {len(changed)} of {total if total is not None else len(pairs)} Pods changed.</p>
   <p class="hint">Marks: <span class="mark mark-changed">±</span> value changed,
   <span class="mark mark-added">+</span> only in B, <span class="mark mark-removed">−</span> only in A,
   <span class="mark mark-owner">⇄</span> same value, new owner. Select a field on either side to explain it.
@@ -93,6 +103,7 @@ def render_diff_report(
 </header>
 <div class="layout layout-diff">
   <div class="main-column diffs">
+  {summary_html}
   {"".join(sections) or "<p>No Pod changed.</p>"}
   <section class="unchanged" aria-labelledby="unchanged-heading">
     <h2 id="unchanged-heading">Unchanged Pods</h2>
@@ -114,6 +125,15 @@ def render_diff_report(
 
 
 # --- pieces -----------------------------------------------------------------------------------------------------
+
+
+def _summary_html(rows: list[tuple[str, int]]) -> str:
+    """The kinds of change and how many tasks have each (``podeval migrate-report``)."""
+    body = "".join(f"<tr><td>{count}</td><td>{escape(kind)}</td></tr>" for kind, count in rows)
+    return f"""<section class="summary" aria-labelledby="summary-heading">
+    <h2 id="summary-heading">Kinds of change</h2>
+    {f'<table><thead><tr><th scope="col">Tasks</th><th scope="col">Change</th></tr></thead><tbody>{body}</tbody></table>' if rows else "<p>No task changes.</p>"}
+  </section>"""
 
 
 def _diff_rows(pane_a: _Pane, pane_b: _Pane) -> list[tuple[str, Line | None, Line | None]]:

@@ -84,9 +84,10 @@ class Podeval:
                 parts[key] = [parts[key]]
             if parts.get(key):
                 parts[key] = [self._path(p) for p in parts[key]]
-        if isinstance(parts.get("flytekit"), str) and ".py:" in parts["flytekit"]:
-            file, _, name = parts["flytekit"].rpartition(":")
-            parts["flytekit"] = f"{self._path(file)}:{name}"
+        for sdk in ("flytekit", "flyte_sdk"):
+            if isinstance(parts.get(sdk), str) and ".py:" in parts[sdk]:
+                file, _, name = parts[sdk].rpartition(":")
+                parts[sdk] = f"{self._path(file)}:{name}"
         parts.setdefault("rules", self.rules)
         if isinstance(scenario, (str, Path)):
             scenario = Path(self._path(scenario))
