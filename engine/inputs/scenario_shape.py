@@ -88,6 +88,7 @@ SCENARIO_SHAPE: dict = {
         "defaultImage": "str",
         "template": "tasktemplate",  # the registered flyteidl TaskTemplate (engine/inputs/task_template.py)
         "custom": "any",  # TaskTemplate.custom, kept for plugins
+        "taskTypeVersion": "int",  # TaskTemplate.task_type_version: which version of custom a plugin reads
     },
     "execution": {
         "namespace": "namespace",

@@ -37,6 +37,7 @@ TEMPLATE_PARTS: dict[str, tuple[str, ...]] = {
     "interruptible": ("metadata", "interruptible"),
     "extendedResources": ("extendedResources",),
     "custom": ("custom",),
+    "taskTypeVersion": ("taskTypeVersion",),
     "interface": ("interface",),
 }
 # The id parts FlytePropeller puts into FLYTE_INTERNAL_TASK_* (GetExecutionEnvVars) and the task-name label.
@@ -198,7 +199,8 @@ def task_view(template: dict) -> dict:
 
     Flyte reads: the target (`container`, or `k8sPod` with `config.primary_container_name`: BuildRawPod in
     flytek8s/pod_helper.go), `metadata.podTemplateName` (the runtime PodTemplate), `metadata.metadata` labels and
-    annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` is kept for plugins."""
+    annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` and `taskTypeVersion` are
+    kept for plugins."""
     if template.get("type") == "sidecar" and template.get("taskTypeVersion", 0) < 2:
         # plugins/k8s/pod/plugin.go BuildResource: versions 0 and 1 of a sidecar task keep the pod spec in `custom`
         # (a SidecarJob, or the pod spec itself) and skip BuildRawPod; podeval models the K8sPod target only
@@ -256,6 +258,8 @@ def task_view(template: dict) -> dict:
         task["extendedResources"] = template["extendedResources"]
     if "custom" in template:
         task["custom"] = template["custom"]
+    if template.get("taskTypeVersion"):  # a plugin's version of custom (the Kubeflow plugins: 0 or 1)
+        task["taskTypeVersion"] = int(template["taskTypeVersion"])
     return task
 
 
