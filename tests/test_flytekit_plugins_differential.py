@@ -70,7 +70,7 @@ T4_TOLERATION = {"key": "gpu.example.com/device", "operator": "Equal", "value": 
 # Plugins whose object podeval does not render yet: their facts are expected to fail (strict), so that each one
 # turns into a failure to fix the moment the plugin lands.
 PENDING: dict[str, str] = {
-    plugin: f"plugin {plugin} not yet rendered" for plugin in ("ray", "spark", "dask", "pytorch", "tensorflow", "mpi")
+    plugin: f"plugin {plugin} not yet rendered" for plugin in ("spark", "dask", "pytorch", "tensorflow", "mpi")
 }
 
 # Paths into the objects (JMESPath over the rendered object)
