@@ -82,7 +82,9 @@ def test_6396_worker_template_container_named_primary_is_dropped_with_its_gpu():
     # renamed ray-worker at ray.go:466 before the merge at :562; pod_helper.go:863-880 keeps base containers only
     assert at(obj, f"{GPU_WORKERS}.containers[*].name") == ["ray-worker"]
     worker = at(obj, f"{GPU_WORKERS}.containers[0].resources")
-    assert "nvidia.com/gpu" not in (worker.get("requests") or {}) and "nvidia.com/gpu" not in (worker.get("limits") or {})
+    assert "nvidia.com/gpu" not in (worker.get("requests") or {}) and "nvidia.com/gpu" not in (
+        worker.get("limits") or {}
+    )
     assert worker["requests"] == {"cpu": "2", "memory": "8Gi"}  # the task's own
     # the head's container is named ray-head by flytekit (HeadNodeConfig(requests=...)): merged
     assert at(obj, f"{HEAD}.containers[?name=='ray-head'] | [0].resources") == {
@@ -98,7 +100,9 @@ def test_6396_node_selector_merge_is_mergos():
     base = {"containers": None, "nodeSelector": {"cloud.google.com/gke-nodepool": "cpu-pool"}}
     overlay = role_template(NODE_SELECTOR_6396, "worker")
     merged = strip_nulls(
-        run_oracle([{"mode": "pod", "dst": base, "src": {"containers": None, "nodeSelector": overlay["nodeSelector"]}}])[0]
+        run_oracle(
+            [{"mode": "pod", "dst": base, "src": {"containers": None, "nodeSelector": overlay["nodeSelector"]}}]
+        )[0]
     )
     assert at(evaluate(NODE_SELECTOR_6396).pod, f"{GPU_WORKERS}.nodeSelector") == merged["nodeSelector"]
 
@@ -152,7 +156,11 @@ def test_6229_merge_is_mergos(role):
     base = {
         "containers": None,
         "tolerations": [INTERRUPTIBLE_TOLERATION],
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [INTERRUPTIBLE_TERM]}}},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [INTERRUPTIBLE_TERM]}
+            }
+        },
     }
     src = {"containers": None, "tolerations": overlay["tolerations"], "affinity": overlay["affinity"]}
     merged = strip_nulls(run_oracle([{"mode": "pod", "dst": base, "src": src}])[0])

@@ -150,10 +150,14 @@ SPARK_CONF = {
 @task(
     container_image=IMAGE,
     interruptible=True,
-    pod_template=PodTemplate(primary_container_name="primary", pod_spec=V1PodSpec(containers=[V1Container(name="primary")])),
+    pod_template=PodTemplate(
+        primary_container_name="primary", pod_spec=V1PodSpec(containers=[V1Container(name="primary")])
+    ),
     task_config=Spark(
         spark_conf=SPARK_CONF,
-        driver_pod=PodTemplate(pod_spec=V1PodSpec(containers=[V1Container(name="primary")], node_selector={"pool": "driver"})),
+        driver_pod=PodTemplate(
+            pod_spec=V1PodSpec(containers=[V1Container(name="primary")], node_selector={"pool": "driver"})
+        ),
         executor_pod=PodTemplate(
             pod_spec=V1PodSpec(
                 containers=[
@@ -178,7 +182,9 @@ def spark_role_pods(n: int) -> int:
     container_image=IMAGE,
     task_config=Spark(
         spark_conf=SPARK_CONF,
-        driver_pod=PodTemplate(pod_spec=V1PodSpec(containers=[V1Container(name="primary")], node_selector={"pool": "driver"})),
+        driver_pod=PodTemplate(
+            pod_spec=V1PodSpec(containers=[V1Container(name="primary")], node_selector={"pool": "driver"})
+        ),
     ),
 )
 def spark_driver_pod_only(n: int) -> int:
