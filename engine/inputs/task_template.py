@@ -288,7 +288,8 @@ def task_view(template: dict) -> dict:
 
     Flyte reads: the target (`container`, or `k8sPod` with `config.primary_container_name`: BuildRawPod in
     flytek8s/pod_helper.go), `metadata.podTemplateName` (the runtime PodTemplate), `metadata.metadata` labels and
-    annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` is kept for plugins."""
+    annotations, `metadata.interruptible`, `extendedResources`, `type` and `id`. `custom` and `taskTypeVersion` are
+    kept for plugins."""
     if template.get("type") == "sidecar" and template.get("taskTypeVersion", 0) < 2:
         # plugins/k8s/pod/plugin.go BuildResource: versions 0 and 1 of a sidecar task keep the pod spec in `custom`
         # (a SidecarJob, or the pod spec itself) and skip BuildRawPod; podeval models the K8sPod target only
