@@ -174,3 +174,33 @@ def test_a_tok8spodspec_failure_is_wrapped_as_ray_does():
         engine.evaluate(scenario)
     message = caught.value.message
     assert message.startswith("[BadTaskSpecification] Unable to create pod spec: [") and "my-primary" in message
+
+
+def test_role_templates_carry_the_nodes_labels():
+    # ray.go:443/457/574: UnionMaps(default-labels, objectMeta, TaskExecutionMetadata().GetLabels(), role k8sPod);
+    # GetLabels() is the workflow's labels (execution-id ...) plus node-id, task-name and interruptible
+    # (flytepropeller node_exec_context.go:217-226)
+    scenario = _scenario()
+    scenario["execution"].update(
+        {"id": {"project": "p", "domain": "d", "name": "abc123"}, "nodeId": "n0", "interruptible": True}
+    )
+    pod = engine.evaluate(scenario).pod
+    for template in (_head(pod), _worker(pod), pod["spec"]["submitterPodTemplate"]):
+        labels = template["metadata"]["labels"]
+        assert labels["execution-id"] == "abc123" and labels["node-id"] == "n0"
+        assert labels["interruptible"] == "true" and labels["team"] == "ml"
+
+
+def test_a_spark_driver_built_non_interruptible_keeps_the_nodes_interruptible_label():
+    import yaml
+
+    path = ROOT / "examples" / "plugins" / "spark-4378-pod-template-tolerations.yaml"
+    scenario = yaml.safe_load(path.read_text())
+    scenario.setdefault("execution", {}).update(
+        {"id": {"project": "p", "domain": "d", "name": "abc123"}, "nodeId": "n0", "interruptible": True}
+    )
+    pod = engine.evaluate(scenario).pod
+    # spark.go:156-168: the driver's labels are GetLabels() of the node (interruptible "true"), though the driver's
+    # pod is built with IsInterruptible() false (spark.go createSparkPodSpec with the non-interruptible context)
+    assert pod["spec"]["driver"]["labels"]["interruptible"] == "true"
+    assert pod["spec"]["executor"]["labels"]["interruptible"] == "true"

@@ -108,6 +108,10 @@ def build(top: Any, plugin: Plugin, new_pod: Any) -> None:
     """Build the plugin's object in ``top`` (the object's evaluation). ``new_pod(build)``: a fresh evaluation of a
     pod for the pack's pipeline ``build.pipeline``, with the object's context."""
     top.context["plugin"] = plugin_config(top.scenario, plugin, top)
+    # the execution as the node has it, before any role's context replaces a value of it (a role's labels come from
+    # the node's TaskExecutionMetadata, whose interruptible label is the node's even where a role is built
+    # non-interruptible: Spark's driver)
+    top.context["objectExecution"] = top.context["execution"]
     top.document = Node({}, "flyte", "")
     shared = None
     if plugin.shared is not None:

@@ -18,6 +18,7 @@ from ..k8s import paths as _paths
 _CONTEXT_ROOTS = {
     "task": ("task",),
     "execution": ("execution",),
+    "objectExecution": ("execution",),
     "propeller": ("propeller",),
     "podTemplates": ("podTemplates",),
     "config": ("propeller", "config"),
