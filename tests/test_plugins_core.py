@@ -204,3 +204,13 @@ def test_a_spark_driver_built_non_interruptible_keeps_the_nodes_interruptible_la
     # pod is built with IsInterruptible() false (spark.go createSparkPodSpec with the non-interruptible context)
     assert pod["spec"]["driver"]["labels"]["interruptible"] == "true"
     assert pod["spec"]["executor"]["labels"]["interruptible"] == "true"
+
+
+def test_an_equal_extended_resource_toleration_is_not_added_twice():
+    # addTolerationInPodSpec (pod_helper.go:571-584): an equal toleration (MatchToleration) already there stops it
+    scenario = _scenario()
+    gpu = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    scenario["propeller"]["config"]["plugins"]["k8s"]["default-tolerations"] = [gpu]
+    result = engine.evaluate(scenario)
+    assert _worker(result.pod)["spec"]["tolerations"].count(gpu) == 1
+    assert any(e.op == "drop" and e.rule == "ray-worker.extended-resource-tolerations" for e in result.trace.events)

@@ -17,6 +17,7 @@ from ..k8s import paths as _paths
 from ..k8s.tree import Node, plain, wrap
 from ..pack.transform_api import Context, transform
 from .containers import _append_env_items, _assign_defaults, _clamp, _each_container
+from .placement import add_toleration_once
 
 # ---------------------------------------------------------------------------------------------------------------
 # NewTaskExecutionMetadata (executor/pkg/plugin/task_exec_metadata.go:89-180) and the TaskAction CR it reads
@@ -373,28 +374,6 @@ def add_required_requirement(ctx: Context, requirement: dict, note: str | None =
     ctx.set(_TERMS, Node(updated, terms.source, terms.rule))
 
 
-def _add_toleration(ctx: Context, toleration: dict, note: str) -> None:
-    """addTolerationInPodSpec: appended unless an equal toleration (key, operator, value, effect) is there."""
-    current = ctx.get(("spec", "tolerations"))
-    items = list(current.value) if current else []
-    fields = ("key", "operator", "value", "effect")
-    for item in items:
-        existing = plain(item) or {}
-        if all((existing.get(f) or "") == (toleration.get(f) or "") for f in fields):
-            if ctx.tracing:
-                ctx.emit(
-                    "drop",
-                    ("spec", "tolerations"),
-                    value=toleration,
-                    note="an equal toleration is already there: not added twice (addTolerationInPodSpec)",
-                )
-            return
-    items.append(wrap(toleration, ctx.source, ctx.rule))
-    ctx.set(("spec", "tolerations"), ctx.node(items))
-    if ctx.tracing:
-        ctx.emit("append", ("spec", "tolerations", len(items) - 1), value=toleration, note=note)
-
-
 @transform(
     "flyte2-interruptible-node-affinity",
     writes=("spec.affinity",),
@@ -463,7 +442,7 @@ def gpu_node_selectors(ctx: Context) -> None:
         raw = accelerator.get("device")
         note = f"device {raw!r} normalised by accelerator-devices" if device != raw else None
         add_required_requirement(ctx, {"key": device_label, "operator": "In", "values": [device]}, note)
-        _add_toleration(
+        add_toleration_once(
             ctx,
             {"key": device_label, "value": device, "operator": "Equal", "effect": "NoSchedule"},
             note="accelerator device toleration (ApplyGPUNodeSelectors)",
@@ -482,7 +461,7 @@ def gpu_node_selectors(ctx: Context) -> None:
     if requirement:
         add_required_requirement(ctx, requirement)
     if toleration:
-        _add_toleration(ctx, toleration, note="accelerator partition toleration (ApplyGPUNodeSelectors)")
+        add_toleration_once(ctx, toleration, note="accelerator partition toleration (ApplyGPUNodeSelectors)")
 
 
 GPU_PARTITION_SLICES_LABEL = "platform.union.ai/gpu-partition-slices"

@@ -133,6 +133,29 @@ def resource_tolerations(ctx: Context) -> None:
             )
 
 
+def add_toleration_once(ctx: Context, toleration: dict, note: str | None = None) -> None:
+    """addTolerationInPodSpec (flytek8s/pod_helper.go): appended unless an equal toleration (Toleration.
+    MatchToleration: key, operator, value and effect) is there, which the trace says."""
+    current = ctx.get(("spec", "tolerations"))
+    items = list(current.value) if current is not None and isinstance(current.value, list) else []
+    fields = ("key", "operator", "value", "effect")
+    for item in items:
+        existing = plain(item) or {}
+        if all((existing.get(f) or "") == (toleration.get(f) or "") for f in fields):
+            if ctx.tracing:
+                ctx.emit(
+                    "drop",
+                    ("spec", "tolerations"),
+                    value=toleration,
+                    note="an equal toleration is already there: not added twice (addTolerationInPodSpec)",
+                )
+            return
+    items.append(wrap(toleration, ctx.source, ctx.rule))
+    ctx.set(("spec", "tolerations"), ctx.node(items))
+    if ctx.tracing:
+        ctx.emit("append", ("spec", "tolerations", len(items) - 1), value=toleration, note=note)
+
+
 def _append_toleration(ctx: Context, toleration: dict, note: str) -> None:
     current = ctx.get(("spec", "tolerations"))
     items = (list(current.value) if current else []) + [wrap(toleration, ctx.source, ctx.rule)]

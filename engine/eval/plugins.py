@@ -25,10 +25,11 @@ from typing import Any
 from ..errors import FlyteBuildError
 from ..k8s import paths as _paths
 from ..k8s import quantity
-from ..k8s.tree import Node, plain, wrap
+from ..k8s.tree import Node, plain
 from ..pack import plugin_options
 from ..pack.pack_model import Entry, Plugin, PodBuild
 from ..pack.transform_api import Context, transform
+from .placement import add_toleration_once
 
 #: the scenario's sections: an event at one of these paths is about an input, not the object, and is not re-rooted
 INPUT_SECTIONS = ("task", "execution", "propeller", "podTemplates")
@@ -280,22 +281,8 @@ def extended_resource_tolerations(ctx: Context) -> None:
         for container in role_value(ctx, ("spec", field_name)) or []:
             requests = ((container or {}).get("resources") or {}).get("requests") or {}
             requested |= {name for name in names if name in requests}
-    if not requested:
-        return
-    current = ctx.get(("spec", "tolerations"))
-    items = list(current.value) if current is not None and isinstance(current.value, list) else []
     for name in sorted(requested):
-        wanted = {"key": name, "operator": "Exists", "effect": "NoSchedule"}
-        if any(_same_toleration(plain(item), wanted) for item in items):
-            continue
-        items.append(wrap(wanted, ctx.source, ctx.rule))
-        ctx.emit("append", ("spec", "tolerations", len(items) - 1), value=wanted)
-    ctx.set(("spec", "tolerations"), Node(items, ctx.source, ctx.rule))
-
-
-def _same_toleration(one: Any, other: dict) -> bool:
-    one = one or {}
-    return all((one.get(key) or "") == (other.get(key) or "") for key in ("key", "operator", "value", "effect"))
+        add_toleration_once(ctx, {"key": name, "operator": "Exists", "effect": "NoSchedule"})
 
 
 #: flyteidl core.Resources.ResourceName -> the Kubernetes resource ToK8sResourceList makes of it (flytek8s/utils.go);
