@@ -40,18 +40,18 @@ Walkers do not look fields up here while they walk: ``engine/k8s/walker.py`` res
 Note that Go's ``omitempty`` never omits a non-pointer struct (``resources: {}``), and
 ``omitzero`` (e.g. ``creationTimestamp`` in recent apimachinery) omits zero structs too.
 
-Nothing here imports ``kubernetes`` (slow); the JSON is read once, on first use.
-"""
+Nothing here imports ``kubernetes`` (slow); the JSON is read once, on first use, and a type's fields
+(``FieldSpec``) are made on its first use; ``crd_types.yaml`` is read only when a name is not a Kubernetes type
+(a Pod never needs it)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "SCALAR_KINDS",
@@ -59,6 +59,7 @@ __all__ = [
     "field",
     "field_at",
     "fields",
+    "has_type",
     "map_atomic",
     "source",
     "struct_atomic",
@@ -75,9 +76,8 @@ _DATA = ("data", "k8s_schema.json")
 _CRD_DATA = ("data", "crd_types.yaml")
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One field of a Kubernetes type, as the Go struct declares it."""
+class FieldSpec(NamedTuple):
+    """One field of a Kubernetes type, as the Go struct declares it (a NamedTuple, not a dataclass: start-up time)."""
 
     #: see the module docstring
     kind: str
@@ -145,60 +145,90 @@ def _read_crd_types() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[Mapping[str, Mapping[str, FieldSpec]], Mapping[str, Any], frozenset[str]]:
+def _k8s_types() -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The Kubernetes types as ``k8s_schema.json`` declares them (plain data) and where they were generated from."""
     doc = _read_json()
     if doc.get("version") != 2:
         raise RuntimeError(f"unsupported k8s_schema.json version {doc.get('version')!r}")
+    return doc["types"], MappingProxyType(doc.get("source", {}))
+
+
+@lru_cache(maxsize=1)
+def _crd_types() -> Mapping[str, Any]:
+    """The plugin objects' types (plain data), read when a name is not a Kubernetes type (a Pod never needs them)."""
     crd = _read_crd_types()
-    clash = sorted(set(crd) & set(doc["types"]))
+    clash = sorted(set(crd) & set(_k8s_types()[0]))
     if clash:
         raise RuntimeError(f"crd_types.yaml redefines Kubernetes types: {', '.join(clash)}")
-    declared = {**doc["types"], **crd}
-    types: dict[str, Mapping[str, FieldSpec]] = {}
-    for tname, t in declared.items():
-        types[tname] = MappingProxyType(
-            {
-                fname: FieldSpec(
-                    kind=f["kind"],
-                    ptr=f.get("ptr", False),
-                    elem=f.get("elem"),
-                    omitempty=f.get("omitempty", True),
-                    omitzero=f.get("omitzero", False),
-                    required=f.get("required", False),
-                    embedded=f.get("embedded"),
-                    list_type=f.get("list_type"),
-                    list_keys=tuple(f.get("list_map_keys", ())),
-                    patch_merge_key=f.get("patch_merge_key"),
-                    patch_strategy=f.get("patch_strategy"),
-                    map_type=f.get("map_type"),
-                    struct_type=f.get("struct_type"),
-                )
-                for fname, f in t["fields"].items()
-            }
-        )
-    atomic = frozenset(tname for tname, t in declared.items() if t.get("struct_type") == "atomic")
-    return MappingProxyType(types), MappingProxyType(doc.get("source", {})), atomic
+    return crd
+
+
+def _declared(type_name: str) -> Mapping[str, Any] | None:
+    """A type's declaration (``fields``, ``struct_type`` ...): a Kubernetes type, else a plugin object's, else None."""
+    declared = _k8s_types()[0].get(type_name)
+    return declared if declared is not None else _crd_types().get(type_name)
+
+
+_EMPTY: Mapping[str, FieldSpec] = MappingProxyType({})
+#: type name -> its fields as FieldSpecs, built on the type's first use (a render uses a few dozen of the types)
+_FIELDS: dict[str, Mapping[str, FieldSpec]] = {}
+
+
+def _fields(type_name: str) -> Mapping[str, FieldSpec]:
+    found = _FIELDS.get(type_name)
+    if found is None:
+        declared = _declared(type_name)
+        found = _FIELDS[type_name] = _EMPTY if declared is None else _field_specs(declared["fields"])
+    return found
+
+
+def _field_specs(declared: Mapping[str, Any]) -> Mapping[str, FieldSpec]:
+    return MappingProxyType(
+        {
+            fname: FieldSpec(
+                kind=f["kind"],
+                ptr=f.get("ptr", False),
+                elem=f.get("elem"),
+                omitempty=f.get("omitempty", True),
+                omitzero=f.get("omitzero", False),
+                required=f.get("required", False),
+                embedded=f.get("embedded"),
+                list_type=f.get("list_type"),
+                list_keys=tuple(f.get("list_map_keys", ())),
+                patch_merge_key=f.get("patch_merge_key"),
+                patch_strategy=f.get("patch_strategy"),
+                map_type=f.get("map_type"),
+                struct_type=f.get("struct_type"),
+            )
+            for fname, f in declared.items()
+        }
+    )
 
 
 def field(type_name: str, json_name: str) -> FieldSpec | None:
     """The spec of ``type_name.json_name`` (``field("PodSpec", "hostNetwork")``), None if unknown."""
-    t = _load()[0].get(type_name)
-    return None if t is None else t.get(json_name)
+    return _fields(type_name).get(json_name)
 
 
 def fields(type_name: str) -> Mapping[str, FieldSpec]:
     """JSON name -> FieldSpec of a type, in Go declaration order; empty if the type is unknown."""
-    return _load()[0].get(type_name, MappingProxyType({}))
+    return _fields(type_name)
 
 
 def type_names() -> frozenset[str]:
     """All type names in the table."""
-    return frozenset(_load()[0])
+    return frozenset(_k8s_types()[0]) | frozenset(_crd_types())
+
+
+def has_type(type_name: str) -> bool:
+    """The table has this type (a plugin object's types are read only when the name is not a Kubernetes type)."""
+    return _declared(type_name) is not None
 
 
 def struct_atomic(type_name: str) -> bool:
     """The struct type is ``+structType=atomic``: server-side apply owns an object of it whole (``LabelSelector``)."""
-    return type_name in _load()[2]
+    declared = _declared(type_name)
+    return declared is not None and declared.get("struct_type") == "atomic"
 
 
 def map_atomic(type_name: str, json_name: str) -> bool:
@@ -209,7 +239,7 @@ def map_atomic(type_name: str, json_name: str) -> bool:
 
 def source() -> Mapping[str, Any]:
     """Where the table was generated from (client version, k8s.io/api commit, ...)."""
-    return _load()[1]
+    return _k8s_types()[1]
 
 
 def field_at(path: tuple, root: str = "PodTemplateSpec") -> FieldSpec | None:
@@ -218,12 +248,11 @@ def field_at(path: tuple, root: str = "PodTemplateSpec") -> FieldSpec | None:
     ``metadata``/``spec``. ``field_at(("spec", "containers", <item>, "ports"))`` -> ``Container.ports``; None
     when the path leaves the schema.
     """
-    types = _load()[0]
-    type_name: str | None = root if root in types else None
+    type_name: str | None = root if has_type(root) else None
     spec: FieldSpec | None = None
     for segment in path:
         if isinstance(segment, str) and type_name is not None:  # a struct's field
-            spec = types[type_name].get(segment)
+            spec = _fields(type_name).get(segment)
             type_name = spec.elem if spec is not None and spec.kind == "object" else None
         elif (
             spec is not None
@@ -247,12 +276,11 @@ def type_at(path_fields: tuple[str, ...], root: str = "PodSpec") -> str | None:
     ``type_at(())`` -> ``"PodSpec"``. None when a name is unknown or the path ends on (or passes
     through) a scalar.
     """
-    types = _load()[0]
-    cur: str | None = root if root in types else None
+    cur: str | None = root if has_type(root) else None
     for name in path_fields:
         if cur is None:
             return None
-        f = types[cur].get(name)
+        f = _fields(cur).get(name)
         if f is None or not f.elem_is_type:
             return None
         cur = f.elem

@@ -151,7 +151,7 @@ def type_table(name: str) -> TypeTable | None:
     try:
         return _TABLES[name]
     except KeyError:
-        table = TypeTable(name) if name in k8s_schema.type_names() else None
+        table = TypeTable(name) if k8s_schema.has_type(name) else None
         _TABLES[name] = table
         return table
 
