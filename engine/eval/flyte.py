@@ -20,7 +20,6 @@ from ..k8s.paths import render
 from ..k8s.tree import plain, wrap
 from ..k8s.walker import Position, root
 from ..pack.rules import load_rules
-from .flyte2 import device_class_of, device_classes
 from .strategies import Merger
 
 
@@ -113,6 +112,8 @@ def apply_accelerator_device_class_pod_template(
     ``extended_resources`` (``{gpuAccelerator: {deviceClass, ...}}``), or no ``pod-template`` for its device class in
     ``config`` (FlytePropeller's plugins.k8s options as set, ``accelerator-device-classes`` keys upper-cased), the pod
     spec unchanged; else the pod spec merged onto the template's spec (MergeBasePodSpecOntoTemplate)."""
+    from .flyte2 import device_class_of, device_classes  # start-up: Flyte 2's steps only for Flyte 2's function
+
     accelerator = (extended_resources or {}).get("gpuAccelerator")
     if accelerator is None:
         return pod_spec

@@ -2,12 +2,14 @@
 
 A pack's expressions are evaluated some 60 times per evaluation. jmespath's own ``search`` builds an interpreter
 (and a function table) per call and walks the AST node by node through a generic visitor; here each AST node
-becomes a closure once, when the pack is loaded, with jmespath's exact semantics (its ``TreeInterpreter`` is the
-reference: field access on a non-object is null, JMESPath truthiness for ``||``/``&&``/``!``, its equality).
+becomes a closure once, when the expression is first evaluated (``compile_expression``), with jmespath's exact
+semantics (its ``TreeInterpreter`` is the reference: field access on a non-object is null, JMESPath truthiness for
+``||``/``&&``/``!``, its equality).
 Node types the compiler does not know are evaluated by jmespath's interpreter, so every expression keeps working;
 functions are called through jmespath's function table, so their argument checks and errors are jmespath's. A
 module of ``engine.eval`` may add a function of its own (``function``: a plugin's conversion of its task config that
-no JMESPath expression can say); packs call it like a built-in one.
+no JMESPath expression can say); packs call it like a built-in one (a deferred module's function is imported before
+an expression calling it is compiled, ``engine.pack.registry``).
 
 ``uses_pod`` says whether an expression reads the ``pod`` root (the Pod built so far), which the evaluation then
 has to put into the context first.
@@ -22,6 +24,7 @@ from jmespath import functions as _functions
 from jmespath import visitor as _visitor
 
 from .generated_names import dns1123_subdomain_compatible
+from .registry import load_deferred
 
 
 class _PackFunctions(_functions.Functions):
@@ -37,9 +40,8 @@ class _PackFunctions(_functions.Functions):
 
 
 _FUNCTIONS = _PackFunctions()
-#: what jmespath's own search needs to see the registered functions (``Expression.search`` without a closure)
-OPTIONS = _visitor.Options(custom_functions=_FUNCTIONS)
-_INTERPRETER = _visitor.TreeInterpreter(OPTIONS)
+#: jmespath's interpreter (the node kinds the compiler leaves to it), seeing the registered functions
+_INTERPRETER = _visitor.TreeInterpreter(_visitor.Options(custom_functions=_FUNCTIONS))
 
 
 def function(name: str, *arguments: tuple[str, ...]) -> Callable:
@@ -179,6 +181,22 @@ def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch 
         return lambda value: call(name, [argument(value) for argument in arguments])
     visit = _INTERPRETER.visit
     return lambda value: visit(node, value)
+
+
+def compile_expression(node: dict) -> Callable[[Any], Any]:
+    """The closure of a parsed expression (``ParsedResult.parsed``); the functions it calls are registered first
+    (a deferred module's, ``engine.pack.registry.load_deferred``)."""
+    if any(name not in _PackFunctions.FUNCTION_TABLE for name in _functions_called(node)):
+        load_deferred()
+    return compile_node(node)
+
+
+def _functions_called(node: dict) -> set:
+    names = {node["value"]} if node.get("type") == "function_expression" else set()
+    for child in node.get("children", []):
+        if isinstance(child, dict):
+            names |= _functions_called(child)
+    return names
 
 
 def reads_field(node: dict, name: str) -> bool:

@@ -5,6 +5,10 @@ start-up of ``podeval render``. The compiled ``RulePack`` is pickled into the us
 of everything it was made from: the pack's files (their bytes), the pack's folder, podeval's version, the stamps
 (mtime, size) of the engine's modules and the Python version. A changed file is a different key, never a stale hit.
 
+A plugin (``plugins/<id>.yaml``: most of a pack's rules) is pickled on its own and unpickled on its first use
+(``RulePack.plugins``): rendering a Pod reads none, nor imports the modules that implement their transforms
+(``engine.pack.registry.load_deferred``). Functions are pickled by their registered names.
+
 The cache can only save time, never change a result: a pack that ``extends`` another is not cached (its key would
 have to follow the chain); any problem (no home folder, a read-only or full disk, a corrupt or foreign file) falls
 back silently to compiling. ``PODEVAL_CACHE_DIR`` moves the folder; ``PODEVAL_CACHE_DIR=off`` turns the cache off.
@@ -14,17 +18,19 @@ The folder is the user's own, as trusted as podeval's code (pickle runs what it 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .pack_format import pack_files
-from .registry import STRATEGIES
+from .registry import STRATEGIES, load_deferred
 from .transform_api import TRANSFORMS
 
-_FORMAT = b"podeval-compiled-pack-1"
+_FORMAT = b"podeval-compiled-pack-2"
 _KEEP = 32  # compiled packs kept in the cache folder (about 30 kB each)
 
 
@@ -85,8 +91,11 @@ def _key(folder: str) -> tuple[str, str] | None:
 
 
 def _registered(kind: str, name: str) -> Any:
-    """A strategy or transform of this process's registries (unpickling)."""
-    return (STRATEGIES if kind == "strategy" else TRANSFORMS)[name]
+    """A strategy or transform of this process's registries (unpickling); a deferred module's is imported first."""
+    table = STRATEGIES if kind == "strategy" else TRANSFORMS
+    if name not in table:
+        load_deferred()
+    return table[name]
 
 
 class _Pickler(pickle.Pickler):
@@ -95,6 +104,7 @@ class _Pickler(pickle.Pickler):
 
     def __init__(self, file: Any) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        load_deferred()  # every registered function, by its name
 
         self._names = {id(fn): (fn, "strategy", name) for name, fn in STRATEGIES.items()}
         self._names.update({id(fn): (fn, "transform", name) for name, fn in TRANSFORMS.items()})
@@ -106,6 +116,35 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+def _pickled(value: Any) -> bytes:
+    out = io.BytesIO()
+    _Pickler(out).dump(value)
+    return out.getvalue()
+
+
+class _Plugins(Mapping):
+    """A cached pack's plugins (id -> ``Plugin``), each unpickled on its first use."""
+
+    def __init__(self, pickled: dict[str, bytes]) -> None:
+        self._pickled = pickled
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, plugin_id: str) -> Any:
+        plugin = self._loaded.get(plugin_id)
+        if plugin is None:
+            plugin = self._loaded[plugin_id] = pickle.loads(self._pickled[plugin_id])
+        return plugin
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pickled)
+
+    def __len__(self) -> int:
+        return len(self._pickled)
+
+    def __reduce__(self) -> Any:  # pickled again (a copy of the pack): the plain mapping it stands for
+        return dict, (dict(self.items()),)
+
+
 def load(folder: str, kind: type) -> Any:
     """The compiled pack of ``folder`` from the cache (an instance of ``kind``, the loader's ``RulePack``), or
     None."""
@@ -115,8 +154,11 @@ def load(folder: str, kind: type) -> Any:
         if directory is None or key is None:
             return None
         with open(directory / key[1], "rb") as handle:
-            pack = pickle.load(handle)
-        return pack if isinstance(pack, kind) and str(pack.folder) == folder else None
+            pack, plugins = pickle.load(handle)
+        if not isinstance(pack, kind) or str(pack.folder) != folder:
+            return None
+        pack.plugins = _Plugins(plugins)
+        return pack
     except Exception:  # noqa: BLE001 -- a missing, unreadable, corrupt or incompatible file: compile instead
         return None
 
@@ -128,13 +170,17 @@ def store(folder: str, pack: Any) -> None:
         key = _key(folder) if directory is not None else None
         if directory is None or key is None:
             return
-        import tempfile  # only when writing (a cold start after the first does not)
+        import copy  # start-up: only when writing (a cold start after the first does not)
+        import tempfile  # start-up: only when writing (a cold start after the first does not)
 
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
         try:
+            plugins = {plugin_id: _pickled(plugin) for plugin_id, plugin in pack.plugins.items()}
+            body = copy.copy(pack)
+            body.plugins = {}
             with os.fdopen(handle, "wb") as out:
-                _Pickler(out).dump(pack)
+                _Pickler(out).dump((body, plugins))
             os.replace(temporary, directory / key[1])
         except BaseException:
             os.unlink(temporary)

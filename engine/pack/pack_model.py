@@ -6,7 +6,7 @@ sources (``SourceDef``) and ``Expression`` (a compiled JMESPath expression with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,139 +15,209 @@ from .graph import PrecedenceGraph
 from .registry import Rule
 
 
-@dataclass(frozen=True)
 class Expression:
-    """A compiled JMESPath expression, with the text it came from (for the trace and for errors)."""
+    """A compiled JMESPath expression, with the text it came from (for the trace and for errors). Immutable; equal
+    when text, parse and ``uses_pod`` are."""
 
-    text: str
-    compiled: Any
-    uses_pod: bool
-    evaluate: Any = field(default=None, compare=False, repr=False)  # the closure (engine.pack.expressions)
+    __slots__ = ("compiled", "evaluate", "text", "uses_pod")
+
+    def __init__(self, text: str, compiled: Any, uses_pod: bool) -> None:
+        self.text = text
+        self.compiled = compiled
+        self.uses_pod = uses_pod
+        #: the closure (``engine.pack.expressions.compile_expression``), made on the first search: a process
+        #: evaluates few of its pack's expressions (a Pod's render none of the plugins')
+        self.evaluate: Any = None
 
     def search(self, context: dict) -> Any:
-        if self.evaluate is not None:
-            return self.evaluate(context)
-        return self.compiled.search(context, options=_expressions.OPTIONS)
+        evaluate = self.evaluate
+        if evaluate is None:
+            evaluate = self.evaluate = _expressions.compile_expression(self.compiled.parsed)
+        return evaluate(context)
 
-    def __reduce__(self):  # the closure does not pickle (engine.pack.pack_cache): rebuilt from the parsed expression
-        return _expression, (self.text, self.compiled)
+    def _key(self) -> tuple:
+        return self.text, self.compiled, self.uses_pod
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if type(other) is Expression else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Expression(text={self.text!r}, compiled={self.compiled!r}, uses_pod={self.uses_pod!r})"
+
+    def __reduce__(self):  # the closure does not pickle (engine.pack.pack_cache): made again on the first search
+        return Expression, self._key()
 
 
 def _expression(text: str, compiled: Any) -> Expression:
-    return Expression(
-        text, compiled, _expressions.reads_field(compiled.parsed, "pod"), _expressions.compile_node(compiled.parsed)
-    )
+    return Expression(text, compiled, _expressions.reads_field(compiled.parsed, "pod"))
 
 
-@dataclass
+# The classes below are plain classes, not dataclasses: a dataclass compiles its methods when the module is
+# imported, which was a tenth of a cold `podeval render` (benchmarks/RESULTS.md). They hold data; nothing compares them.
+
+
 class Profile:
-    id: str
-    default: Rule
-    rules: dict  # schema path tuple -> Rule
+    """A merge profile: its default rule and its rules by schema path (``profiles.yaml``)."""
+
+    def __init__(self, id: str, default: Rule, rules: dict) -> None:
+        self.id = id
+        self.default = default
+        self.rules = rules  # schema path tuple -> Rule
 
 
-@dataclass
 class Entry:
-    """One rule of a step."""
+    """One rule of a step: a layer or a transform."""
 
-    id: str
-    kind: str  # "layer" | "transform"
-    source: str
-    when: Expression | None = None
-    doc: str | None = None
-    note: str | None = None
-    # layer
-    at: tuple = ()
-    select: Expression | None = None
-    value: Any = None
-    has_value: bool = False
-    position: str = "over"
-    profile: Profile | None = None
-    # transform
-    transform: Any = None
-    transform_name: str | None = None
-    params: dict = field(default_factory=dict)
+    def __init__(
+        self,
+        id: str,
+        kind: str,
+        source: str,
+        when: Expression | None = None,
+        doc: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.id = id
+        self.kind = kind  # "layer" | "transform"
+        self.source = source
+        self.when = when
+        self.doc = doc
+        self.note = note
+        # layer
+        self.at: tuple = ()
+        self.select: Expression | None = None
+        self.value: Any = None
+        self.has_value = False
+        self.position = "over"
+        self.profile: Profile | None = None
+        # transform
+        self.transform: Any = None
+        self.transform_name: str | None = None
+        self.params: dict = {}
 
 
-@dataclass
 class Step:
-    id: str
-    label: str
-    doc: str
-    after: list
-    uses: list
-    entries: list
+    """A step of the pack (a node of the precedence DAG) and its rules."""
+
+    def __init__(self, id: str, label: str, doc: str, after: list, uses: list, entries: list) -> None:
+        self.id = id
+        self.label = label
+        self.doc = doc
+        self.after = after
+        self.uses = uses
+        self.entries = entries
 
 
-@dataclass
 class SourceDef:
-    id: str
-    label: str
-    doc: str
-    origin: str
+    """A source of the pack: an input of the evaluation (a node of the precedence DAG)."""
+
+    def __init__(self, id: str, label: str, doc: str, origin: str) -> None:
+        self.id = id
+        self.label = label
+        self.doc = doc
+        self.origin = origin
 
 
-@dataclass
 class PodBuild:
     """A pod a plugin builds: the pack pipeline that makes it (or ``shared``: a copy of the plugin's shared pod),
     the context values replaced for it (dotted context path -> Expression), then the plugin's own steps on it."""
 
-    pipeline: str
-    context: dict
-    steps: list
-    #: roles only
-    id: str = ""
-    label: str = ""
-    doc: str = ""
-    each: Expression | None = None
-    at: tuple = ()
-    place: Any = None  # the transform that places the role's pod in the object
-    place_name: str = "graft"
-    params: dict = field(default_factory=dict)
-    object_steps: list = field(default_factory=list)
-    error: str | None = None  # the plugin's wrapping of a pipeline failure, with ``{message}``
+    def __init__(self, pipeline: str, context: dict, steps: list) -> None:
+        self.pipeline = pipeline
+        self.context = context
+        self.steps = steps
+        #: roles only
+        self.id = ""
+        self.label = ""
+        self.doc = ""
+        self.each: Expression | None = None
+        self.at: tuple = ()
+        self.place: Any = None  # the transform that places the role's pod in the object
+        self.place_name = "graft"
+        self.params: dict = {}
+        self.object_steps: list = []
+        self.error: str | None = None  # the plugin's wrapping of a pipeline failure, with ``{message}``
 
 
-@dataclass
 class Plugin:
     """A FlytePropeller plugin whose object is not the Pod (``plugins/<id>.yaml``)."""
 
-    id: str
-    label: str
-    doc: str
-    task_types: tuple
-    root: str
-    config_section: str | None
-    options: dict  # name -> plugin_options.OptionDef
-    shared: PodBuild | None
-    roles: list  # PodBuild
-    steps: list  # Step, in order
-    finish: str | None = None  # a pipeline of the pack run on the object last
+    def __init__(
+        self,
+        id: str,
+        label: str,
+        doc: str,
+        task_types: tuple,
+        root: str,
+        config_section: str | None,
+        options: dict,
+        shared: PodBuild | None,
+        roles: list,
+        steps: list,
+        finish: str | None = None,
+    ) -> None:
+        self.id = id
+        self.label = label
+        self.doc = doc
+        self.task_types = task_types
+        self.root = root
+        self.config_section = config_section
+        self.options = options  # name -> plugin_options.OptionDef
+        self.shared = shared
+        self.roles = roles  # PodBuild
+        self.steps = steps  # Step, in order
+        self.finish = finish  # a pipeline of the pack run on the object last
 
 
-@dataclass
 class RulePack:
-    name: str
-    description: str
-    folder: Path
-    digest: str
-    root: str
-    sources: dict
-    steps: list  # in evaluation (topological) order
-    profiles: dict
-    options: dict  # name -> plugin_options.OptionDef
-    dag: PrecedenceGraph  # the precedence graph as plain data (engine.pack.graph)
-    order: list
-    #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``; engine.inputs.propeller_config)
-    loader: Any = None
-    #: pipeline name -> the step ids it runs (pack.yaml ``pipelines``), in evaluation order
-    pipelines: dict = field(default_factory=dict)
-    #: plugin id -> Plugin (``plugins/<id>.yaml``)
-    plugins: dict = field(default_factory=dict)
+    """A compiled pack."""
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        folder: Path,
+        digest: str,
+        root: str,
+        sources: dict,
+        steps: list,
+        profiles: dict,
+        options: dict,
+        dag: PrecedenceGraph,
+        order: list,
+        loader: Any = None,
+        pipelines: dict | None = None,
+        plugins: Mapping | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.folder = folder
+        self.digest = digest
+        self.root = root
+        self.sources = sources
+        self.steps = steps  # in evaluation (topological) order
+        self.profiles = profiles
+        self.options = options  # name -> plugin_options.OptionDef
+        self.dag = dag  # the precedence graph as plain data (engine.pack.graph)
+        self.order = order
+        #: how the Flyte version's config loader treats keys (plugin-config.yaml ``loader``;
+        #: engine.inputs.propeller_config)
+        self.loader = loader
+        #: pipeline name -> the step ids it runs (pack.yaml ``pipelines``), in evaluation order
+        self.pipelines = {} if pipelines is None else pipelines
+        #: plugin id -> Plugin (``plugins/<id>.yaml``); from the cache, a mapping that reads each plugin on its
+        #: first use
+        self.plugins: Mapping = {} if plugins is None else plugins
+        #: task type -> the id of the plugin that builds it: which plugin, without reading any
+        self.task_types = {task_type: p.id for p in self.plugins.values() for task_type in p.task_types}
 
     def plugin_for(self, task_type: Any) -> Plugin | None:
         """The plugin that builds tasks of ``task_type`` (None: the pod plugin)."""
-        return next((p for p in self.plugins.values() if task_type in p.task_types), None)
+        plugin_id = self.task_types.get(task_type) if isinstance(task_type, str) else None
+        return None if plugin_id is None else self.plugins[plugin_id]
 
     def profile(self, profile_id: str) -> Profile:
         return self.profiles[profile_id]

@@ -38,7 +38,7 @@ from .pack_chain import PackChain, merge_pack_files, read_chain, resolve_pack_fo
 from .pack_model import Entry, Plugin, PodBuild, RulePack, SourceDef, Step
 from .pack_reader import Reader, load_loader, load_profiles
 from .plugin_options import load_options
-from .registry import STRATEGY_PARAMS
+from .registry import STRATEGY_PARAMS, load_deferred
 from .transform_api import TRANSFORMS
 
 
@@ -148,7 +148,8 @@ def _load_entry(
 
 def registries() -> dict:
     """The strategies' and transforms' names and declarations, for the pack schema (``pack_schema.json_schema``):
-    ``{"strategy": {name: params}, "transform": {name: transform_api.Transform}}``."""
+    ``{"strategy": {name: params}, "transform": {name: transform_api.Transform}}``, every one of them."""
+    load_deferred()
     return {"strategy": STRATEGY_PARAMS, "transform": TRANSFORMS}
 
 
@@ -394,6 +395,7 @@ def _order(reader: Reader, graph: PrecedenceGraph) -> list:
 
 def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, list[RuleError]]:
     """Load a pack, returning every problem found instead of raising the first (for ``podeval check``)."""
+    load_deferred()  # the names the pack uses are checked against every registered one
     chain = rules if isinstance(rules, PackChain) else read_chain(rules)
     if chain.problems:
         return None, list(chain.problems)

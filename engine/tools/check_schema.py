@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from ..errors import RuleError
 from ..pack import pack_format, pack_schema
-from ..pack.registry import STRATEGIES
+from ..pack.registry import STRATEGIES, load_deferred
 from ..pack.rules import registries
 from ..pack.transform_api import TRANSFORMS
 from .check_findings import finding_at
@@ -61,6 +61,7 @@ def _rule_at(file_name: str, data: Any, where: tuple) -> str | None:
 
 
 def _names(kind: str) -> list[str]:
+    load_deferred()
     return sorted(STRATEGIES if kind == "strategy" else TRANSFORMS)
 
 
