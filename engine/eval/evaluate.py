@@ -11,7 +11,6 @@ import difflib
 import functools
 import inspect
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FlyteBuildError, InputError, PodevalError
@@ -36,14 +35,14 @@ from .trace import Event, Trace
 INPUT_SECTIONS = ("task", "execution", "propeller", "podTemplates")
 
 
-@dataclass
 class Result:
     """What ``engine.evaluate`` returns: the Pod, its trace, and the warnings of the trace."""
 
-    pod: dict
-    trace: Trace
-    rules: RulePack = field(repr=False)
-    scenario: Scenario = field(repr=False)
+    def __init__(self, pod: dict, trace: Trace, rules: RulePack, scenario: Scenario) -> None:
+        self.pod = pod
+        self.trace = trace
+        self.rules = rules
+        self.scenario = scenario
 
     @property
     def root(self) -> str:

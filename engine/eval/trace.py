@@ -20,7 +20,6 @@ remembers the source that set it. ``explain`` is a filter over the events, as re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..k8s import paths as _paths
@@ -29,26 +28,68 @@ from .explain import explain_field, owner_and_rule
 OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
 
 
-@dataclass(slots=True)
+#: Event's fields, in the order of its constructor (its slots and repr)
+_EVENT_FIELDS = (
+    "seq",
+    "path",
+    "op",
+    "source",
+    "rule",
+    "value",
+    "previous",
+    "previous_source",
+    "rejected",
+    "note",
+    "where",
+    "previous_where",
+    "located",
+)
+
+
 class Event:
-    seq: int
-    path: tuple
-    op: str
-    source: str
-    rule: str
-    value: Any = None
-    previous: Any = None
-    previous_source: str | None = None
-    rejected: dict | None = None
-    note: str | None = None
-    #: where in the inputs the event's value was written, when the step that emits it knows better than the path
-    #: (a config key's own position, a ConfigMap key): ``file:line:col`` as text
-    where: str | None = None
-    #: where the value it replaced (``previous``) was written; set when the trace is read (``engine.eval.provenance``)
-    previous_where: str | None = None
-    #: where its value was written, found when the trace is read (``engine.eval.provenance``: a file:line:col, a
-    #: ConfigMap key, a cluster object, the pack's own file); the trace's ``where`` when the step set none
-    located: str | None = None
+    """One write (or warning, or error) of the evaluation. A plain class, not a dataclass: a dataclass compiles its
+    methods at import (start-up time of ``podeval render``)."""
+
+    __slots__ = _EVENT_FIELDS
+
+    def __init__(
+        self,
+        seq: int,
+        path: tuple,
+        op: str,
+        source: str,
+        rule: str,
+        value: Any = None,
+        previous: Any = None,
+        previous_source: str | None = None,
+        rejected: dict | None = None,
+        note: str | None = None,
+        where: str | None = None,
+        previous_where: str | None = None,
+        located: str | None = None,
+    ) -> None:
+        self.seq = seq
+        self.path = path
+        self.op = op
+        self.source = source
+        self.rule = rule
+        self.value = value
+        self.previous = previous
+        self.previous_source = previous_source
+        self.rejected = rejected
+        self.note = note
+        #: where in the inputs the event's value was written, when the step that emits it knows better than the
+        #: path (a config key's own position, a ConfigMap key): ``file:line:col`` as text
+        self.where = where
+        #: where the value it replaced (``previous``) was written; set when the trace is read
+        #: (``engine.eval.provenance``)
+        self.previous_where = previous_where
+        #: where its value was written, found when the trace is read (``engine.eval.provenance``: a file:line:col,
+        #: a ConfigMap key, a cluster object, the pack's own file); the trace's ``where`` when the step set none
+        self.located = located
+
+    def __repr__(self) -> str:  # as a dataclass prints it
+        return f"Event({', '.join(f'{name}={getattr(self, name)!r}' for name in _EVENT_FIELDS)})"
 
     @property
     def path_text(self) -> str:
@@ -79,24 +120,37 @@ class Event:
         return data
 
 
-@dataclass
 class Trace:
-    rules_name: str
-    rules_digest: str
-    sources: list[dict] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    owners: dict[str, str] = field(default_factory=dict)
-    pod: dict | None = None
-    #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
-    owner_rules: dict[str, str] = field(default_factory=dict)
-    #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
-    config_origins: dict[str, list] = field(default_factory=dict)
-    #: computes, when the trace is first read, the config's ``sources`` entry, ``config_origins`` and the locator
-    #: that places every event's value in the inputs (``engine.eval.provenance``: locating re-reads positions, a cost
-    #: a render that does not read the trace should not pay)
-    provenance: Any = field(default=None, repr=False, compare=False)
-    #: places a value in the inputs: ``locate(source, rule, path, value) -> "file:line:col"`` (after ``_resolve``)
-    locate: Any = field(default=None, repr=False, compare=False)
+    """The trace of one evaluation: its sources, events and the owner of every field."""
+
+    def __init__(
+        self,
+        rules_name: str,
+        rules_digest: str,
+        sources: list[dict] | None = None,
+        events: list[Event] | None = None,
+        owners: dict[str, str] | None = None,
+        pod: dict | None = None,
+        owner_rules: dict[str, str] | None = None,
+        config_origins: dict[str, list] | None = None,
+    ) -> None:
+        self.rules_name = rules_name
+        self.rules_digest = rules_digest
+        self.sources = [] if sources is None else sources
+        self.events = [] if events is None else events
+        self.owners = {} if owners is None else owners
+        self.pod = pod
+        #: path -> the rule that set the owner's value (an extension of the contract's trace: ``ownerRules``)
+        self.owner_rules = {} if owner_rules is None else owner_rules
+        #: rule -> the FlytePropeller config options it reads and where each was set (``configOrigins``)
+        self.config_origins = {} if config_origins is None else config_origins
+        #: computes, when the trace is first read, the config's ``sources`` entry, ``config_origins`` and the
+        #: locator that places every event's value in the inputs (``engine.eval.provenance``: locating re-reads
+        #: positions, a cost a render that does not read the trace should not pay)
+        self.provenance: Any = None
+        #: places a value in the inputs: ``locate(source, rule, path, value) -> "file:line:col"`` (after
+        #: ``_resolve``)
+        self.locate: Any = None
 
     def _resolve(self) -> None:
         if self.provenance is not None:

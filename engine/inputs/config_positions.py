@@ -3,19 +3,18 @@
 Owns ``ConfigFile`` (one file of FlytePropeller's config folder: its value, the document and ConfigMap key it came
 from, the offset of a key written as a block scalar), ``Where`` (a place: file, ConfigMap key, line, column, and how
 it prints), ``OptionDocument`` (one option's value located as a document of its own, for the scenario's origins)
-and ``Warning_`` (what the user should hear about a file). ``viper`` and ``propeller_config`` use them.
+and ``Warning_`` (what the user should hear about a file). ``viper`` and ``propeller_config`` use them. Values:
+NamedTuples, not dataclasses (a dataclass compiles its methods at import: start-up time of ``podeval render``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..documents.yamlio import Document
 
 
-@dataclass
-class Where:
+class Where(NamedTuple):
     """A place in an input: the file, the ConfigMap key it holds (if any), line and column."""
 
     file: str | None
@@ -42,8 +41,7 @@ class Where:
         return f"{place} ({inside})" if inside else place
 
 
-@dataclass
-class ConfigFile:
+class ConfigFile(NamedTuple):
     """One config file, as FlytePropeller's config folder would hold it."""
 
     value: Any  # the file's mapping, as written
@@ -147,8 +145,7 @@ def _get(tree: Any, path: tuple) -> Any:
     return tree
 
 
-@dataclass
-class Warning_:
+class Warning_(NamedTuple):
     """Something FlytePropeller does with a file that the user should hear about."""
 
     message: str

@@ -10,7 +10,6 @@ are ignored and counted, so that ``-v`` can say what was taken and what was not.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
@@ -19,14 +18,14 @@ from ..k8s.validate import from_model
 _LISTS = ("List", "PodTemplateList")
 
 
-@dataclass
 class PodTemplateFile:
     """What one file gave: ``items`` as ``(object, document, path of the object in the document)``."""
 
-    path: str
-    items: list = field(default_factory=list)
-    ignored: Counter = field(default_factory=Counter)
-    empty: int = 0
+    def __init__(self, path: str, items: list | None = None, ignored: Counter | None = None, empty: int = 0) -> None:
+        self.path = path
+        self.items = [] if items is None else items
+        self.ignored = Counter() if ignored is None else ignored
+        self.empty = empty
 
     def summary(self) -> str:
         """``took 2 PodTemplates; ignored 3 objects (ConfigMap 1, Deployment 2); skipped 1 empty document``."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +46,24 @@ from .viper import case_warnings, option_type, struct_case, viper_settings
 CONFIG_GLOB_SUFFIX = ".yaml"
 
 
-@dataclass
 class Loaded:
     """FlytePropeller's ``plugins.k8s`` section after loading, and where each option came from."""
 
-    k8s: dict
-    files: list[ConfigFile]
-    #: option name (as FlytePropeller holds it) -> the files that set it, the deciding one last
-    origins: dict[str, list[ConfigFile]] = field(default_factory=dict)
-    warnings: list[Warning_] = field(default_factory=list)
-    #: the other plugins' sections (``plugins.ray`` ...), as viper holds them (keys lowercased)
-    plugins: dict = field(default_factory=dict)
+    def __init__(
+        self,
+        k8s: dict,
+        files: list[ConfigFile],
+        origins: dict[str, list[ConfigFile]] | None = None,
+        warnings: list[Warning_] | None = None,
+        plugins: dict | None = None,
+    ) -> None:
+        self.k8s = k8s
+        self.files = files
+        #: option name (as FlytePropeller holds it) -> the files that set it, the deciding one last
+        self.origins = {} if origins is None else origins
+        self.warnings = [] if warnings is None else warnings
+        #: the other plugins' sections (``plugins.ray`` ...), as viper holds them (keys lowercased)
+        self.plugins = {} if plugins is None else plugins
 
     def option_where(self, option: str) -> Where | None:
         files = self.origins.get(option)

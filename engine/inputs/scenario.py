@@ -23,7 +23,6 @@ are ``scenario_shape``'s, the one normalising pass ``scenario_normalise``'s (its
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +38,28 @@ from .scenario_normalise import Normaliser, lift_config_sections
 from .scenario_shape import SCENARIO_SHAPE, raw_path
 
 
-@dataclass
 class Scenario:
     """A validated, normalised scenario. ``data`` is plain JSON-like data; ``document`` locates its parts."""
 
-    data: dict
-    filename: str | None = None
-    document: Document | None = None
-    #: for a scenario assembled from several files (the CLI's ``--task``, ``--pod-templates`` ...): the raw dict and
-    #: where each part came from (``load_scenario``'s ``origins``)
-    raw: Any = field(default=None, repr=False)
-    origins: dict | None = field(default=None, repr=False)
-    #: how ``propeller.config`` was read from FlytePropeller's config files, when the CLI read them
-    #: (``engine.inputs.propeller_config.Loaded``: each option's file and position, the loader's warnings)
-    config_origin: Any = None
+    def __init__(
+        self,
+        data: dict,
+        filename: str | None = None,
+        document: Document | None = None,
+        raw: Any = None,
+        origins: dict | None = None,
+        config_origin: Any = None,
+    ) -> None:
+        self.data = data
+        self.filename = filename
+        self.document = document
+        #: for a scenario assembled from several files (the CLI's ``--task``, ``--pod-templates`` ...): the raw dict
+        #: and where each part came from (``load_scenario``'s ``origins``)
+        self.raw = raw
+        self.origins = origins
+        #: how ``propeller.config`` was read from FlytePropeller's config files, when the CLI read them
+        #: (``engine.inputs.propeller_config.Loaded``: each option's file and position, the loader's warnings)
+        self.config_origin = config_origin
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
         """``(line, column)`` in the file of a path of the normalised scenario (keyed list items, camelCase keys,

@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import k8s_schema, quantity
 from . import paths as _paths
@@ -69,8 +68,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """Where an object sits, which decides what a problem in it means.
 
     ``decoder``: None, or how Flyte decodes this pod spec: ``registered`` (TaskTemplate.k8s_pod, decoded by

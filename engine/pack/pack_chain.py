@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..documents.yamlio import Document, load_document
 from ..errors import InputError, RuleError
@@ -77,16 +76,14 @@ def resolve_pack_folder(rules: str | Path) -> Path:
     )
 
 
-@dataclass
-class PackLayer:
+class PackLayer(NamedTuple):
     """One pack of an ``extends`` chain: its folder and the files it has."""
 
     folder: Path
     documents: dict  # file name -> Document
 
 
-@dataclass
-class PackChain:
+class PackChain(NamedTuple):
     """A pack and the packs it extends, every file read once (``read_chain``): the loader and ``podeval check``
     work from it."""
 

@@ -24,8 +24,7 @@ for its path whole; one without ``strategy`` patches it (its ``params`` key by k
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 PACK_FILES = ("pack.yaml", "profiles.yaml", "plugin-config.yaml")
 #: the folder of a pack's plugin files: one ``<plugin id>.yaml`` per FlytePropeller plugin that is not the pod plugin
@@ -61,8 +60,7 @@ REPLACE, KEY_BY_KEY, BY_ID, BY_NAME, REPLACE_BY_NAME, NOT_INHERITED = (
 _UNSET = object()
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One key of a section.
 
     ``type``: ``id`` (a non-empty string), ``text``, ``path`` (a path in the contract's syntax), ``jmespath``,
@@ -89,8 +87,7 @@ class Key:
         return f"`{json.dumps(self.default)}`"
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A mapping of a pack file: a whole file (``file``) or an item of one."""
 
     name: str  # the JSON Schema definition's name

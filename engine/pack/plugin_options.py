@@ -27,8 +27,7 @@ Validation and positions
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import InputError
 from ..k8s import k8s_schema
@@ -44,8 +43,7 @@ KINDS = pack_format.OPTION_TYPES
 SECTION = ("plugins", "k8s")
 
 
-@dataclass(frozen=True)
-class Loader:
+class Loader(NamedTuple):
     """How a Flyte version's config loader treats map keys (the pack's ``loader`` setting)."""
 
     #: viper lowercases map keys inside lists too (viper >= 1.20's insensitiveArray; 1.11 does not)
@@ -64,8 +62,7 @@ class Loader:
 # The option table
 
 
-@dataclass
-class OptionDef:
+class OptionDef(NamedTuple):
     name: str
     default: Any
     type: str
@@ -282,8 +279,7 @@ def _decode(value: Any, spec: k8s_schema.FieldSpec) -> Any:
 # The effective config
 
 
-@dataclass(frozen=True)
-class Unused:
+class Unused(NamedTuple):
     """A key of ``propeller.config`` FlytePropeller's decoder ignores: flytestdlib decodes non-strictly
     (``ErrorUnused``, its strict mode, is off), so an unknown option, or an unknown field of a struct option, is
     dropped."""

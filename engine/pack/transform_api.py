@@ -17,7 +17,6 @@ so far, events, variables), bound to its rule; it never sees the evaluation itse
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..k8s import paths as _paths
@@ -29,17 +28,26 @@ PARAM_KINDS = ("expression", "value", "variable")
 BUILTIN_VARIABLES: tuple[str, ...] = ()
 
 
-@dataclass
 class Transform:
     """A registered transform: its declaration and its function ``fn(context)``."""
 
-    name: str
-    fn: Callable[[Context], None]
-    params: dict  # parameter name -> kind (PARAM_KINDS)
-    reads: tuple = ()
-    writes: tuple = ()
-    sets: tuple = ()
-    required: tuple = ()
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[[Context], None],
+        params: dict,
+        reads: tuple = (),
+        writes: tuple = (),
+        sets: tuple = (),
+        required: tuple = (),
+    ) -> None:
+        self.name = name
+        self.fn = fn
+        self.params = params  # parameter name -> kind (PARAM_KINDS)
+        self.reads = reads
+        self.writes = writes
+        self.sets = sets
+        self.required = required
 
     def variables_set(self, params: dict) -> set[str]:
         """The variables this transform sets with these (the rule's) parameters: ``sets`` and the values of its
