@@ -157,3 +157,90 @@ def test_the_compiled_pack_cache_round_trips_and_keeps_networkx_off_a_warm_rende
     assert runs[1]["networkx"] is False  # from the cache
     assert runs[0]["pod"] == runs[1]["pod"]
     assert any((tmp_path / "cache").rglob("*")), "nothing was cached"
+
+
+def _runs(probe: str, cwd, cache, times: int) -> list:
+    """``probe`` (Python printing one JSON value) run ``times`` in fresh processes sharing the pack cache ``cache``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PODEVAL_CACHE_DIR=str(cache))
+    return [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", probe], cwd=cwd, env=env, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(times)
+    ]
+
+
+def test_a_warm_pod_render_imports_no_deferred_module_and_makes_no_dataclass(tmp_path, repo_root):
+    """Start-up time (docs/architecture.md, "Start-up"): from the cache, a Pod's evaluation imports none of the modules
+    engine/eval/__init__.py defers (the plugins', Flyte 2's) and no engine module on its way defines a dataclass (each
+    compiles its methods at import)."""
+    probe = (
+        "import sys, json, engine; from engine.eval import DEFERRED; "
+        "r = engine.evaluate('examples/flyte-docs/example-3.yaml'); "
+        "print(json.dumps({'deferred': [m for m in DEFERRED if 'engine.eval.' + m in sys.modules], "
+        "'dataclasses': sorted(f'{n}.{k}' for n, m in list(sys.modules.items()) if n.startswith('engine') "
+        "for k, v in vars(m).items() if hasattr(v, '__dataclass_fields__') and v.__module__ == n), 'pod': r.pod}))"
+    )
+    compiled, cached = _runs(probe, repo_root, tmp_path / "cache", 2)
+    assert cached["deferred"] == [] and cached["dataclasses"] == []
+    assert compiled["deferred"]  # compiling checks every name: the deferred modules were imported
+    assert cached["pod"] == compiled["pod"]
+
+
+def test_a_plugin_task_from_the_cache_is_the_compiled_one(tmp_path, repo_root):
+    """The cache keeps each plugin on its own and reads it when a task of its type is evaluated: the object is the
+    one the freshly compiled pack builds, and the plugin's module (its transforms and functions) is imported then."""
+    probe = (
+        "import sys, json, engine; "
+        "objects = [engine.evaluate(f'examples/plugins/{name}').pod for name in "
+        "('ray-gpu-workers.yaml', 'pytorch-primary-container.yaml', 'spark-4378-pod-template-tolerations.yaml')]; "
+        "print(json.dumps({'objects': objects, 'kubeflow': 'engine.eval.plugin_kubeflow' in sys.modules}))"
+    )
+    compiled, cached = _runs(probe, repo_root, tmp_path / "cache", 2)
+    assert cached == compiled and cached["kubeflow"] is True
+    assert [o["kind"] for o in cached["objects"]] == ["RayJob", "PyTorchJob", "SparkApplication"]
+
+
+def test_an_expression_calling_a_deferred_function_imports_its_module(repo_root):
+    """A JMESPath function of a deferred module (plugin_kubeflow's) is found by an expression compiled before anything
+    imported that module: compile_expression imports the deferred modules first (engine.pack.registry)."""
+    probe = (
+        "import sys, json, jmespath, engine; from engine.pack.expressions import compile_expression; "
+        "before = 'engine.eval.plugin_kubeflow' in sys.modules; "
+        "closure = compile_expression(jmespath.compile('kubeflow_restart_policy(`1`)').parsed); "
+        "print(json.dumps([before, closure({}), 'engine.eval.plugin_kubeflow' in sys.modules]))"
+    )
+    # RestartPolicy 1 is RESTART_POLICY_ON_FAILURE (flyteidl/protos/flyteidl/plugins/common.proto:11@89cf9cc), which
+    # ParseRestartPolicy maps to kubeflowv1.RestartPolicyOnFailure, "OnFailure"
+    # (flyteplugins/go/tasks/plugins/k8s/kfoperators/common/common_operator.go:255-261@89cf9cc)
+    assert _runs(probe, repo_root, repo_root / ".no-cache", 1) == [[False, "OnFailure", True]]
+
+
+def test_every_module_that_registers_a_name_is_imported_or_deferred(repo_root):
+    """A module of engine/eval that registers a strategy, transform or function is imported by engine/eval/__init__.py
+    or named in its DEFERRED (not both), so that its names are found."""
+    import ast
+
+    from engine.eval import DEFERRED
+
+    folder = repo_root / "engine" / "eval"
+    registering = {
+        path.stem
+        for path in folder.glob("*.py")
+        if any(mark in path.read_text() for mark in ("@transform(", "register_strategy(", "@function("))
+    }
+    imported = {
+        alias.name
+        for node in ast.walk(ast.parse((folder / "__init__.py").read_text()))
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
+        for alias in node.names
+    }
+    assert registering == (imported & registering) | set(DEFERRED)
+    assert not imported & set(DEFERRED)

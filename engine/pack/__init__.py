@@ -11,7 +11,8 @@ decoding, defaults, the effective config) and the names a pack may use: strategi
 with their declared parameters, reads, writes and variables (``transform_api``).
 
 Strategies and transforms are implemented in ``engine.eval`` and register themselves here when imported; the pack
-layer reads the registries and never imports the code that fills them.
+layer reads the registries and never imports the code that fills them, except the modules ``engine.eval`` defers to
+it by name (``registry.defer``: the plugins', imported when a name is not found).
 
 May import: ``engine.errors``, ``engine.k8s``, ``engine.documents``.
 """
