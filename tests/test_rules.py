@@ -244,3 +244,26 @@ def test_every_module_that_registers_a_name_is_imported_or_deferred(repo_root):
     }
     assert registering == (imported & registering) | set(DEFERRED)
     assert not imported & set(DEFERRED)
+
+
+def test_a_plugin_the_cache_cannot_read_is_compiled_again(tmp_path, monkeypatch, repo_root):
+    """The cache only saves time: a plugin whose pickle is corrupt is taken from the pack compiled again."""
+    import pickle
+
+    from engine.pack import pack_cache
+    from engine.pack.pack_model import RulePack
+
+    monkeypatch.setenv("PODEVAL_CACHE_DIR", str(tmp_path))
+    folder = str((repo_root / "rules" / "flyte-v1").resolve())
+    pack, problems = collect_problems(folder)
+    assert not problems
+    pack_cache.store(folder, pack)
+    [path] = tmp_path.glob("pack-*.pickle")
+    body, plugins = pickle.loads(path.read_bytes())
+    plugins["ray"] = b"not a pickle"
+    with open(path, "wb") as out:
+        pack_cache._Pickler(out).dump((body, plugins))
+    compiled = []
+    loaded = pack_cache.load(folder, RulePack, lambda: compiled.append(folder) or pack)
+    assert loaded.plugin_for("spark").id == "spark" and compiled == []  # read from its own pickle
+    assert loaded.plugin_for("ray") is pack.plugins["ray"] and compiled == [folder]

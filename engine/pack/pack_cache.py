@@ -7,7 +7,8 @@ of everything it was made from: the pack's files (their bytes), the pack's folde
 
 A plugin (``plugins/<id>.yaml``: most of a pack's rules) is pickled on its own and unpickled on its first use
 (``RulePack.plugins``): rendering a Pod reads none, nor imports the modules that implement their transforms
-(``engine.pack.registry.load_deferred``). Functions are pickled by their registered names.
+(``engine.pack.registry.load_deferred``); a plugin that does not unpickle is taken from the pack compiled again.
+Functions are pickled by their registered names.
 
 The cache can only save time, never change a result: a pack that ``extends`` another is not cached (its key would
 have to follow the chain); any problem (no home folder, a read-only or full disk, a corrupt or foreign file) falls
@@ -22,7 +23,7 @@ import io
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -123,16 +124,25 @@ def _pickled(value: Any) -> bytes:
 
 
 class _Plugins(Mapping):
-    """A cached pack's plugins (id -> ``Plugin``), each unpickled on its first use."""
+    """A cached pack's plugins (id -> ``Plugin``), each unpickled on its first use; one that does not unpickle is
+    taken from the pack compiled again (``compile()``)."""
 
-    def __init__(self, pickled: dict[str, bytes]) -> None:
+    def __init__(self, pickled: dict[str, bytes], compile: Callable[[], Any] | None) -> None:
         self._pickled = pickled
+        self._compile = compile
         self._loaded: dict[str, Any] = {}
 
     def __getitem__(self, plugin_id: str) -> Any:
         plugin = self._loaded.get(plugin_id)
         if plugin is None:
-            plugin = self._loaded[plugin_id] = pickle.loads(self._pickled[plugin_id])
+            pickled = self._pickled[plugin_id]
+            try:
+                plugin = pickle.loads(pickled)
+            except Exception:  # noqa: BLE001 -- a corrupt or incompatible plugin: compile instead
+                if self._compile is None:
+                    raise
+                plugin = self._compile().plugins[plugin_id]
+            self._loaded[plugin_id] = plugin
         return plugin
 
     def __iter__(self) -> Iterator[str]:
@@ -145,9 +155,9 @@ class _Plugins(Mapping):
         return dict, (dict(self.items()),)
 
 
-def load(folder: str, kind: type) -> Any:
+def load(folder: str, kind: type, compile: Callable[[], Any] | None = None) -> Any:
     """The compiled pack of ``folder`` from the cache (an instance of ``kind``, the loader's ``RulePack``), or
-    None."""
+    None. ``compile()`` compiles the pack, for a plugin that turns out not to unpickle (without it, that raises)."""
     try:
         directory = cache_dir()
         key = _key(folder) if directory is not None else None
@@ -157,7 +167,7 @@ def load(folder: str, kind: type) -> Any:
             pack, plugins = pickle.load(handle)
         if not isinstance(pack, kind) or str(pack.folder) != folder:
             return None
-        pack.plugins = _Plugins(plugins)
+        pack.plugins = _Plugins(plugins, compile)
         return pack
     except Exception:  # noqa: BLE001 -- a missing, unreadable, corrupt or incompatible file: compile instead
         return None

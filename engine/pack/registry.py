@@ -42,8 +42,12 @@ def defer(*modules: str) -> None:
 def load_deferred() -> None:
     """Import the deferred modules: afterwards every strategy, transform and function is registered."""
     while _DEFERRED:
-        importlib.import_module(_DEFERRED[0])
-        _DEFERRED.pop(0)
+        module = _DEFERRED.pop(0)
+        try:
+            importlib.import_module(module)
+        except BaseException:  # still deferred: the next lookup tries again (and raises the same error)
+            _DEFERRED.insert(0, module)
+            raise
 
 
 class Rule(NamedTuple):

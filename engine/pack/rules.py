@@ -441,9 +441,16 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
 
 @lru_cache(maxsize=32)
 def _load_cached(folder: str, stamp: tuple) -> RulePack:
-    cached = pack_cache.load(folder, RulePack)
+    cached = pack_cache.load(folder, RulePack, lambda: _compile(folder))
     if cached is not None:
         return cached
+    pack = _compile(folder)
+    pack_cache.store(folder, pack)
+    return pack
+
+
+def _compile(folder: str) -> RulePack:
+    """The pack compiled; its first problem raised (with the count of the others)."""
     pack, problems = collect_problems(folder)
     if problems:
         if len(problems) == 1:
@@ -460,7 +467,6 @@ def _load_cached(folder: str, stamp: tuple) -> RulePack:
             rule=first.rule,
         )
     assert pack is not None
-    pack_cache.store(folder, pack)
     return pack
 
 
