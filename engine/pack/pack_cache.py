@@ -138,7 +138,7 @@ class _Plugins(Mapping):
             pickled = self._pickled[plugin_id]
             try:
                 plugin = pickle.loads(pickled)
-            except Exception:  # noqa: BLE001 -- a corrupt or incompatible plugin: compile instead
+            except Exception:  # a corrupt or incompatible plugin: compile instead
                 if self._compile is None:
                     raise
                 plugin = self._compile().plugins[plugin_id]
