@@ -23,6 +23,7 @@ from ..k8s.apiserver import check_result
 from ..k8s.tree import Node, copy_plain, node_key, plain, wrap
 from ..k8s.walker import Position, position
 from ..pack import plugin_options
+from ..pack.pack_model import Expression
 from ..pack.rules import Entry, RulePack, load_rules
 from ..pack.transform_api import Context
 from . import plugins as _plugins
@@ -221,11 +222,13 @@ class Evaluation:
     # -- the walk -----------------------------------------------------------------------------------------------
     def run(self, steps: Any = None) -> None:
         """Apply the rules of ``steps`` (default: the pack's, in order)."""
+        without = self.without
+        search = self.search
         for step in self.pack.steps if steps is None else steps:
             for entry in step.entries:
-                if entry.source in self.without:
+                if without and entry.source in without:
                     continue
-                if entry.when is not None and not self.search(entry.when):
+                if entry.when is not None and not search(entry.when):
                     continue
                 if entry.kind == "transform":
                     entry.transform.fn(Context(self, entry, entry.transform))
@@ -233,19 +236,28 @@ class Evaluation:
                     self.apply_layer(entry)
 
     def search(self, expression) -> Any:
-        if expression.uses_pod and self._pod_of is not self.document:
+        if expression.uses_pod:
             # the Pod so far as plain values, made again only when the document changed (Nodes are never mutated:
-            # a write replaces ``self.document``)
-            self._pod_of = self.document
-            self.context["pod"] = plain(self.document)
-        return expression.search(self.context)
+            # a write replaces ``self.document``), and only the parts the expression reads
+            if self._pod_of is not self.document:
+                self._pod_of = self.document
+                self._pod_parts = {}
+            paths = expression.pod_paths
+            pod = self._pod_parts.get(paths)
+            if pod is None:
+                pod = self._pod_parts[paths] = (
+                    plain(self.document) if paths is None else _pod_part(self.document, paths)
+                )
+            self.context["pod"] = pod
+        evaluate = expression.evaluate  # the compiled closure (engine.pack.expressions), else jmespath's search
+        return evaluate(self.context) if evaluate is not None else expression.search(self.context)
 
     def param(self, entry: Entry, name: str, default: Any = None) -> Any:
         """A transform parameter: compiled expressions are evaluated against the context, literals returned."""
         if name not in entry.params:
             return default
         value = entry.params[name]
-        if hasattr(value, "search"):
+        if type(value) is Expression:
             found = self.search(value)
             if value.uses_pod and isinstance(found, (dict, list)):
                 found = copy_plain(found)  # a transform gets its own copy, never a part of the shared Pod
@@ -254,6 +266,8 @@ class Evaluation:
 
     def resolve_at(self, at: tuple) -> tuple:
         """Substitute ``$variable`` in key selectors of a layer's ``at`` path."""
+        if not _shape_of(at)[0]:
+            return at
         resolved = []
         for segment in at:
             if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
@@ -292,7 +306,7 @@ class Evaluation:
         if value is None:
             return
         at = self.resolve_at(entry.at)
-        if any(isinstance(s, _paths.Key) for s in at) and self.get_at(at[:-1]) is None:
+        if _shape_of(entry.at)[1] and self.get_at(at[:-1]) is None:
             return  # the item the layer addresses does not exist (no such container)
         incoming = wrap(value, entry.source, entry.id)
         current = self.get_at(at)
@@ -322,6 +336,40 @@ class Evaluation:
             note=entry.note,
             warn_event=warn or self.warn,
         )
+
+
+def _pod_part(document: Node, paths: tuple) -> dict:
+    """The plain Pod as far as an expression reads it: the value at each of ``paths`` (shortest first), whole, on a
+    spine of the mappings above it; where a path meets a value that is not a mapping, that value, whole (a field
+    of it reads null, as in the whole Pod)."""
+    pod: dict = {}
+    spines = {id(pod)}  # the mappings made here (any other is a value taken whole)
+    for path in paths:
+        node, part = document, pod
+        for depth, name in enumerate(path):
+            child = node.value.get(name) if isinstance(node.value, dict) else None
+            if child is None:
+                break
+            if depth == len(path) - 1 or not isinstance(child.value, dict):
+                if name not in part:  # a shorter path has it whole already
+                    part[name] = plain(child)
+                break
+            inner = part.get(name)
+            if inner is None:
+                inner = part[name] = {}
+                spines.add(id(inner))
+            elif id(inner) not in spines:
+                break
+            part, node = inner, child
+    return pod
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape_of(at: tuple) -> tuple[bool, bool]:
+    """Of a layer's ``at`` path (the pack's, a few dozen distinct): does a key selector name a ``$variable``, does
+    it hold a key selector at all."""
+    keys = [segment for segment in at if isinstance(segment, _paths.Key)]
+    return any(key.value.startswith("$") for key in keys), bool(keys)
 
 
 def _find_index(items: list, key: _paths.Key) -> int | None:

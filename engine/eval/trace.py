@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..k8s import paths as _paths
+from ..k8s.tree import Node, plain
 from .explain import explain_field, owner_and_rule
 
 OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
@@ -36,8 +37,10 @@ class Event:
     op: str
     source: str
     rule: str
-    value: Any = None
-    previous: Any = None
+    #: ``value`` and ``previous`` as emitted: a plain value, or the ``tree.Node`` it is made from (made plain on
+    #: first read: Nodes are never mutated, and most events of an evaluation are never read)
+    _value: Any = None
+    _previous: Any = None
     previous_source: str | None = None
     rejected: dict | None = None
     note: str | None = None
@@ -49,6 +52,28 @@ class Event:
     #: where its value was written, found when the trace is read (``engine.eval.provenance``: a file:line:col, a
     #: ConfigMap key, a cluster object, the pack's own file); the trace's ``where`` when the step set none
     located: str | None = None
+
+    @property
+    def value(self) -> Any:
+        value = self._value
+        if type(value) is Node:
+            value = self._value = plain(value)
+        return value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
+
+    @property
+    def previous(self) -> Any:
+        previous = self._previous
+        if type(previous) is Node:
+            previous = self._previous = plain(previous)
+        return previous
+
+    @previous.setter
+    def previous(self, previous: Any) -> None:
+        self._previous = previous
 
     @property
     def path_text(self) -> str:
@@ -184,8 +209,8 @@ def _moved(event: Event, path: tuple) -> Event:
         event.op,
         event.source,
         event.rule,
-        event.value,
-        event.previous,
+        event._value,
+        event._previous,
         event.previous_source,
         event.rejected,
         event.note,

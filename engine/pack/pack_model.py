@@ -23,6 +23,8 @@ class Expression:
     compiled: Any
     uses_pod: bool
     evaluate: Any = field(default=None, compare=False, repr=False)  # the closure (engine.pack.expressions)
+    #: the paths of ``pod`` it reads (``expressions.root_field_paths``); None: the whole Pod
+    pod_paths: tuple | None = field(default=None, compare=False, repr=False)
 
     def search(self, context: dict) -> Any:
         if self.evaluate is not None:
@@ -34,8 +36,13 @@ class Expression:
 
 
 def _expression(text: str, compiled: Any) -> Expression:
+    uses_pod = _expressions.reads_field(compiled.parsed, "pod")
     return Expression(
-        text, compiled, _expressions.reads_field(compiled.parsed, "pod"), _expressions.compile_node(compiled.parsed)
+        text,
+        compiled,
+        uses_pod,
+        _expressions.compile_node(compiled.parsed),
+        _expressions.root_field_paths(compiled.parsed, "pod") if uses_pod else None,
     )
 
 

@@ -91,6 +91,8 @@ class Context:
         """A parameter: an expression's result (``default`` when it is null), a literal as the pack wrote it."""
         if name not in self._declared.params:
             raise AssertionError(f"transform {self._declared.name} reads the undeclared parameter {name!r}")
+        if name not in self._entry.params:
+            return default
         return self._ev.param(self._entry, name, default)
 
     def given(self, name: str) -> bool:
