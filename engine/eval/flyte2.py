@@ -343,7 +343,7 @@ def add_required_requirement(ctx: Context, requirement: dict, note: str | None =
         new_terms = ctx.node([ctx.node({"matchExpressions": ctx.node([wrap(requirement, ctx.source, ctx.rule)])})])
         ctx.set(_TERMS, new_terms)
         if ctx.tracing:
-            ctx.emit("set", _TERMS, value=plain(new_terms), note=note)
+            ctx.emit("set", _TERMS, value=new_terms, note=note)
         return
     updated = []
     for index, term in enumerate(terms.value):
