@@ -1,5 +1,5 @@
 """A pack expression that reads the Pod built so far (``pod.spec.containers``) is given only the parts of it that it
-reads (``expressions.root_field_paths``, ``evaluate._pod_part``): its result must be the one it has on the whole Pod,
+reads (``expressions.root_field_paths``, ``document.pod_part``): its result must be the one it has on the whole Pod,
 for every shape of Pod, including a path that runs into a list, a scalar or a missing field."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.eval.evaluate import _pod_part
+from engine.eval.document import pod_part
 from engine.k8s.tree import plain, wrap
 from engine.pack.expressions import OPTIONS, root_field_paths
 
@@ -82,6 +82,6 @@ def test_parts_give_the_result_of_the_whole_pod(text: str, document: dict) -> No
         expected = compiled.search({"pod": whole}, options=OPTIONS)
     except jmespath.exceptions.JMESPathError as error:
         with pytest.raises(type(error)):
-            compiled.search({"pod": _pod_part(node, paths)}, options=OPTIONS)
+            compiled.search({"pod": pod_part(node, paths)}, options=OPTIONS)
         return
-    assert compiled.search({"pod": _pod_part(node, paths)}, options=OPTIONS) == expected
+    assert compiled.search({"pod": pod_part(node, paths)}, options=OPTIONS) == expected
