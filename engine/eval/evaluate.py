@@ -229,7 +229,8 @@ class Evaluation:
             for entry in step.entries:
                 if without and entry.source in without:
                     continue
-                if entry.when is not None and not search(entry.when):
+                when = entry.when
+                if when is not None and not (when.direct(self.context) if when.direct is not None else search(when)):
                     continue
                 if entry.kind == "transform":
                     entry.transform.fn(Context(self, entry, entry.transform))

@@ -25,6 +25,8 @@ class Expression:
     evaluate: Any = field(default=None, compare=False, repr=False)  # the closure (engine.pack.expressions)
     #: the paths of ``pod`` it reads (``expressions.root_field_paths``); None: the whole Pod
     pod_paths: tuple | None = field(default=None, compare=False, repr=False)
+    #: the closure when the context is all it reads (not the Pod built so far): callers may call it directly
+    direct: Any = field(default=None, compare=False, repr=False)
 
     def search(self, context: dict) -> Any:
         if self.evaluate is not None:
@@ -37,12 +39,14 @@ class Expression:
 
 def _expression(text: str, compiled: Any) -> Expression:
     uses_pod = _expressions.reads_field(compiled.parsed, "pod")
+    closure = _expressions.compile_node(compiled.parsed)
     return Expression(
         text,
         compiled,
         uses_pod,
-        _expressions.compile_node(compiled.parsed),
+        closure,
         _expressions.root_field_paths(compiled.parsed, "pod") if uses_pod else None,
+        None if uses_pod else closure,
     )
 
 
