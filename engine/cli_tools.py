@@ -456,17 +456,19 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 
 
 def _normalised(part: str, path: str | list, rules: Any = "flyte-v1") -> Any:
-    """A --propeller-config or --pod-templates file (or several, in order), normalised as the scenario's part would
+    """A --propeller-config or --pod-templates file (or several, in order), normalised as the scenario's parts would
     be (a config file, ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``'
     config loader; several config files merge, several PodTemplate files add up)."""
     paths = [path] if isinstance(path, str) else list(path)
     if part == "templates" and len(paths) != 1:
         return [item for one in paths for item in _normalised("templates", one, rules)]
     path = paths[0]
-    if part == "config":
+    if part == "config":  # the parts of propeller the files give: config, and plugins and executor if they have them
         config = read_propeller_config(paths, rules)
-        loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
-        return loaded.data["propeller"]["config"]
+        loaded = load_scenario({"propeller": {"config": config.document()}}, origins=config.scenario_origins())
+        return {
+            key: value for key, value in loaded.data["propeller"].items() if key in ("config", "plugins", "executor")
+        }
 
     found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {

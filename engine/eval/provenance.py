@@ -191,13 +191,11 @@ class Locator:
             if name is not None and name not in self.user_config:
                 return self._pack_text("plugin-config.yaml", name)
             place = ("propeller", "config", *place[1:])
-        if place[:2] == ("propeller", "config") and len(place) > 2:
-            loaded = getattr(self.scenario, "config_origin", None)
-            files = loaded.origins.get(place[2]) if loaded is not None else None
-            if files:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
-                found = files[-1].where(("plugins", "k8s", *place[2:]), key=False).text()
-                if found:
-                    return found
+        loaded = getattr(self.scenario, "config_origin", None)
+        if loaded is not None:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
+            found = loaded.value_where(place)
+            if found:
+                return found
         try:
             file, line, column = self.scenario.where(place)
         except (ValueError, KeyError, TypeError):

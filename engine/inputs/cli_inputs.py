@@ -156,9 +156,7 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         _add_pod_templates(args.pod_templates, base, origins, verbose=getattr(args, "verbose", False))
     if args.propeller_config:
         loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
-        base.setdefault("propeller", {})["config"] = (
-            {"plugins": {"k8s": loaded.k8s, **loaded.plugins}} if loaded.plugins else loaded.k8s
-        )
+        base.setdefault("propeller", {})["config"] = loaded.document()
         origins.pop(("propeller", "config"), None)
         origins.update(loaded.scenario_origins())
         loaded_config[:] = [loaded]
@@ -230,6 +228,8 @@ def _add_cluster(args: argparse.Namespace, base: dict, origins: dict, loaded_con
         base["cluster"] = live["cluster"]
     for key in ("execution", "propeller", "podTemplates"):
         origins.pop((key,), None)
+    if loaded_config:  # each option and executor key at its ConfigMap key's line
+        origins.update(loaded_config[-1].scenario_origins())
 
 
 def _add_task_file(path: str, base: dict, origins: dict) -> None:
