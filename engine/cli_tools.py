@@ -29,7 +29,10 @@ from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk)"
+RULES_HELP = (
+    "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk or a Flyte 2 task spec "
+    "as --task-template)"
+)
 SCENARIO_HELP = (
     "scenario files, or folders of them (walked recursively: *.yaml, *.yml, *.json; hidden files and the goldens "
     "*.pod.yaml, *.error.yaml skipped), or - for stdin"
@@ -74,7 +77,8 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
         "--task-template",
         metavar="FILE",
         help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
-        "pyflyte's .pb or package .tgz; needs podeval[flyteidl])",
+        "pyflyte's .pb or package .tgz; needs podeval[flyteidl]), or a Flyte 2 task spec (flyteidl2 TaskSpec, "
+        "TaskDetails or TaskTemplate; podeval[flyte-sdk]), which renders with flyte-v2 unless --rules says otherwise",
     )
     parts.add_argument(
         "--task-name",

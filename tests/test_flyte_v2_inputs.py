@@ -1,5 +1,6 @@
 """Flyte 2's inputs given as the files a platform has: the backend's config files (``--propeller-config``) carry the
-executor's own section, ``executor``, as a scenario's ``propeller.config`` does.
+executor's own section, ``executor``, as a scenario's ``propeller.config`` does; a Flyte 2 task spec given with
+``--task-template`` renders with flyte-v2 unless ``--rules`` says otherwise (the IDLs' facts are cited below).
 
 Expected values come from Flyte 2's Go code at 6fadb90 (file:line in each test), never from podeval's output:
 
@@ -15,11 +16,19 @@ Expected values come from Flyte 2's Go code at 6fadb90 (file:line in each test),
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from engine.cli import main
+from engine.inputs.cli_inputs import default_rules, scenario_from_parts
+
+REPO = Path(__file__).resolve().parent.parent
 
 TASK = {"type": "python-task", "container": {"image": "ghcr.io/acme/app:1", "args": ["pyflyte-execute"]}}
 
@@ -160,3 +169,128 @@ def test_migrate_report_reads_the_platform_config_executor_section(tmp_path, cap
     code, out, err = run(capsys, "migrate-report", "--propeller-config", config, scenario)
     assert code == 0, err
     assert "spec.serviceAccountName" in out and '"flyte-task-runner"' in out
+
+
+# -- the default pack follows the task spec given with --task-template ----------------------------------------------
+#
+# Which IDL a spec is written in is the proto's: flyteidl2's TaskSpec (flyteidl2/task/task_definition.proto:168-186 at
+# 6fadb90: task_template = 1, default_inputs = 2, short_name = 3, environment = 4, documentation = 5) and TaskDetails
+# (:195-204, spec = 3) against flyteidl's admin TaskSpec (89cf9cc flyteidl/protos/flyteidl/admin/task.proto:55-61:
+# template = 1, description = 2 only); GPUAccelerator.device_class exists in flyteidl2 only
+# (flyteidl2/core/tasks.proto:55-80 at 6fadb90). flyte-sdk 2.12.1 always sets short_name
+# (flyte/_internal/runtime/task_serde.py translate_task_to_wire).
+
+TASK_TEMPLATES = Path(__file__).resolve().parent / "task_templates"
+
+
+def v2_template(*, device_class: bool) -> Any:
+    from flyteidl2.core import tasks_pb2
+
+    template = tasks_pb2.TaskTemplate(type="python")
+    template.id.name = "train.fit"
+    template.container.image = "ghcr.io/acme/app:1"
+    template.container.args.extend(["a0"])
+    if device_class:
+        template.extended_resources.gpu_accelerator.device = "tpu-v5p-slice"
+        template.extended_resources.gpu_accelerator.device_class = tasks_pb2.GPUAccelerator.GOOGLE_TPU
+    return template
+
+
+def v2_spec_file(tmp_path: Path, form: str) -> Path:
+    """A Flyte 2 task spec in one of the forms --task-template reads."""
+    from flyteidl2.task import task_definition_pb2
+    from google.protobuf import json_format
+
+    if form == "task-spec.pb":  # as flyte-sdk writes it: with short_name, the template has no Flyte 2 field
+        message: Any = task_definition_pb2.TaskSpec(task_template=v2_template(device_class=False), short_name="fit")
+    elif form == "template-device-class.pb":  # a bare template with a Flyte 2 field
+        message = v2_template(device_class=True)
+    elif form in ("task-spec.json", "task-spec.yaml"):  # flyteidl2's wrapper, whatever the template holds
+        message = task_definition_pb2.TaskSpec(task_template=v2_template(device_class=False))
+    elif form == "task-details.json":
+        message = task_definition_pb2.TaskDetails(spec={"task_template": v2_template(device_class=False)})
+    else:  # template-device-class.json: a bare template flyteidl refuses (deviceClass)
+        message = v2_template(device_class=True)
+    path = tmp_path / form
+    if form.endswith(".pb"):
+        path.write_bytes(message.SerializeToString())
+    elif form.endswith(".yaml"):
+        path.write_text(yaml.safe_dump(json_format.MessageToDict(message)))
+    else:
+        path.write_text(json_format.MessageToJson(message))
+    return path
+
+
+def pack_of(capsys, *argv) -> str:
+    """The pack `podeval trace` evaluated with (its first line: ``rules NAME DIGEST``)."""
+    code, out, err = run(capsys, "trace", *argv, "-n", "ns")
+    assert code == 0, err
+    return out.split()[1]
+
+
+V2_FORMS = [
+    "task-spec.json",
+    "task-spec.yaml",
+    "task-details.json",
+    "template-device-class.json",
+    "task-spec.pb",
+    "template-device-class.pb",
+]
+
+
+@pytest.mark.parametrize("form", V2_FORMS)
+def test_a_flyte_2_task_spec_renders_with_flyte_v2_by_default(tmp_path, capsys, form):
+    pytest.importorskip("flyteidl2", reason="flyteidl2 (podeval[flyte-sdk]) reads Flyte 2 task specs")
+    pytest.importorskip("flyteidl", reason="a bare template is told apart from flyteidl's with flyteidl")
+    assert pack_of(capsys, "--task-template", v2_spec_file(tmp_path, form)) == "flyte-v2"
+
+
+@pytest.mark.parametrize(
+    ("name", "task_name"),
+    [
+        ("plain_container_task.json", None),  # a bare flyteidl TaskTemplate
+        ("resources_only.json", None),
+        ("flytectl-get-task.yaml", None),  # flytectl get task: flyteidl.admin.Task
+        ("interruptible_with_metadata_1.pb", None),  # pyflyte serialize: flyteidl.admin.TaskSpec
+        ("flyte-package.tgz", "plain_container_task"),  # pyflyte package
+    ],
+)
+def test_a_flyteidl_task_template_stays_flyte_v1(name, task_name):
+    pytest.importorskip("flyteidl", reason="flyteidl (podeval[flyteidl]) reads registered v1 tasks")
+    args = argparse.Namespace(task_template=str(TASK_TEMPLATES / name), task_name=task_name, task=None, flytekit=None)
+    assert default_rules(args) == "flyte-v1"
+
+
+def test_explicit_rules_win_over_the_spec(tmp_path, capsys):
+    pytest.importorskip("flyteidl2", reason="flyteidl2 (podeval[flyte-sdk]) reads Flyte 2 task specs")
+    pytest.importorskip("flyteidl", reason="flyteidl (podeval[flyteidl]) reads registered v1 tasks")
+    v2_spec = v2_spec_file(tmp_path, "task-spec.json")
+    assert pack_of(capsys, "--rules", "flyte-v1", "--task-template", v2_spec) == "flyte-v1"
+    v1_template = TASK_TEMPLATES / "plain_container_task.json"
+    assert pack_of(capsys, "--rules", "flyte-v2", "--task-template", v1_template) == "flyte-v2"
+    assert pack_of(capsys, "--task-template", v1_template) == "flyte-v1"
+
+
+def test_a_flyte_2_task_spec_on_stdin_is_read_once(tmp_path):
+    """`flyte get task ... -o json | podeval render --task-template -`: the spec decides the pack and is the task."""
+    pytest.importorskip("flyteidl2", reason="flyteidl2 (podeval[flyte-sdk]) reads Flyte 2 task specs")
+    spec = v2_spec_file(tmp_path, "task-spec.json").read_text()
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "render", "--task-template", "-", "-n", "ns"],
+        input=spec, capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pod = yaml.safe_load(done.stdout)
+    assert pod["spec"]["enableServiceLinks"] is False  # BuildRawPod at 6fadb90 (flytek8s/pod_helper.go:574-575)
+    assert pod["spec"]["containers"][0]["image"] == "ghcr.io/acme/app:1"
+
+
+def test_scenario_from_parts_follows_the_spec_too(tmp_path):
+    """The Python API's default is the command line's (`scenario_from_parts` without ``rules``)."""
+    pytest.importorskip("flyteidl2", reason="flyteidl2 (podeval[flyte-sdk]) reads Flyte 2 task specs")
+    path = v2_spec_file(tmp_path, "task-details.json")
+    args = argparse.Namespace(task_template=str(path), task_name=None)
+    assert default_rules(args) == "flyte-v2"
+    assert scenario_from_parts(task_template=str(path), namespace="ns").data["task"]["container"]["image"] == (
+        "ghcr.io/acme/app:1"
+    )
