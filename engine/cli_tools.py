@@ -20,7 +20,13 @@ from typing import Any
 
 from .errors import FlyteBuildError, InputError
 from .eval.evaluate import evaluate
-from .inputs.cli_inputs import load_cli_scenario, load_corpus_entry, read_propeller_config, read_yaml_documents
+from .inputs.cli_inputs import (
+    default_rules,
+    load_cli_scenario,
+    load_corpus_entry,
+    read_propeller_config,
+    read_yaml_documents,
+)
 from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
 from .inputs.scenario_files import corpus_files
@@ -53,7 +59,8 @@ def add_scenario_inputs(
             action="append",
             default=[],
             metavar="RULES",
-            help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
+            help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1; flyte-v2 with "
+            "--flyte-sdk or a Flyte 2 task spec as --task-template)",
         )
     elif rules:
         parser.add_argument("--rules", default=None, metavar="RULES", help=RULES_HELP)  # default: default_rules
@@ -497,8 +504,11 @@ def _diff(args: argparse.Namespace) -> int:
             "nothing to compare: give two --rules, two --propeller-config or two --pod-templates",
             hint="podeval diff --rules flyte-v1 --rules flyte-docs examples/flyte-docs/",
         )
-    pack_old = load_rules(rules_old or "flyte-v1")
-    pack_new = load_rules(rules_new or "flyte-v1")
+    if not args.rules:  # the pack of both sides: the one render would take
+        args.rules = [default_rules(args)]
+        rules_old = rules_new = args.rules[0]
+    pack_old = load_rules(rules_old)
+    pack_new = load_rules(rules_new)
     labels_old, labels_new = [], []
     if pack_old is not pack_new:
         names = (pack_old.name, pack_new.name) if pack_old.name != pack_new.name else (rules_old, rules_new)

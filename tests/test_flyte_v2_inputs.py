@@ -294,3 +294,20 @@ def test_scenario_from_parts_follows_the_spec_too(tmp_path):
     assert scenario_from_parts(task_template=str(path), namespace="ns").data["task"]["container"]["image"] == (
         "ghcr.io/acme/app:1"
     )
+
+
+def test_diff_without_rules_takes_the_pack_the_spec_asks_for(tmp_path, capsys):
+    """`podeval diff --propeller-config A --propeller-config B --task-template SPEC`: both sides take the pack render
+    would, flyte-v2 for a Flyte 2 spec, so the executor section's change shows (flyte-v1 does not read it)."""
+    pytest.importorskip("flyteidl2", reason="flyteidl2 (podeval[flyte-sdk]) reads Flyte 2 task specs")
+    old = write(tmp_path / "old.yaml", "executor:\n  defaultK8sServiceAccount: old-runner\n")
+    new = write(tmp_path / "new.yaml", "executor:\n  defaultK8sServiceAccount: new-runner\n")
+    scenario = write(tmp_path / "s.yaml", yaml.safe_dump({"execution": {"podName": "p1"}}))
+    spec = v2_spec_file(tmp_path, "task-spec.json")
+    argv = ["diff", "--propeller-config", old, "--propeller-config", new, "--task-template", spec, scenario]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "spec.serviceAccountName" in out and '"new-runner"' in out
+    code, out, err = run(capsys, *argv, "--rules", "flyte-v1")
+    assert code == 0, err
+    assert "spec.serviceAccountName" not in out
