@@ -20,7 +20,13 @@ from typing import Any
 
 from .errors import FlyteBuildError, InputError
 from .eval.evaluate import evaluate
-from .inputs.cli_inputs import load_cli_scenario, load_corpus_entry, read_propeller_config, read_yaml_documents
+from .inputs.cli_inputs import (
+    default_rules,
+    load_cli_scenario,
+    load_corpus_entry,
+    read_propeller_config,
+    read_yaml_documents,
+)
 from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
 from .inputs.scenario_files import corpus_files
@@ -29,7 +35,10 @@ from .render.text import count, format_explain
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
-RULES_HELP = "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk)"
+RULES_HELP = (
+    "a shipped rule pack name or a pack folder (default flyte-v1; flyte-v2 with --flyte-sdk or a Flyte 2 task spec "
+    "as --task-template)"
+)
 SCENARIO_HELP = (
     "scenario files, or folders of them (walked recursively: *.yaml, *.yml, *.json; hidden files and the goldens "
     "*.pod.yaml, *.error.yaml skipped), or - for stdin"
@@ -50,7 +59,8 @@ def add_scenario_inputs(
             action="append",
             default=[],
             metavar="RULES",
-            help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1)",
+            help="twice: the old and the new pack; once: the pack of both sides (default flyte-v1; flyte-v2 with "
+            "--flyte-sdk or a Flyte 2 task spec as --task-template)",
         )
     elif rules:
         parser.add_argument("--rules", default=None, metavar="RULES", help=RULES_HELP)  # default: default_rules
@@ -74,7 +84,8 @@ def _add_parts(parser: argparse.ArgumentParser, sides: bool) -> None:
         "--task-template",
         metavar="FILE",
         help="the registered task: a flyteidl TaskTemplate (JSON/YAML, flytectl get task -o yaml, "
-        "pyflyte's .pb or package .tgz; needs podeval[flyteidl])",
+        "pyflyte's .pb or package .tgz; needs podeval[flyteidl]), or a Flyte 2 task spec (flyteidl2 TaskSpec, "
+        "TaskDetails or TaskTemplate; podeval[flyte-sdk]), which renders with flyte-v2 unless --rules says otherwise",
     )
     parts.add_argument(
         "--task-name",
@@ -456,17 +467,19 @@ def _label(old: str | None, new: str | None) -> tuple[str, str]:
 
 
 def _normalised(part: str, path: str | list, rules: Any = "flyte-v1") -> Any:
-    """A --propeller-config or --pod-templates file (or several, in order), normalised as the scenario's part would
+    """A --propeller-config or --pod-templates file (or several, in order), normalised as the scenario's parts would
     be (a config file, ConfigMap or manifest is loaded as FlytePropeller loads it, with the key case of ``rules``'
     config loader; several config files merge, several PodTemplate files add up)."""
     paths = [path] if isinstance(path, str) else list(path)
     if part == "templates" and len(paths) != 1:
         return [item for one in paths for item in _normalised("templates", one, rules)]
     path = paths[0]
-    if part == "config":
+    if part == "config":  # the parts of propeller the files give: config, and plugins and executor if they have them
         config = read_propeller_config(paths, rules)
-        loaded = load_scenario({"propeller": {"config": config.k8s}}, origins=config.scenario_origins())
-        return loaded.data["propeller"]["config"]
+        loaded = load_scenario({"propeller": {"config": config.document()}}, origins=config.scenario_origins())
+        return {
+            key: value for key, value in loaded.data["propeller"].items() if key in ("config", "plugins", "executor")
+        }
 
     found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {
@@ -491,8 +504,11 @@ def _diff(args: argparse.Namespace) -> int:
             "nothing to compare: give two --rules, two --propeller-config or two --pod-templates",
             hint="podeval diff --rules flyte-v1 --rules flyte-docs examples/flyte-docs/",
         )
-    pack_old = load_rules(rules_old or "flyte-v1")
-    pack_new = load_rules(rules_new or "flyte-v1")
+    if not args.rules:  # the pack of both sides: the one render would take
+        args.rules = [default_rules(args)]
+        rules_old = rules_new = args.rules[0]
+    pack_old = load_rules(rules_old)
+    pack_new = load_rules(rules_new)
     labels_old, labels_new = [], []
     if pack_old is not pack_new:
         names = (pack_old.name, pack_new.name) if pack_old.name != pack_new.name else (rules_old, rules_new)

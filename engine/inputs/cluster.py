@@ -101,7 +101,7 @@ def read_cluster(
     keys, loaded = _k8s_plugin_config(
         config_map.data or {}, propeller_namespace, propeller_configmap, rules, label=f"cluster {context_name}"
     )
-    k8s_plugin_config = loaded.k8s
+    k8s_plugin_config = loaded.document()  # with the other plugins' and the executor's sections, as files give them
     if on_config is not None:
         on_config(loaded)
 

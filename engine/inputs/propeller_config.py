@@ -17,11 +17,15 @@ names; ``config/viper/collection.go`` ``MergeAllConfigs``: one ``viper.MergeConf
    replaced by the value of that key in the file, whatever its type) and the dotted keys as written
    (``restoreDottedMapKeys``: the nested maps are pruned, the key and its raw value put back);
 5. mapstructure decodes the ``plugins.k8s`` map into the K8s plugin's config struct, matching field names without
-   regard to case (``ErrorUnused`` is FlytePropeller's strict mode, off: unknown keys are ignored).
+   regard to case (``ErrorUnused`` is FlytePropeller's strict mode, off: unknown keys are ignored). Flyte 2's
+   executor decodes its own section, ``executor`` (executor/pkg/config/config.go at 6fadb90, a flytestdlib section of
+   the same config), the same way.
 
 Which of these steps a Flyte version has is a setting of the rule pack (``loader`` in ``plugin-config.yaml``), not
-code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section, where each option
-came from, and what the user should be told (keys whose case FlytePropeller changes, values viper ignores).
+code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section (and the other
+plugins' sections, and Flyte 2's ``executor`` section), where each option came from, and what the user should be
+told (keys whose case FlytePropeller changes, values viper ignores); ``Loaded.document`` is them as the scenario's
+``propeller.config``, which the scenario reads as it reads a whole config document written in it.
 ``read_files`` turns the files a user has (a config file, a ConfigMap, a ``helm template`` manifest, a
 ``kubectl get -o yaml`` List) into that list of files. This module owns those two and the options' provenance for
 the evaluation; steps 1-5 themselves are ``viper``'s, a file and the positions in it ``config_positions``'.
@@ -39,12 +43,15 @@ from ..documents.yamlio import Document, format_path, load_document, load_docume
 from ..errors import InputError
 from ..pack.plugin_options import Loader
 from .config_positions import ConfigFile, OptionDocument, Warning_, Where
-from .scenario_shape import raw_path
+from .scenario_shape import EXECUTOR_SECTION, raw_path
 from .viper import case_warnings, option_type, struct_case, viper_settings
 
 #: Flyte's charts start FlytePropeller with ``--config /etc/flyte/config/*.yaml`` (flyte-binary: ``config.d/*.yaml``):
 #: the ConfigMap keys that end so are its config files; other keys are not read
 CONFIG_GLOB_SUFFIX = ".yaml"
+#: top-level sections that make a file a whole config file (not podeval's shorthand, the bare plugins.k8s section):
+#: the plugins, and Flyte 2's executor section (a file of its own is one of the config folder's files)
+WHOLE_CONFIG_SECTIONS = ("plugins", "executor")
 
 
 @dataclass
@@ -58,17 +65,32 @@ class Loaded:
     warnings: list[Warning_] = field(default_factory=list)
     #: the other plugins' sections (``plugins.ray`` ...), as viper holds them (keys lowercased)
     plugins: dict = field(default_factory=dict)
+    #: Flyte 2's ``executor`` section, its keys the struct's (``defaultK8sServiceAccount``), as mapstructure matches
+    #: them without regard to case; and the files that set each key, the deciding one last
+    executor: dict = field(default_factory=dict)
+    executor_origins: dict[str, list[ConfigFile]] = field(default_factory=dict)
+
+    def document(self) -> dict:
+        """The scenario's ``propeller.config``: the ``plugins.k8s`` section alone, or, when the files have other
+        plugins' sections or an ``executor`` section, the whole config document (the scenario lifts them:
+        ``scenario_normalise.lift_config_sections``)."""
+        if not self.plugins and not self.executor:
+            return self.k8s
+        return {"plugins": {"k8s": self.k8s, **self.plugins}, **({"executor": self.executor} if self.executor else {})}
 
     def option_where(self, option: str) -> Where | None:
         files = self.origins.get(option)
         return files[-1].where(("plugins", "k8s", option)) if files else None
 
     def scenario_origins(self, prefix: tuple = ("propeller", "config")) -> dict:
-        """``load_scenario`` origins: each option's part of the scenario -> its file, located below the option."""
+        """``load_scenario`` origins: each option's part of the scenario -> its file, located below the option; each
+        key of the executor section (``propeller.config.executor.<key>`` as the scenario has it) the same way."""
         origins = {}
-        for option, files in self.origins.items():
+        parts = [(("plugins", "k8s", option), (option,), files) for option, files in self.origins.items()]
+        parts += [(("executor", key), ("executor", key), files) for key, files in self.executor_origins.items()]
+        for tree_path, scenario_path, files in parts:
             last = files[-1]
-            where = last.where(("plugins", "k8s", option))
+            where = last.where(tree_path)
             # positions inside a key's text (a ConfigMap read from the cluster) name the key with the file
             name = (
                 " ".join(
@@ -79,8 +101,22 @@ class Loaded:
                 if where.relative
                 else last.filename
             )
-            origins[prefix + (option,)] = (name, OptionDocument(last, ("plugins", "k8s", option)), ())
+            origins[prefix + scenario_path] = (name, OptionDocument(last, tree_path), ())
         return origins
+
+    def value_where(self, place: tuple) -> str | None:
+        """Where the value at ``place``, a path of the scenario below an option (``propeller.config.<option>...``)
+        or an executor key (``propeller.executor.<key>...``), was written: the file (and ConfigMap key) and
+        line:column, as text; None when no file read has it."""
+        if len(place) < 3:
+            return None
+        if place[:2] == ("propeller", "config"):
+            files, tree_path = self.origins.get(place[2]), ("plugins", "k8s", *place[2:])
+        elif place[:2] == ("propeller", "executor"):
+            files, tree_path = self.executor_origins.get(place[2]), ("executor", *place[2:])
+        else:
+            return None
+        return (files[-1].where(tree_path, key=False).text() or None) if files else None
 
     def describe(self) -> dict:
         """Where each option came from, as text (the trace's ``sources`` entry)."""
@@ -97,9 +133,13 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     options = getattr(pack, "options", None) or {}
     loaded = Loaded({}, list(files))
     origins: dict[str, list[ConfigFile]] = {}
+    executor_origins: dict[str, list[ConfigFile]] = {}
 
     def noter(file: ConfigFile):
         def note(path: tuple, kind: str, value: Any) -> None:
+            if path[:1] == ("executor",):
+                _note_section(executor_origins, file, path[1:], kind, value)
+                return
             if path[:2] != ("plugins", "k8s")[: len(path[:2])]:
                 return
             if kind == "ignored":
@@ -157,7 +197,30 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
         if name != key and key in origins:
             origins[name] = origins.pop(key)
     loaded.origins = {name: files_ for name, files_ in origins.items() if name in loaded.k8s and files_}
+    executor = settings.get("executor")
+    for key, value in (executor if isinstance(executor, dict) else {}).items():
+        # mapstructure: the struct's field whose json name matches without regard to case; an unknown key as written
+        name = next((n for n in EXECUTOR_SECTION if n.lower() == key.lower()), None)
+        written = [f.written(("executor", key)) for f in reversed(files)]
+        name = name or next((w[1] for w in written if len(w) == 2), key)
+        loaded.executor[name] = value
+        if executor_origins.get(key):
+            loaded.executor_origins[name] = executor_origins[key]
     return loaded
+
+
+def _note_section(origins: dict, file: ConfigFile, path: tuple, kind: str, value: Any) -> None:
+    """``file`` set ``path`` of a top-level section (``executor``): the files behind each of its keys."""
+    if kind not in ("set", "restored"):
+        return
+    keys = list(value) if not path and isinstance(value, dict) else path[:1]  # the whole section: each key in it
+    for key in keys:
+        contributors = origins.setdefault(key, [])
+        if len(path) <= 1:  # the key's whole value: set by this file
+            contributors.clear()
+        if file in contributors:
+            contributors.remove(file)
+        contributors.append(file)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -238,7 +301,7 @@ def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
             hint="plugins: {k8s: {default-cpus: 500m, ...}}",
         )
     keys = [k for k in value if isinstance(k, str)]
-    if any(k.lower() == "plugins" for k in keys):
+    if any(k.lower() in WHOLE_CONFIG_SECTIONS for k in keys):
         return ConfigFile(value, path, document)
     if any(k.lower() in options for k in keys) or not options:
         return ConfigFile(value, path, document, bare=True)  # podeval's shorthand: the plugins.k8s section itself

@@ -12,7 +12,10 @@ flyte-sdk serializes it): the same messages with the same field numbers and name
 flyteidl refuses it (or is not installed); a binary one by flyteidl, and by flyteidl2 when flyteidl finds fields it
 does not know (it would drop Flyte 2's fields without a word) or is not installed. flyteidl2's `VariableMap` is a
 list of {key, value} entries where flyteidl's is a map (the same on the wire, not in JSON): the task view takes
-both.
+both. `read_template_file` also says which IDL a spec is written in (`TemplateFile.idl`, the command line's default
+pack follows it): flyteidl2's when it comes in flyteidl2's wrappers (`TaskSpec`, `TaskDetails`; in binary, a
+`TaskSpec` with fields flyteidl's has not) or when flyteidl refuses it and flyteidl2 reads it; flyteidl's otherwise
+(without flyteidl installed, a bare template cannot be told apart and counts as flyteidl's).
 
 `TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
 as a table). flyteidl and flyteidl2 are imported inside the functions: they are the `podeval[flyteidl]` and
@@ -26,7 +29,7 @@ import io
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..documents.yamlio import load_documents
 from ..errors import InputError
@@ -132,13 +135,18 @@ def parse_template(value: Any) -> dict:
     refuses a field only flyteidl2 has, or is not installed) and printed back in the canonical JSON mapping
     (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises TemplateProblem, located at
     the field protobuf refuses."""
+    return _parse_any(value)[0]
+
+
+def _parse_any(value: Any) -> tuple[dict, str]:
+    """``parse_template``, and the IDL that read the template."""
     idls = installed_idls()
     if not idls:
         _protobuf("task.template")  # raises flyteidl_missing
     first: TemplateProblem | None = None
     for idl in idls:
         try:
-            return _parse(value, idl)
+            return _parse(value, idl), idl
         except TemplateProblem as problem:
             if first is None:
                 first = problem
@@ -396,29 +404,42 @@ def unwrap(value: Any) -> tuple[Any, tuple]:
 # -- files: JSON or YAML, the binary .pb, the pyflyte package .tgz -----------------------------------------------
 
 
-def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, Any, tuple]:
-    """(the TaskTemplate JSON, its yamlio Document or None, its path in that document) of `--task-template FILE`
-    (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml | podeval render --task-template - ...`)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
-        ) from None
-    if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
-        return _from_package(path, data, task_name), None, ()
-    if path.endswith(".pb") or _binary(data):
-        template = _from_binary(path, data)
-        _check_name([(template.get("id", {}).get("name", ""), None)], task_name, path)
-        return template, None, ()
+class TemplateFile(NamedTuple):
+    """What `read_template_file` read: the TaskTemplate JSON, its yamlio Document (None for the binary forms), its
+    path in that document, and the IDL the spec is written in (``flyteidl`` or ``flyteidl2``: the module's
+    docstring)."""
 
-    candidates = []  # (template, document, path in the document)
+    template: dict
+    document: Any
+    where: tuple
+    idl: str
+
+
+def read_template_file(path: str, task_name: str | None = None, data: bytes | None = None) -> TemplateFile:
+    """The TaskTemplate of `--task-template FILE` (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml |
+    podeval render --task-template - ...`); ``data``: the file's bytes, when they were read already."""
+    if data is None:
+        try:
+            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+            ) from None
+    if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
+        template, idl = _from_package(path, data, task_name)
+        return TemplateFile(template, None, (), idl)
+    if path.endswith(".pb") or _binary(data):
+        template, idl = _from_binary(path, data)
+        _check_name([(template.get("id", {}).get("name", ""), None)], task_name, path)
+        return TemplateFile(template, None, (), idl)
+
+    candidates = []  # (template, document, path in the document, IDL)
     for document in load_documents(data, "<stdin>" if path == "-" else path):
         items = document.value if isinstance(document.value, list) else [document.value]
         for index, item in enumerate(items):
             template, prefix = unwrap(item)
             where = ((index,) if isinstance(document.value, list) else ()) + prefix
-            candidates.append((template, document, where))
+            candidates.append((template, document, where, prefix))
     if not candidates:
         raise InputError(
             "task_template_invalid",
@@ -426,7 +447,25 @@ def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, A
             file=path,
             hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml",
         )
-    return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
+    template, document, where, prefix = _check_name(
+        [(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path
+    )
+    return TemplateFile(template, document, where, _json_idl(template, prefix))
+
+
+def _json_idl(template: Any, prefix: tuple) -> str:
+    """The IDL of a TaskTemplate in the JSON mapping found at ``prefix`` of its document: flyteidl2's wrappers say
+    flyteidl2, flyteidl's (flytectl's `Task`, pyflyte's `TaskSpec`) flyteidl; a bare template is flyteidl2's when
+    flyteidl refuses it and flyteidl2 reads it (a field only Flyte 2 has). A template neither reads is flyteidl's
+    here: the scenario reports its problem."""
+    if prefix in (_V2_TASK_SPEC_TEMPLATE, _V2_TASK_DETAILS_TEMPLATE):
+        return "flyteidl2"
+    if prefix or "flyteidl" not in installed_idls():
+        return "flyteidl"
+    try:
+        return _parse_any(template)[1]
+    except InputError:
+        return "flyteidl"
 
 
 def is_registered_task(path: str | Path) -> bool:
@@ -488,16 +527,20 @@ def _binary(data: bytes) -> bool:
     return b"\x00" in data[:4096]
 
 
-def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
+def _from_binary(path: str, data: bytes, member: str | None = None) -> tuple[dict, str]:
     """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), flyteidl2's `task.TaskSpec`
     (flyte-sdk), or a bare TaskTemplate. flyteidl2's messages extend flyteidl's with the same field numbers: what
-    flyteidl reads without an unknown field is read by flyteidl, anything else by flyteidl2."""
+    flyteidl reads without an unknown field is read by flyteidl, anything else by flyteidl2. With the IDL it is
+    written in: flyteidl2's when flyteidl could not read it whole, or when it is a `TaskSpec` with fields only
+    flyteidl2's has (flyte-sdk always sets `short_name`)."""
     idls = installed_idls()
     _protobuf(f"--task-template {path}")  # raises flyteidl_missing when neither is installed
     for idl in idls:
-        template = _binary_template(path, data, member, idl)
+        message, template = _binary_template(path, data, member, idl)
         if template is not None and (idl == idls[-1] or not _unknown_fields(template)):
-            return to_json(template)
+            declined = idl == "flyteidl2" and "flyteidl" in idls  # flyteidl met fields it does not know
+            v2 = declined or (message is not template and _v2_task_spec(message))
+            return to_json(template), "flyteidl2" if v2 else "flyteidl"
     raise InputError(
         "task_template_invalid",
         f"{f'{path}[{member}]' if member else path} is not a flyteidl TaskSpec or TaskTemplate",
@@ -531,8 +574,19 @@ def _repeated(field: Any) -> bool:
     return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
 
 
-def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> Any:
-    """The TaskTemplate message `idl` reads from `data` (a TaskSpec or a bare TaskTemplate), or None."""
+def _v2_task_spec(message: Any) -> bool:
+    """Whether a `TaskSpec` is flyteidl2's: it has a field flyteidl's admin `TaskSpec` has not (flyteidl2's fields
+    3-5, `short_name`, `environment`, `documentation`; both have the template as field 1), as flyteidl2 reads it,
+    or as fields flyteidl does not know."""
+    from google.protobuf.unknown_fields import UnknownFieldSet  # optional extra (flyteidl or flyteidl2)
+
+    names = {field.name for field, _ in message.ListFields()}
+    return bool(names & {"short_name", "environment", "documentation"}) or len(UnknownFieldSet(message)) > 0
+
+
+def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> tuple[Any, Any]:
+    """The message `idl` reads from `data` (a TaskSpec or a bare TaskTemplate) and the TaskTemplate in it, or
+    (None, None)."""
     _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idl)
     from google.protobuf.message import DecodeError  # optional extra (flyteidl or flyteidl2)
 
@@ -553,12 +607,13 @@ def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> An
             continue
         template = message if cls is tasks_pb2.TaskTemplate else _spec_template(message)
         if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
-            return template
-    return None
+            return message, template
+    return None, None
 
 
-def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
-    """The task named `task_name` in a `pyflyte package` archive: a gzipped tar of NN_<name>_1.pb TaskSpecs."""
+def _from_package(path: str, data: bytes, task_name: str | None) -> tuple[dict, str]:
+    """The task named `task_name` in a `pyflyte package` archive (a gzipped tar of NN_<name>_1.pb TaskSpecs), with
+    its IDL."""
     import gzip  # start-up: only for a pyflyte package archive
     import tarfile  # start-up: only for a pyflyte package archive
 
@@ -568,8 +623,8 @@ def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
             for member in archive.getmembers():
                 if member.isfile() and re.search(r"_1\.pb$", member.name):
                     handle = archive.extractfile(member)
-                    template = _from_binary(path, handle.read() if handle else b"", member.name)
-                    named.append((_template_name(template), template))
+                    template, idl = _from_binary(path, handle.read() if handle else b"", member.name)
+                    named.append((_template_name(template), (template, idl)))
     except (tarfile.TarError, gzip.BadGzipFile, EOFError, OSError) as exc:
         raise InputError(
             "task_template_invalid",

@@ -155,6 +155,9 @@ class RulePack:
     pipelines: dict = field(default_factory=dict)
     #: plugin id -> Plugin (``plugins/<id>.yaml``)
     plugins: dict = field(default_factory=dict)
+    #: the folders of the pack's ``extends`` chain, the pack's first (where each part is written:
+    #: ``pack_chain.PackLocator``)
+    folders: tuple = ()
 
     def plugin_for(self, task_type: Any) -> Plugin | None:
         """The plugin that builds tasks of ``task_type`` (None: the pod plugin)."""

@@ -433,6 +433,7 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
         loader=loader,
         pipelines=pipelines,
         plugins=plugins,
+        folders=tuple(layer.folder for layer in chain.layers),
     )
     return pack, problems
 
