@@ -28,7 +28,10 @@ LARGE = ROOT / "benchmarks" / "scenarios" / "large.yaml"
 _CHILD = """
 import sys
 import engine
-from engine.documents.yamlio import load_document
+try:
+    from engine.documents.yamlio import load_document
+except ImportError:  # a tree before the subpackage layout (issue 12)
+    from engine.yamlio import load_document
 path, pack_name, trace, count = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 data = load_document(open(path, "rb").read(), path).value
 pack = engine.load_rules(pack_name)
