@@ -55,7 +55,7 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
 
 
 #: what ``load_cli_scenario`` reads of the command line besides the scenario, with the value a flag has when not
-#: given (``engine/cli_tools.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
+#: given (``engine/cli_args.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
 PART_DEFAULTS: dict[str, Any] = {
     "rules": None,  # default_rules
     "verbose": False,
