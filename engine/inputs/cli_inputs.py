@@ -19,7 +19,7 @@ from ..pack.rules import load_rules
 from .podtemplate_files import read_pod_template_file
 from .propeller_config import load, read_files
 from .scenario import load_scenario
-from .task_template import TemplateFile, is_registered_task, read_template_file
+from .task_template_files import TemplateFile, is_registered_task, read_template_file
 
 
 def read_yaml_documents(path: str) -> list:
@@ -80,7 +80,7 @@ PART_DEFAULTS: dict[str, Any] = {
 def default_rules(args: argparse.Namespace) -> str:
     """The pack a command evaluates with when ``--rules`` is not given: flyte-v2 for a flyte-sdk task (Flyte 2's
     SDK, which only Flyte 2 runs) and for a Flyte 2 task spec given with ``--task-template`` (flyteidl2's, as the
-    reader tells it: ``task_template.TemplateFile.idl``), flyte-v1 otherwise."""
+    reader tells it: ``task_template_files.TemplateFile.idl``), flyte-v1 otherwise."""
     if getattr(args, "flyte_sdk", None):
         return "flyte-v2"
     if getattr(args, "task_template", None) and not (getattr(args, "task", None) or getattr(args, "flytekit", None)):
@@ -89,7 +89,7 @@ def default_rules(args: argparse.Namespace) -> str:
 
 
 def read_task_template(args: argparse.Namespace) -> TemplateFile:
-    """``--task-template FILE`` (``task_template.read_template_file``). Read twice in a command (for the default
+    """``--task-template FILE`` (``task_template_files.read_template_file``). Read twice in a command (for the default
     pack, then for the scenario): stdin's bytes are kept on ``args`` the first time, as stdin can be read once."""
     data = None
     if args.task_template == "-":
