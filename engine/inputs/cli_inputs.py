@@ -16,8 +16,9 @@ from typing import Any
 from ..documents.yamlio import load_documents
 from ..errors import InputError
 from ..pack.rules import load_rules
+from .config_files import read_files
 from .podtemplate_files import read_pod_template_file
-from .propeller_config import load, read_files
+from .propeller_config import load
 from .scenario import load_scenario
 from .task_template_files import TemplateFile, is_registered_task, read_template_file
 

@@ -29,7 +29,8 @@ import yaml
 
 from ..errors import InputError
 from ..pack.rules import load_rules
-from .propeller_config import configmap_files, load
+from .config_files import configmap_files
+from .propeller_config import load
 
 # Seconds for each API request (connect + read); a cluster that does not answer fails fast instead of hanging.
 REQUEST_TIMEOUT = 5
