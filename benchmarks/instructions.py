@@ -28,7 +28,10 @@ LARGE = ROOT / "benchmarks" / "scenarios" / "large.yaml"
 _CHILD = """
 import sys
 import engine
-from engine.documents.yamlio import load_document
+try:
+    from engine.documents.yamlio import load_document
+except ImportError:  # a tree before the subpackage layout (issue 12)
+    from engine.yamlio import load_document
 path, pack_name, trace, count = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 data = load_document(open(path, "rb").read(), path).value
 pack = engine.load_rules(pack_name)
@@ -84,6 +87,7 @@ FIGURES = (
     ("(a) Example 3 under flyte-v2, with trace", EXAMPLE_3, "flyte-v2", True, 20),
     ("(b) large, with trace", LARGE, "flyte-v1", True, 5),
     ("(b) large, without trace", LARGE, "flyte-v1", False, 5),
+    ("(b) large under flyte-v2, with trace", LARGE, "flyte-v2", True, 5),
 )
 
 
@@ -105,9 +109,13 @@ def measure(tree: Path, work: Path, only: set | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", metavar="REV", help="also measure a git worktree of REV")
-    parser.add_argument("--only", metavar="WORDS", help="comma-separated words: figures whose label has one")
+    parser.add_argument(
+        "--only",
+        metavar="WORDS",
+        help="parts of labels separated by '|': only the figures whose label holds one ('cold': cold render)",
+    )
     args = parser.parse_args(argv)
-    only = set(args.only.split(",")) if args.only else None
+    only = set(args.only.split("|")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="podeval-instr-") as name:
         work = Path(name)
         trees = {"this tree": ROOT}

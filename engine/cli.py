@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, cli_tools
-from .cli_tools import add_scenario_inputs, check_writable, format_what_if, scenario_files, scenario_loader
+from .cli_args import add_scenario_inputs, check_writable, scenario_files, scenario_loader
+from .cli_tools import format_what_if
 from .errors import InputError, PodevalError
 from .eval import user_paths
 from .eval.evaluate import evaluate

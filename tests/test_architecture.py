@@ -68,6 +68,7 @@ LAYERS = [
     "engine.eval",
     "engine.render",
     "engine.tools",
+    "engine.cli_args",
     "engine.cli_tools",
     "engine.cli",
     "engine.__main__",

@@ -477,3 +477,36 @@ def test_cluster_config_is_loaded_as_flytepropeller_loads_it(tmp_path, api, caps
     assert (
         "default-env-vars: ConfigMap flyte/flyte-propeller-config data[z-extra.yaml]:4:5 (in cluster flyte-sandbox)"
     ) in capsys.readouterr().out
+
+
+def test_cluster_configmap_carries_flyte_2s_executor_section(tmp_path, api, capsys):
+    """Flyte 2's executor reads its own section, ``executor``, from the same config (executor/pkg/config/config.go:9,
+    :87 at 6fadb90): a key of the ConfigMap holding it is read like --propeller-config's files, and
+    executor.defaultK8sServiceAccount is the pod's service account when the task has no run-as account
+    (executor/pkg/plugin/task_exec_metadata.go:81-86; flytek8s/pod_helper.go:461-462); explain names the key."""
+    from engine.cli import main
+
+    api.config_maps[("flyte", "flyte-propeller-config")]["data"]["executor.yaml"] = (
+        "executor:\n  defaultK8sServiceAccount: flyte-task-runner\n"
+    )
+    task = tmp_path / "task.yaml"
+    task.write_text(yaml.safe_dump({"task": {"container": {"image": "ghcr.io/org/app:1"}}}))
+    common = [
+        str(task),
+        "--rules",
+        "flyte-v2",
+        "--cluster",
+        "--kubeconfig",
+        write_kubeconfig(tmp_path, api.url),
+        "--context",
+        "flyte-sandbox",
+        "--namespace",
+        "flytesnacks-development",
+    ]
+    assert main(["render", *common]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["spec"]["serviceAccountName"] == "flyte-task-runner"
+    assert main(["explain", *common, "spec.serviceAccountName"]) == 0
+    assert (
+        "from ConfigMap flyte/flyte-propeller-config data[executor.yaml]:2:29 (in cluster flyte-sandbox)"
+        in capsys.readouterr().out
+    )

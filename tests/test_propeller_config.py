@@ -16,8 +16,8 @@ import yaml
 
 import engine
 from engine.cli import main
+from engine.inputs import config_files, viper
 from engine.inputs import propeller_config as pc
-from engine.inputs import viper
 from engine.inputs.config_positions import ConfigFile
 from engine.pack.plugin_options import Loader
 from engine.pack.rules import load_rules
@@ -225,12 +225,14 @@ def test_flyte_v1_15_refuses_a_dotted_key_in_a_mapping(tmp_path):
     config = tmp_path / "k8s.yaml"
     config.write_text("plugins:\n  k8s:\n    default-labels: {example.com/name: x}\n")
     with pytest.raises(engine.InputError) as error:
-        pc.load(pc.read_files([str(config)], pack=V115), V115)
+        pc.load(config_files.read_files([str(config)], pack=V115), V115)
     assert error.value.code == "invalid_type" and (error.value.file, error.value.line) == (str(config), 3)
     assert error.value.path == 'propeller.config.default-labels["example.com/name"]'
     assert "viper splits the key 'example.com/name' of default-labels on its dots" in error.value.message
     assert "default-labels: [{example.com/name: ...}]" in error.value.hint
-    assert pc.load(pc.read_files([str(config)], pack=V1), V1).k8s == {"default-labels": {"example.com/name": "x"}}
+    assert pc.load(config_files.read_files([str(config)], pack=V1), V1).k8s == {
+        "default-labels": {"example.com/name": "x"}
+    }
 
 
 # --- the files a user has ---------------------------------------------------------------------------------------
@@ -254,7 +256,7 @@ def test_a_configmap_is_read_in_name_order_and_other_keys_are_not_files(tmp_path
             )
         )
     )
-    loaded = pc.load(pc.read_files([str(path)], pack=V1), V1)
+    loaded = pc.load(config_files.read_files([str(path)], pack=V1), V1)
     assert [f.key for f in loaded.files] == ["copilot.yaml", "k8s.yaml"]
     assert loaded.k8s == {"default-cpus": "100m", "co-pilot": {"name": "x"}}
 
@@ -270,14 +272,14 @@ def test_a_manifest_with_several_plugin_configmaps_needs_a_name(tmp_path, capsys
     ]
     path.write_text(yaml.safe_dump_all(documents))
     with pytest.raises(engine.InputError) as error:
-        pc.read_files([str(path)], pack=V1)
+        config_files.read_files([str(path)], pack=V1)
     assert error.value.code == "several_configmaps"
     assert "flyte/a-config (line 3), flyte/b-config (line 12)" in error.value.message
     assert "--propeller-configmap" in error.value.hint
-    [chosen] = pc.read_files([str(path)], configmap="b-config", pack=V1)
+    [chosen] = config_files.read_files([str(path)], configmap="b-config", pack=V1)
     assert chosen.configmap == "flyte/b-config"
     with pytest.raises(engine.InputError) as error:
-        pc.read_files([str(path)], configmap="c-config", pack=V1)
+        config_files.read_files([str(path)], configmap="c-config", pack=V1)
     assert (
         error.value.code == "configmap_not_found"
         and "flyte/a-config, flyte/b-config, flyte/other" in error.value.message
@@ -291,7 +293,7 @@ def test_a_kubectl_list_of_configmaps(tmp_path):
         "    name: flyte-propeller-config\n    namespace: flyte\n  data:\n    k8s.yaml: |\n"
         "      plugins:\n        k8s:\n          default-memory: 1Gi\n"
     )
-    loaded = pc.load(pc.read_files([str(path)], pack=V1), V1)
+    loaded = pc.load(config_files.read_files([str(path)], pack=V1), V1)
     assert loaded.k8s == {"default-memory": "1Gi"}
     assert (
         loaded.option_where("default-memory").text()
@@ -342,7 +344,7 @@ def test_a_yaml_error_inside_a_configmap_key_is_placed_in_the_manifest(tmp_path)
         "data:\n  k8s.yaml: |\n    plugins:\n      k8s:\n        default-labels: {a: [}\n"
     )
     with pytest.raises(engine.InputError) as error:
-        pc.read_files([str(path)], pack=V1)
+        config_files.read_files([str(path)], pack=V1)
     assert error.value.code == "yaml_syntax" and error.value.line == 8
     assert error.value.path.startswith("data[k8s.yaml]")
 

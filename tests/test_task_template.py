@@ -369,7 +369,7 @@ def test_cli_usage(capsys, args):
 
 
 def test_read_template_file_error_is_an_input_error():
-    from engine.inputs.task_template import read_template_file
+    from engine.inputs.task_template_files import read_template_file
 
     with pytest.raises(InputError) as caught:
         read_template_file(str(FIXTURES / "missing.json"))

@@ -19,12 +19,14 @@ from ..inputs.scenario import Scenario, load_scenario
 from ..inputs.scenario_shape import TASK_TYPES
 from ..k8s import paths as _paths
 from ..k8s.apiserver import check_result
-from ..k8s.tree import Node, copy_plain, node_key, plain, wrap
+from ..k8s.tree import Node, copy_plain, plain, wrap
 from ..k8s.walker import Position, position
 from ..pack import plugin_options
+from ..pack.pack_model import Expression
 from ..pack.rules import Entry, RulePack, load_rules
 from ..pack.transform_api import Context
 from . import plugins as _plugins
+from .document import find_item, layer_path_shape, pod_part, replace_at
 from .output import render_node, render_pod
 from .provenance import Locator, sources_of
 from .strategies import Merger
@@ -220,11 +222,14 @@ class Evaluation:
     # -- the walk -----------------------------------------------------------------------------------------------
     def run(self, steps: Any = None) -> None:
         """Apply the rules of ``steps`` (default: the pack's, in order)."""
+        without = self.without
+        search = self.search
         for step in self.pack.steps if steps is None else steps:
             for entry in step.entries:
-                if entry.source in self.without:
+                if without and entry.source in without:
                     continue
-                if entry.when is not None and not self.search(entry.when):
+                when = entry.when
+                if when is not None and not (when.direct(self.context) if when.direct is not None else search(when)):
                     continue
                 if entry.kind == "transform":
                     entry.transform.fn(Context(self, entry, entry.transform))
@@ -232,19 +237,26 @@ class Evaluation:
                     self.apply_layer(entry)
 
     def search(self, expression) -> Any:
-        if expression.uses_pod and self._pod_of is not self.document:
+        if expression.uses_pod:
             # the Pod so far as plain values, made again only when the document changed (Nodes are never mutated:
-            # a write replaces ``self.document``)
-            self._pod_of = self.document
-            self.context["pod"] = plain(self.document)
-        return expression.search(self.context)
+            # a write replaces ``self.document``), and only the parts the expression reads
+            if self._pod_of is not self.document:
+                self._pod_of = self.document
+                self._pod_parts = {}
+            paths = expression.pod_paths
+            pod = self._pod_parts.get(paths)
+            if pod is None:
+                pod = self._pod_parts[paths] = plain(self.document) if paths is None else pod_part(self.document, paths)
+            self.context["pod"] = pod
+        evaluate = expression.evaluate  # the compiled closure (engine.pack.expressions), made on its first search
+        return evaluate(self.context) if evaluate is not None else expression.search(self.context)
 
     def param(self, entry: Entry, name: str, default: Any = None) -> Any:
         """A transform parameter: compiled expressions are evaluated against the context, literals returned."""
         if name not in entry.params:
             return default
         value = entry.params[name]
-        if hasattr(value, "search"):
+        if type(value) is Expression:
             found = self.search(value)
             if value.uses_pod and isinstance(found, (dict, list)):
                 found = copy_plain(found)  # a transform gets its own copy, never a part of the shared Pod
@@ -253,6 +265,8 @@ class Evaluation:
 
     def resolve_at(self, at: tuple) -> tuple:
         """Substitute ``$variable`` in key selectors of a layer's ``at`` path."""
+        if not layer_path_shape(at)[0]:
+            return at
         resolved = []
         for segment in at:
             if isinstance(segment, _paths.Key) and segment.value.startswith("$"):
@@ -277,13 +291,13 @@ class Evaluation:
             if isinstance(segment, str):
                 node = node.value.get(segment) if isinstance(node.value, dict) else None
             elif isinstance(segment, _paths.Key):
-                node = _find_item(node, segment)
+                node = find_item(node, segment)
             else:
                 node = node.value[segment] if isinstance(node.value, list) and segment < len(node.value) else None
         return node
 
     def set_at(self, at: tuple, new: Node | None, source: str, rule: str) -> None:
-        self.document = _replace(self.document, at, new, source, rule)
+        self.document = replace_at(self.document, at, new, source, rule)
 
     def apply_layer(self, entry: Entry) -> None:
         # no copy of a literal value: ``wrap`` builds new containers and shares only the scalars
@@ -291,7 +305,7 @@ class Evaluation:
         if value is None:
             return
         at = self.resolve_at(entry.at)
-        if any(isinstance(s, _paths.Key) for s in at) and self.get_at(at[:-1]) is None:
+        if layer_path_shape(entry.at)[1] and self.get_at(at[:-1]) is None:
             return  # the item the layer addresses does not exist (no such container)
         incoming = wrap(value, entry.source, entry.id)
         current = self.get_at(at)
@@ -321,48 +335,6 @@ class Evaluation:
             note=entry.note,
             warn_event=warn or self.warn,
         )
-
-
-def _find_index(items: list, key: _paths.Key) -> int | None:
-    """The index of the item of a list of Nodes that a key addresses (``Key.matches``: every key field, the
-    key's occurrence), None if there is none."""
-    seen = 0
-    for index, item in enumerate(items):
-        if key.matches(item, node_key):
-            seen += 1
-            if seen == key.occurrence:
-                return index
-    return None
-
-
-def _find_item(node: Node, key: _paths.Key) -> Node | None:
-    if not isinstance(node.value, list):
-        return None
-    index = _find_index(node.value, key)
-    return None if index is None else node.value[index]
-
-
-def _replace(node: Node | None, at: tuple, new: Node | None, source: str, rule: str) -> Node:
-    if not at:
-        return new if new is not None else Node({}, source, rule)
-    head, rest = at[0], at[1:]
-    if isinstance(head, str):
-        children = dict(node.value) if node is not None and isinstance(node.value, dict) else {}
-        child = _replace(children.get(head), rest, new, source, rule) if rest else new
-        if child is None:
-            children.pop(head, None)
-        else:
-            children[head] = child
-        return Node(children, node.source if node is not None else source, node.rule if node is not None else rule)
-    items = list(node.value) if node is not None and isinstance(node.value, list) else []
-    index = _find_index(items, head) if isinstance(head, _paths.Key) else head
-    if index is not None:
-        replacement = _replace(items[index], rest, new, source, rule) if rest else new
-        if replacement is None:
-            del items[index]
-        else:
-            items[index] = replacement
-    return Node(items, node.source if node is not None else source, node.rule if node is not None else rule)
 
 
 def _missing_task(scenario: Scenario) -> None:

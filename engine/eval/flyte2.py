@@ -343,7 +343,7 @@ def add_required_requirement(ctx: Context, requirement: dict, note: str | None =
         new_terms = ctx.node([ctx.node({"matchExpressions": ctx.node([wrap(requirement, ctx.source, ctx.rule)])})])
         ctx.set(_TERMS, new_terms)
         if ctx.tracing:
-            ctx.emit("set", _TERMS, value=plain(new_terms), note=note)
+            ctx.emit("set", _TERMS, value=new_terms, note=note)
         return
     updated = []
     for index, term in enumerate(terms.value):
@@ -489,6 +489,12 @@ _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_BOOL = _GO_TRUE | {"0", "f", "F", "FALSE", "false", "False"}
 
 
+def _env_field(item: Node, field: str) -> Any:
+    """A field of an env var of the working document (a Node), without making the list plain."""
+    child = item.value.get(field) if isinstance(item.value, dict) else None
+    return None if child is None else child.value
+
+
 @transform("vscode-readiness-probe", writes=("spec.containers",))
 def vscode_readiness_probe(ctx: Context) -> None:
     """The primary container (or the only one) whose ``_F_E_VS`` env var parses as true gets an HTTP readiness
@@ -501,12 +507,13 @@ def vscode_readiness_probe(ctx: Context) -> None:
         name = str(container.value["name"].value) if "name" in container.value else ""
         if len(items) > 1 and name != primary:
             continue
-        env = plain(container.value.get("env")) or []
-        flag = next((e for e in env if e.get("name") == "_F_E_VS"), None)
-        value = "" if flag is None else str(flag.get("value") or "")
+        env = container.value.get("env")
+        names = [_env_field(item, "name") for item in env.value] if env is not None else []
+        flag = env.value[names.index("_F_E_VS")] if "_F_E_VS" in names else None
+        value = "" if flag is None else str(_env_field(flag, "value") or "")
         if value not in _GO_TRUE:
             break
-        port = 6060 if any(e.get("name") == "ACTION_NAME" for e in env) else 8080
+        port = 6060 if "ACTION_NAME" in names else 8080
         probe = {"httpGet": {"port": port}, "initialDelaySeconds": 15, "periodSeconds": 5, "failureThreshold": 50}
         children = dict(container.value)
         children["readinessProbe"] = wrap(probe, ctx.source, ctx.rule)

@@ -52,7 +52,7 @@ def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict 
     for name in sorted(value):
         child = value[name]
         slot = fields.get(name)
-        child_path = extend(path, name)
+        child_path = extend(path, name) if owners is not None else ""  # paths are for the owners only
         if slot is not None and slot.python_types:  # a plain scalar field, the most common: _render_field inlined
             leaf = child.value
             if leaf is None or (not slot.ptr and slot.omitempty and is_zero(leaf)):
@@ -86,6 +86,11 @@ def _render_field(node: Node, slot: Slot | None, path: str, owners: dict | None)
     if kind == "list":
         if not isinstance(value, list) or (not value and slot.omitempty):
             return _MISSING
+        if owners is None:  # no owners, no paths
+            if slot.elem_is_type:
+                return [_render_object(item, slot.type, "", None) for item in value]
+            elem = slot.item.kind
+            return [_leaf(item, elem, "", None) for item in value]
         segments = paths.item_segments(slot.spec, value, node_key)
         if slot.elem_is_type:
             table = slot.type
@@ -98,6 +103,11 @@ def _render_field(node: Node, slot: Slot | None, path: str, owners: dict | None)
     if kind == "map":
         if not isinstance(value, dict) or (not value and slot.omitempty):
             return _MISSING
+        if owners is None:  # no owners, no paths
+            if slot.elem_is_type:
+                return {key: _render_object(value[key], slot.type, "", None) for key in sorted(value)}
+            elem = slot.entry.kind
+            return {key: _leaf(value[key], elem, "", None) for key in sorted(value)}
         if slot.elem_is_type:
             table = slot.type
             return {key: _render_object(value[key], table, paths.extend(path, key), owners) for key in sorted(value)}

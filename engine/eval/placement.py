@@ -75,7 +75,7 @@ def add_required_node_selector_requirement(ctx: Context, requirement: dict) -> N
         new_terms = ctx.node([ctx.node({"matchExpressions": ctx.node([wrap(requirement, ctx.source, ctx.rule)])})])
         ctx.set(base, new_terms)
         if ctx.tracing:
-            ctx.emit("set", base, value=plain(new_terms))
+            ctx.emit("set", base, value=new_terms)
         return
     updated = []
     for index, term in enumerate(terms.value):

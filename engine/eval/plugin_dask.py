@@ -67,7 +67,7 @@ def dask_role_resources(ctx: Context) -> None:
     ctx.emit(
         "override",
         path + ("resources",),
-        value=plain(resources),
+        value=resources,
         previous=None if previous is None else plain(previous),
         previous_source=None if previous is None else previous.source,
         note="the role's resources replace the task container's (dask.go createWorkerSpec/createSchedulerSpec)",

@@ -206,4 +206,4 @@ def kubeflow_drop_replica(ctx: Context) -> None:
     parent = ctx.get(path[:-1])
     kept = {key: child for key, child in parent.value.items() if key != path[-1]}
     ctx.set(path[:-1], Node(kept, parent.source, parent.rule))
-    ctx.emit("drop", path, value=plain(node), note=ctx.param("note"))
+    ctx.emit("drop", path, value=node, note=ctx.param("note"))

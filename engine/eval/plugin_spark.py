@@ -375,7 +375,7 @@ def spark_pod_spec(ctx: PlaceContext) -> None:
                     "set",
                     ("spec", target),
                     source=node.source,
-                    value=plain(node),
+                    value=node,
                     note=f"the executor's primary container's {field_name} (createSparkApplication)",
                 )
             elif field_name == "image":
@@ -394,11 +394,11 @@ def _emit_drops(
     note = DROP_NOTE.format(role=role)
     for name, node in _items(metadata):
         if name not in METADATA_FIELDS:
-            ctx.emit("drop", (*at, "metadata", name), source=node.source, value=plain(node), note=note)
+            ctx.emit("drop", (*at, "metadata", name), source=node.source, value=node, note=note)
     for name, node in _items(spec):
         if name in POD_FIELDS or name == "containers":
             continue
-        ctx.emit("drop", (*at, "spec", name), source=node.source, value=plain(node), note=note)
+        ctx.emit("drop", (*at, "spec", name), source=node.source, value=node, note=note)
     containers = _child(spec, "containers")
     for item in containers.value if containers is not None and isinstance(containers.value, list) else []:
         if item is container:
@@ -407,7 +407,7 @@ def _emit_drops(
             "drop",
             (*at, "spec", "containers", _paths.Key("name", str(_name(item)))),
             source=item.source,
-            value=plain(item),
+            value=item,
             note=note,
         )
     for name, node in _items(container):
@@ -418,9 +418,7 @@ def _emit_drops(
             continue  # the application's spec.arguments
         if name == "resources":
             what = note + "; the driver's and executor's cores and memory come from sparkConf only (flyte#6348)"
-        ctx.emit(
-            "drop", (*at, "spec", "containers", primary_key, name), source=node.source, value=plain(node), note=what
-        )
+        ctx.emit("drop", (*at, "spec", "containers", primary_key, name), source=node.source, value=node, note=what)
 
 
 def _child(node: Node | None, name: str) -> Node | None:

@@ -18,6 +18,7 @@ the rules of its own source.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..errors import InputError
 from ..inputs import propeller_config
 from ..k8s import k8s_schema, quantity
 from ..k8s import paths as _paths
-from ..pack.pack_chain import shipped_rules_dir
+from ..pack.pack_chain import PackLocator, shipped_rules_dir
 
 #: the parts of the evaluation's context that are inputs (``vars`` are followed to the rules that set them)
 _INPUTS = ("task", "execution", "propeller", "podTemplates", "config", "plugin")
@@ -191,13 +192,11 @@ class Locator:
             if name is not None and name not in self.user_config:
                 return self._pack_text("plugin-config.yaml", name)
             place = ("propeller", "config", *place[1:])
-        if place[:2] == ("propeller", "config") and len(place) > 2:
-            loaded = getattr(self.scenario, "config_origin", None)
-            files = loaded.origins.get(place[2]) if loaded is not None else None
-            if files:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
-                found = files[-1].where(("plugins", "k8s", *place[2:]), key=False).text()
-                if found:
-                    return found
+        loaded = getattr(self.scenario, "config_origin", None)
+        if loaded is not None:  # a config file the CLI read, perhaps a ConfigMap's key: the file, the key, line:column
+            found = loaded.value_where(place)
+            if found:
+                return found
         try:
             file, line, column = self.scenario.where(place)
         except (ValueError, KeyError, TypeError):
@@ -222,51 +221,66 @@ class Locator:
         return f"PodTemplate {name}{version}" + (f" {inside}" if inside else "")
 
     def _plugin_text(self, at: tuple, what: str) -> str:
-        """A place in the plugin's file (``plugins/<id>.yaml``): an option's default, a rule."""
+        """A place in the plugin's file (``plugins/<id>.yaml``, the nearest of the pack's chain that has it): an
+        option's default (``("config", "options", name)``), a rule (``("rule", id)``)."""
         filename = f"plugins/{self.plugin.id}.yaml"
-        document = self._pack_document(filename)
-        shown = _shown(self.pack.folder / filename)
-        found = None
-        if document is not None and isinstance(document.value, dict):
-            if at[0] == "rule":
-                found = _rule_in(document, document.value, (), at[1])
-            else:
-                option = _lookup(document.value, at)[1]
-                found = document.locate(at + ("default",) if isinstance(option, dict) and "default" in option else at)
-        return f"{shown}:{found[0]}:{found[1]} ({what})" if found else f"{shown} ({what})"
+        if at[0] == "rule":
+            return _placed(*self._locator().plugin_rule(filename, at[1]), self.pack.folder / filename, what)
+        file, document, where = self._locator().option(at[2], filename, at[:1])
+        return _placed(file, document, _with_default(document, where), self.pack.folder / filename, what)
 
     def _pack_text(self, filename: str, name: str) -> str:
-        """The line of a rule (``pack.yaml``) or of an option's default (``plugin-config.yaml``) in the pack."""
+        """The line of a rule (``pack.yaml``) or of an option's default (``plugin-config.yaml``): in the pack's own
+        file when it writes or patches it, else in the pack it inherits it from (``extends``)."""
         if filename == "pack.yaml" and self.plugin is not None and name not in _pack_rule_ids(self.pack):
             return self._plugin_text(("rule", name), f"rule {name}")
-        document = self._pack_document(filename)
-        shown = _shown(self.pack.folder / filename)
-        what = f"rule {name}" if filename == "pack.yaml" else f"built-in default of {name}"
-        found = None
-        if document is not None and isinstance(document.value, dict):
-            if filename == "plugin-config.yaml":
-                options = document.value.get("options") or {}
-                if name in options:
-                    has_default = isinstance(options[name], dict) and "default" in options[name]
-                    found = document.locate(("options", name, "default") if has_default else ("options", name))
-            else:
-                found = _rule_position(document)(name)
-        if found is None:
-            return f"{shown} ({what})"
-        return f"{shown}:{found[0]}:{found[1]} ({what})"
+        if filename == "plugin-config.yaml":
+            file, document, where = self._locator().option(name)
+            where = _with_default(document, where)
+            what = f"built-in default of {name}"
+        else:
+            file, document, where = self._locator().rule(name)
+            what = f"rule {name}"
+        return _placed(file, document, where, self.pack.folder / filename, what)
 
-    def _pack_document(self, filename: str) -> Any:
-        key = (str(self.pack.folder), self.pack.digest, filename)
-        if key not in _PACK_DOCUMENTS:  # read once per pack and process: a pack's files do not change under it
-            try:
-                _PACK_DOCUMENTS[key] = load_document((self.pack.folder / filename).read_bytes(), filename)
-            except (OSError, InputError):
-                _PACK_DOCUMENTS[key] = None
-        return _PACK_DOCUMENTS[key]
+    def _locator(self) -> PackLocator:
+        key = (str(self.pack.folder), self.pack.digest)
+        if key not in _PACK_LOCATORS:  # the pack's files read once per pack and process, each when first needed
+            folders = self.pack.folders or (self.pack.folder,)
+            _PACK_LOCATORS[key] = PackLocator(
+                [(folder, functools.partial(_pack_document, folder, self.pack.digest)) for folder in folders]
+            )
+        return _PACK_LOCATORS[key]
 
 
-#: (pack folder, digest, file name) -> the file's Document with positions, or None
+#: (pack folder, digest) -> the PackLocator of its chain
+_PACK_LOCATORS: dict[tuple, PackLocator] = {}
+#: (folder, digest of the pack read, file name) -> the file's Document with positions, or None
 _PACK_DOCUMENTS: dict[tuple, Any] = {}
+
+
+def _pack_document(folder: Path, digest: str, filename: str) -> Any:
+    """A file of a pack's folder with positions, read once per process (a pack's files do not change under it)."""
+    key = (str(folder), digest, filename)
+    if key not in _PACK_DOCUMENTS:
+        try:
+            _PACK_DOCUMENTS[key] = load_document((folder / filename).read_bytes(), filename)
+        except (OSError, InputError):
+            _PACK_DOCUMENTS[key] = None
+    return _PACK_DOCUMENTS[key]
+
+
+def _with_default(document: Any, where: tuple) -> tuple:
+    """An option's place, at its ``default`` when it declares one."""
+    option = _lookup(document.value, where)[1] if document is not None else None
+    return where + ("default",) if isinstance(option, dict) and "default" in option else where
+
+
+def _placed(file: str | None, document: Any, where: tuple, fallback: Path, what: str) -> str:
+    """``rules/<pack>/<file>:line:col (what)``; the pack's own file without a line when nothing was found."""
+    shown = _shown(Path(file) if file else fallback)
+    found = document.locate(where) if document is not None else None
+    return f"{shown}:{found[0]}:{found[1]} ({what})" if found else f"{shown} ({what})"
 
 
 def _plugin_steps(plugin: Any) -> list:
@@ -281,34 +295,6 @@ def _plugin_steps(plugin: Any) -> list:
 
 def _pack_rule_ids(pack: Any) -> set:
     return {entry.id for step in pack.steps for entry in step.entries}
-
-
-def _rule_in(document: Any, value: Any, at: tuple, rule: str) -> tuple | None:
-    """The position of the mapping ``rule: <rule>`` anywhere in a plugin file."""
-    if isinstance(value, dict):
-        if value.get("rule") == rule:
-            return document.locate(at)
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _rule_in(document, item, at + (key,), rule)
-        if found is not None:
-            return found
-    return None
-
-
-def _rule_position(document: Any):
-    def find(rule: str) -> tuple | None:
-        for i, step in enumerate(document.value.get("steps") or []):
-            for j, entry in enumerate((step or {}).get("apply") or [] if isinstance(step, dict) else []):
-                if isinstance(entry, dict) and entry.get("rule") == rule:
-                    return document.locate(("steps", i, "apply", j))
-        return None
-
-    return find
 
 
 def _shown(file: Path) -> str:

@@ -127,7 +127,7 @@ class Merger:
         """The result when one side is absent: the other one, whole; a ``set`` event if it is the incoming one."""
         result = higher if higher is not None else lower
         if result is not None and self.tracing and result is self.incoming(lower, higher):
-            self.emit("set", at, result.source, plain(result), rule=rule)
+            self.emit("set", at, result.source, result, rule=rule)
         return result
 
 
@@ -171,7 +171,7 @@ def _scalar(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule, kind:
                 "keep",
                 at,
                 higher.source,
-                plain(higher),
+                higher,
                 rule=rule,
                 rejected={"source": lower.source, "value": plain(lower)},
                 note="both layers have this value" + (f"; {why}" if why else ""),
@@ -192,18 +192,18 @@ def _decided(
     incoming_lost = wins_higher != merger.incoming_is_higher
     if incoming_lost and rule.params.get("lost") == "drop":
         loser = lower if wins_higher else higher
-        merger.emit("drop", at, loser.source, plain(loser), rule=rule, note=why)
+        merger.emit("drop", at, loser.source, loser, rule=rule, note=why)
         return
     note = rule.note or why or (merger.note if not merger.incoming_is_higher else None)
     if wins_higher:
-        if plain(higher) != plain(lower) or higher.source != lower.source:
+        if higher.source != lower.source or _differ(higher, lower):
             merger.emit(
                 "override",
                 at,
                 higher.source,
-                plain(higher),
+                higher,
                 rule=rule,
-                previous=plain(lower),
+                previous=lower,
                 previous_source=lower.source,
                 note=note,
             )
@@ -212,11 +212,19 @@ def _decided(
             "keep",
             at,
             lower.source,
-            plain(lower),
+            lower,
             rule=rule,
             rejected={"source": higher.source, "value": plain(higher)},
             note=note,
         )
+
+
+def _differ(higher: Node, lower: Node) -> bool:
+    """Do two Nodes hold different plain values (scalars compared as they are, trees made plain)?"""
+    high, low = higher.value, lower.value
+    if isinstance(high, (dict, list)) or isinstance(low, (dict, list)):
+        return plain(higher) != plain(lower)
+    return high != low
 
 
 def mergo(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule: Rule) -> Node | None:
@@ -256,13 +264,13 @@ def _merge_map(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) ->
         entry = at.entry(key)
         if previous is None:
             if merger.incoming_is_higher:
-                merger.emit("set", entry, node.source, plain(node), rule=rule)
+                merger.emit("set", entry, node.source, node, rule=rule)
         else:
             _decided(merger, entry, rule, previous, node, True)
     if merger.tracing and not merger.incoming_is_higher:
         for key, node in low.items():
             if key not in high:
-                merger.emit("set", at.entry(key), node.source, plain(node), rule=rule)
+                merger.emit("set", at.entry(key), node.source, node, rule=rule)
     return Node(children, higher.source, higher.rule)
 
 
@@ -280,7 +288,7 @@ def _append(merger: Merger, at: At, lower: Node, higher: Node, rule: Rule) -> No
                 "append",
                 at.item(segments[index]),
                 items[index].source,
-                plain(items[index]),
+                items[index],
                 rule=rule,
                 note=rule.note or note,
             )
@@ -343,7 +351,7 @@ def dedupe_by_key(merger: Merger, at: At, lower: Node | None, higher: Node | Non
                     "drop",
                     at.item(index),
                     item.source,
-                    plain(item),
+                    item,
                     rule=rule,
                     note=f"a later item has the same {', '.join(keys)}",
                 )
@@ -355,7 +363,7 @@ def ignore(merger: Merger, at: At, lower: Node | None, higher: Node | None, rule
     incoming = merger.incoming(lower, higher)
     kept = lower if incoming is higher else higher
     if incoming is not None and merger.tracing:
-        merger.emit("drop", at, incoming.source, plain(incoming), rule=rule, note=rule.note)
+        merger.emit("drop", at, incoming.source, incoming, rule=rule, note=rule.note)
     return kept
 
 

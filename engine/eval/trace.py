@@ -23,20 +23,21 @@ from __future__ import annotations
 from typing import Any
 
 from ..k8s import paths as _paths
+from ..k8s.tree import Node, plain
 from .explain import explain_field, owner_and_rule
 
 OPS = ("set", "override", "keep", "append", "drop", "warn", "error")
 
 
-#: Event's fields, in the order of its constructor (its slots and repr)
+#: Event's fields, in the order of its constructor (its slots and repr; ``value`` and ``previous`` are properties)
 _EVENT_FIELDS = (
     "seq",
     "path",
     "op",
     "source",
     "rule",
-    "value",
-    "previous",
+    "_value",
+    "_previous",
     "previous_source",
     "rejected",
     "note",
@@ -73,8 +74,10 @@ class Event:
         self.op = op
         self.source = source
         self.rule = rule
-        self.value = value
-        self.previous = previous
+        #: ``value`` and ``previous`` as emitted: a plain value, or the ``tree.Node`` it is made from (made plain on
+        #: first read: Nodes are never mutated, and most events of an evaluation are never read)
+        self._value = value
+        self._previous = previous
         self.previous_source = previous_source
         self.rejected = rejected
         self.note = note
@@ -90,6 +93,28 @@ class Event:
 
     def __repr__(self) -> str:  # as a dataclass prints it
         return f"Event({', '.join(f'{name}={getattr(self, name)!r}' for name in _EVENT_FIELDS)})"
+
+    @property
+    def value(self) -> Any:
+        value = self._value
+        if type(value) is Node:
+            value = self._value = plain(value)
+        return value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
+
+    @property
+    def previous(self) -> Any:
+        previous = self._previous
+        if type(previous) is Node:
+            previous = self._previous = plain(previous)
+        return previous
+
+    @previous.setter
+    def previous(self, previous: Any) -> None:
+        self._previous = previous
 
     @property
     def path_text(self) -> str:
@@ -238,8 +263,8 @@ def _moved(event: Event, path: tuple) -> Event:
         event.op,
         event.source,
         event.rule,
-        event.value,
-        event.previous,
+        event._value,
+        event._previous,
         event.previous_source,
         event.rejected,
         event.note,

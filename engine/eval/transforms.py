@@ -19,7 +19,7 @@ from typing import Any
 
 from ..inputs.flytekit import serialize_pod_template
 from ..k8s import paths as _paths
-from ..k8s.tree import copy_plain, plain, wrap
+from ..k8s.tree import copy_plain, wrap
 from ..pack.generated_names import fnv32a
 from ..pack.transform_api import Context, transform
 
@@ -81,7 +81,7 @@ def k8s_pod_target(ctx: Context) -> None:
     spec = wrap(pod_spec, ctx.source, ctx.rule)
     ctx.set(("spec",), spec)
     if ctx.tracing:
-        ctx.emit("set", ("spec",), value=plain(spec))
+        ctx.emit("set", ("spec",), value=spec)
     metadata = k8s_pod.get("metadata") or {}
     for field in ("labels", "annotations"):
         if metadata.get(field):
@@ -130,7 +130,7 @@ def container_target(ctx: Context) -> None:
     ctx.add_source(ctx.param("origin", ctx.source))
     ctx.set(("spec", "containers"), ctx.node([node]))
     if ctx.tracing:
-        ctx.emit("set", ("spec", "containers", _paths.Key("name", name)), value=plain(node), note=note)
+        ctx.emit("set", ("spec", "containers", _paths.Key("name", name)), value=node, note=note)
 
 
 @transform(
@@ -154,13 +154,13 @@ def pod_template_override(ctx: Context) -> None:
             "drop",
             ("spec",),
             source=previous.source,
-            value=plain(previous),
+            value=previous,
             note="with_overrides(pod_template=...) replaces the task's pod spec whole (ApplyPodTemplateOverride)",
         )
     spec = wrap(k8s_pod["podSpec"], ctx.source, ctx.rule)
     ctx.set(("spec",), spec)
     if ctx.tracing:
-        ctx.emit("set", ("spec",), value=plain(spec))
+        ctx.emit("set", ("spec",), value=spec)
     for field in ("labels", "annotations"):
         values = (k8s_pod.get("metadata") or {}).get(field) or {}
         for key, value in values.items():

@@ -16,10 +16,11 @@ from typing import Any
 from ..documents.yamlio import load_documents
 from ..errors import InputError
 from ..pack.rules import load_rules
+from .config_files import read_files
 from .podtemplate_files import read_pod_template_file
-from .propeller_config import load, read_files
+from .propeller_config import load
 from .scenario import load_scenario
-from .task_template import is_registered_task
+from .task_template_files import TemplateFile, is_registered_task, read_template_file
 
 
 def read_yaml_documents(path: str) -> list:
@@ -55,7 +56,7 @@ def read_propeller_config(paths: list, rules: Any, configmap: str | None = None)
 
 
 #: what ``load_cli_scenario`` reads of the command line besides the scenario, with the value a flag has when not
-#: given (``engine/cli_tools.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
+#: given (``engine/cli_args.py`` declares the flags; ``scenario_from_parts`` gives the same inputs from Python)
 PART_DEFAULTS: dict[str, Any] = {
     "rules": None,  # default_rules
     "verbose": False,
@@ -79,8 +80,24 @@ PART_DEFAULTS: dict[str, Any] = {
 
 def default_rules(args: argparse.Namespace) -> str:
     """The pack a command evaluates with when ``--rules`` is not given: flyte-v2 for a flyte-sdk task (Flyte 2's
-    SDK, which only Flyte 2 runs), flyte-v1 otherwise."""
-    return "flyte-v2" if getattr(args, "flyte_sdk", None) else "flyte-v1"
+    SDK, which only Flyte 2 runs) and for a Flyte 2 task spec given with ``--task-template`` (flyteidl2's, as the
+    reader tells it: ``task_template_files.TemplateFile.idl``), flyte-v1 otherwise."""
+    if getattr(args, "flyte_sdk", None):
+        return "flyte-v2"
+    if getattr(args, "task_template", None) and not (getattr(args, "task", None) or getattr(args, "flytekit", None)):
+        return "flyte-v2" if read_task_template(args).idl == "flyteidl2" else "flyte-v1"
+    return "flyte-v1"
+
+
+def read_task_template(args: argparse.Namespace) -> TemplateFile:
+    """``--task-template FILE`` (``task_template_files.read_template_file``). Read twice in a command (for the default
+    pack, then for the scenario): stdin's bytes are kept on ``args`` the first time, as stdin can be read once."""
+    data = None
+    if args.task_template == "-":
+        data = getattr(args, "task_template_stdin", None)
+        if data is None:
+            data = args.task_template_stdin = read_bytes("-")
+    return read_template_file(args.task_template, getattr(args, "task_name", None), data)
 
 
 def scenario_from_parts(scenario: Any = None, **parts: Any) -> Any:
@@ -91,12 +108,13 @@ def scenario_from_parts(scenario: Any = None, **parts: Any) -> Any:
     if unknown:
         raise TypeError(f"unknown scenario part {unknown[0]!r}; the parts are {', '.join(sorted(PART_DEFAULTS))}")
     values = {**PART_DEFAULTS, **{key: value for key, value in parts.items() if value is not None}}
-    values["rules"] = values["rules"] or default_rules(argparse.Namespace(**values))
     for key in ("pod_templates", "propeller_config"):
         if isinstance(values[key], (str, Path)):
             values[key] = [values[key]]
         values[key] = [str(path) for path in values[key]]
-    return load_cli_scenario(argparse.Namespace(**values), scenario)
+    args = argparse.Namespace(**values)
+    args.rules = args.rules or default_rules(args)
+    return load_cli_scenario(args, scenario)
 
 
 def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None = None) -> Any:
@@ -141,9 +159,7 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         base["task"] = scenario_from_flyte_sdk(args.flyte_sdk, image=args.image)["task"]
         origins.pop(("task",), None)
     if args.task_template:
-        from .task_template import read_template_file  # flyteidl (an optional extra) for the protobuf forms
-
-        template, document, where = read_template_file(args.task_template, args.task_name)
+        template, document, where, _ = read_task_template(args)
         base["task"] = {"template": template}
         origins.pop(("task",), None)
         origins[("task", "template")] = (args.task_template, document, where)
@@ -156,9 +172,7 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
         _add_pod_templates(args.pod_templates, base, origins, verbose=getattr(args, "verbose", False))
     if args.propeller_config:
         loaded = read_propeller_config(args.propeller_config, args.rules, args.propeller_configmap)
-        base.setdefault("propeller", {})["config"] = (
-            {"plugins": {"k8s": loaded.k8s, **loaded.plugins}} if loaded.plugins else loaded.k8s
-        )
+        base.setdefault("propeller", {})["config"] = loaded.document()
         origins.pop(("propeller", "config"), None)
         origins.update(loaded.scenario_origins())
         loaded_config[:] = [loaded]
@@ -230,6 +244,8 @@ def _add_cluster(args: argparse.Namespace, base: dict, origins: dict, loaded_con
         base["cluster"] = live["cluster"]
     for key in ("execution", "propeller", "podTemplates"):
         origins.pop((key,), None)
+    if loaded_config:  # each option and executor key at its ConfigMap key's line
+        origins.update(loaded_config[-1].scenario_origins())
 
 
 def _add_task_file(path: str, base: dict, origins: dict) -> None:

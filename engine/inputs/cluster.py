@@ -29,7 +29,8 @@ import yaml
 
 from ..errors import InputError
 from ..pack.rules import load_rules
-from .propeller_config import configmap_files, load
+from .config_files import configmap_files
+from .propeller_config import load
 
 # Seconds for each API request (connect + read); a cluster that does not answer fails fast instead of hanging.
 REQUEST_TIMEOUT = 5
@@ -101,7 +102,7 @@ def read_cluster(
     keys, loaded = _k8s_plugin_config(
         config_map.data or {}, propeller_namespace, propeller_configmap, rules, label=f"cluster {context_name}"
     )
-    k8s_plugin_config = loaded.k8s
+    k8s_plugin_config = loaded.document()  # with the other plugins' and the executor's sections, as files give them
     if on_config is not None:
         on_config(loaded)
 

@@ -69,6 +69,11 @@ class ConfigFile(NamedTuple):
         """A path of ``tree()`` as a path of ``value``."""
         return tuple(tree_path[2:]) if self.bare else tuple(tree_path)
 
+    def written(self, tree_path: tuple) -> tuple:
+        """The keys of ``tree()`` as the file writes them along ``tree_path`` (matched without regard to case), as
+        far as the file has them."""
+        return _follow(self.tree(), tree_path)
+
     def where(self, tree_path: tuple = (), *, key: bool = True) -> Where:
         """The position of a path of ``tree()`` (keys matched without regard to case, as viper does)."""
         line = column = None

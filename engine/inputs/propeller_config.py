@@ -17,33 +17,30 @@ names; ``config/viper/collection.go`` ``MergeAllConfigs``: one ``viper.MergeConf
    replaced by the value of that key in the file, whatever its type) and the dotted keys as written
    (``restoreDottedMapKeys``: the nested maps are pruned, the key and its raw value put back);
 5. mapstructure decodes the ``plugins.k8s`` map into the K8s plugin's config struct, matching field names without
-   regard to case (``ErrorUnused`` is FlytePropeller's strict mode, off: unknown keys are ignored).
+   regard to case (``ErrorUnused`` is FlytePropeller's strict mode, off: unknown keys are ignored). Flyte 2's
+   executor decodes its own section, ``executor`` (executor/pkg/config/config.go at 6fadb90, a flytestdlib section of
+   the same config), the same way.
 
 Which of these steps a Flyte version has is a setting of the rule pack (``loader`` in ``plugin-config.yaml``), not
-code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section, where each option
-came from, and what the user should be told (keys whose case FlytePropeller changes, values viper ignores).
-``read_files`` turns the files a user has (a config file, a ConfigMap, a ``helm template`` manifest, a
+code here. ``load`` does all of it for a list of files and returns the ``plugins.k8s`` section (and the other
+plugins' sections, and Flyte 2's ``executor`` section), where each option came from, and what the user should be
+told (keys whose case FlytePropeller changes, values viper ignores); ``Loaded.document`` is them as the scenario's
+``propeller.config``, which the scenario reads as it reads a whole config document written in it.
+``engine.inputs.config_files.read_files`` turns the files a user has (a config file, a ConfigMap, a ``helm template`` manifest, a
 ``kubectl get -o yaml`` List) into that list of files. This module owns those two and the options' provenance for
 the evaluation; steps 1-5 themselves are ``viper``'s, a file and the positions in it ``config_positions``'.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-from pathlib import Path
 from typing import Any
 
-from ..documents.yamlio import Document, format_path, load_document, load_documents
+from ..documents.yamlio import format_path
 from ..errors import InputError
 from ..pack.plugin_options import Loader
 from .config_positions import ConfigFile, OptionDocument, Warning_, Where
-from .scenario_shape import raw_path
+from .scenario_shape import EXECUTOR_SECTION, raw_path
 from .viper import case_warnings, option_type, struct_case, viper_settings
-
-#: Flyte's charts start FlytePropeller with ``--config /etc/flyte/config/*.yaml`` (flyte-binary: ``config.d/*.yaml``):
-#: the ConfigMap keys that end so are its config files; other keys are not read
-CONFIG_GLOB_SUFFIX = ".yaml"
 
 
 class Loaded:
@@ -56,6 +53,8 @@ class Loaded:
         origins: dict[str, list[ConfigFile]] | None = None,
         warnings: list[Warning_] | None = None,
         plugins: dict | None = None,
+        executor: dict | None = None,
+        executor_origins: dict[str, list[ConfigFile]] | None = None,
     ) -> None:
         self.k8s = k8s
         self.files = files
@@ -64,17 +63,32 @@ class Loaded:
         self.warnings = [] if warnings is None else warnings
         #: the other plugins' sections (``plugins.ray`` ...), as viper holds them (keys lowercased)
         self.plugins = {} if plugins is None else plugins
+        #: Flyte 2's ``executor`` section, its keys the struct's (``defaultK8sServiceAccount``), as mapstructure
+        #: matches them without regard to case; and the files that set each key, the deciding one last
+        self.executor = {} if executor is None else executor
+        self.executor_origins = {} if executor_origins is None else executor_origins
+
+    def document(self) -> dict:
+        """The scenario's ``propeller.config``: the ``plugins.k8s`` section alone, or, when the files have other
+        plugins' sections or an ``executor`` section, the whole config document (the scenario lifts them:
+        ``scenario_normalise.lift_config_sections``)."""
+        if not self.plugins and not self.executor:
+            return self.k8s
+        return {"plugins": {"k8s": self.k8s, **self.plugins}, **({"executor": self.executor} if self.executor else {})}
 
     def option_where(self, option: str) -> Where | None:
         files = self.origins.get(option)
         return files[-1].where(("plugins", "k8s", option)) if files else None
 
     def scenario_origins(self, prefix: tuple = ("propeller", "config")) -> dict:
-        """``load_scenario`` origins: each option's part of the scenario -> its file, located below the option."""
+        """``load_scenario`` origins: each option's part of the scenario -> its file, located below the option; each
+        key of the executor section (``propeller.config.executor.<key>`` as the scenario has it) the same way."""
         origins = {}
-        for option, files in self.origins.items():
+        parts = [(("plugins", "k8s", option), (option,), files) for option, files in self.origins.items()]
+        parts += [(("executor", key), ("executor", key), files) for key, files in self.executor_origins.items()]
+        for tree_path, scenario_path, files in parts:
             last = files[-1]
-            where = last.where(("plugins", "k8s", option))
+            where = last.where(tree_path)
             # positions inside a key's text (a ConfigMap read from the cluster) name the key with the file
             name = (
                 " ".join(
@@ -85,8 +99,22 @@ class Loaded:
                 if where.relative
                 else last.filename
             )
-            origins[prefix + (option,)] = (name, OptionDocument(last, ("plugins", "k8s", option)), ())
+            origins[prefix + scenario_path] = (name, OptionDocument(last, tree_path), ())
         return origins
+
+    def value_where(self, place: tuple) -> str | None:
+        """Where the value at ``place``, a path of the scenario below an option (``propeller.config.<option>...``)
+        or an executor key (``propeller.executor.<key>...``), was written: the file (and ConfigMap key) and
+        line:column, as text; None when no file read has it."""
+        if len(place) < 3:
+            return None
+        if place[:2] == ("propeller", "config"):
+            files, tree_path = self.origins.get(place[2]), ("plugins", "k8s", *place[2:])
+        elif place[:2] == ("propeller", "executor"):
+            files, tree_path = self.executor_origins.get(place[2]), ("executor", *place[2:])
+        else:
+            return None
+        return (files[-1].where(tree_path, key=False).text() or None) if files else None
 
     def describe(self) -> dict:
         """Where each option came from, as text (the trace's ``sources`` entry)."""
@@ -103,9 +131,13 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     options = getattr(pack, "options", None) or {}
     loaded = Loaded({}, list(files))
     origins: dict[str, list[ConfigFile]] = {}
+    executor_origins: dict[str, list[ConfigFile]] = {}
 
     def noter(file: ConfigFile):
         def note(path: tuple, kind: str, value: Any) -> None:
+            if path[:1] == ("executor",):
+                _note_section(executor_origins, file, path[1:], kind, value)
+                return
             if path[:2] != ("plugins", "k8s")[: len(path[:2])]:
                 return
             if kind == "ignored":
@@ -163,259 +195,30 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
         if name != key and key in origins:
             origins[name] = origins.pop(key)
     loaded.origins = {name: files_ for name, files_ in origins.items() if name in loaded.k8s and files_}
+    executor = settings.get("executor")
+    for key, value in (executor if isinstance(executor, dict) else {}).items():
+        # mapstructure: the struct's field whose json name matches without regard to case; an unknown key as written
+        name = next((n for n in EXECUTOR_SECTION if n.lower() == key.lower()), None)
+        written = [f.written(("executor", key)) for f in reversed(files)]
+        name = name or next((w[1] for w in written if len(w) == 2), key)
+        loaded.executor[name] = value
+        if executor_origins.get(key):
+            loaded.executor_origins[name] = executor_origins[key]
     return loaded
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# the files a user has
-
-
-def _is_configmap(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("kind") == "ConfigMap"
-
-
-def _has_plugins(text: Any) -> bool:
-    return isinstance(text, str) and re.search(r"^plugins\s*:", text, re.MULTILINE) is not None
-
-
-def _configmap_name(value: dict) -> str:
-    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
-    name, namespace = metadata.get("name"), metadata.get("namespace")
-    return f"{namespace}/{name}" if namespace else str(name)
-
-
-def _objects(document: Document) -> list[tuple[Any, tuple]]:
-    """The objects of a document: itself, or the items of a ``kind: List``."""
-    value = document.value
-    if isinstance(value, dict) and value.get("kind") == "List" and isinstance(value.get("items"), list):
-        return [(item, ("items", index)) for index, item in enumerate(value["items"])]
-    return [(value, ())]
-
-
-def read_files(
-    paths: list[str], *, configmap: str | None = None, pack: Any = None, read: Any = None
-) -> list[ConfigFile]:
-    """The config files FlytePropeller would load for the inputs given as ``--propeller-config`` (in that order).
-
-    Each input is a config file, a ConfigMap (every ``data`` key a file, in name order), or a stream of documents
-    (``helm template`` output, a ``kubectl get -o yaml`` List): empty documents are skipped, and the one ConfigMap
-    whose files carry a ``plugins:`` section is taken (``configmap``, a name or namespace/name, picks one)."""
-    files: list[ConfigFile] = []
-    options = getattr(pack, "options", None) or {}
-    for path in paths:
-        data = read(path) if read is not None else Path(path).read_bytes()
-        documents = [d for d in load_documents(data, path) if d.value is not None]
-        maps = [(d, obj, where) for d in documents for obj, where in _objects(d) if _is_configmap(obj)]
-        if maps:
-            files.extend(_configmap_files(path, maps, configmap))
-            continue
-        plain = [d for d in documents if not (isinstance(d.value, dict) and "kind" in d.value)]
-        if not plain:
-            raise InputError(
-                "propeller_config_missing",
-                f"{path} holds no ConfigMap and no config document",
-                file=path,
-                hint="pass FlytePropeller's ConfigMap, a manifest holding it, or a config file (plugins: {k8s: ...})",
-            )
-        if len(plain) > 1:
-            line, column = plain[1].locate() or (None, None)
-            raise InputError(
-                "yaml_syntax",
-                f"{path} holds {len(plain)} config documents and no ConfigMap",
-                file=path,
-                line=line,
-                column=column,
-                hint="FlytePropeller reads one document per config file: split them into files",
-            )
-        files.append(_plain_file(path, plain[0], options))
-    return files
-
-
-def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
-    value = document.value
-    if not isinstance(value, dict):
-        line, column = document.locate() or (None, None)
-        raise InputError(
-            "invalid_type",
-            f"expected FlytePropeller's config (a mapping), got {type(value).__name__}",
-            file=path,
-            line=line,
-            column=column,
-            hint="plugins: {k8s: {default-cpus: 500m, ...}}",
-        )
-    keys = [k for k in value if isinstance(k, str)]
-    if any(k.lower() == "plugins" for k in keys):
-        return ConfigFile(value, path, document)
-    if any(k.lower() in options for k in keys) or not options:
-        return ConfigFile(value, path, document, bare=True)  # podeval's shorthand: the plugins.k8s section itself
-    nested = sorted(_plugin_sections(value, ()), key=lambda p: p[-1] != "k8s")  # flyte-core: configmap.k8s first
-    if nested:
-        shown = ", ".join(format_path(p + ("plugins", "k8s")) for p in nested)
-        line, column = document.locate_key(nested[0] + ("plugins", "k8s")) or (None, None)
-        raise InputError(
-            "helm_values",
-            f"{path} looks like a Helm chart's values file, not FlytePropeller's config: its K8s "
-            f"plugin section is at {shown}",
-            file=path,
-            line=line,
-            column=column,
-            hint="render the chart (helm template ... > manifest.yaml) and pass the manifest, or pass the section "
-            f"itself: the value of {format_path(nested[0])} is a config file",
-        )
-    close = [difflib.get_close_matches(k, sorted(options), n=1) for k in keys]
-    suggestion = next((f"did you mean {c[0]!r} for {k!r}?" for k, c in zip(keys, close, strict=True) if c), None)
-    line, column = document.locate() or (None, None)
-    raise InputError(
-        "propeller_config_missing",
-        f"{path} has no plugins section and no K8s plugin option (top-level keys: {', '.join(keys) or 'none'})",
-        file=path,
-        line=line,
-        column=column,
-        hint=suggestion or "FlytePropeller's K8s plugin options live under plugins: {k8s: ...}",
-    )
-
-
-def _plugin_sections(value: Any, path: tuple, depth: int = 0) -> list[tuple]:
-    """Paths of mappings holding ``plugins: {k8s: {...}}`` inside a document (a Helm values file's ``configmap.k8s``)."""
-    found: list[tuple] = []
-    if not isinstance(value, dict) or depth > 8:
-        return found
-    plugins = value.get("plugins")
-    if path and isinstance(plugins, dict) and isinstance(plugins.get("k8s"), dict):
-        found.append(path)
-    for key, item in value.items():
-        if isinstance(key, str) and isinstance(item, dict):
-            found.extend(_plugin_sections(item, path + (key,), depth + 1))
-    return found
-
-
-def _configmap_files(path: str, maps: list, wanted: str | None) -> list[ConfigFile]:
-    names = [_configmap_name(obj) for _, obj, _ in maps]
-    first = maps[0][0].locate(maps[0][2]) if maps else None
-    line, column = first or (None, None)  # errors about the choice point at the first ConfigMap
-    if wanted:
-        chosen = [m for m, name in zip(maps, names, strict=True) if wanted in (name, name.split("/")[-1])]
-        if not chosen:
-            raise InputError(
-                "configmap_not_found",
-                f"{path} has no ConfigMap {wanted!r} (ConfigMaps: {', '.join(names) or 'none'})",
-                file=path,
-                line=line,
-                column=column,
-                hint="name one of them with --propeller-configmap",
-            )
-    else:
-        chosen = [m for m in maps if any(_has_plugins(t) for t in ((m[1].get("data") or {}).values()))]
-        if not chosen:
-            raise InputError(
-                "propeller_config_missing",
-                f"no ConfigMap of {path} has a file with a plugins section (ConfigMaps: {', '.join(names)})",
-                file=path,
-                line=line,
-                column=column,
-                hint="FlytePropeller's ConfigMap is flyte-propeller-config (flyte-core) or "
-                "flyte-binary-config / flyte-sandbox-config (flyte-binary)",
-            )
-    if len(chosen) > 1:
-        shown = ", ".join(
-            _configmap_name(obj) + (f" (line {d.locate(where)[0]})" if d.locate(where) else "")
-            for d, obj, where in chosen
-        )
-        line, column = chosen[0][0].locate(chosen[0][2]) or (None, None)
-        raise InputError(
-            "several_configmaps",
-            f"{path} holds {len(chosen)} ConfigMaps with a plugins section: {shown}",
-            file=path,
-            line=line,
-            column=column,
-            hint="pick FlytePropeller's with --propeller-configmap NAME",
-        )
-    document, obj, where = chosen[0]
-    return configmap_files(
-        obj.get("data") or {},
-        filename=path,
-        configmap=_configmap_name(obj),
-        document=document,
-        prefix=where + ("data",),
-    )
-
-
-def configmap_files(
-    data: Any,
-    *,
-    filename: str | None,
-    configmap: str | None,
-    document: Document | None = None,
-    prefix: tuple = ("data",),
-    label: str | None = None,
-) -> list[ConfigFile]:
-    """The files of a ConfigMap's ``data``, in name order (as ``filepath.Glob`` lists the mounted folder), each
-    parsed as FlytePropeller parses it. ``document``/``prefix`` locate ``data`` in the file it was read from."""
-    if not isinstance(data, dict):
-        return []
-    files = []
-    for key in sorted(data, key=lambda k: str(k).encode()):  # Go's sort.Strings: byte order
-        if not str(key).endswith(CONFIG_GLOB_SUFFIX):
-            continue  # not matched by --config /etc/flyte/config/*.yaml
-        text = data[key]
-        key_where = document.locate_key(prefix + (key,)) if document is not None else None
-        if not isinstance(text, str):
-            raise InputError(
-                "invalid_type",
-                f"a ConfigMap's data values are strings, got {type(text).__name__}",
-                file=label or filename,
-                path=f"data[{key}]",
-                line=key_where[0] if key_where else None,
-                column=key_where[1] if key_where else None,
-                hint="write the file's text as a block: k8s.yaml: |",
-            )
-        offset = _block_offset(document, prefix + (key,), text) if document is not None else None
-        inner_name = label or filename
-        try:
-            inner = load_document(text, inner_name or "<configmap>")
-        except InputError as error:
-            if offset is not None and error.line is not None:
-                error.line, error.column = error.line + offset[0], (error.column or 0) + offset[1]
-            error.path = f"data[{key}]" + (f".{error.path}" if error.path else "")
-            raise
-        value = inner.value if inner.value is not None else {}
-        if not isinstance(value, dict):
-            raise InputError(
-                "invalid_type",
-                f"the file {key!r} of ConfigMap {configmap} is not a mapping",
-                file=inner_name,
-                path=f"data[{key}]",
-                hint="FlytePropeller fails at start: a config file is a mapping of sections",
-            )
-        fallback = key_where if offset is None else None
-        files.append(
-            ConfigFile(
-                value, inner_name, inner, (), key=str(key), configmap=configmap, offset=offset, fallback=fallback
-            )
-        )
-    return files
-
-
-def _block_offset(document: Document, path: tuple, text: str) -> tuple[int, int] | None:
-    """When a data value is a literal block scalar (``k8s.yaml: |``, as helm and kubectl write it), the lines and
-    columns to add to a position inside the value to get its position in the file; None otherwise."""
-    found = document.locate(path)
-    source = getattr(document, "text", None)
-    if not found or source is None:
-        return None
-    lines = source.splitlines()
-    line0 = found[0] - 1
-    if line0 >= len(lines) or not lines[line0][found[1] - 1 :].lstrip().startswith("|"):
-        return None
-    inner = text.splitlines()
-    first = next((i for i, t in enumerate(inner) if t.strip()), None)
-    if first is None or line0 + 1 + first >= len(lines):
-        return None
-    outer = lines[line0 + 1 + first]
-    indent = len(outer) - len(outer.lstrip(" ")) - (len(inner[first]) - len(inner[first].lstrip(" ")))
-    if indent < 0 or outer[indent:] != inner[first]:
-        return None
-    return line0 + 1, indent
+def _note_section(origins: dict, file: ConfigFile, path: tuple, kind: str, value: Any) -> None:
+    """``file`` set ``path`` of a top-level section (``executor``): the files behind each of its keys."""
+    if kind not in ("set", "restored"):
+        return
+    keys = list(value) if not path and isinstance(value, dict) else path[:1]  # the whole section: each key in it
+    for key in keys:
+        contributors = origins.setdefault(key, [])
+        if len(path) <= 1:  # the key's whole value: set by this file
+            contributors.clear()
+        if file in contributors:
+            contributors.remove(file)
+        contributors.append(file)
 
 
 # ----------------------------------------------------------------------------------------------------------------

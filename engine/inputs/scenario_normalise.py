@@ -22,7 +22,16 @@ from ..k8s.validate import (
     type_hint,
 )
 from ..pack import plugin_options
-from .scenario_shape import _BOOL, _CONTEXTS, _INT, _MISPLACED, _RESOURCE_LIST, _STORAGE, SCENARIO_SHAPE, raw_path
+from .scenario_shape import (
+    _BOOL,
+    _CONTEXTS,
+    _INT,
+    _MISPLACED,
+    _RESOURCE_LIST,
+    LIFTED_CONFIG_SECTIONS,
+    SCENARIO_SHAPE,
+    raw_path,
+)
 from .scenario_templates import TemplateParts
 
 
@@ -331,16 +340,11 @@ def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
     }
     if others:  # the other plugins' sections (plugins.ray, plugins.spark ...): read by their plugins' packs
         data.setdefault("propeller", {})["plugins"] = {name.lower(): value for name, value in others.items()}
-    sections = (
-        ("storage", _STORAGE),
-        ("logger", SCENARIO_SHAPE["propeller"]["logger"]),
-        ("executor", SCENARIO_SHAPE["propeller"]["executor"]),
-    )
-    for section, shape in sections:
+    for section in LIFTED_CONFIG_SECTIONS:
         if section in config and section not in (data.get("propeller") or {}):
             where = raw_path(raw, ("propeller",)) + ("config", section)
             data.setdefault("propeller", {})[section] = normaliser.shape(
-                config[section], shape, ("propeller", section), where
+                config[section], SCENARIO_SHAPE["propeller"][section], ("propeller", section), where
             )
 
 

@@ -170,6 +170,10 @@ SCENARIO_SHAPE: dict = {
     "podTemplates": "podtemplates",
     "cluster": "any",
 }
+# The sections of a whole config document as ``propeller.config`` that become ``propeller.<section>`` unless the
+# scenario gives that (``scenario_normalise.lift_config_sections``): storage.yaml and logger.yaml of FlytePropeller's
+# ConfigMap (co-pilot's command line reads them), Flyte 2's executor section
+LIFTED_CONFIG_SECTIONS = ("storage", "logger", "executor")
 # The authoring view of a PodTemplate: @task(pod_template=PodTemplate(...)), with_overrides(pod_template=...)
 _AUTHORING = {"primaryContainerName": "str", "labels": "labels", "annotations": "annotations", "podSpec": "podspec"}
 PRIMARY_CONTAINER_DEFAULT_NAME = "primary"  # flytekit's PodTemplate default
@@ -218,6 +222,11 @@ def raw_path(raw: Any, path: tuple) -> tuple:
                 if isinstance(config, dict) and isinstance(config.get("plugins"), dict):
                     out.append("config")
                     node, key = config, "plugins"
+            if key is None and tuple(out) == ("propeller",) and segment in LIFTED_CONFIG_SECTIONS:
+                config = node.get("config")  # a section lifted from the whole config document propeller.config
+                if isinstance(config, dict) and segment in config:
+                    out.append("config")
+                    node, key = config, segment
             if key is None and tuple(out) == ("propeller", "config") and isinstance(node.get("plugins"), dict):
                 k8s = node["plugins"].get("k8s")
                 if isinstance(k8s, dict) and segment in k8s:

@@ -12,7 +12,10 @@ flyte-sdk serializes it): the same messages with the same field numbers and name
 flyteidl refuses it (or is not installed); a binary one by flyteidl, and by flyteidl2 when flyteidl finds fields it
 does not know (it would drop Flyte 2's fields without a word) or is not installed. flyteidl2's `VariableMap` is a
 list of {key, value} entries where flyteidl's is a map (the same on the wire, not in JSON): the task view takes
-both.
+both. `read_template_file` also says which IDL a spec is written in (`TemplateFile.idl`, the command line's default
+pack follows it): flyteidl2's when it comes in flyteidl2's wrappers (`TaskSpec`, `TaskDetails`; in binary, a
+`TaskSpec` with fields flyteidl's has not) or when flyteidl refuses it and flyteidl2 reads it; flyteidl's otherwise
+(without flyteidl installed, a bare template cannot be told apart and counts as flyteidl's).
 
 `TEMPLATE_PARTS` is the mapping from the scenario's task view to the TaskTemplate fields (docs/scenario.md shows it
 as a table). flyteidl and flyteidl2 are imported inside the functions: they are the `podeval[flyteidl]` and
@@ -22,13 +25,9 @@ as a table). flyteidl and flyteidl2 are imported inside the functions: they are 
 from __future__ import annotations
 
 import difflib
-import io
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
-from ..documents.yamlio import load_documents
 from ..errors import InputError
 
 INSTALL_HINT = (
@@ -65,8 +64,8 @@ _PLACEHOLDER = re.compile(r"\{\{\s*registration\.\w+\s*\}\}")
 # Where the TaskTemplate is inside the admin wrappers flytectl and pyflyte write.
 _ADMIN_TASK_TEMPLATE = ("closure", "compiledTask", "template")  # flytectl get task: flyteidl.admin.Task
 _TASK_SPEC_TEMPLATE = ("template",)  # pyflyte package / serialize: flyteidl.admin.TaskSpec
-_V2_TASK_SPEC_TEMPLATE = ("taskTemplate",)  # flyte-sdk (flyte.extras.serialize, deploy): flyteidl2.task.TaskSpec
-_V2_TASK_DETAILS_TEMPLATE = ("spec", "taskTemplate")  # Flyte 2's TaskService GetTaskDetails: flyteidl2.task.TaskDetails
+V2_TASK_SPEC_TEMPLATE = ("taskTemplate",)  # flyte-sdk (flyte.extras.serialize, deploy): flyteidl2.task.TaskSpec
+V2_TASK_DETAILS_TEMPLATE = ("spec", "taskTemplate")  # Flyte 2's TaskService GetTaskDetails: flyteidl2.task.TaskDetails
 
 
 def installed_idls() -> list[str]:
@@ -89,7 +88,7 @@ def _import(dotted: str) -> Any:
     return importlib.import_module(dotted)  # optional extras (flyteidl, flyteidl2)
 
 
-def _protobuf(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
+def protobuf_classes(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
     """(json_format, core tasks_pb2, the wrapper module: admin task_pb2 or flyteidl2's task_definition_pb2) of the IDL
     ``idl`` (default: the first installed), or an input error naming the extra to install."""
     idls = [idl] if idl else installed_idls()
@@ -106,13 +105,13 @@ def _protobuf(what: str, idl: str | None = None) -> tuple[Any, Any, Any]:
     return json_format, tasks_pb2, task_pb2
 
 
-def _spec_class(task_pb2: Any) -> Any:
+def spec_class(task_pb2: Any) -> Any:
     """The wrapper TaskSpec of an IDL: flyteidl.admin.TaskSpec (`template`) or flyteidl2.task.TaskSpec
     (`task_template`), both with the TaskTemplate as field 1."""
     return task_pb2.TaskSpec
 
 
-def _spec_template(message: Any) -> Any:
+def spec_template(message: Any) -> Any:
     return message.task_template if hasattr(message, "task_template") else message.template
 
 
@@ -132,13 +131,18 @@ def parse_template(value: Any) -> dict:
     refuses a field only flyteidl2 has, or is not installed) and printed back in the canonical JSON mapping
     (lowerCamelCase, enum names, zero values omitted, Struct numbers as floats). Raises TemplateProblem, located at
     the field protobuf refuses."""
+    return parse_any(value)[0]
+
+
+def parse_any(value: Any) -> tuple[dict, str]:
+    """``parse_template``, and the IDL that read the template."""
     idls = installed_idls()
     if not idls:
-        _protobuf("task.template")  # raises flyteidl_missing
+        protobuf_classes("task.template")  # raises flyteidl_missing
     first: TemplateProblem | None = None
     for idl in idls:
         try:
-            return _parse(value, idl)
+            return _parse(value, idl), idl
         except TemplateProblem as problem:
             if first is None:
                 first = problem
@@ -151,7 +155,7 @@ def parse_template(value: Any) -> dict:
 def _knows(idl: str, where: tuple) -> bool:
     """Whether the TaskTemplate field at `where` (a path of JSON field names, list indexes and map keys left out of
     the message walk) is a field of `idl`'s TaskTemplate."""
-    _, tasks_pb2, _ = _protobuf("task.template", idl)
+    _, tasks_pb2, _ = protobuf_classes("task.template", idl)
     descriptor = tasks_pb2.TaskTemplate.DESCRIPTOR
     for key in where:
         if not isinstance(key, str) or descriptor is None:
@@ -167,7 +171,7 @@ def _knows(idl: str, where: tuple) -> bool:
 
 
 def _parse(value: Any, idl: str) -> dict:
-    json_format, tasks_pb2, _ = _protobuf("task.template", idl)
+    json_format, tasks_pb2, _ = protobuf_classes("task.template", idl)
     if not isinstance(value, dict):
         raise TemplateProblem(
             "task_template_invalid",
@@ -384,7 +388,7 @@ def unwrap(value: Any) -> tuple[Any, tuple]:
     """The TaskTemplate inside an admin `Task` (flytectl get task) or `TaskSpec` (pyflyte's files), or a flyteidl2
     `TaskSpec` (flyte-sdk) or `TaskDetails` (Flyte 2's task service), with its path."""
     if isinstance(value, dict) and "type" not in value:
-        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE, _V2_TASK_SPEC_TEMPLATE, _V2_TASK_DETAILS_TEMPLATE):
+        for prefix in (_ADMIN_TASK_TEMPLATE, _TASK_SPEC_TEMPLATE, V2_TASK_SPEC_TEMPLATE, V2_TASK_DETAILS_TEMPLATE):
             node: Any = value
             for key in prefix:
                 node = node.get(key) if isinstance(node, dict) else None
@@ -394,194 +398,3 @@ def unwrap(value: Any) -> tuple[Any, tuple]:
 
 
 # -- files: JSON or YAML, the binary .pb, the pyflyte package .tgz -----------------------------------------------
-
-
-def read_template_file(path: str, task_name: str | None = None) -> tuple[dict, Any, tuple]:
-    """(the TaskTemplate JSON, its yamlio Document or None, its path in that document) of `--task-template FILE`
-    (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml | podeval render --task-template - ...`)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
-        ) from None
-    if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
-        return _from_package(path, data, task_name), None, ()
-    if path.endswith(".pb") or _binary(data):
-        template = _from_binary(path, data)
-        _check_name([(template.get("id", {}).get("name", ""), None)], task_name, path)
-        return template, None, ()
-
-    candidates = []  # (template, document, path in the document)
-    for document in load_documents(data, "<stdin>" if path == "-" else path):
-        items = document.value if isinstance(document.value, list) else [document.value]
-        for index, item in enumerate(items):
-            template, prefix = unwrap(item)
-            where = ((index,) if isinstance(document.value, list) else ()) + prefix
-            candidates.append((template, document, where))
-    if not candidates:
-        raise InputError(
-            "task_template_invalid",
-            "the file holds no TaskTemplate",
-            file=path,
-            hint="the protobuf JSON of flyteidl.core.TaskTemplate, or flytectl get task -o yaml",
-        )
-    return _check_name([(_template_name(candidate[0]), candidate) for candidate in candidates], task_name, path)
-
-
-def is_registered_task(path: str | Path) -> bool:
-    """Whether a file of a corpus is a registered task rather than a scenario: a `.pb` or pyflyte `.tgz`, or a YAML or
-    JSON file whose first document is a TaskTemplate inside flytectl's, pyflyte's or flyte-sdk's wrapper, or a bare
-    TaskTemplate with its `id` and `type` (as they print it)."""
-    name = str(path)
-    if name.endswith((".pb", ".tgz", ".tar.gz")):
-        return True
-    try:
-        documents = load_documents(Path(name).read_bytes(), name)
-    except (OSError, InputError):
-        return False  # read again as a scenario, which reports the problem
-    value, prefix = unwrap(documents[0].value if documents else None)
-    return isinstance(value, dict) and "task" not in value and (bool(prefix) or {"id", "type"} <= set(value))
-
-
-def _template_name(template: Any) -> str:
-    task_id = template.get("id") if isinstance(template, dict) else None
-    return str(task_id.get("name", "")) if isinstance(task_id, dict) else ""
-
-
-def _check_name(named: list, task_name: str | None, path: str, *, required: bool = False) -> Any:
-    """The one candidate named `task_name` (or the only one, unless `required`): (name, value) pairs in, value out."""
-    names = sorted(name for name, _ in named)
-    if task_name is None:
-        if len(named) == 1 and not required:
-            return named[0][1]
-        raise InputError(
-            "task_name_required",
-            f"the file holds {len(named)} task{'s' if len(named) != 1 else ''}: {', '.join(names)}",
-            file=path,
-            hint="pick one with --task-name NAME (the full task name)",
-        )
-    chosen = [value for name, value in named if name == task_name]
-    if len(chosen) == 1:
-        return chosen[0]
-    if len(chosen) > 1:
-        raise InputError(
-            "task_name_required",
-            f"the file holds {len(chosen)} tasks named {task_name!r}",
-            file=path,
-            hint="keep one version in the file (flytectl get task NAME --version V)",
-        )
-    close = difflib.get_close_matches(task_name, names, n=1)
-    raise InputError(
-        "task_name_not_found",
-        f"no task is named {task_name!r}; the file's tasks: {', '.join(names) or 'none'}",
-        file=path,
-        hint=f"did you mean {close[0]!r}?" if close else "--task-name takes the full task name, e.g. my_pkg.train.fit",
-    )
-
-
-def _binary(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return b"\x00" in data[:4096]
-
-
-def _from_binary(path: str, data: bytes, member: str | None = None) -> dict:
-    """A binary protobuf: the `flyteidl.admin.TaskSpec` pyflyte writes (NN_name_1.pb), flyteidl2's `task.TaskSpec`
-    (flyte-sdk), or a bare TaskTemplate. flyteidl2's messages extend flyteidl's with the same field numbers: what
-    flyteidl reads without an unknown field is read by flyteidl, anything else by flyteidl2."""
-    idls = installed_idls()
-    _protobuf(f"--task-template {path}")  # raises flyteidl_missing when neither is installed
-    for idl in idls:
-        template = _binary_template(path, data, member, idl)
-        if template is not None and (idl == idls[-1] or not _unknown_fields(template)):
-            return to_json(template)
-    raise InputError(
-        "task_template_invalid",
-        f"{f'{path}[{member}]' if member else path} is not a flyteidl TaskSpec or TaskTemplate",
-        file=path,
-        hint="pyflyte package and pyflyte serialize write each task as NN_<task name>_1.pb; flyte-sdk a "
-        "flyteidl2 TaskSpec",
-    )
-
-
-def _unknown_fields(message: Any) -> bool:
-    """Whether protobuf kept fields of `message` (or of a message inside it) that its class does not know."""
-    from google.protobuf.unknown_fields import UnknownFieldSet  # optional extra (flyteidl or flyteidl2)
-
-    if len(UnknownFieldSet(message)):
-        return True
-    for field, value in message.ListFields():
-        if field.message_type is None:
-            continue
-        if field.message_type.GetOptions().map_entry:
-            if field.message_type.fields_by_name["value"].message_type is None:
-                continue
-            items: Any = value.values()
-        else:
-            items = value if _repeated(field) else [value]
-        if any(_unknown_fields(item) for item in items):
-            return True
-    return False
-
-
-def _repeated(field: Any) -> bool:
-    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
-
-
-def _binary_template(path: str, data: bytes, member: str | None, idl: str) -> Any:
-    """The TaskTemplate message `idl` reads from `data` (a TaskSpec or a bare TaskTemplate), or None."""
-    _, tasks_pb2, task_pb2 = _protobuf(f"--task-template {path}", idl)
-    from google.protobuf.message import DecodeError  # optional extra (flyteidl or flyteidl2)
-
-    where = f"{path}[{member}]" if member else path
-    if re.search(r"_[23]\.pb$", member or path):
-        kind = "workflow" if (member or path).endswith("_2.pb") else "launch plan"
-        raise InputError(
-            "task_template_invalid",
-            f"{where} is a {kind}, not a task",
-            file=path,
-            hint="pyflyte writes each task as NN_<task name>_1.pb",
-        )
-    for cls in (_spec_class(task_pb2), tasks_pb2.TaskTemplate):
-        message = cls()
-        try:
-            message.ParseFromString(data)
-        except DecodeError:
-            continue
-        template = message if cls is tasks_pb2.TaskTemplate else _spec_template(message)
-        if template.type and template.WhichOneof("target") in ("container", "k8s_pod", None):
-            return template
-    return None
-
-
-def _from_package(path: str, data: bytes, task_name: str | None) -> dict:
-    """The task named `task_name` in a `pyflyte package` archive: a gzipped tar of NN_<name>_1.pb TaskSpecs."""
-    import gzip  # start-up: only for a pyflyte package archive
-    import tarfile  # start-up: only for a pyflyte package archive
-
-    named = []
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
-            for member in archive.getmembers():
-                if member.isfile() and re.search(r"_1\.pb$", member.name):
-                    handle = archive.extractfile(member)
-                    template = _from_binary(path, handle.read() if handle else b"", member.name)
-                    named.append((_template_name(template), template))
-    except (tarfile.TarError, gzip.BadGzipFile, EOFError, OSError) as exc:
-        raise InputError(
-            "task_template_invalid",
-            f"{path} is not a pyflyte package (a .tgz): {exc}",
-            file=path,
-            hint="pyflyte package --output flyte-package.tgz",
-        ) from None
-    if not named:
-        raise InputError(
-            "task_template_invalid",
-            f"{path} holds no task (no NN_<name>_1.pb file)",
-            file=path,
-            hint="pyflyte package writes one NN_<task name>_1.pb per task",
-        )
-    return _check_name(named, task_name, path, required=True)

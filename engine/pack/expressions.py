@@ -204,3 +204,31 @@ def reads_field(node: dict, name: str) -> bool:
     if node.get("type") == "field" and node.get("value") == name:
         return True
     return any(reads_field(child, name) for child in node.get("children", []) if isinstance(child, dict))
+
+
+def root_field_paths(node: dict, name: str) -> tuple | None:
+    """The field paths under the root field ``name`` that the expression reads (``pod.spec.containers || []`` ->
+    ``(("spec", "containers"),)``): every place ``name`` is read from must be the head of a subexpression, whose
+    run of plain field names after it is the path (what follows that run works on the value there, whole). None
+    when the expression reads ``name`` in any other way (alone, indexed, projected): then it needs all of it. A
+    ``name`` read relative to a projected item counts too, which only makes the paths larger than needed."""
+    found: list = []
+
+    def visit(current: dict) -> bool:
+        children = [child for child in current.get("children", []) if isinstance(child, dict)]
+        if current.get("type") == "field" and current.get("value") == name:
+            return False  # read alone (not as the head of a subexpression): the whole value
+        head = children[0] if children else {}
+        if current.get("type") == "subexpression" and head.get("type") == "field" and head.get("value") == name:
+            path = []
+            for child in children[1:]:
+                if child.get("type") != "field":
+                    break
+                path.append(child["value"])
+            if not path:
+                return False
+            found.append(tuple(path))
+            return all(visit(child) for child in children[1 + len(path) :])
+        return all(visit(child) for child in children)
+
+    return tuple(sorted(set(found), key=len)) if visit(node) else None

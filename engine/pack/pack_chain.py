@@ -1,13 +1,15 @@
 """A pack's folder and the packs it ``extends``, walked once: ``read_chain`` reads every file of the chain (the loader
 and ``podeval check`` work from it), ``PackChain.merged`` merges a file as ``extends`` does, ``merge_pack_files``
-merges the chain's pack.yaml files. Also where the shipped packs are (``shipped_rules_dir``, ``shipped_packs``) and
-how a pack name becomes a folder (``resolve_pack_folder``).
+merges the chain's pack.yaml files, ``PackLocator`` finds where a part of the pack is written through the chain.
+Also where the shipped packs are (``shipped_rules_dir``, ``shipped_packs``) and how a pack name becomes a folder
+(``resolve_pack_folder``).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -210,3 +212,92 @@ def merge_pack_files(chain: PackChain, problems: list) -> tuple[dict, Reader] | 
     for key in missing:
         reader.problem("pack_missing_key", f"missing required key {key!r}", ())
     return None if missing else (pack_doc, reader)
+
+
+class PackLocator:
+    """Where the parts of a pack are written, through its ``extends`` chain: the nearest pack whose file has the part.
+    So a rule, source, step or option a pack inherits is its parent's (file and position), and one it patched is the
+    patch's. ``layers``: (folder, the ``Document`` of a file name in it, or None), the pack first."""
+
+    def __init__(self, layers: list[tuple[Path, Callable[[str], Document | None]]]) -> None:
+        self.layers = layers
+
+    @classmethod
+    def of_chain(cls, chain: PackChain) -> PackLocator:
+        return cls([(layer.folder, layer.documents.get) for layer in chain.layers])
+
+    def find(self, file_name: str, predicate: Callable[[Any], tuple | None]) -> tuple[str | None, Any, tuple]:
+        """(the file, its Document, the path in it) of the nearest file ``file_name`` where ``predicate(value)``
+        gives a path; (None, None, ()) when none does."""
+        for folder, document_of in self.layers:
+            document = document_of(file_name)
+            if document is None:
+                continue
+            where = predicate(document.value)
+            if where is not None:
+                return str(folder / file_name), document, where
+        return None, None, ()
+
+    def step(self, step_id: str, *extra: Any) -> tuple:
+        def predicate(value: Any) -> tuple | None:
+            for index, step in enumerate((value or {}).get("steps") or [] if isinstance(value, dict) else []):
+                if isinstance(step, dict) and step.get("id") == step_id:
+                    return ("steps", index) + extra
+            return None
+
+        return self.find("pack.yaml", predicate)
+
+    def rule(self, rule_id: str, *extra: Any) -> tuple:
+        def predicate(value: Any) -> tuple | None:
+            for index, step in enumerate((value or {}).get("steps") or [] if isinstance(value, dict) else []):
+                for position, rule in enumerate(step.get("apply") or [] if isinstance(step, dict) else []):
+                    if isinstance(rule, dict) and rule.get("rule") == rule_id:
+                        return ("steps", index, "apply", position) + extra
+            return None
+
+        return self.find("pack.yaml", predicate)
+
+    def source(self, source_id: str) -> tuple:
+        def predicate(value: Any) -> tuple | None:
+            for index, source in enumerate((value or {}).get("sources") or [] if isinstance(value, dict) else []):
+                if isinstance(source, dict) and source.get("id") == source_id:
+                    return ("sources", index, "id")
+            return None
+
+        return self.find("pack.yaml", predicate)
+
+    def option(self, name: str, file_name: str = pack_format.PLUGIN_CONFIG_FILE.file, at: tuple = ()) -> tuple:
+        """An option of plugin-config.yaml (or of a plugin file's ``at``: ``("config", "options")``): options
+        replace the parent's by name, whole, so the nearest file that has it has all of it."""
+
+        def predicate(value: Any) -> tuple | None:
+            options = _get(value, at + ("options",))
+            return at + ("options", name) if isinstance(options, dict) and name in options else None
+
+        return self.find(file_name, predicate)
+
+    def plugin_rule(self, file_name: str, rule_id: str) -> tuple:
+        """The mapping ``rule: <rule_id>`` anywhere in a plugin file (its shared pod's, roles' and own steps)."""
+        return self.find(file_name, lambda value: _rule_path(value, (), rule_id))
+
+
+def _get(value: Any, path: tuple) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _rule_path(value: Any, at: tuple, rule_id: str) -> tuple | None:
+    if isinstance(value, dict):
+        if value.get("rule") == rule_id:
+            return at
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _rule_path(item, at + (key,), rule_id)
+        if found is not None:
+            return found
+    return None

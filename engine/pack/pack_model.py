@@ -19,20 +19,27 @@ class Expression:
     """A compiled JMESPath expression, with the text it came from (for the trace and for errors). Immutable; equal
     when text, parse and ``uses_pod`` are."""
 
-    __slots__ = ("compiled", "evaluate", "text", "uses_pod")
+    __slots__ = ("compiled", "direct", "evaluate", "pod_paths", "text", "uses_pod")
 
-    def __init__(self, text: str, compiled: Any, uses_pod: bool) -> None:
+    def __init__(self, text: str, compiled: Any, uses_pod: bool, pod_paths: tuple | None = None) -> None:
         self.text = text
         self.compiled = compiled
         self.uses_pod = uses_pod
+        #: the paths of ``pod`` it reads (``expressions.root_field_paths``); None: the whole Pod
+        self.pod_paths = pod_paths
         #: the closure (``engine.pack.expressions.compile_expression``), made on the first search: a process
         #: evaluates few of its pack's expressions (a Pod's render none of the plugins')
         self.evaluate: Any = None
+        #: the closure when the context is all it reads (not the Pod built so far): callers may call it directly
+        #: (None until the first search)
+        self.direct: Any = None
 
     def search(self, context: dict) -> Any:
         evaluate = self.evaluate
         if evaluate is None:
             evaluate = self.evaluate = _expressions.compile_expression(self.compiled.parsed)
+            if not self.uses_pod:
+                self.direct = evaluate
         return evaluate(context)
 
     def _key(self) -> tuple:
@@ -48,11 +55,14 @@ class Expression:
         return f"Expression(text={self.text!r}, compiled={self.compiled!r}, uses_pod={self.uses_pod!r})"
 
     def __reduce__(self):  # the closure does not pickle (engine.pack.pack_cache): made again on the first search
-        return Expression, self._key()
+        return Expression, (*self._key(), self.pod_paths)
 
 
 def _expression(text: str, compiled: Any) -> Expression:
-    return Expression(text, compiled, _expressions.reads_field(compiled.parsed, "pod"))
+    uses_pod = _expressions.reads_field(compiled.parsed, "pod")
+    return Expression(
+        text, compiled, uses_pod, _expressions.root_field_paths(compiled.parsed, "pod") if uses_pod else None
+    )
 
 
 # The classes below are plain classes, not dataclasses: a dataclass compiles its methods when the module is
@@ -191,6 +201,7 @@ class RulePack:
         loader: Any = None,
         pipelines: dict | None = None,
         plugins: Mapping | None = None,
+        folders: tuple = (),
     ) -> None:
         self.name = name
         self.description = description
@@ -211,6 +222,9 @@ class RulePack:
         #: plugin id -> Plugin (``plugins/<id>.yaml``); from the cache, a mapping that reads each plugin on its
         #: first use
         self.plugins: Mapping = {} if plugins is None else plugins
+        #: the folders of the pack's ``extends`` chain, the pack's first (where each part is written:
+        #: ``pack_chain.PackLocator``)
+        self.folders = folders
         #: task type -> the id of the plugin that builds it: which plugin, without reading any
         self.task_types = {task_type: p.id for p in self.plugins.values() for task_type in p.task_types}
 

@@ -435,6 +435,7 @@ def collect_problems(rules: str | Path | PackChain) -> tuple[RulePack | None, li
         loader=loader,
         pipelines=pipelines,
         plugins=plugins,
+        folders=tuple(layer.folder for layer in chain.layers),
     )
     return pack, problems
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..k8s import paths as _paths
 from ..k8s.tree import Node
+from .pack_model import Expression
 
 PARAM_KINDS = ("expression", "value", "variable")
 
@@ -99,6 +100,13 @@ class Context:
         """A parameter: an expression's result (``default`` when it is null), a literal as the pack wrote it."""
         if name not in self._declared.params:
             raise AssertionError(f"transform {self._declared.name} reads the undeclared parameter {name!r}")
+        params = self._entry.params
+        if name not in params:
+            return default
+        value = params[name]
+        if type(value) is Expression and value.direct is not None:  # reads only the context: no copy to make
+            found = value.direct(self._ev.context)
+            return default if found is None else found
         return self._ev.param(self._entry, name, default)
 
     def given(self, name: str) -> bool:

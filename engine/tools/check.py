@@ -42,7 +42,7 @@ from ..errors import PodevalError, RuleError
 from ..inputs.scenario import load_scenario
 from ..inputs.scenario_files import corpus_files
 from ..k8s import paths as _paths
-from ..pack.pack_chain import read_chain
+from ..pack.pack_chain import PackLocator, read_chain
 from ..pack.rules import collect_problems
 from ..pack.transform_api import BUILTIN_VARIABLES
 from .check_coverage import coverage_findings, pack_reads, root_reads
@@ -91,69 +91,17 @@ def _writes(entry: Any) -> list[tuple]:
     return [_paths.parse(p) if isinstance(p, str) else tuple(p) for p in declared]
 
 
-class _Locator:
-    """Positions in the pack's files, for findings about the compiled pack."""
-
-    def __init__(self, chain: list) -> None:
-        self.chain = chain  # [(folder, {name: Document})], the pack first, then what it extends
-
-    def find(self, file_name: str, predicate) -> tuple[str | None, Any, tuple]:
-        for folder, documents in self.chain:
-            document = documents.get(file_name)
-            if document is None:
-                continue
-            where = predicate(document.value)
-            if where is not None:
-                return str(folder / file_name), document, where
-        return None, None, ()
-
-    def step(self, step_id: str, *extra: Any) -> tuple:
-        def predicate(value: Any) -> tuple | None:
-            for index, step in enumerate((value or {}).get("steps") or [] if isinstance(value, dict) else []):
-                if isinstance(step, dict) and step.get("id") == step_id:
-                    return ("steps", index) + extra
-            return None
-
-        return self.find("pack.yaml", predicate)
-
-    def rule(self, rule_id: str, *extra: Any) -> tuple:
-        def predicate(value: Any) -> tuple | None:
-            for index, step in enumerate((value or {}).get("steps") or [] if isinstance(value, dict) else []):
-                for position, rule in enumerate(step.get("apply") or [] if isinstance(step, dict) else []):
-                    if isinstance(rule, dict) and rule.get("rule") == rule_id:
-                        return ("steps", index, "apply", position) + extra
-            return None
-
-        return self.find("pack.yaml", predicate)
-
-    def source(self, source_id: str) -> tuple:
-        def predicate(value: Any) -> tuple | None:
-            for index, source in enumerate((value or {}).get("sources") or [] if isinstance(value, dict) else []):
-                if isinstance(source, dict) and source.get("id") == source_id:
-                    return ("sources", index, "id")
-            return None
-
-        return self.find("pack.yaml", predicate)
-
-    def option(self, name: str) -> tuple:
-        def predicate(value: Any) -> tuple | None:
-            options = value.get("options") if isinstance(value, dict) else None
-            return ("options", name) if isinstance(options, dict) and name in options else None
-
-        return self.find("plugin-config.yaml", predicate)
-
-
 def _at(locator_result: tuple) -> dict:
     file, document, where = locator_result
     return {"file": file, "document": document, "where": where}
 
 
-def _file_index(locator: _Locator, step_id: str) -> int:
+def _file_index(locator: PackLocator, step_id: str) -> int:
     where = locator.step(step_id)[2]
     return where[1] if len(where) > 1 else -1
 
 
-def _graph_findings(pack: Any, locator: _Locator) -> list[RuleError]:
+def _graph_findings(pack: Any, locator: PackLocator) -> list[RuleError]:
     graph = pack.graph
     found = []
     for source_id in pack.sources:
@@ -257,7 +205,7 @@ def _variables_read(entry: Any) -> list[tuple[str, tuple]]:
     return found
 
 
-def _variable_findings(pack: Any, locator: _Locator) -> list[RuleError]:
+def _variable_findings(pack: Any, locator: PackLocator) -> list[RuleError]:
     """A variable a rule reads must be a built-in (``transform_api.BUILTIN_VARIABLES``) or set (``sets``, or a
     ``"variable"`` parameter) by a transform earlier in the same step or in a step it runs after (``after``
     paths: in any topological order)."""
@@ -329,7 +277,7 @@ def check_pack(rules: Any, scenarios: Iterable[Any] = ()) -> Report:
     seen = {(f.file, f.path) for f in problems}
     findings = [f for f in findings if (f.file, f.path) not in seen] + list(problems)
     report.pack = pack
-    locator = _Locator([(layer.folder, layer.documents) for layer in chain.layers])
+    locator = PackLocator.of_chain(chain)
     if pack is not None:
         findings += _graph_findings(pack, locator)
         findings += _variable_findings(pack, locator)

@@ -37,7 +37,9 @@ class Side:
 
     label: str
     rules: Any
-    propeller_config: Any = None  # normalised plugins.k8s mapping, or None to keep the scenario's
+    #: the normalised parts of ``propeller`` that config files give (``config``, the plugins.k8s mapping; ``plugins``
+    #: and ``executor`` when the files have those sections), each replacing the scenario's; None to keep the scenario's
+    propeller_config: Any = None
     pod_templates: list | None = None  # normalised PodTemplates, or None to keep the scenario's
 
     def scenario(self, scenario: Any) -> Any:
@@ -46,7 +48,7 @@ class Side:
 
         data = dict(scenario.data)
         if self.propeller_config is not None:
-            data["propeller"] = {**(data.get("propeller") or {}), "config": self.propeller_config}
+            data["propeller"] = {**(data.get("propeller") or {}), **self.propeller_config}
         if self.pod_templates is not None:
             data["podTemplates"] = self.pod_templates
         return Scenario(data, scenario.filename, scenario.document)
