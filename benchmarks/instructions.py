@@ -85,9 +85,9 @@ FIGURES = (
     ("(a) Example 3, with trace", EXAMPLE_3, "flyte-v1", True, 20),
     ("(a) Example 3, without trace", EXAMPLE_3, "flyte-v1", False, 20),
     ("(a) Example 3 under flyte-v2, with trace", EXAMPLE_3, "flyte-v2", True, 20),
-    ("(b) large, with trace", LARGE, "flyte-v1", True, 5),
-    ("(b) large, without trace", LARGE, "flyte-v1", False, 5),
-    ("(b) large under flyte-v2, with trace", LARGE, "flyte-v2", True, 5),
+    ("(b) large, with trace", LARGE, "flyte-v1", True, 20),
+    ("(b) large, without trace", LARGE, "flyte-v1", False, 20),
+    ("(b) large under flyte-v2, with trace", LARGE, "flyte-v2", True, 20),
 )
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine.eval.document import pod_part
 from engine.k8s.tree import plain, wrap
-from engine.pack.expressions import OPTIONS, root_field_paths
+from engine.pack.expressions import root_field_paths
 
 EXPRESSIONS = [
     "length(pod.spec.containers || `[]`) == `1`",  # the flyte-v1 pack's own (primary-container-annotation)
@@ -79,9 +79,9 @@ def test_parts_give_the_result_of_the_whole_pod(text: str, document: dict) -> No
     paths = root_field_paths(compiled.parsed, "pod")
     assert paths is not None
     try:
-        expected = compiled.search({"pod": whole}, options=OPTIONS)
+        expected = compiled.search({"pod": whole})
     except jmespath.exceptions.JMESPathError as error:
         with pytest.raises(type(error)):
-            compiled.search({"pod": pod_part(node, paths)}, options=OPTIONS)
+            compiled.search({"pod": pod_part(node, paths)})
         return
-    assert compiled.search({"pod": pod_part(node, paths)}, options=OPTIONS) == expected
+    assert compiled.search({"pod": pod_part(node, paths)}) == expected

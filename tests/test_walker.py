@@ -2,7 +2,8 @@
 
 import copy
 
-from engine.eval.evaluate import _find_item, _replace
+from engine.eval.document import find_item as _find_item
+from engine.eval.document import replace_at as _replace
 from engine.k8s import k8s_schema, walker
 from engine.k8s.paths import Key, parse
 from engine.k8s.tree import copy_plain, plain, wrap
