@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, cli_tools
-from .cli_args import add_scenario_inputs, check_writable, scenario_files, scenario_loader
+from .cli_args import add_jobs_option, add_scenario_inputs, check_writable, scenario_files, scenario_loader
 from .cli_tools import format_what_if
 from .errors import InputError, PodevalError
 from .eval import user_paths
@@ -91,9 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write each Pod to DIR/NAME.pod.yaml (a folder's subfolders kept) instead of printing it; "
         "DIR is created if its parent exists",
     )
-    render.add_argument(
-        "-j", "--jobs", type=int, default=2, metavar="N", help="with --out: worker processes (default 2)"
-    )
+    add_jobs_option(render, default=2, help="with --out: worker processes (default 2)")
 
     explain = sub.add_parser(
         "explain",
@@ -166,8 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render_out(args: argparse.Namespace, files: list) -> int:
     """`podeval render SCENARIO... --out OUT`: every scenario, streamed over ``--jobs`` processes."""
-    if args.jobs < 1:
-        raise InputError("usage", "--jobs must be at least 1")
     if files == ["-"]:
         raise InputError("usage", "--out writes NAME.pod.yaml for scenario files: give files, not -")
     load = scenario_loader(args, files)

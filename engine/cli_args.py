@@ -257,3 +257,24 @@ def check_writable(path: str | None, option: str, *, folder: bool = False) -> No
             file=str(path),
             hint="give a path in an existing folder you may write to",
         )
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process, got {value}")
+    return value
+
+
+def add_jobs_option(
+    parser: argparse.ArgumentParser,
+    *,
+    default: int = 1,
+    help: str = "worker processes (default 1); the output is the same for every N",
+) -> None:
+    """``-j/--jobs N`` of the commands that go over a corpus (render DIR --out, test, diff, migrate-report): a whole
+    number of worker processes, at least 1 (argparse refuses anything else, exit 2)."""
+    parser.add_argument("-j", "--jobs", type=_jobs, default=default, metavar="N", help=help)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .cli_args import add_scenario_inputs, check_writable, scenario_files, scenario_loader
+from .cli_args import add_jobs_option, add_scenario_inputs, check_writable, scenario_files, scenario_loader
 from .errors import FlyteBuildError, InputError
 from .eval.evaluate import evaluate
 from .inputs.cli_inputs import (
@@ -55,14 +55,7 @@ def register(sub) -> None:
     test.add_argument("--update", action="store_true", help="write or rewrite the goldens from the actual Pods")
     test.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
     test.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
-    test.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=1,
-        metavar="N",
-        help="worker processes (default 1); the output is the same for every N",
-    )
+    add_jobs_option(test)
     COMMANDS["test"] = _test
 
     diff = sub.add_parser(
@@ -75,14 +68,7 @@ def register(sub) -> None:
     )
     add_scenario_inputs(diff, nargs="+", sides=True)
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when some Pod changed")
-    diff.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=1,
-        metavar="N",
-        help="worker processes (default 1); the output is the same for every N",
-    )
+    add_jobs_option(diff)
     diff.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
     diff.add_argument(
         "--html",
@@ -113,14 +99,7 @@ def register(sub) -> None:
         "--to", dest="to_rules", default="flyte-v2", metavar="RULES", help="the Flyte it moves to (default flyte-v2)"
     )
     migrate.add_argument("--exit-code", action="store_true", help="exit 1 when some task changes")
-    migrate.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=1,
-        metavar="N",
-        help="worker processes (default 1); the output is the same for every N",
-    )
+    add_jobs_option(migrate)
     migrate.add_argument("-o", "--output", choices=("text", "json"), default="text", help="the report's format")
     migrate.add_argument(
         "-q", "--quiet", action="store_true", help="text: the summary only (and the tasks that cannot be evaluated)"
@@ -130,16 +109,6 @@ def register(sub) -> None:
     )
     migrate.add_argument("--junit", metavar="FILE", help="also write JUnit XML: a task that changes is a failure")
     COMMANDS["migrate-report"] = _migrate_report
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"at least 1 process, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

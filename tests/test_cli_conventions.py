@@ -495,3 +495,25 @@ def test_a_value_placed_in_the_scenario_file_is_written_there(example):
             assert text.startswith((value, json.dumps(value), f"'{value}")), (event, text)
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", EXAMPLE_3, "--out", "{out}"],
+        ["test", EXAMPLE_3],
+        ["diff", "--rules", "flyte-v1", "--rules", "flyte-v2", EXAMPLE_3],
+        ["migrate-report", EXAMPLE_3],
+    ],
+    ids=["render", "test", "diff", "migrate-report"],
+)
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_every_jobs_option_refuses_what_is_not_a_count_of_processes(capsys, tmp_path, argv, jobs):
+    """``-j/--jobs`` is one option (``cli_args.add_jobs_option``) for every command that takes it: anything but a
+    whole number of at least 1 is a usage error (exit 2) naming the option, before any scenario is read."""
+    code, out, err = run(capsys, *[str(a).replace("{out}", str(tmp_path / "out")) for a in argv], "--jobs", jobs)
+    assert code == 2
+    assert out == ""
+    assert "argument -j/--jobs" in err
+    assert ("at least 1 process" if jobs != "two" else "expected a whole number of processes") in err
+    assert not (tmp_path / "out").exists()
