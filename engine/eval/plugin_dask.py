@@ -59,18 +59,30 @@ def dask_role_resources(ctx: Context) -> None:
     limits = {name: ctx.node(value) for name, value in (built.get("limits") or {}).items()}
     platform = platform_resources(ctx, ctx.param("platform") or {}, ctx.param("platform_source", ctx.source))
     adjust_resources(ctx, requests, limits, platform, gpu_name=ctx.param("gpu_resource_name"), assign=True, path=path)
-    previous = container.value.get("resources")
     resources = ctx.node({"limits": ctx.node(limits), "requests": ctx.node(requests)})
+    _replace_field(
+        ctx,
+        path,
+        container,
+        "resources",
+        resources,
+        "the role's resources replace the task container's (dask.go createWorkerSpec/createSchedulerSpec)",
+    )
+
+
+def _replace_field(ctx: Context, path: tuple, container: Node, field: str, node: Node, note: str) -> None:
+    """The container at ``path`` with ``field`` replaced by ``node``, and the ``override`` event that says so."""
+    previous = container.value.get(field)
     children = dict(container.value)
-    children["resources"] = resources
+    children[field] = node
     ctx.set(path, Node(children, container.source, container.rule))
     ctx.emit(
         "override",
-        path + ("resources",),
-        value=resources,
-        previous=None if previous is None else plain(previous),
+        path + (field,),
+        value=node,
+        previous=previous,
         previous_source=None if previous is None else previous.source,
-        note="the role's resources replace the task container's (dask.go createWorkerSpec/createSchedulerSpec)",
+        note=note,
     )
 
 
@@ -90,15 +102,11 @@ def dask_worker_args(ctx: Context) -> None:
     threads = math.ceil(cpu) if cpu >= 0 else math.floor(cpu)  # rounded away from zero
     memory = quantity.canonical(quantity.to_text(limits.get("memory", "0")))
     args = ["dask-worker", "--name", "$(DASK_WORKER_NAME)", "--nthreads", str(threads), "--memory-limit", memory]
-    previous = container.value.get("args")
-    children = dict(container.value)
-    children["args"] = wrap(args, ctx.source, ctx.rule)
-    ctx.set(path, Node(children, container.source, container.rule))
-    ctx.emit(
-        "override",
-        path + ("args",),
-        value=args,
-        previous=None if previous is None else plain(previous),
-        previous_source=None if previous is None else previous.source,
-        note="--nthreads and --memory-limit from the worker container's limits",
+    _replace_field(
+        ctx,
+        path,
+        container,
+        "args",
+        wrap(args, ctx.source, ctx.rule),
+        "--nthreads and --memory-limit from the worker container's limits",
     )
