@@ -14,7 +14,7 @@ from typing import Any
 
 from ..inputs.viper import struct_case
 from ..k8s import paths as _paths
-from ..k8s.tree import Node, plain, wrap
+from ..k8s.tree import Node, get, node_key, plain, wrap
 from ..pack.transform_api import Context, transform
 from .containers import _append_env_items, _assign_defaults, _clamp, _each_container
 from .placement import add_toleration_once
@@ -489,12 +489,6 @@ _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_BOOL = _GO_TRUE | {"0", "f", "F", "FALSE", "false", "False"}
 
 
-def _env_field(item: Node, field: str) -> Any:
-    """A field of an env var of the working document (a Node), without making the list plain."""
-    child = item.value.get(field) if isinstance(item.value, dict) else None
-    return None if child is None else child.value
-
-
 @transform("vscode-readiness-probe", writes=("spec.containers",))
 def vscode_readiness_probe(ctx: Context) -> None:
     """The primary container (or the only one) whose ``_F_E_VS`` env var parses as true gets an HTTP readiness
@@ -508,9 +502,10 @@ def vscode_readiness_probe(ctx: Context) -> None:
         if len(items) > 1 and name != primary:
             continue
         env = container.value.get("env")
-        names = [_env_field(item, "name") for item in env.value] if env is not None else []
+        names = [node_key(item, "name") for item in env.value] if env is not None else []  # env is keyed by name
         flag = env.value[names.index("_F_E_VS")] if "_F_E_VS" in names else None
-        value = "" if flag is None else str(_env_field(flag, "value") or "")
+        value_node = get(flag, "value")
+        value = "" if value_node is None else str(value_node.value or "")
         if value not in _GO_TRUE:
             break
         port = 6060 if "ACTION_NAME" in names else 8080
