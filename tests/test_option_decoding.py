@@ -391,3 +391,14 @@ def test_parse_duration_is_go_time(texts):
 def test_format_float_is_go_strconv(numbers):
     for number, answer in zip(numbers, _go([{"op": "float", "f": number} for number in numbers])):
         assert go_scalars.format_float(number) == answer["value"], number
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    one=st.tuples(st.integers(-5000, 5000), st.sampled_from(["", "m", "k", "Ki", "Mi", "G", "e2", "e-3"])),
+    other=st.tuples(st.integers(-5000, 5000), st.sampled_from(["", "m", "k", "Ki", "Mi", "G", "e2", "e-3"])),
+)
+def test_quantity_greater_is_the_comparison_of_the_values(one, other):
+    """``quantity.greater`` (integer cross-multiplication) decides as ``Fraction``'s own ``>`` does."""
+    a, b = f"{one[0]}{one[1]}", f"{other[0]}{other[1]}"
+    assert quantity.greater(a, b) == (quantity.value_of(a) > quantity.value_of(b))

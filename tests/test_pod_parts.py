@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine.eval.document import pod_part
 from engine.k8s.tree import plain, wrap
-from engine.pack.expressions import root_field_paths
+from engine.pack.expressions import SIZE, root_field_paths
 
 EXPRESSIONS = [
     "length(pod.spec.containers || `[]`) == `1`",  # the flyte-v1 pack's own (primary-container-annotation)
@@ -26,6 +26,14 @@ EXPRESSIONS = [
     "not_null(pod.spec.hostNetwork, pod.metadata.name)",
     "[pod.spec.containers, pod.metadata]",
     "pod.spec.containers[?name == 'a'].image",
+    # read only for their size (``SIZE``), alone and beside whole reads of the same or nearby paths
+    "length(pod.spec.containers)",
+    "length(pod.spec) == `2` && pod.spec.containers",
+    "length(pod.spec.containers || `[]`) == `1` && pod.spec.containers[0].name",
+    "length(pod.metadata.labels || pod.spec)",
+    "length(pod.spec.containers || pod.spec.x) > `1` || pod.spec",
+    "[length(pod.spec.x || `{}`), pod.spec.x.y]",
+    "length(pod.spec.containers[0] || `[]`)",
 ]
 
 #: Pod-like documents: the fields the expressions read, with values of every JSON kind where they go
@@ -61,7 +69,9 @@ def test_the_paths_an_expression_reads() -> None:
     def paths(text: str):
         return root_field_paths(jmespath.compile(text).parsed, "pod")
 
-    assert paths("length(pod.spec.containers || `[]`) == `1`") == (("spec", "containers"),)
+    assert paths("length(pod.spec.containers || `[]`) == `1`") == (("spec", "containers", SIZE),)
+    assert paths("length(pod.spec) > `0` && pod.spec.containers") == (("spec", "containers"), ("spec", SIZE))
+    assert paths("length(pod.spec.containers[0])") == (("spec",),)  # indexed: the containers, whole
     assert paths("pod.spec.containers[*].name") == (("spec",),)  # the projection works on spec, whole
     assert paths("pod.spec || pod.spec.containers") == (("spec",), ("spec", "containers"))
     assert paths("pod") is None  # the whole Pod

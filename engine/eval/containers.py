@@ -157,7 +157,7 @@ def _qty_zero(node: Node | None) -> bool:
 
 def _qty_greater(a: Node, b: Node) -> bool:
     try:
-        return quantity.value_of(a.value) > quantity.value_of(b.value)
+        return quantity.greater(a.value, b.value)
     except quantity.QuantityError:
         return False
 

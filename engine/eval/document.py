@@ -10,15 +10,20 @@ import functools
 
 from ..k8s import paths as _paths
 from ..k8s.tree import Node, node_key, plain
+from ..pack.expressions import SIZE
 
 
 def pod_part(document: Node, paths: tuple) -> dict:
     """The plain Pod as far as an expression reads it: the value at each of ``paths`` (shortest first), whole, on a
     spine of the mappings above it; where a path meets a value that is not a mapping, that value, whole (a field
-    of it reads null, as in the whole Pod)."""
+    of it reads null, as in the whole Pod). A path ending with ``SIZE`` (read only by ``length()``) gets a value of
+    the same size and kind: a list of nulls, a mapping of the same keys to nulls; a scalar as it is."""
     pod: dict = {}
     spines = {id(pod)}  # the mappings made here (any other is a value taken whole)
     for path in paths:
+        sized = path[-1] == SIZE
+        if sized:
+            path = path[:-1]
         node, part = document, pod
         for depth, name in enumerate(path):
             child = node.value.get(name) if isinstance(node.value, dict) else None
@@ -26,7 +31,10 @@ def pod_part(document: Node, paths: tuple) -> dict:
                 break
             if depth == len(path) - 1 or not isinstance(child.value, dict):
                 if name not in part:  # a shorter path has it whole already
-                    part[name] = plain(child)
+                    part[name] = _size_of(child) if sized and depth == len(path) - 1 else plain(child)
+                elif sized and id(part[name]) in spines:  # a spine: the keys the other paths did not read
+                    for key in child.value:
+                        part[name].setdefault(key, None)
                 break
             inner = part.get(name)
             if inner is None:
@@ -36,6 +44,16 @@ def pod_part(document: Node, paths: tuple) -> dict:
                 break
             part, node = inner, child
     return pod
+
+
+def _size_of(node: Node):
+    """A value as ``length()`` sees it: as many nulls as the list has items or the mapping keys, a scalar as it is."""
+    value = node.value
+    if isinstance(value, list):
+        return [None] * len(value)
+    if isinstance(value, dict):
+        return dict.fromkeys(value)
+    return value
 
 
 @functools.lru_cache(maxsize=1024)

@@ -128,7 +128,7 @@ def _zero(value: Any) -> bool:
 
 
 def _greater(one: Any, other: Any) -> bool:
-    return quantity.value_of(str(one)) > quantity.value_of(str(other))
+    return quantity.greater(str(one), str(other))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ with messages as the API server words them."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
@@ -13,6 +15,19 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 ANNOTATIONS_MAX_BYTES = 256 * 1024
 
 
+def _remembered(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """A check of a string, remembered for the last few thousand strings (the same label keys, names and values
+    come back in every scenario of a corpus); each call gets its own list."""
+    cached = functools.lru_cache(maxsize=4096)(lambda value: tuple(check(value)))
+
+    @functools.wraps(check)
+    def remembered(value: str) -> list[str]:
+        return list(cached(value))
+
+    return remembered
+
+
+@_remembered
 def dns1123_label_problems(value: str) -> list[str]:
     """IsDNS1123Label: container, volume and namespace names."""
     problems = []
@@ -26,6 +41,7 @@ def dns1123_label_problems(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def dns1123_subdomain_problems(value: str) -> list[str]:
     """IsDNS1123Subdomain: object names (PodTemplates), label key prefixes."""
     problems = []
@@ -39,6 +55,7 @@ def dns1123_subdomain_problems(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def qualified_name_problems(value: str) -> list[str]:
     """IsQualifiedName: label and annotation keys (``[prefix/]name``)."""
     parts = value.split("/")
@@ -65,6 +82,7 @@ def qualified_name_problems(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def label_value_problems(value: str) -> list[str]:
     """IsValidLabelValue."""
     problems = []

@@ -106,3 +106,10 @@ def to_text(value: object) -> str:
 def value_of(text: object) -> Fraction:
     """The numeric value of a quantity (for comparisons and clamping)."""
     return parse(to_text(text))[0]
+
+
+def greater(one: object, other: object) -> bool:
+    """Is the quantity ``one`` more than ``other`` (Quantity.Cmp > 0)? Compared as integers: ``Fraction``'s own ``>``
+    checks the operand's numeric type through the ``numbers`` ABCs on every call."""
+    a, b = value_of(one), value_of(other)
+    return a.numerator * b.denominator > b.numerator * a.denominator  # denominators are positive

@@ -15,10 +15,14 @@ _CAMEL = re.compile(r"([A-Z])")
 
 def camel(name: str) -> str:
     """``host_network`` -> ``hostNetwork`` (the kubernetes client's to_dict() and Python spellings)."""
+    if "_" not in name:  # most names: nothing to change, and no regular expression run
+        return name
     return _SNAKE.sub(lambda m: m.group(1).upper(), name)
 
 
 def snake(name: str) -> str:
+    if name.islower():  # no capital letter: nothing to change
+        return name
     return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
 
 
@@ -36,7 +40,12 @@ def item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
 def _input_key(item: object, key_field: str) -> object:
     if not isinstance(item, dict):
         return None
-    value = item.get(key_field) if key_field in item else item.get(snake(key_field))
+    value = item.get(key_field)
+    if value is None and key_field not in item:
+        value = item.get(snake(key_field))
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
     return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 

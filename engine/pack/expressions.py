@@ -61,7 +61,21 @@ def function(name: str, *arguments: tuple[str, ...]) -> Callable:
 
 
 _equals = _visitor._equals
+#: the values ``length()`` takes (jmespath's string, array, object): the count of characters, items or keys
+_SIZED = (str, list, dict)
 _is_actual_number = _visitor._is_actual_number
+
+
+#: types whose values jmespath's equality and negation never treat as numbers (bool is not an actual number there)
+_NOT_NUMBERS = (str, bool, list, dict)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """jmespath's ``==``; a string or null on either side is plain equality (its special case is 0 and 1 against
+    true and false)."""
+    if left is None or right is None or type(left) is str or type(right) is str:
+        return left == right
+    return _equals(left, right)
 
 
 def _is_false(value: Any) -> bool:
@@ -72,6 +86,8 @@ def _field(name: str) -> Callable[[Any], Any]:
     def field(value: Any) -> Any:
         if type(value) is dict:
             return value.get(name)
+        if value is None:  # the common miss, without the cost of an exception
+            return None
         try:
             return value.get(name)
         except AttributeError:
@@ -104,11 +120,13 @@ def _fields_path(names: list) -> Callable[[Any], Any]:
         for name in names:
             if type(value) is dict:
                 value = value.get(name)
+            elif value is None:  # a field of null is null, and so are the fields after it
+                return None
             else:
                 try:
                     value = value.get(name)
                 except AttributeError:
-                    value = None
+                    return None
         return value
 
     return path
@@ -154,6 +172,8 @@ def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch 
 
         def negate(value: Any) -> Any:
             original = inner(value)
+            if original is None or type(original) in _NOT_NUMBERS:
+                return not original
             if _is_actual_number(original) and original == 0:
                 return False  # !0 is false: 0 is not special in JMESPath
             return not original
@@ -162,8 +182,8 @@ def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch 
     if kind == "comparator" and node["value"] in ("eq", "ne"):
         left, right = (compile_node(child) for child in children)
         if node["value"] == "eq":
-            return lambda value: _equals(left(value), right(value))
-        return lambda value: not _equals(left(value), right(value))
+            return lambda value: _equal(left(value), right(value))
+        return lambda value: not _equal(left(value), right(value))
     if kind == "function_expression":
         name = node["value"]
         arguments = [compile_node(child) for child in children]
@@ -178,6 +198,16 @@ def compile_node(node: dict) -> Callable[[Any], Any]:  # noqa: C901 (a dispatch 
 
             return not_null
         call = _FUNCTIONS.call_function
+        if name == "length" and len(arguments) == 1:
+            (argument,) = arguments
+
+            def length(value: Any) -> Any:
+                found = argument(value)
+                if type(found) in _SIZED:
+                    return len(found)
+                return call(name, [found])  # jmespath's type check and its error
+
+            return length
         return lambda value: call(name, [argument(value) for argument in arguments])
     visit = _INTERPRETER.visit
     return lambda value: visit(node, value)
@@ -206,29 +236,57 @@ def reads_field(node: dict, name: str) -> bool:
     return any(reads_field(child, name) for child in node.get("children", []) if isinstance(child, dict))
 
 
+#: the last segment of a path whose value an expression reads only for its size (``length(pod.spec.containers)``): a
+#: tuple, never a field name
+SIZE = ("length",)
+
+
 def root_field_paths(node: dict, name: str) -> tuple | None:
     """The field paths under the root field ``name`` that the expression reads (``pod.spec.containers || []`` ->
     ``(("spec", "containers"),)``): every place ``name`` is read from must be the head of a subexpression, whose
     run of plain field names after it is the path (what follows that run works on the value there, whole). None
     when the expression reads ``name`` in any other way (alone, indexed, projected): then it needs all of it. A
-    ``name`` read relative to a projected item counts too, which only makes the paths larger than needed."""
+    ``name`` read relative to a projected item counts too, which only makes the paths larger than needed.
+
+    A path read only as the argument of ``length()`` (alone or as a side of ``||``) ends with ``SIZE``: its value's
+    size is all that is read (``length(pod.spec.containers || `[]`) == `1``` does not need the containers). Paths
+    read whole come first, shortest first, then the ``SIZE`` ones."""
     found: list = []
+
+    def fields_after_root(current: dict) -> list:
+        """``name.a.b`` -> ``["a", "b"]`` (the run of field names after the root); [] for anything else."""
+        children = [child for child in current.get("children", []) if isinstance(child, dict)]
+        head = children[0] if children else {}
+        if current.get("type") != "subexpression" or head.get("type") != "field" or head.get("value") != name:
+            return []
+        path = []
+        for child in children[1:]:
+            if child.get("type") != "field":
+                break
+            path.append(child["value"])
+        return path
+
+    def sized(argument: dict) -> bool:
+        """The argument of ``length()``: a path read only for its size, or ``a || b`` of such (``||`` hands on
+        one side whole, and a size-only value is as empty as the value)."""
+        path = fields_after_root(argument)
+        if path and len(path) == len(argument["children"]) - 1:
+            found.append((*path, SIZE))
+            return True
+        if argument.get("type") == "or_expression":
+            return all(sized(child) for child in argument.get("children", []) if isinstance(child, dict))
+        return visit(argument)
 
     def visit(current: dict) -> bool:
         children = [child for child in current.get("children", []) if isinstance(child, dict)]
         if current.get("type") == "field" and current.get("value") == name:
             return False  # read alone (not as the head of a subexpression): the whole value
-        head = children[0] if children else {}
-        if current.get("type") == "subexpression" and head.get("type") == "field" and head.get("value") == name:
-            path = []
-            for child in children[1:]:
-                if child.get("type") != "field":
-                    break
-                path.append(child["value"])
-            if not path:
-                return False
+        if current.get("type") == "function_expression" and current.get("value") == "length" and len(children) == 1:
+            return sized(children[0])
+        path = fields_after_root(current)
+        if path:
             found.append(tuple(path))
             return all(visit(child) for child in children[1 + len(path) :])
         return all(visit(child) for child in children)
 
-    return tuple(sorted(set(found), key=len)) if visit(node) else None
+    return tuple(sorted(set(found), key=lambda path: (path[-1] == SIZE, len(path)))) if visit(node) else None

@@ -350,15 +350,16 @@ def _init_sides(old: tuple, new: tuple, load: Any = None) -> None:
 
 def _diff_chunk(paths: list) -> list:
     """Diff a chunk in a worker: the records without the evaluation results (they hold the pack, and only the
-    HTML report needs them)."""
+    HTML report needs them) and without the Pods (the changes are worked out here; what the parent writes needs
+    only the changes and the errors): less to pickle here and to unpickle in the parent."""
     assert _sides is not None
     records = []
     for path in paths:
         record = diff_scenario(path, *_sides, _load)
         for side in ("old", "new"):
             outcome = getattr(record, side)
-            if outcome is not None and outcome.result is not None:
-                setattr(record, side, replace(outcome, result=None))
+            if outcome is not None and (outcome.result is not None or outcome.pod is not None):
+                setattr(record, side, replace(outcome, result=None, pod=None))
         records.append(record)
     return records
 
