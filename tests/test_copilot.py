@@ -407,3 +407,48 @@ def test_an_unknown_co_pilot_field_is_ignored_with_a_warning():
     result = engine.evaluate(data)  # FlytePropeller decodes its config non-strictly
     warnings = [w for w in result.warnings if w.path == ("propeller", "config", "co-pilot", "imag")]
     assert len(warnings) == 1 and "did you mean 'image'?" in warnings[0].note
+
+
+@needs_flyteidl
+def test_storage_and_logger_files_of_propeller_configmap_reach_the_co_pilot_command(tmp_path, capsys):
+    """--propeller-config with FlytePropeller's ConfigMap: its storage.yaml and logger.yaml are files of the same config
+    folder (flytestdlib's storage and logger sections), so co-pilot's command line carries them, as it does when the
+    scenario's propeller.config holds the whole document. viper lowercases keys (``maxDownloadMBs``); the storage
+    struct's fields are matched without regard to case (mapstructure)."""
+    import json
+
+    import yaml
+
+    from engine.cli import main
+
+    task = tmp_path / "task.yaml"
+    task.write_text(yaml.safe_dump(scenario()))
+    files = {
+        "k8s.yaml": "plugins:\n  k8s:\n    co-pilot:\n      image: copilot:1\n",
+        "logger.yaml": "logger:\n  level: 5\n  show-source: true\n",
+        "storage.yaml": "storage:\n  type: minio\n  container: my-bucket\n  connection:\n"
+        "    endpoint: http://minio:9000\n  limits:\n    maxDownloadMBs: 10\n",
+    }
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "flyte-propeller-config"}, "data": files}
+    config = tmp_path / "configmap.yaml"
+    config.write_text(yaml.safe_dump(configmap))
+    assert main(["render", str(task), "-o", "json", "--propeller-config", str(config)]) == 0
+    command_line = init(json.loads(capsys.readouterr().out), "flyte-copilot-downloader")["command"]
+    for expected in (
+        "--logger.level=5",
+        "--storage.container=my-bucket",
+        "--storage.type=minio",
+        "--storage.connection.endpoint=http://minio:9000",
+        "--storage.connection.region=us-east-1",  # flytestdlib's default: the file does not set it
+    ):
+        assert expected in command_line
+    whole = scenario()
+    whole["propeller"] = {"config": {"plugins": {"k8s": {"co-pilot": {"image": "copilot:1"}}}}}
+    for text in files.values():
+        whole["propeller"]["config"].update(yaml.safe_load(text) if "plugins" not in text else {})
+    assert init(engine.evaluate(whole).pod, "flyte-copilot-downloader")["command"] == command_line
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**configmap, "data": {**files, "logger.yaml": "logger:\n  level: loud\n"}}))
+    assert main(["render", str(task), "--propeller-config", str(bad)]) == 2
+    assert "propeller.logger.level: expected a whole number" in capsys.readouterr().err

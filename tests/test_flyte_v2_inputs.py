@@ -311,3 +311,17 @@ def test_diff_without_rules_takes_the_pack_the_spec_asks_for(tmp_path, capsys):
     code, out, err = run(capsys, *argv, "--rules", "flyte-v1")
     assert code == 0, err
     assert "spec.serviceAccountName" not in out
+
+
+def test_a_whole_config_document_in_the_scenario_lifts_sections_in_any_case():
+    """viper reads top-level keys without regard to case and mapstructure matches a section's keys to its struct's
+    fields the same way: ``Executor: {DefaultK8sServiceAccount: ...}`` in a scenario's whole config document is the
+    executor section (executor/pkg/config/config.go at 6fadb90), as it is when read from a config file."""
+    import engine
+
+    data = {
+        "task": {"container": {"image": "app:1"}},
+        "execution": {"namespace": "ns", "podName": "p-n0-0"},
+        "propeller": {"config": {"plugins": {"k8s": {}}, "Executor": {"DefaultK8sServiceAccount": "my-sa"}}},
+    }
+    assert engine.evaluate(data, rules="flyte-v2").pod["spec"]["serviceAccountName"] == "my-sa"

@@ -20,8 +20,9 @@ from .config_positions import ConfigFile
 #: the ConfigMap keys that end so are its config files; other keys are not read
 CONFIG_GLOB_SUFFIX = ".yaml"
 #: top-level sections that make a file a whole config file (not podeval's shorthand, the bare plugins.k8s section):
-#: the plugins, and Flyte 2's executor section (a file of its own is one of the config folder's files)
-WHOLE_CONFIG_SECTIONS = ("plugins", "executor")
+#: the plugins, Flyte 2's executor section, flytestdlib's storage and logger sections (storage.yaml, logger.yaml of
+#: FlytePropeller's ConfigMap: each a file of the config folder)
+WHOLE_CONFIG_SECTIONS = ("plugins", "executor", "storage", "logger")
 
 
 def _is_configmap(value: Any) -> bool:

@@ -39,7 +39,7 @@ from ..documents.yamlio import format_path
 from ..errors import InputError
 from ..pack.plugin_options import Loader
 from .config_positions import ConfigFile, OptionDocument, Warning_, Where
-from .scenario_shape import EXECUTOR_SECTION, raw_path
+from .scenario_shape import EXECUTOR_SECTION, SCENARIO_SHAPE, raw_path
 from .viper import case_warnings, option_type, struct_case, viper_settings
 
 
@@ -55,6 +55,8 @@ class Loaded:
         plugins: dict | None = None,
         executor: dict | None = None,
         executor_origins: dict[str, list[ConfigFile]] | None = None,
+        sections: dict | None = None,
+        section_origins: dict | None = None,
     ) -> None:
         self.k8s = k8s
         self.files = files
@@ -67,14 +69,22 @@ class Loaded:
         #: matches them without regard to case; and the files that set each key, the deciding one last
         self.executor = {} if executor is None else executor
         self.executor_origins = {} if executor_origins is None else executor_origins
+        #: flytestdlib's own sections that the pack reads (``storage``, ``logger``: co-pilot's command line), their
+        #: keys as flytestdlib's structs spell them; and, per section, the files behind each key
+        self.sections = {} if sections is None else sections
+        self.section_origins = {} if section_origins is None else section_origins
 
     def document(self) -> dict:
         """The scenario's ``propeller.config``: the ``plugins.k8s`` section alone, or, when the files have other
-        plugins' sections or an ``executor`` section, the whole config document (the scenario lifts them:
-        ``scenario_normalise.lift_config_sections``)."""
-        if not self.plugins and not self.executor:
+        plugins' sections, an ``executor`` section or ``storage``/``logger`` sections, the whole config document
+        (the scenario lifts them: ``scenario_normalise.lift_config_sections``)."""
+        if not self.plugins and not self.executor and not self.sections:
             return self.k8s
-        return {"plugins": {"k8s": self.k8s, **self.plugins}, **({"executor": self.executor} if self.executor else {})}
+        return {
+            "plugins": {"k8s": self.k8s, **self.plugins},
+            **({"executor": self.executor} if self.executor else {}),
+            **self.sections,
+        }
 
     def option_where(self, option: str) -> Where | None:
         files = self.origins.get(option)
@@ -86,6 +96,11 @@ class Loaded:
         origins = {}
         parts = [(("plugins", "k8s", option), (option,), files) for option, files in self.origins.items()]
         parts += [(("executor", key), ("executor", key), files) for key, files in self.executor_origins.items()]
+        parts += [
+            ((section, key), (section, key), files)
+            for section, keys in self.section_origins.items()
+            for key, files in keys.items()
+        ]
         for tree_path, scenario_path, files in parts:
             last = files[-1]
             where = last.where(tree_path)
@@ -112,6 +127,8 @@ class Loaded:
             files, tree_path = self.origins.get(place[2]), ("plugins", "k8s", *place[2:])
         elif place[:2] == ("propeller", "executor"):
             files, tree_path = self.executor_origins.get(place[2]), ("executor", *place[2:])
+        elif place[1] in self.section_origins:
+            files, tree_path = self.section_origins[place[1]].get(place[2]), place[1:]
         else:
             return None
         return (files[-1].where(tree_path, key=False).text() or None) if files else None
@@ -132,11 +149,15 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
     loaded = Loaded({}, list(files))
     origins: dict[str, list[ConfigFile]] = {}
     executor_origins: dict[str, list[ConfigFile]] = {}
+    section_origins: dict[str, dict[str, list[ConfigFile]]] = {name: {} for name in STDLIB_SECTIONS}
 
     def noter(file: ConfigFile):
         def note(path: tuple, kind: str, value: Any) -> None:
             if path[:1] == ("executor",):
                 _note_section(executor_origins, file, path[1:], kind, value)
+                return
+            if path[:1] and path[0] in section_origins:
+                _note_section(section_origins[path[0]], file, path[1:], kind, value)
                 return
             if path[:2] != ("plugins", "k8s")[: len(path[:2])]:
                 return
@@ -195,6 +216,15 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
         if name != key and key in origins:
             origins[name] = origins.pop(key)
     loaded.origins = {name: files_ for name, files_ in origins.items() if name in loaded.k8s and files_}
+    _top_sections(loaded, settings, files, executor_origins, section_origins)
+    return loaded
+
+
+def _top_sections(
+    loaded: Loaded, settings: dict, files: list[ConfigFile], executor_origins: dict, section_origins: dict
+) -> None:
+    """Flyte 2's ``executor`` section and flytestdlib's ``storage``/``logger`` sections of the merged settings into
+    ``loaded``, their keys as the structs spell them, with the files behind each key."""
     executor = settings.get("executor")
     for key, value in (executor if isinstance(executor, dict) else {}).items():
         # mapstructure: the struct's field whose json name matches without regard to case; an unknown key as written
@@ -204,7 +234,36 @@ def load(files: list[ConfigFile], pack: Any = None) -> Loaded:
         loaded.executor[name] = value
         if executor_origins.get(key):
             loaded.executor_origins[name] = executor_origins[key]
-    return loaded
+    for section in STDLIB_SECTIONS:
+        value = settings.get(section)
+        if not isinstance(value, dict) or not value:
+            continue
+        shape = SCENARIO_SHAPE["propeller"][section]
+        loaded.sections[section] = struct_keys(value, shape)
+        loaded.section_origins[section] = {
+            struct_key(key, shape): by for key, by in section_origins[section].items() if by
+        }
+
+
+#: flytestdlib's sections of the same config files that a pack reads: ``storage`` (storage/config.go) and ``logger``
+#: (logger/config.go), for co-pilot's command line (CopilotCommandArgs)
+STDLIB_SECTIONS = ("storage", "logger")
+
+
+def struct_key(key: str, shape: Any) -> str:
+    """viper lowercases every key; mapstructure matches it to the struct's field without regard to case: the key as
+    the struct (and the scenario's shape) spells it, or as given when the struct has no such field."""
+    if not isinstance(shape, dict) or key in shape:
+        return key
+    return next((name for name in shape if name.lower() == str(key).lower()), key)
+
+
+def struct_keys(value: Any, shape: Any) -> Any:
+    """A section's keys as its struct spells them, through the nested structs the shape knows (a map's keys, such
+    as ``stow.config``'s, stay as viper holds them)."""
+    if not isinstance(value, dict) or not isinstance(shape, dict):
+        return value
+    return {struct_key(key, shape): struct_keys(item, shape.get(struct_key(key, shape))) for key, item in value.items()}
 
 
 def _note_section(origins: dict, file: ConfigFile, path: tuple, kind: str, value: Any) -> None:

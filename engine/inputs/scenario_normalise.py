@@ -22,6 +22,7 @@ from ..k8s.validate import (
     type_hint,
 )
 from ..pack import plugin_options
+from .propeller_config import struct_keys
 from .scenario_shape import (
     _BOOL,
     _CONTEXTS,
@@ -341,10 +342,15 @@ def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
     if others:  # the other plugins' sections (plugins.ray, plugins.spark ...): read by their plugins' packs
         data.setdefault("propeller", {})["plugins"] = {name.lower(): value for name, value in others.items()}
     for section in LIFTED_CONFIG_SECTIONS:
-        if section in config and section not in (data.get("propeller") or {}):
-            where = raw_path(raw, ("propeller",)) + ("config", section)
+        # viper reads a top-level key without regard to case (``Executor:``); of two spellings of one section podeval
+        # takes the last written (viper keeps whichever its map iteration sets last)
+        key = next((k for k in reversed(list(config)) if isinstance(k, str) and k.lower() == section), None)
+        if key is not None and section not in (data.get("propeller") or {}):
+            where = raw_path(raw, ("propeller",)) + ("config", key)
+            shape = SCENARIO_SHAPE["propeller"][section]
+            # mapstructure matches the section's keys to its struct's fields without regard to case
             data.setdefault("propeller", {})[section] = normaliser.shape(
-                config[section], SCENARIO_SHAPE["propeller"][section], ("propeller", section), where
+                struct_keys(config[key], shape), shape, ("propeller", section), where
             )
 
 
