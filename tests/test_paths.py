@@ -173,3 +173,29 @@ def test_tcp_and_udp_ports_in_the_trace_and_managed_fields():
     (entry,) = [e for e in to_managed_fields(result) if e["manager"] == "compile-time"]
     items = entry["fieldsV1"]["f:spec"]["f:containers"]['k:{"name":"main"}']["f:ports"]
     assert set(items) == {'k:{"containerPort":53,"protocol":"UDP"}', 'k:{"containerPort":53,"protocol":"TCP"}'}
+
+
+_NAMES = st.one_of(st.sampled_from(["name", "containers", "app.kubernetes.io/name", "a b", "x#1", "é"]), st.text())
+
+
+@given(text=st.sampled_from(["", "spec", "spec.containers[name=a]", 'metadata.labels["a.b/c"]']), name=_NAMES)
+def test_a_name_suffix_is_what_extend_appends(text, name):
+    """The renderer appends ``name_suffix`` to a path that is not empty instead of calling ``extend``."""
+    if text:
+        assert text + paths.name_suffix(name) == paths.extend(text, name)
+
+
+@given(
+    names=st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "", "x=y", "FOO#2"]), st.integers(0, 3)), max_size=6
+    ),
+    field=st.sampled_from(["env", "ports", "tolerations", "volumeMounts"]),
+)
+def test_item_suffixes_are_what_extend_appends(names, field):
+    """``item_suffixes`` of a list is what ``extend`` appends for each of its ``item_segments``: by key, by index, a
+    composite key, an occurrence."""
+    key_field = {"env": "name", "ports": "containerPort", "tolerations": "key", "volumeMounts": "mountPath"}[field]
+    items = [{} if name is None else {key_field: name, "protocol": "UDP"} for name in names]
+    spec = k8s_schema.field("Container" if field != "tolerations" else "PodSpec", field)
+    expected = [paths.extend("spec.x", segment) for segment in paths.item_segments(spec, items)]
+    assert ["spec.x" + suffix for suffix in paths.item_suffixes(spec, items)] == expected

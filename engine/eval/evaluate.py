@@ -449,13 +449,13 @@ def evaluate(
         if error.file is None:
             error.file = loaded.filename
         raise
-    leaves: dict[str, tuple] | None = {} if trace else None
+    leaves: dict[str, Node] | None = {} if trace else None  # printed path -> the Node printed there
     if plugin is None or plugin.root == pack.root:  # a plugin whose object is the Pod (k8s-array) prints as one
         pod = render_pod(evaluation.document, leaves)
     else:
         pod = render_node(evaluation.document, plugin.root, (), leaves)
-    owners = {path: source for path, (source, _) in (leaves or {}).items()}
-    owner_rules = {path: rule for path, (_, rule) in (leaves or {}).items()}
+    owners = {path: node.source for path, node in (leaves or {}).items()}
+    owner_rules = {path: node.rule for path, node in (leaves or {}).items()}
     result_trace = Trace(pack.name, pack.digest, evaluation.sources, evaluation.events, owners, pod, owner_rules)
     result_trace.provenance = functools.partial(_provenance, pack, loaded, evaluation.context, evaluation.vars)
     return Result(pod, result_trace, pack, loaded)

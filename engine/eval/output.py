@@ -8,8 +8,8 @@ and maps are omitted; quantities in canonical form; map keys sorted; list order 
 Server-side defaulting (``dnsPolicy``, ``terminationMessagePath`` ...) is not applied: podeval shows what Flyte
 sends, not what admission adds.
 
-The same walk records, for every leaf it prints (a scalar, or an empty object that is kept), the source of the
-Node it came from: that is ``trace.owners``.
+The same walk records, for every leaf it prints (a scalar, or an empty object that is kept), the Node it came from
+by the leaf's printed path (``owners``): their sources are ``trace.owners``, their rules ``trace.owner_rules``.
 """
 
 from __future__ import annotations
@@ -48,17 +48,18 @@ def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict 
         return value
     fields = table.fields if table is not None else _NO_FIELDS
     result: dict = {}
-    extend = paths.extend
+    suffix = paths.name_suffix
     for name in sorted(value):
         child = value[name]
         slot = fields.get(name)
-        child_path = extend(path, name) if owners is not None else ""  # paths are for the owners only
+        # paths are for the owners only; ``path + name_suffix(name)`` is ``paths.extend(path, name)``
+        child_path = (path + suffix(name) if path else paths.extend(path, name)) if owners is not None else ""
         if slot is not None and slot.python_types:  # a plain scalar field, the most common: _render_field inlined
             leaf = child.value
             if leaf is None or (not slot.ptr and slot.omitempty and is_zero(leaf)):
                 continue
             if owners is not None:
-                owners[child_path] = (child.source, child.rule)
+                owners[child_path] = child
             if type(leaf) is float and slot.kind == "int" and leaf.is_integer():
                 leaf = int(leaf)  # a whole number from a protobuf Struct (a plugin's custom): Go holds an int
             result[name] = leaf
@@ -67,7 +68,7 @@ def _render_object(node: Node, table: TypeTable | None, path: str, owners: dict 
         if rendered is not _MISSING:
             result[name] = rendered
     if not result and owners is not None and path:
-        owners[path] = (node.source, node.rule)
+        owners[path] = node
     return result
 
 
@@ -91,15 +92,12 @@ def _render_field(node: Node, slot: Slot | None, path: str, owners: dict | None)
                 return [_render_object(item, slot.type, "", None) for item in value]
             elem = slot.item.kind
             return [_leaf(item, elem, "", None) for item in value]
-        segments = paths.item_segments(slot.spec, value, node_key)
+        suffixes = paths.item_suffixes(slot.spec, value, node_key)  # path + suffix: paths.extend(path, segment)
         if slot.elem_is_type:
             table = slot.type
-            return [
-                _render_object(item, table, paths.extend(path, segment), owners)
-                for segment, item in zip(segments, value)
-            ]
+            return [_render_object(item, table, path + suffix, owners) for suffix, item in zip(suffixes, value)]
         elem = slot.item.kind
-        return [_leaf(item, elem, paths.extend(path, segment), owners) for segment, item in zip(segments, value)]
+        return [_leaf(item, elem, path + suffix, owners) for suffix, item in zip(suffixes, value)]
     if kind == "map":
         if not isinstance(value, dict) or (not value and slot.omitempty):
             return _MISSING
@@ -125,19 +123,19 @@ def _render_untyped(node: Node, path: str, owners: dict | None) -> Any:
     if isinstance(value, dict):
         if not value:
             if owners is not None:
-                owners[path] = (node.source, node.rule)
+                owners[path] = node
             return {}
         return {key: _render_untyped(value[key], paths.extend(path, key), owners) for key in sorted(value)}
     if isinstance(value, list):  # a list the schema does not know: items by index
         return [_render_untyped(item, paths.extend(path, index), owners) for index, item in enumerate(value)]
     if owners is not None:
-        owners[path] = (node.source, node.rule)
+        owners[path] = node
     return value
 
 
 def _leaf(node: Node, kind: str, path: str, owners: dict | None) -> Any:
     if owners is not None:
-        owners[path] = (node.source, node.rule)
+        owners[path] = node
     if kind == "quantity":
         return _quantity(node.value)
     if kind == "int" and isinstance(node.value, float) and node.value.is_integer():
@@ -155,7 +153,7 @@ def render_pod(document: Node, owners: dict | None) -> dict:
         if node is not None:
             pod[field] = node.value
             if owners is not None:
-                owners[field] = (node.source, node.rule)
+                owners[field] = node
     pod["metadata"] = (
         _render_object(metadata_node, type_table("ObjectMeta"), "metadata", owners) if metadata_node else {}
     )

@@ -169,16 +169,26 @@ def extend(text: str, segment: Segment) -> str:
     """The printed path one segment further: ``extend(render(p), s) == render(p + (s,))``, so that a walker can
     print as it descends instead of printing every path from its root."""
     if isinstance(segment, str):
-        return text + _name_text(segment) if text else _name_text(segment).lstrip(".")
+        return text + name_suffix(segment) if text else name_suffix(segment).lstrip(".")
     if isinstance(segment, Key):
         return text + str(segment)
     return f"{text}[{segment}]"
 
 
+def item_suffixes(spec, items: list, key_of=_dict_key) -> list[str]:
+    """What each item's segment (``item_segments``) adds to the printed path of its list: ``[0]``,
+    ``[name=primary]``; ``extend(text, segment) == text + suffix`` (a walker that prints every item's path, such as
+    the renderer's owners, appends these instead of calling ``extend`` per item)."""
+    return [
+        f"[{segment}]" if type(segment) is int else _key_text(segment) for segment in item_segments(spec, items, key_of)
+    ]
+
+
 @lru_cache(maxsize=4096)
-def _name_text(name: str) -> str:
+def name_suffix(name: str) -> str:
     """A field name or map key as it follows a path: ``.name``, or ``["app.kubernetes.io/name"]`` (field names and
-    most keys repeat from one path to the next, hence the cache)."""
+    most keys repeat from one path to the next, hence the cache): ``extend(text, name) == text + name_suffix(name)``
+    for a ``text`` that is not empty."""
     return f".{name}" if _IDENTIFIER.match(name) else f"[{_quote(name)}]"
 
 
