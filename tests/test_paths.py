@@ -199,3 +199,41 @@ def test_item_suffixes_are_what_extend_appends(names, field):
     spec = k8s_schema.field("Container" if field != "tolerations" else "PodSpec", field)
     expected = [paths.extend("spec.x", segment) for segment in paths.item_segments(spec, items)]
     assert ["spec.x" + suffix for suffix in paths.item_suffixes(spec, items)] == expected
+
+
+def test_a_checker_prints_keyed_item_paths_only_for_problems(tmp_path):
+    """The checker builds every list item's path with a deferred segment (``spelling.lazy_item_segments``) and
+    prints it by key when a problem is reported: repeated keys by occurrence, the first of a duplicate by key."""
+    scenario = {
+        "task": {"container": {"image": "app:1"}},
+        "execution": {"namespace": "ns", "podName": "p-n0-0"},
+        "podTemplates": [
+            {
+                "metadata": {"name": "t", "namespace": "ns"},
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": "a", "image": "x"},
+                            {
+                                "name": "b",
+                                "image": "y",
+                                "env": [{"name": "X", "value": 1}, {"name": "X", "value": {"a": 1}}],
+                                "volumeMounts": [{"name": "nope", "mountPath": "/m"}],
+                            },
+                            {"name": "a", "image": "z"},
+                        ]
+                    }
+                },
+            }
+        ],
+    }
+    with pytest.raises(engine.InputError) as caught:
+        engine.evaluate(scenario)
+    spec = "podTemplates[0].template.spec"
+    assert [problem.path for problem in caught.value.problems] == [
+        f"{spec}.containers[name=b].env[name=X].value",
+        f"{spec}.containers[name=b].env[name=X#2].value",
+        f"{spec}.containers[name=a#2].name",
+        f"{spec}.containers[name=b].volumeMounts[mountPath=/m].name",
+    ]
+    assert f"(first at {spec}.containers[name=a])" in caught.value.problems[2].message

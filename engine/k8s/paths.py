@@ -22,8 +22,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_NEEDS_QUOTES = re.compile(r'[#\]="\[]')
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")  # \Z: a trailing newline is not a name
+_NEEDS_QUOTES = re.compile(r'[#\]="\[\x00-\x1f\x7f]')
 
 
 class Key(NamedTuple):
@@ -69,8 +69,9 @@ def _key_text(key: Key) -> str:
 
 
 def _key_value(value: str) -> str:
-    # a value holding `#`, `]`, `=`, `[` or a quote is printed as a JSON string, so that `FOO#2` (a valid env var
-    # name) never reads as the second `FOO`, and `a=b` never as a second key field
+    # a value holding `#`, `]`, `=`, `[`, a quote or a control character (a newline) is printed as a JSON string, so
+    # that `FOO#2` (a valid env var name) never reads as the second `FOO`, `a=b` never as a second key field, and
+    # every printed path reads back (`parse`)
     return _quote(value) if _NEEDS_QUOTES.search(value) or not value else value
 
 
@@ -140,21 +141,51 @@ def item_segments(spec, items: list, key_of=_dict_key) -> list[Segment]:
 _new_key = tuple.__new__  # a Key from its four fields, without NamedTuple's __new__ (the hot path below)
 
 
-def _single_key_segments(key_field: str, items: list, key_of) -> list[Segment]:
+def _single_key_segments(key_field: str, items: list, key_of, keyed=None, indexed=None) -> list:
     """``item_segments`` for a list keyed by one field (most of them): an item's occurrence is the number of items
-    so far with the same value."""
-    segments: list[Segment] = []
+    so far with the same value. ``keyed(field, value, occurrence)`` and ``indexed(index)`` make what is listed for
+    each item (default: the segments themselves; ``item_suffixes``: their printed text)."""
+    segments: list = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         value = key_of(item, key_field)
         if value is None or value == "":
-            segments.append(index)
+            segments.append(index if indexed is None else indexed(index))
             continue
         text = str(value)
         occurrence = seen.get(text, 0) + 1
         seen[text] = occurrence
-        segments.append(_new_key(Key, (key_field, text, occurrence, ())))
+        if keyed is None:
+            segments.append(_new_key(Key, (key_field, text, occurrence, ())))
+        else:
+            segments.append(keyed(key_field, text, occurrence))
     return segments
+
+
+@lru_cache(maxsize=4096)
+def _single_key_text(key_field: str, value: str, occurrence: int) -> str:
+    return _key_text(_new_key(Key, (key_field, value, occurrence, ())))
+
+
+@lru_cache(maxsize=256)
+def _index_text(index: int) -> str:
+    return f"[{index}]"
+
+
+class ItemSegment(tuple):
+    """A list item's segment worked out only when a path holding it is printed: ``(segments, index)``, where
+    ``segments()`` returns the list's ``item_segments`` (made on the first call). A checker walks every item of
+    every list with its path, and prints the paths of the few that have a problem (``spelling.lazy_item_segments``)."""
+
+    __slots__ = ()
+
+    def resolve(self) -> Segment:
+        return self[0]()[self[1]]
+
+
+def resolved(path: Path) -> Path:
+    """``path`` with its ``ItemSegment``s worked out (for code that looks at the segments themselves)."""
+    return tuple(segment.resolve() if type(segment) is ItemSegment else segment for segment in path)
 
 
 def render(path: Path) -> str:
@@ -172,6 +203,8 @@ def extend(text: str, segment: Segment) -> str:
         return text + name_suffix(segment) if text else name_suffix(segment).lstrip(".")
     if isinstance(segment, Key):
         return text + str(segment)
+    if type(segment) is ItemSegment:
+        return extend(text, segment.resolve())
     return f"{text}[{segment}]"
 
 
@@ -179,9 +212,11 @@ def item_suffixes(spec, items: list, key_of=_dict_key) -> list[str]:
     """What each item's segment (``item_segments``) adds to the printed path of its list: ``[0]``,
     ``[name=primary]``; ``extend(text, segment) == text + suffix`` (a walker that prints every item's path, such as
     the renderer's owners, appends these instead of calling ``extend`` per item)."""
-    return [
-        f"[{segment}]" if type(segment) is int else _key_text(segment) for segment in item_segments(spec, items, key_of)
-    ]
+    key_fields = list_keys(spec)
+    if len(key_fields) == 1:  # the common case: the texts made directly, no Key made per item
+        return _single_key_segments(key_fields[0], items, key_of, _single_key_text, _index_text)
+    segments = item_segments(spec, items, key_of)
+    return [_index_text(segment) if type(segment) is int else _key_text(segment) for segment in segments]
 
 
 @lru_cache(maxsize=4096)

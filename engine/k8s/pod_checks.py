@@ -10,7 +10,7 @@ from typing import Any
 
 from . import k8s_schema, quantity, spelling
 from . import paths as _paths
-from .spelling import item_segments, snake
+from .spelling import lazy_item_segments, snake
 
 
 def _check_pod_spec(checker: Any, spec: dict, path: tuple, where: tuple, raw: dict) -> None:
@@ -20,7 +20,7 @@ def _check_pod_spec(checker: Any, spec: dict, path: tuple, where: tuple, raw: di
         raw_items = raw.get(field) or raw.get(snake(field)) or []
         raw_key = field if field in raw else snake(field)
         for segment, index, item in zip(
-            item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)), items
+            lazy_item_segments(k8s_schema.field("PodSpec", field), items), range(len(items)), items
         ):
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name:
@@ -43,7 +43,7 @@ def _check_pod_spec(checker: Any, spec: dict, path: tuple, where: tuple, raw: di
     volume_names: dict[str, tuple] = {}
     volumes = spec.get("volumes") or []
     volumes_spec = k8s_schema.field("PodSpec", "volumes")
-    for segment, index, volume in zip(item_segments(volumes_spec, volumes), range(len(volumes)), volumes):
+    for segment, index, volume in zip(lazy_item_segments(volumes_spec, volumes), range(len(volumes)), volumes):
         name = volume.get("name") if isinstance(volume, dict) else None
         if not isinstance(name, str) or not name:
             continue
@@ -77,13 +77,13 @@ def _check_volume_mounts(checker: Any, spec: dict, volumes: dict, path: tuple, w
         raw_key = field if field in raw else snake(field)
         list_spec = k8s_schema.field("PodSpec", field)
         mounts_spec = k8s_schema.field(list_spec.elem, "volumeMounts") if list_spec is not None else None
-        for segment, index, item in zip(item_segments(list_spec, items), range(len(items)), items):
+        for segment, index, item in zip(lazy_item_segments(list_spec, items), range(len(items)), items):
             mounts = item.get("volumeMounts") if isinstance(item, dict) else None
             if not isinstance(mounts, list):
                 continue
             mounts_path = path + (field, segment, "volumeMounts")
             for mount_segment, mount_index, mount in zip(
-                item_segments(mounts_spec, mounts), range(len(mounts)), mounts
+                lazy_item_segments(mounts_spec, mounts), range(len(mounts)), mounts
             ):
                 name = mount.get("name") if isinstance(mount, dict) else None
                 if not isinstance(name, str) or not name or name in volumes:

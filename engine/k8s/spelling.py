@@ -37,6 +37,22 @@ def item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> list:
     return _paths.item_segments(spec, items, _input_key)
 
 
+def lazy_item_segments(spec: k8s_schema.FieldSpec | None, items: list) -> Any:
+    """``item_segments`` worked out only if a path holding one of them is printed (``paths.ItemSegment``): for a
+    checker that builds every item's path and prints few. ``items`` must not change afterwards."""
+    if not _paths.list_keys(spec):
+        return range(len(items))  # by index: nothing to work out
+    found: list = []
+
+    def segments() -> list:
+        if not found:
+            found.append(item_segments(spec, items))
+        return found[0]
+
+    new = tuple.__new__
+    return [new(_paths.ItemSegment, (segments, index)) for index in range(len(items))]
+
+
 def _input_key(item: object, key_field: str) -> object:
     if not isinstance(item, dict):
         return None

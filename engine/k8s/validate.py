@@ -46,7 +46,7 @@ from .names import (
 )
 from .pod_checks import TYPE_CHECKS
 from .problems import MAX_PROBLEMS, Problems, TooManyProblems, raise_together
-from .spelling import camel, from_model, item_segments, snake
+from .spelling import camel, from_model, lazy_item_segments, snake
 from .walker import PYTHON_TYPES, type_table
 
 # The checker's parts, as the modules that read Kubernetes objects import them (with the checker, from here).
@@ -157,7 +157,7 @@ class K8sChecker:
             items = [from_model(item) for item in value]
             result = []
             elem_types = () if spec.elem_is_type else PYTHON_TYPES.get(spec.elem or "string", ())
-            for segment, index, item in zip(item_segments(spec, items), range(len(items)), items):
+            for segment, index, item in zip(lazy_item_segments(spec, items), range(len(items)), items):
                 if type(item) in elem_types:  # a plain scalar of the right type
                     result.append(item)
                     continue
@@ -332,6 +332,7 @@ class K8sChecker:
         primary = self.context.primary
         if primary is None or len(path) < 2:
             return None
+        path = _paths.resolved(path)
         for index, segment in enumerate(path[:-1]):
             if (
                 isinstance(segment, _paths.Key)
