@@ -6,6 +6,7 @@ defaults, platform limits and the GPU resource name. Registered, like every tran
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ..k8s import paths as _paths
@@ -65,9 +66,11 @@ def _append_env_items(ctx: Context, env: list[dict], note: str | None) -> None:
         current = list(children["env"].value) if "env" in children and isinstance(children["env"].value, list) else []
         seen: dict = {}  # name -> items of that name so far (a repeated name is env[name=X#2] in the trace)
         if ctx.tracing:
-            for node in current:
-                if isinstance(node.value, dict) and node.value.get("name") is not None:
-                    seen[node.value["name"].value] = seen.get(node.value["name"].value, 0) + 1
+            seen = Counter(
+                name.value
+                for node in current
+                if isinstance(node.value, dict) and (name := node.value.get("name")) is not None
+            )
         for item in env:
             current.append(wrap(item, ctx.source, ctx.rule))
             if ctx.tracing:
