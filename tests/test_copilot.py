@@ -452,3 +452,25 @@ def test_storage_and_logger_files_of_propeller_configmap_reach_the_co_pilot_comm
     bad.write_text(yaml.safe_dump({**configmap, "data": {**files, "logger.yaml": "logger:\n  level: loud\n"}}))
     assert main(["render", str(task), "--propeller-config", str(bad)]) == 2
     assert "propeller.logger.level: expected a whole number" in capsys.readouterr().err
+
+
+@needs_flyteidl
+def test_the_storage_section_is_decoded_weakly_as_mapstructure_does():
+    """flytestdlib decodes its sections with WeaklyTypedInput (config/viper/viper.go:476 at 89cf9cc): a bool in
+    ``stow.config`` (``map[string]string``, storage/config.go:90-93) becomes "1", the string "true" where a bool is
+    wanted is true (flyte's sandbox manifest writes ``disable_ssl: true``)."""
+    data = scenario()
+    data["propeller"] = {
+        "config": {
+            "plugins": {"k8s": {}},
+            "storage": {
+                "type": "stow",
+                "enable-multicontainer": "true",
+                "stow": {"kind": "s3", "config": {"disable_ssl": True, "region": "us-east-1"}},
+            },
+        }
+    }
+    command_line = init(engine.evaluate(data).pod, "flyte-copilot-downloader")["command"]
+    assert "--storage.enable-multicontainer" in command_line
+    at = command_line.index("disable_ssl=1")
+    assert command_line[at - 1] == "--storage.stow.config"

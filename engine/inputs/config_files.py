@@ -20,9 +20,11 @@ from .config_positions import ConfigFile
 #: the ConfigMap keys that end so are its config files; other keys are not read
 CONFIG_GLOB_SUFFIX = ".yaml"
 #: top-level sections that make a file a whole config file (not podeval's shorthand, the bare plugins.k8s section):
-#: the plugins, Flyte 2's executor section, flytestdlib's storage and logger sections (storage.yaml, logger.yaml of
-#: FlytePropeller's ConfigMap: each a file of the config folder)
-WHOLE_CONFIG_SECTIONS = ("plugins", "executor", "storage", "logger")
+#: the plugins, and Flyte 2's executor section (a file of its own is one of the config folder's files)
+WHOLE_CONFIG_SECTIONS = ("plugins", "executor")
+#: sections that make a file a whole config file when they are all it has: flytestdlib's storage and logger
+#: (storage.yaml, logger.yaml of FlytePropeller's ConfigMap; a Helm values file has a ``storage`` key among others)
+STDLIB_ONLY_SECTIONS = ("storage", "logger")
 
 
 def _is_configmap(value: Any) -> bool:
@@ -99,7 +101,9 @@ def _plain_file(path: str, document: Document, options: dict) -> ConfigFile:
             hint="plugins: {k8s: {default-cpus: 500m, ...}}",
         )
     keys = [k for k in value if isinstance(k, str)]
-    if any(k.lower() in WHOLE_CONFIG_SECTIONS for k in keys):
+    if any(k.lower() in WHOLE_CONFIG_SECTIONS for k in keys) or (
+        keys and all(k.lower() in STDLIB_ONLY_SECTIONS for k in keys)
+    ):
         return ConfigFile(value, path, document)
     if any(k.lower() in options for k in keys) or not options:
         return ConfigFile(value, path, document, bare=True)  # podeval's shorthand: the plugins.k8s section itself

@@ -37,7 +37,8 @@ from typing import Any
 
 from ..documents.yamlio import format_path
 from ..errors import InputError
-from ..pack.plugin_options import Loader
+from ..k8s import k8s_schema
+from ..pack.plugin_options import NOT_DECODED, Loader, weakly_decoded
 from .config_positions import ConfigFile, OptionDocument, Warning_, Where
 from .scenario_shape import EXECUTOR_SECTION, SCENARIO_SHAPE, raw_path
 from .viper import case_warnings, option_type, struct_case, viper_settings
@@ -256,6 +257,31 @@ def struct_key(key: str, shape: Any) -> str:
     if not isinstance(shape, dict) or key in shape:
         return key
     return next((name for name in shape if name.lower() == str(key).lower()), key)
+
+
+_WEAK_SPECS = {
+    "str": k8s_schema.FieldSpec(kind="string", ptr=False),
+    "bool": k8s_schema.FieldSpec(kind="bool", ptr=False),
+    "int": k8s_schema.FieldSpec(kind="int", ptr=False),
+}
+
+
+def weakly_typed(value: Any, shape: Any) -> Any:
+    """A flytestdlib section as mapstructure decodes it with WeaklyTypedInput (flytestdlib/config/viper/viper.go:476 at
+    89cf9cc), by the scenario's shape of it: a bool or number where a string is wanted becomes its text (``true`` ->
+    ``"1"``), ``"true"`` where a bool is wanted true, and so on, a ``map`` (``map[string]string``, such as
+    ``storage.stow.config``) value by value; a value it cannot convert is left for the scenario's check to refuse."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return value
+        return {key: weakly_typed(item, shape.get(key)) for key, item in value.items()}
+    if shape == "map" and isinstance(value, dict):
+        return {key: weakly_typed(item, "str") for key, item in value.items()}
+    spec = _WEAK_SPECS.get(shape) if isinstance(shape, str) else None
+    if spec is None or value is None:
+        return value
+    decoded = weakly_decoded(value, spec)
+    return value if decoded is NOT_DECODED else decoded
 
 
 def struct_keys(value: Any, shape: Any) -> Any:

@@ -22,7 +22,7 @@ from ..k8s.validate import (
     type_hint,
 )
 from ..pack import plugin_options
-from .propeller_config import struct_keys
+from .propeller_config import struct_keys, weakly_typed
 from .scenario_shape import (
     _BOOL,
     _CONTEXTS,
@@ -348,9 +348,10 @@ def lift_config_sections(normaliser: Normaliser, data: dict, raw: Any) -> None:
         if key is not None and section not in (data.get("propeller") or {}):
             where = raw_path(raw, ("propeller",)) + ("config", key)
             shape = SCENARIO_SHAPE["propeller"][section]
-            # mapstructure matches the section's keys to its struct's fields without regard to case
+            # mapstructure matches the section's keys to its struct's fields without regard to case, and decodes
+            # its values weakly (a bool where a string is wanted ...)
             data.setdefault("propeller", {})[section] = normaliser.shape(
-                struct_keys(config[key], shape), shape, ("propeller", section), where
+                weakly_typed(struct_keys(config[key], shape), shape), shape, ("propeller", section), where
             )
 
 
