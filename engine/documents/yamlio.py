@@ -66,8 +66,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable
 from functools import lru_cache, partial
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -254,6 +256,17 @@ def _document_start(stream: _Stream, index: int) -> tuple[int | None, int | None
         loader.dispose()
     loc = stream.loc(index)
     return (loc[0] + 1, loc[1] + 1) if loc else (None, None)
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of an input file the user names (``-``: standard input); a file that cannot be read is an
+    ``InputError`` (``unreadable``, exit 2)."""
+    try:
+        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
+        ) from None
 
 
 def load_documents(data: str | bytes, filename: str = "<input>", *, limits: Limits = DEFAULT_LIMITS) -> list[Document]:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..documents.yamlio import load_documents
+from ..documents.yamlio import load_documents, read_input
 from ..errors import InputError
 from ..pack.rules import load_rules
 from .config_files import read_files
@@ -25,13 +25,7 @@ from .task_template_files import TemplateFile, is_registered_task, read_template
 
 def read_yaml_documents(path: str) -> list:
     """The documents of a YAML file (``-`` for stdin), each a ``yamlio.Document`` (values and positions)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
-        ) from None
-    return load_documents(data, path)
+    return load_documents(read_input(path), path)
 
 
 def read_yaml_file(path: str) -> Any:
@@ -39,20 +33,11 @@ def read_yaml_file(path: str) -> Any:
     return documents[0] if len(documents) == 1 else documents
 
 
-def read_bytes(path: str) -> bytes:
-    try:
-        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
-        ) from None
-
-
 def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
     """FlytePropeller's config files given on the command line, loaded as FlytePropeller loads them
     (``engine.inputs.propeller_config``): an ``engine.inputs.propeller_config.Loaded``."""
     pack = load_rules(rules)
-    return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_bytes), pack)
+    return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_input), pack)
 
 
 #: what ``load_cli_scenario`` reads of the command line besides the scenario, with the value a flag has when not
@@ -96,7 +81,7 @@ def read_task_template(args: argparse.Namespace) -> TemplateFile:
     if args.task_template == "-":
         data = getattr(args, "task_template_stdin", None)
         if data is None:
-            data = args.task_template_stdin = read_bytes("-")
+            data = args.task_template_stdin = read_input("-")
     return read_template_file(args.task_template, getattr(args, "task_name", None), data)
 
 

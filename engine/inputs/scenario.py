@@ -22,11 +22,10 @@ are ``scenario_shape``'s, the one normalising pass ``scenario_normalise``'s (its
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..documents.yamlio import Document, load_document
+from ..documents.yamlio import Document, load_document, read_input
 from ..errors import InputError
 from ..k8s.validate import (
     Context,
@@ -108,18 +107,8 @@ def load_scenario(source: Any, *, filename: str | None = None, origins: dict | N
         return source
     document: Document | None = None
     if isinstance(source, Path) or (isinstance(source, str) and (source == "-" or _looks_like_path(source))):
-        if str(source) == "-":
-            data = sys.stdin.buffer.read()
-            filename = filename or "<stdin>"
-        else:
-            path = Path(source)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InputError(
-                    "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=str(path), hint="check the path"
-                ) from None
-            filename = filename or str(path)
+        data = read_input(str(source))
+        filename = filename or ("<stdin>" if str(source) == "-" else str(source))
         document = load_document(data, filename)
         raw = document.value
     elif isinstance(source, (str, bytes)):

@@ -9,11 +9,10 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..documents.yamlio import load_documents
+from ..documents.yamlio import load_documents, read_input
 from ..errors import InputError
 from .task_template import (
     V2_TASK_DETAILS_TEMPLATE,
@@ -43,12 +42,7 @@ def read_template_file(path: str, task_name: str | None = None, data: bytes | No
     """The TaskTemplate of `--task-template FILE` (``-``: stdin, e.g. `flytectl get task NAME --version V -o yaml |
     podeval render --task-template - ...`); ``data``: the file's bytes, when they were read already."""
     if data is None:
-        try:
-            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-        except OSError as exc:
-            raise InputError(
-                "unreadable", f"cannot read {path}: {exc.strerror or exc}", file=path, hint="check the path"
-            ) from None
+        data = read_input(path)
     if data[:2] == b"\x1f\x8b" or path.endswith((".tgz", ".tar.gz")):
         template, idl = _from_package(path, data, task_name)
         return TemplateFile(template, None, (), idl)
