@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import engine
+from engine.cli import main
 from engine.errors import FlyteBuildError, InputError
 from engine.eval.copilot import command, format_duration, parse_duration
 
@@ -415,12 +418,6 @@ def test_storage_and_logger_files_of_propeller_configmap_reach_the_co_pilot_comm
     folder (flytestdlib's storage and logger sections), so co-pilot's command line carries them, as it does when the
     scenario's propeller.config holds the whole document. viper lowercases keys (``maxDownloadMBs``); the storage
     struct's fields are matched without regard to case (mapstructure)."""
-    import json
-
-    import yaml
-
-    from engine.cli import main
-
     task = tmp_path / "task.yaml"
     task.write_text(yaml.safe_dump(scenario()))
     files = {
@@ -442,10 +439,10 @@ def test_storage_and_logger_files_of_propeller_configmap_reach_the_co_pilot_comm
         "--storage.connection.region=us-east-1",  # flytestdlib's default: the file does not set it
     ):
         assert expected in command_line
-    whole = scenario()
-    whole["propeller"] = {"config": {"plugins": {"k8s": {"co-pilot": {"image": "copilot:1"}}}}}
+    whole = scenario()  # the same files as one config document in the scenario
+    whole["propeller"] = {"config": {}}
     for text in files.values():
-        whole["propeller"]["config"].update(yaml.safe_load(text) if "plugins" not in text else {})
+        whole["propeller"]["config"].update(yaml.safe_load(text))
     assert init(engine.evaluate(whole).pod, "flyte-copilot-downloader")["command"] == command_line
 
     bad = tmp_path / "bad.yaml"

@@ -229,9 +229,10 @@ def _top_sections(
     executor = settings.get("executor")
     for key, value in (executor if isinstance(executor, dict) else {}).items():
         # mapstructure: the struct's field whose json name matches without regard to case; an unknown key as written
-        name = next((n for n in EXECUTOR_SECTION if n.lower() == key.lower()), None)
-        written = [f.written(("executor", key)) for f in reversed(files)]
-        name = name or next((w[1] for w in written if len(w) == 2), key)
+        name = struct_key(key, EXECUTOR_SECTION)
+        if name not in EXECUTOR_SECTION:
+            written = [f.written(("executor", key)) for f in reversed(files)]
+            name = next((w[1] for w in written if len(w) == 2), key)
         loaded.executor[name] = value
         if executor_origins.get(key):
             loaded.executor_origins[name] = executor_origins[key]
