@@ -1,7 +1,5 @@
 """``python -m engine`` is ``podeval``."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

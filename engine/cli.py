@@ -11,13 +11,14 @@ Imports are kept off the path that does not need them: ``podeval render`` must s
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, cli_tools
 from .cli_args import add_jobs_option, add_scenario_inputs, check_writable, scenario_files, scenario_loader
@@ -420,5 +421,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console() -> NoReturn:
+    """The ``podeval`` executable (and ``python -m engine``): ``main``, then exit.
+
+    Before exiting, every object is moved to the collector's permanent generation (``gc.freeze``): the interpreter's
+    final collection then has nothing to traverse. Its walk over every object the imports made (code, functions,
+    schema tables) was a sixth of a cold ``podeval render`` (benchmarks/RESULTS.md, "cold start"); the process is
+    ending, so nothing it would free matters. Output is already written and ``atexit`` handlers still run.
+    ``main`` itself leaves the collector alone: tests and tools call it many times in one process."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

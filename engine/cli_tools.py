@@ -23,7 +23,6 @@ from .inputs.cli_inputs import (
     read_propeller_config,
     read_yaml_documents,
 )
-from .inputs.podtemplate_files import read_pod_template_file
 from .inputs.scenario import load_scenario
 from .pack.rules import load_rules
 from .render.text import count, format_explain
@@ -205,6 +204,8 @@ def _normalised(part: str, path: str | list, rules: Any = "flyte-v1") -> Any:
         return {
             key: value for key, value in loaded.data["propeller"].items() if key in ("config", "plugins", "executor")
         }
+
+    from .inputs.podtemplate_files import read_pod_template_file  # start-up: corpus commands given templates
 
     found = read_pod_template_file(path, read_yaml_documents(path))
     origins = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cli import main
+from engine.cli import console, main
 
 EXAMPLE_3 = "examples/flyte-docs/example-3.yaml"
 
@@ -42,6 +44,25 @@ def test_render_json_and_trace_file(capsys, repo_root, tmp_path):
     assert json.loads(out)["kind"] == "Pod"
     trace = json.loads(trace_file.read_text())
     assert trace["owners"]["metadata.labels.label_1"] == "compile-time"
+
+
+def test_the_executable_exits_with_mains_code_and_leaves_the_collector_working(monkeypatch, capsys, repo_root):
+    """``podeval`` (the console script) and ``python -m engine`` are ``console``: ``main``'s exit code, after
+    ``gc.freeze`` (the final collection has nothing to walk); the collector still runs for what comes after."""
+    (script,) = importlib.metadata.entry_points(group="console_scripts", name="podeval")
+    assert script.value == "engine.cli:console"
+    for argv, expected in (
+        (["podeval", "render", str(repo_root / EXAMPLE_3)], 0),
+        (["podeval", "render", "nope.yaml"], 2),
+    ):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as done:
+            console()
+        assert done.value.code == expected
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        gc.unfreeze()  # give this test process its objects back
+    out, err = capsys.readouterr()
+    assert "kind: Pod" in out and "nope.yaml" in err
 
 
 def test_render_reads_stdin(repo_root):

@@ -11,16 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..documents.yamlio import load_documents, read_input
 from ..errors import InputError
 from ..pack.rules import load_rules
-from .config_files import read_files
-from .podtemplate_files import read_pod_template_file
 from .propeller_config import load
 from .scenario import load_scenario
-from .task_template_files import TemplateFile, is_registered_task, read_template_file
+
+if TYPE_CHECKING:
+    from .task_template_files import TemplateFile
 
 
 def read_yaml_documents(path: str) -> list:
@@ -36,6 +36,8 @@ def read_yaml_file(path: str) -> Any:
 def read_propeller_config(paths: list, rules: Any, configmap: str | None = None) -> Any:
     """FlytePropeller's config files given on the command line, loaded as FlytePropeller loads them
     (``engine.inputs.propeller_config``): an ``engine.inputs.propeller_config.Loaded``."""
+    from .config_files import read_files  # start-up: only with --propeller-config or --cluster
+
     pack = load_rules(rules)
     return load(read_files(list(paths), configmap=configmap, pack=pack, read=read_input), pack)
 
@@ -82,6 +84,8 @@ def read_task_template(args: argparse.Namespace) -> TemplateFile:
         data = getattr(args, "task_template_stdin", None)
         if data is None:
             data = args.task_template_stdin = read_input("-")
+    from .task_template_files import read_template_file  # start-up: only with --task-template
+
     return read_template_file(args.task_template, getattr(args, "task_name", None), data)
 
 
@@ -176,6 +180,8 @@ def load_cli_scenario(args: argparse.Namespace, source: str | Path | dict | None
 def load_corpus_entry(args: argparse.Namespace, source: str | Path) -> Any:
     """A file of a corpus (``podeval migrate-report``): a scenario, or a registered task (a TaskTemplate file, as
     ``--task-template`` reads it), with the separate files of ``args`` laid over it."""
+    from .task_template_files import is_registered_task  # start-up: only for corpus commands
+
     if is_registered_task(source):
         return load_cli_scenario(argparse.Namespace(**{**vars(args), "task_template": str(source), "task_name": None}))
     return load_cli_scenario(args, source)
@@ -257,6 +263,8 @@ def _add_pod_templates(paths: list, base: dict, origins: dict, *, verbose: bool)
     """``--pod-templates FILE...``: every PodTemplate of the files, after those the scenario has."""
     templates: list = list(base.get("podTemplates") or [])
     origins.pop(("podTemplates",), None)
+    from .podtemplate_files import read_pod_template_file  # start-up: only with --pod-templates
+
     for path in paths:
         found = read_pod_template_file(path, read_yaml_documents(path))
         for item, document, where in found.items:
