@@ -426,7 +426,7 @@ def console() -> NoReturn:
 
     Before exiting, every object is moved to the collector's permanent generation (``gc.freeze``): the interpreter's
     final collection then has nothing to traverse. Its walk over every object the imports made (code, functions,
-    schema tables) was a sixth of a cold ``podeval render`` (benchmarks/RESULTS.md, "cold start"); the process is
+    schema tables) was about a tenth of a cold ``podeval render`` (benchmarks/RESULTS.md, "cold start"); the process is
     ending, so nothing it would free matters. Output is already written and ``atexit`` handlers still run.
     ``main`` itself leaves the collector alone: tests and tools call it many times in one process."""
     code = main()

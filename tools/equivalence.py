@@ -33,8 +33,9 @@ revision git does not know, an engine imported from the wrong tree).
 * ``corpus/``: N scenarios (default 1,000) made by benchmarks/corpus.py with the seed (default 0): the benchmark
   corpus. ``benchmarks/corpus.py DIR --count 1 --first I --seed S`` writes scenario I again to look at it.
 
-A scenario file is run as ``podeval render FILE [ARGS]`` (the ``podeval`` entry point named in the engine tree's
-pyproject.toml, called in-process with stdout and stderr captured, from the scenario's folder so that file names in
+A scenario file is run as ``podeval render FILE [ARGS]`` (``main(argv) -> int`` of the module holding the ``podeval``
+entry point named in the engine tree's pyproject.toml: the entry point itself may exit the process, as
+``engine.cli.console`` does; called in-process with stdout and stderr captured, from the scenario's folder so that file names in
 messages are relative), again with ``--trace FILE``, and, when a Pod was built, as ``podeval trace FILE [ARGS]
 -o managed-fields``. ``OUT/snapshot.jsonl`` has one JSON object per scenario, sorted by name, with these keys (a
 key is left out when it does not apply):
@@ -222,14 +223,14 @@ def _import_file(name: str, path: Path) -> Any:
     return module
 
 
-def _entry_point(engine_root: Path) -> tuple[str, str]:
-    """``(module, function)`` of the ``podeval`` script declared in the tree's pyproject.toml."""
+def _entry_point(engine_root: Path) -> str:
+    """The module of the ``podeval`` script declared in the tree's pyproject.toml."""
     text = (engine_root / "pyproject.toml").read_text(encoding="utf-8")
     section = re.search(r"^\[project\.scripts\]\s*$(.*?)(?=^\[|\Z)", text, re.MULTILINE | re.DOTALL)
     found = section and re.search(r'^podeval\s*=\s*"([\w.]+):(\w+)"', section.group(1), re.MULTILINE)
     if not found:
         raise Refused(f"{engine_root}/pyproject.toml declares no `podeval` script under [project.scripts]")
-    return found.group(1), found.group(2)
+    return found.group(1)
 
 
 # set in the parent before the workers fork: the engine's `podeval` main, its tree, the conformance harness
@@ -247,8 +248,10 @@ def _load_engine(engine_root: Path) -> Any:
     if any(name == "engine" or name.startswith("engine.") for name in sys.modules):
         raise Refused("the engine is already imported; run the snapshot in a new process")
     engine = importlib.import_module("engine")  # the engine of --engine, chosen at run time
-    module, function = _entry_point(engine_root)
-    _cli = getattr(importlib.import_module(module), function)
+    module = importlib.import_module(_entry_point(engine_root))
+    _cli = getattr(module, "main", None)  # not the script: engine.cli.console exits the process (gc.freeze, sys.exit)
+    if _cli is None:
+        raise Refused(f"{module.__name__}, the module of the `podeval` script, has no main(argv) to call per scenario")
     _engine_root = engine_root
     _check_modules()
     return engine

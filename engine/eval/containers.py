@@ -6,7 +6,6 @@ defaults, platform limits and the GPU resource name. Registered, like every tran
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from ..k8s import paths as _paths
@@ -61,16 +60,17 @@ def _append_env_items(ctx: Context, env: list[dict], note: str | None) -> None:
     if not env:
         return
 
+    appended = frozenset(item["name"] for item in env) if ctx.tracing else frozenset()
+
     def add(container: Node, path: tuple, field: str) -> Node:
         children = dict(container.value)
         current = list(children["env"].value) if "env" in children and isinstance(children["env"].value, list) else []
         seen: dict = {}  # name -> items of that name so far (a repeated name is env[name=X#2] in the trace)
-        if ctx.tracing:
-            seen = Counter(
-                name.value
-                for node in current
-                if isinstance(node.value, dict) and (name := node.value.get("name")) is not None
-            )
+        if ctx.tracing:  # only the names appended here are counted: the others are never looked up
+            for node in current:
+                value = node.value
+                if isinstance(value, dict) and (name := value.get("name")) is not None and name.value in appended:
+                    seen[name.value] = seen.get(name.value, 0) + 1
         for item in env:
             current.append(wrap(item, ctx.source, ctx.rule))
             if ctx.tracing:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from . import k8s_schema
@@ -20,6 +21,7 @@ def camel(name: str) -> str:
     return _SNAKE.sub(lambda m: m.group(1).upper(), name)
 
 
+@lru_cache(maxsize=1024)  # field names: a small vocabulary, asked for again in every evaluation
 def snake(name: str) -> str:
     if name.islower():  # no capital letter: nothing to change
         return name
