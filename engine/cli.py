@@ -426,8 +426,9 @@ def console() -> NoReturn:
 
     Before exiting, every object is moved to the collector's permanent generation (``gc.freeze``): the interpreter's
     final collection then has nothing to traverse. Its walk over every object the imports made (code, functions,
-    schema tables) was about a tenth of a cold ``podeval render`` (benchmarks/RESULTS.md, "cold start"); the process is
-    ending, so nothing it would free matters. Output is already written and ``atexit`` handlers still run.
+    schema tables) took some 7 ms of a cold ``podeval render``'s 100 (benchmarks/RESULTS.md, "fifth pass: cold
+    start"); the process is ending, so nothing it would free matters. Output is already written and ``atexit``
+    handlers still run.
     ``main`` itself leaves the collector alone: tests and tools call it many times in one process."""
     code = main()
     gc.freeze()
