@@ -255,3 +255,24 @@ def test_against_imports_the_revision_s_engine_from_its_worktree(tmp_path):
     assert Path(after["engine"]).resolve() == ROOT / "engine" / "__init__.py"
     assert before["scenarios"] == after["scenarios"] == 1
     assert not Path(before["engine_root"]).exists()  # the worktree is gone
+
+
+def test_an_engine_whose_script_module_has_no_main_is_refused(tmp_path):
+    """The snapshot calls ``main(argv)`` of the ``podeval`` script's module (the script itself may exit the process,
+    as engine.cli.console does); a tree whose module has none is refused with exit 2, not run."""
+    tree = tmp_path / "tree"
+    (tree / "engine").mkdir(parents=True)
+    (tree / "engine" / "__init__.py").write_text("")
+    (tree / "engine" / "cli.py").write_text("def console():\n    raise SystemExit(0)\n")
+    (tree / "pyproject.toml").write_text('[project.scripts]\npodeval = "engine.cli:console"\n')
+    done = subprocess.run(
+        [sys.executable, str(TOOL), "snapshot", str(tmp_path / "out"), "--engine", str(tree), "--corpus", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "engine.cli, the module of the `podeval` script, has no main(argv)" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import engine
-from engine.pack import pack_format, pack_schema
+from engine.pack import pack_chain, pack_format, pack_schema
 from engine.pack.pack_chain import read_chain
 from engine.pack.plugin_options import Loader
 from engine.pack.rules import collect_problems, load_rules, registries
@@ -213,7 +213,7 @@ def test_merge_patches_steps_by_id_and_rules_by_rule_id_without_changing_its_inp
         ],
     }
     before = copy.deepcopy((parent, child))
-    merged = pack_format.merge(pack_format.PACK_FILE, parent, child)
+    merged = pack_chain.merge(pack_format.PACK_FILE, parent, child)
     assert (parent, child) == before
     assert merged == {
         "name": "c",

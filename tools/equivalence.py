@@ -35,10 +35,10 @@ revision git does not know, an engine imported from the wrong tree).
 
 A scenario file is run as ``podeval render FILE [ARGS]`` (``main(argv) -> int`` of the module holding the ``podeval``
 entry point named in the engine tree's pyproject.toml: the entry point itself may exit the process, as
-``engine.cli.console`` does; called in-process with stdout and stderr captured, from the scenario's folder so that file names in
-messages are relative), again with ``--trace FILE``, and, when a Pod was built, as ``podeval trace FILE [ARGS]
--o managed-fields``. ``OUT/snapshot.jsonl`` has one JSON object per scenario, sorted by name, with these keys (a
-key is left out when it does not apply):
+``engine.cli.console`` does; called in-process with stdout and stderr captured, from the scenario's folder so that
+file names in messages are relative), again with ``--trace FILE``, and, when a Pod was built, as ``podeval trace
+FILE [ARGS] -o managed-fields``. ``OUT/snapshot.jsonl`` has one JSON object per scenario, sorted by name, with these
+keys (a key is left out when it does not apply):
 
     name         examples/flyte-docs/example-3.yaml, bad_inputs/empty.yaml, corpus/s00042.yaml, conformance/...
     input        sha256 of the scenario file's bytes (the same inputs on both sides)

@@ -1,6 +1,7 @@
 """A pack's folder and the packs it ``extends``, walked once: ``read_chain`` reads every file of the chain (the loader
-and ``podeval check`` work from it), ``PackChain.merged`` merges a file as ``extends`` does, ``merge_pack_files``
-merges the chain's pack.yaml files, ``PackLocator`` finds where a part of the pack is written through the chain.
+and ``podeval check`` work from it), ``PackChain.merged`` merges a file as ``extends`` does (``merge``: each key as
+``pack_format`` declares it), ``merge_pack_files`` merges the chain's pack.yaml files, ``PackLocator`` finds where a
+part of the pack is written through the chain.
 Also where the shipped packs are (``shipped_rules_dir``, ``shipped_packs``) and how a pack name becomes a folder
 (``resolve_pack_folder``).
 """
@@ -128,7 +129,7 @@ class PackChain(NamedTuple):
                 reader.problem("pack_schema", f"{name} must have {article} {key!r} mapping", ())
                 continue
             readers.insert(0, reader)
-            merged = document.value if merged is None else pack_format.merge(section, merged, document.value)
+            merged = document.value if merged is None else merge(section, merged, document.value)
         if not readers:
             return None, None
         top = readers[0]
@@ -204,7 +205,7 @@ def merge_pack_files(chain: PackChain, problems: list) -> tuple[dict, Reader] | 
             return None
         if "steps" in document.value or reader is None:
             reader = layer_reader
-        pack_doc = pack_format.merge(pack_format.PACK_FILE, pack_doc, document.value)
+        pack_doc = merge(pack_format.PACK_FILE, pack_doc, document.value)
     if reader is None:
         problems.append(RuleError("pack_schema", "pack.yaml must be a mapping", file=str(chain.folder / "pack.yaml")))
         return None
@@ -301,3 +302,71 @@ def _rule_path(value: Any, at: tuple, rule_id: str) -> tuple | None:
         if found is not None:
             return found
     return None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# extends: each key merged as pack_format declares it
+
+
+def merge(section: pack_format.Section, parent: Any, child: Any) -> Any:
+    """``child``, a value of ``section`` in a pack that extends another, laid over ``parent``, the same value in
+    the parent (both plain data, neither changed)."""
+    if not isinstance(parent, dict) and section.shorthand and parent is not None and not section.replaces(child):
+        parent = {section.shorthand: parent}
+    if not isinstance(parent, dict) or not isinstance(child, dict) or section.replaces(child):
+        return child
+    merged = dict(parent)
+    for name, value in child.items():
+        key = section.key(name)
+        if key is not None and key.merge == pack_format.NOT_INHERITED:
+            continue
+        merged[name] = _merge_key(key, merged[name], value) if name in merged else value
+    for key in section.keys:
+        if key.merge == pack_format.NOT_INHERITED:
+            merged.pop(key.name, None)
+    return merged
+
+
+def _merge_key(key: pack_format.Key | None, parent: Any, child: Any) -> Any:
+    mode = key.merge if key is not None else pack_format.KEY_BY_KEY
+    if mode == pack_format.KEY_BY_KEY:
+        return (
+            merge(pack_format.SECTIONS[key.of], parent, child) if key is not None and key.of else _deep(parent, child)
+        )
+    if mode == pack_format.BY_ID and isinstance(parent, list) and isinstance(child, list):
+        return _by_id(pack_format.SECTIONS[key.of], parent, child)
+    if (
+        mode in (pack_format.BY_NAME, pack_format.REPLACE_BY_NAME)
+        and isinstance(parent, dict)
+        and isinstance(child, dict)
+    ):
+        if mode == pack_format.REPLACE_BY_NAME:
+            return {**parent, **child}
+        section = pack_format.SECTIONS[key.of]
+        return {
+            **parent,
+            **{name: merge(section, parent[name], value) if name in parent else value for name, value in child.items()},
+        }
+    return child
+
+
+def _by_id(section: pack_format.Section, parent: list, child: list) -> list:
+    """An item of the child with an id the parent has is merged into it, in place; a new one is added at the end."""
+    merged = [dict(item) if isinstance(item, dict) else item for item in parent]
+    index = {item.get(section.id_key): position for position, item in enumerate(merged) if isinstance(item, dict)}
+    for item in child:
+        if isinstance(item, dict) and item.get(section.id_key) in index:
+            position = index[item[section.id_key]]
+            merged[position] = merge(section, merged[position], item)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _deep(parent: Any, child: Any) -> Any:
+    if not isinstance(parent, dict) or not isinstance(child, dict):
+        return child
+    merged = dict(parent)
+    for key, value in child.items():
+        merged[key] = _deep(merged[key], value) if key in merged else value
+    return merged

@@ -5,7 +5,7 @@ states, as data, every section of them: its keys, their types, which are require
 and how a pack that ``extends`` another lays each one over its parent's. Everything else is derived from it:
 
 * the loader's key checks and defaults (``engine.pack.rules``: unknown and missing keys, one-of constraints);
-* the ``extends`` merge itself (:func:`merge`);
+* the ``extends`` merge itself (``engine.pack.pack_chain.merge``, from each key's declared ``merge``);
 * the JSON Schema of ``podeval check`` and of editors (``engine.pack.pack_schema.json_schema``;
   ``engine/data/pack.schema.json`` is its output, with the strategy and transform registries' names and parameters);
 * the reference tables of docs/policy-authors.md (``engine.pack.pack_schema.reference``), between marker comments.
@@ -508,65 +508,3 @@ PROFILE, STRATEGY_RULE, OPTION, LOADER = (
     SECTIONS["option"],
     SECTIONS["loader"],
 )
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# extends
-
-
-def merge(section: Section, parent: Any, child: Any) -> Any:
-    """``child``, a value of ``section`` in a pack that extends another, laid over ``parent``, the same value in
-    the parent (both plain data, neither changed)."""
-    if not isinstance(parent, dict) and section.shorthand and parent is not None and not section.replaces(child):
-        parent = {section.shorthand: parent}
-    if not isinstance(parent, dict) or not isinstance(child, dict) or section.replaces(child):
-        return child
-    merged = dict(parent)
-    for name, value in child.items():
-        key = section.key(name)
-        if key is not None and key.merge == NOT_INHERITED:
-            continue
-        merged[name] = _merge_key(key, merged[name], value) if name in merged else value
-    for key in section.keys:
-        if key.merge == NOT_INHERITED:
-            merged.pop(key.name, None)
-    return merged
-
-
-def _merge_key(key: Key | None, parent: Any, child: Any) -> Any:
-    mode = key.merge if key is not None else KEY_BY_KEY
-    if mode == KEY_BY_KEY:
-        return merge(SECTIONS[key.of], parent, child) if key is not None and key.of else _deep(parent, child)
-    if mode == BY_ID and isinstance(parent, list) and isinstance(child, list):
-        return _by_id(SECTIONS[key.of], parent, child)
-    if mode in (BY_NAME, REPLACE_BY_NAME) and isinstance(parent, dict) and isinstance(child, dict):
-        if mode == REPLACE_BY_NAME:
-            return {**parent, **child}
-        section = SECTIONS[key.of]
-        return {
-            **parent,
-            **{name: merge(section, parent[name], value) if name in parent else value for name, value in child.items()},
-        }
-    return child
-
-
-def _by_id(section: Section, parent: list, child: list) -> list:
-    """An item of the child with an id the parent has is merged into it, in place; a new one is added at the end."""
-    merged = [dict(item) if isinstance(item, dict) else item for item in parent]
-    index = {item.get(section.id_key): position for position, item in enumerate(merged) if isinstance(item, dict)}
-    for item in child:
-        if isinstance(item, dict) and item.get(section.id_key) in index:
-            position = index[item[section.id_key]]
-            merged[position] = merge(section, merged[position], item)
-        else:
-            merged.append(item)
-    return merged
-
-
-def _deep(parent: Any, child: Any) -> Any:
-    if not isinstance(parent, dict) or not isinstance(child, dict):
-        return child
-    merged = dict(parent)
-    for key, value in child.items():
-        merged[key] = _deep(merged[key], value) if key in merged else value
-    return merged

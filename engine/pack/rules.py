@@ -15,7 +15,7 @@ A pack is a folder of YAML files (see docs/policy-authors.md):
 
 The keys of each file, their defaults and how ``extends`` merges them are declared once in ``engine.pack.pack_format``.
 ``read_chain`` (``engine.pack.pack_chain``) walks a pack's ``extends`` chain once, reading every file (``podeval
-check`` uses the same chain); ``load_rules`` merges it (``pack_format.merge``), validates (every problem with
+check`` uses the same chain); ``load_rules`` merges it (``pack_chain.merge``), validates (every problem with
 file:line:col and the rule id, through ``engine.pack.pack_reader.Reader``), builds the graph (plain data,
 ``engine.pack.graph``), resolves strategy and transform names against their registries and compiles every JMESPath
 expression into the compiled pack (``engine.pack.pack_model.RulePack``). Nothing of that happens again during an
